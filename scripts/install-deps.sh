@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages bitswitch needs to build, test and run. The ONE place that lists them.
+# Idempotent: checks what is already installed and only calls apt when something is missing.
+# Run as root (or with sudo available). Benchmarks' extra peers (node packages) are installed by bench/.
+set -euo pipefail
+
+packages=(
+    # toolchain
+    build-essential cmake make pkg-config
+    # libtorch (CPU) and a fast BLAS for it: without OpenBLAS a GEMM runs ~40x slower
+    libtorch-dev libopenblas0-pthread
+    # libraries used by the code
+    libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev
+    # tests and benchmarks
+    libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,70 @@
+// BLAS identification and GEMM timing; asset lookup.
+#include "bitswitch/core/runtime.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "bitswitch/core/error.h"
+
+namespace bitswitch::core {
+
+BlasReport check_blas() {
+    BlasReport report;
+    // libtorch (Debian) calls whatever libblas.so.3 the system's alternatives select; ask the loaded one.
+    using ConfigFn = const char* (*)();
+    if (auto fn = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+        report.library = fn();
+    } else if (at::hasMKL()) {
+        report.library = "MKL";
+    } else {
+        report.library = "unknown (reference BLAS?)";
+    }
+    report.threads = at::get_num_threads();
+
+    torch::NoGradGuard no_grad;
+    const auto a = torch::randn({512, 512});
+    const auto b = torch::randn({512, 512});
+    torch::mm(a, b);  // warm-up: thread pools, page faults
+    constexpr int kRepeats = 4;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kRepeats; ++i) torch::mm(a, b);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.gemm_gflops   = kRepeats * 2.0 * 512 * 512 * 512 / seconds / 1e9;
+    report.fast_enough   = report.gemm_gflops >= kMinUsableGflops;
+    return report;
+}
+
+void warn_if_blas_slow() {
+    const BlasReport r = check_blas();
+    if (!r.fast_enough) {
+        std::fprintf(stderr,
+                     "warning: libtorch's matrix multiply runs at %.1f GFLOP/s (BLAS: %s); install OpenBLAS "
+                     "(apt-get install libopenblas0-pthread) for ~30x more\n",
+                     r.gemm_gflops, r.library.c_str());
+    }
+}
+
+std::filesystem::path asset_path(const std::string& relative) {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> candidates{fs::path("assets") / relative};
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "assets" / relative);
+#ifdef BITSWITCH_SOURCE_DIR
+    candidates.push_back(fs::path(BITSWITCH_SOURCE_DIR) / "assets" / relative);
+#endif
+    for (const auto& c : candidates) {
+        if (fs::exists(c, ec)) return c;
+    }
+    throw InputError(fmt::format("asset \"{}\" not found in ./assets, next to the program or in the source tree; "
+                                 "pass its path explicitly",
+                                 relative));
+}
+
+}  // namespace bitswitch::core

@@ -1,0 +1,35 @@
+// bitswitch: the command-line program. The only place that turns exceptions into exit codes:
+// 0 ok, 1 runtime failure, 2 usage or input error (DESIGN.md §5).
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
+
+#include "bitswitch/core/error.h"
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"bitswitch: one GPT-2 QA model, many precisions"};
+    app.require_subcommand(1);
+    app.set_help_all_flag("--help-all", "Help for every command");
+    bitswitch::cli::add_tokenize_command(app);
+    bitswitch::cli::add_info_command(app);
+
+    try {
+        app.parse(argc, argv);  // runs the chosen command's callback
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);  // prints help or the usage error
+        return rc == 0 ? 0 : 2;
+    } catch (const bitswitch::InputError& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 2;
+    } catch (const c10::Error& e) {  // TORCH_CHECK: drop the C++ backtrace
+        std::fprintf(stderr, "error: %s\n", e.what_without_backtrace());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
