@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Help for every command");
     bitswitch::cli::add_tokenize_command(app);
+    bitswitch::cli::add_squad_eval_command(app);
+    bitswitch::cli::add_data_command(app);
     bitswitch::cli::add_info_command(app);
 
     try {

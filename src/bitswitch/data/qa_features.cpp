@@ -1,0 +1,110 @@
+// Question + context windows with offsets and span labels (HF run_qa.py's prepare_*_features for GPT-2).
+#include "bitswitch/data/qa_features.h"
+
+#include <fmt/format.h>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/text/unicode.h"
+#include "bitswitch/text/utf8.h"
+
+namespace bitswitch::data {
+namespace {
+
+bool is_space(char32_t cp) { return text::classify(cp) == text::CharClass::Whitespace; }
+
+// HF's trim_offsets: a token " Denver" covers "Denver". An all-whitespace token keeps its span.
+void trim_offsets(std::vector<text::Offset>& offsets, const std::u32string& context) {
+    for (auto& o : offsets) {
+        int64_t s = o.start, e = o.end;
+        while (s < e && is_space(context[size_t(s)])) ++s;
+        while (e > s && is_space(context[size_t(e - 1)])) --e;
+        if (s < e) o = {s, e};
+    }
+}
+
+std::string lstrip(const std::string& s) {
+    const std::u32string cps = text::utf8_to_u32(s);
+    size_t i = 0;
+    while (i < cps.size() && is_space(cps[i])) ++i;
+    return text::u32_to_utf8(cps.substr(i));
+}
+
+// Label of one window (run_qa.py): the tokens holding the answer's first and last characters, or 0/0
+// when the answer is not wholly inside the window.
+void label_window(QAFeature& f, const Answer& answer, int64_t answer_end) {
+    const auto& off = f.offsets;
+    if (f.context_begin == f.context_end || off[size_t(f.context_begin)].start > answer.start ||
+        off[size_t(f.context_end - 1)].end < answer_end) {
+        return;
+    }
+    int32_t start = f.context_begin;
+    while (start < f.context_end && off[size_t(start)].start <= answer.start) ++start;
+    int32_t end = f.context_end - 1;
+    while (end >= f.context_begin && off[size_t(end)].end >= answer_end) --end;
+    f.start_position = start - 1;
+    f.end_position   = end + 1;
+}
+
+}  // namespace
+
+void validate(const FeatureOptions& o) {
+    if (o.max_seq_length < 2) throw InputError(fmt::format("--max_seq_length {} must be at least 2", o.max_seq_length));
+    if (o.doc_stride < 0) throw InputError(fmt::format("--doc_stride {} must not be negative", o.doc_stride));
+    if (o.max_question_length < 1) {
+        throw InputError(fmt::format("--max_question_length {} must be at least 1", o.max_question_length));
+    }
+    if (o.max_seq_length - o.max_question_length <= o.doc_stride) {
+        throw InputError(fmt::format("--max_seq_length {} leaves {} context tokens after a question of up to "
+                                     "--max_question_length {}, not more than --doc_stride {}: windows would not "
+                                     "advance; raise --max_seq_length or lower --doc_stride / --max_question_length",
+                                     o.max_seq_length, o.max_seq_length - o.max_question_length,
+                                     o.max_question_length, o.doc_stride));
+    }
+}
+
+std::vector<QAFeature> build_features(const SquadDataset& ds, const text::BpeTokenizer& tok, const FeatureOptions& o) {
+    validate(o);
+    std::vector<QAFeature> features;
+    // Questions of one paragraph are consecutive: tokenize each context once.
+    int32_t cached_context = -1;
+    text::Encoding context_enc;
+    std::u32string context_cps;
+    for (size_t ei = 0; ei < ds.examples.size(); ++ei) {
+        const QAExample& ex = ds.examples[ei];
+        if (ex.context_index != cached_context) {
+            cached_context = ex.context_index;
+            context_cps    = text::utf8_to_u32(ds.context_of(ex));
+            context_enc    = tok.encode_with_offsets(ds.context_of(ex));
+            trim_offsets(context_enc.offsets, context_cps);
+        }
+        std::vector<int32_t> question = tok.encode(lstrip(ex.question));
+        if (question.size() > size_t(o.max_question_length)) question.resize(size_t(o.max_question_length));
+        const int64_t q_len      = int64_t(question.size());
+        const int64_t window_len = o.max_seq_length - q_len;
+        const int64_t n_context  = int64_t(context_enc.ids.size());
+
+        const Answer* answer = ex.answers.empty() ? nullptr : &ex.answers.front();
+        const int64_t answer_end = answer ? answer->start + int64_t(text::utf8_length(answer->text)) : 0;
+        for (int64_t begin = 0;; begin += window_len - o.doc_stride) {
+            const int64_t n = std::min(window_len, n_context - begin);
+            QAFeature f;
+            f.example_index = int32_t(ei);
+            f.input_ids.assign(size_t(o.max_seq_length), o.pad_id);
+            f.attention_mask.assign(size_t(o.max_seq_length), 0);
+            f.offsets.assign(size_t(o.max_seq_length), text::Offset{kNoOffset, kNoOffset});
+            std::copy(question.begin(), question.end(), f.input_ids.begin());
+            std::copy(context_enc.ids.begin() + begin, context_enc.ids.begin() + begin + n, f.input_ids.begin() + q_len);
+            std::copy(context_enc.offsets.begin() + begin, context_enc.offsets.begin() + begin + n,
+                      f.offsets.begin() + q_len);
+            std::fill(f.attention_mask.begin(), f.attention_mask.begin() + q_len + n, 1);
+            f.context_begin = int32_t(q_len);
+            f.context_end   = int32_t(q_len + n);
+            if (answer) label_window(f, *answer, answer_end);
+            features.push_back(std::move(f));
+            if (begin + n >= n_context) break;
+        }
+    }
+    return features;
+}
+
+}  // namespace bitswitch::data
