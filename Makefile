@@ -2,6 +2,7 @@
 # (scripts/install-deps.sh is idempotent and quick when everything is there).
 BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
+MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
 .PHONY: all deps configure build test demo bench clean

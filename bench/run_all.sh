@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Runs every benchmark; figures go to docs/BENCHMARKS.md by hand, with the machine, command and date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+echo "## tokenizer"; bench/tokenizer.sh "$build"

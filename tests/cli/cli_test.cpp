@@ -1,0 +1,130 @@
+// End-to-end runs of the bitswitch program: exit codes, one-line errors, output formats.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/core/io.h"
+#include "support/paths.h"
+#include "support/temp_dir.h"
+
+namespace bitswitch::cli {
+namespace {
+
+using bitswitch::testing::asset;
+using bitswitch::testing::bitswitch_program;
+using bitswitch::testing::fixture_path;
+using bitswitch::testing::TempDir;
+
+struct ProgramRun {
+    int exit_code;
+    std::string out;
+    std::string err;
+};
+
+// Runs `bitswitch <args>` through the shell; stderr goes to a temp file.
+ProgramRun run(const std::string& args) {
+    TempDir dir;
+    const auto err_path   = dir.path() / "stderr";
+    const std::string cmd = bitswitch_program().string() + " " + args + " 2>" + err_path.string();
+    FILE* pipe            = popen(cmd.c_str(), "r");
+    std::string out;
+    std::array<char, 4096> buf{};
+    for (size_t n; (n = fread(buf.data(), 1, buf.size(), pipe)) > 0;) out.append(buf.data(), n);
+    const int status = pclose(pipe);
+    return {WEXITSTATUS(status), out, core::read_file(err_path)};
+}
+
+std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+TEST(Cli, TokenizeTextPrintsIdsAndOffsets) {
+    const ProgramRun r = run("tokenize --text 'Hello world'");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "{\"ids\":[15496,995],\"offsets\":[[0,5],[5,11]]}\n");
+}
+
+TEST(Cli, TokenizeJsonlAndDecodeRoundTrip) {
+    TempDir dir;
+    const auto in = dir.write("in.jsonl", "\"naïve café\"\n\"\"\n\"two\\nlines\"\n");
+    const ProgramRun enc = run("tokenize --jsonl " + quote(in));
+    ASSERT_EQ(enc.exit_code, 0) << enc.err;
+    std::string ids_lines;
+    std::istringstream lines(enc.out);
+    int n = 0;
+    for (std::string line; std::getline(lines, line); ++n) ids_lines += nlohmann::json::parse(line)["ids"].dump() + "\n";
+    EXPECT_EQ(n, 3);
+    const auto ids = dir.write("ids.jsonl", ids_lines);
+    const ProgramRun dec  = run("tokenize --decode --jsonl " + quote(ids));
+    ASSERT_EQ(dec.exit_code, 0) << dec.err;
+    EXPECT_EQ(dec.out, "\"naïve café\"\n\"\"\n\"two\\nlines\"\n");
+}
+
+TEST(Cli, SquadEvalPrintsTheOfficialJson) {
+    const auto expected = nlohmann::json::parse(core::read_file(fixture_path("metric_expected.json")));
+    const ProgramRun r = run("squad-eval " + quote(asset("data/squad-v1.1-dev-subset.json")) + " " +
+                      quote(fixture_path("metric_predictions_v1.json")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j.size(), 2u);
+    EXPECT_NEAR(j["exact_match"].get<double>(), expected["v1"]["exact_match"].get<double>(), 1e-9);
+    EXPECT_NEAR(j["f1"].get<double>(), expected["v1"]["f1"].get<double>(), 1e-9);
+    // One warning line per unanswered question.
+    const auto preds = nlohmann::json::parse(core::read_file(fixture_path("metric_predictions_v1.json")));
+    const size_t warnings = size_t(std::count(r.err.begin(), r.err.end(), '\n'));
+    EXPECT_EQ(warnings, 1877u - preds.size());
+}
+
+TEST(Cli, SquadEvalV2PrintsHasAnsAndNoAns) {
+    const ProgramRun r = run("squad-eval " + quote(asset("data/squad-v2.0-dev-subset.json")) + " " +
+                      quote(fixture_path("metric_predictions_v2.json")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["total"], 1407);
+    EXPECT_EQ(j["HasAns_total"], 705);
+    EXPECT_EQ(j["NoAns_total"], 702);
+}
+
+void expect_input_error(const ProgramRun& r, const std::string& needle) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+}
+
+TEST(Cli, BadInputExitsTwoWithOneLine) {
+    TempDir dir;
+    expect_input_error(run("squad-eval /nonexistent.json /nonexistent2.json"), "/nonexistent.json: cannot open");
+    const auto bad_json = dir.write("bad.json", "{\"data\": [}");
+    expect_input_error(run("data check " + quote(bad_json)), "bad.json: not valid JSON");
+    const auto preds = dir.write("preds.json", "[\"not an object\"]");
+    expect_input_error(run("squad-eval " + quote(asset("data/squad-v1.1-dev-subset.json")) + " " + quote(preds)),
+                       "preds.json: expected an object");
+    expect_input_error(run("tokenize --tokenizer " + quote(dir.path()) + " --text x"), "no tokenizer files");
+    expect_input_error(run("data features " + quote(asset("data/squad-v1.1-dev-subset.json")) +
+                           " --max_seq_length 100 --doc_stride 50"),
+                       "--doc_stride 50");
+    const ProgramRun usage = run("tokenize --no-such-flag");
+    EXPECT_EQ(usage.exit_code, 2);
+}
+
+TEST(Cli, DataCheckSkipInvalidCountsAndReports) {
+    TempDir dir;
+    const auto data = dir.write("d.json", R"({"version": "1.1", "data": [{"title": "t", "paragraphs": [
+        {"context": "Denver won.", "qas": [
+            {"id": "ok", "question": "Who?", "answers": [{"text": "Denver", "answer_start": 0}]},
+            {"id": "bad", "question": "Who?", "answers": [{"text": "Denver", "answer_start": 3}]}]}]}]})");
+    const ProgramRun fail = run("data check " + quote(data));
+    EXPECT_EQ(fail.exit_code, 2);
+    EXPECT_NE(fail.err.find("question bad"), std::string::npos) << fail.err;
+    const ProgramRun skip = run("data check --skip-invalid " + quote(data));
+    ASSERT_EQ(skip.exit_code, 0) << skip.err;
+    const auto j = nlohmann::json::parse(skip.out);
+    EXPECT_EQ(j["questions"], 1);
+    EXPECT_EQ(j["skipped_invalid"], 1);
+}
+
+}  // namespace
+}  // namespace bitswitch::cli
