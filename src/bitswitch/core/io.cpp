@@ -35,6 +35,10 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+    write_file_atomic_with(path, [&](std::ostream& out) { out.write(bytes.data(), std::streamsize(bytes.size())); });
+}
+
+void write_file_atomic_with(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write) {
     if (path.has_parent_path()) {
         std::error_code ec;
         std::filesystem::create_directories(path.parent_path(), ec);
@@ -45,7 +49,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) throw Error(fmt::format("{}: cannot create ({})", tmp.string(), std::strerror(errno)));
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        write(out);
         out.flush();
         if (!out) {
             std::filesystem::remove(tmp);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -14,5 +16,8 @@ std::string read_file(const std::filesystem::path& path);
 /// Writes `bytes` to `path` through `<path>.tmp.<pid>` + rename, so readers see the old file or the new
 /// one, never a partial one. Creates missing parent folders. Throws Error on failure.
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+/// The same for content too large to hold in memory twice: `write` streams it into the temporary file.
+void write_file_atomic_with(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
 
 }  // namespace bitswitch::core

@@ -1,0 +1,164 @@
+// GPT-2 forward: embeddings, pre-LN blocks, causal attention with padding mask and KV cache, heads.
+//
+// Shapes: B batch, T new tokens, S = past + T keys, C n_embd, H n_head, D = C / H, V vocab.
+#include "bitswitch/model/gpt2.h"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "bitswitch/core/error.h"
+
+namespace bitswitch::model {
+namespace {
+
+torch::nn::LayerNorm layer_norm(const Gpt2Config& c) {
+    return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.n_embd}).eps(c.layer_norm_epsilon));
+}
+
+torch::Tensor dropout_if_training(const torch::Tensor& x, double p, bool training) {
+    return (training && p > 0.0) ? torch::dropout(x, p, true) : x;
+}
+
+}  // namespace
+
+AttentionImpl::AttentionImpl(const Gpt2Config& c)
+    : n_head_(c.n_head), attn_pdrop_(c.attn_pdrop), resid_pdrop_(c.resid_pdrop) {
+    c_attn = register_module("c_attn", LoRALinear(c.n_embd, 3 * c.n_embd));
+    c_proj = register_module("c_proj", LoRALinear(c.n_embd, c.n_embd));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& keep, torch::Tensor* cache_k,
+                                     torch::Tensor* cache_v) {
+    const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head_;
+    const auto qkv   = c_attn->forward(x);                                   // (B, T, 3C)
+    const auto heads = [&](int64_t i) {                                       // -> (B, H, T, D)
+        return qkv.narrow(2, i * C, C).view({B, T, n_head_, D}).transpose(1, 2);
+    };
+    auto q = heads(0), k = heads(1), v = heads(2);
+    if (cache_k) {
+        if (cache_k->defined()) {
+            k = torch::cat({*cache_k, k}, 2);                                 // (B, H, S, D)
+            v = torch::cat({*cache_v, v}, 2);
+        }
+        *cache_k = k;
+        *cache_v = v;
+    }
+    auto att = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(D)));  // (B, H, T, S)
+    // The lowest float, not -inf: a row with every key masked (a padding query) then stays finite.
+    att      = att.masked_fill(keep.logical_not(), std::numeric_limits<float>::lowest());
+    att      = dropout_if_training(torch::softmax(att, -1), attn_pdrop_, is_training());
+    auto y   = torch::matmul(att, v).transpose(1, 2).reshape({B, T, C});   // (B, T, C)
+    return dropout_if_training(c_proj->forward(y), resid_pdrop_, is_training());
+}
+
+MlpImpl::MlpImpl(const Gpt2Config& c) : tanh_gelu_(c.activation_function != "gelu"), resid_pdrop_(c.resid_pdrop) {
+    c_fc   = register_module("c_fc", LoRALinear(c.n_embd, c.inner_dim()));
+    c_proj = register_module("c_proj", LoRALinear(c.inner_dim(), c.n_embd));
+}
+
+torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+    const auto hidden = torch::gelu(c_fc->forward(x), tanh_gelu_ ? "tanh" : "none");  // (B, T, 4C)
+    return dropout_if_training(c_proj->forward(hidden), resid_pdrop_, is_training());
+}
+
+BlockImpl::BlockImpl(const Gpt2Config& c) {
+    ln_1 = register_module("ln_1", layer_norm(c));
+    attn = register_module("attn", Attention(c));
+    ln_2 = register_module("ln_2", layer_norm(c));
+    mlp  = register_module("mlp", Mlp(c));
+}
+
+torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& keep, torch::Tensor* cache_k,
+                                 torch::Tensor* cache_v) {
+    const auto a = x + attn->forward(ln_1->forward(x), keep, cache_k, cache_v);
+    return a + mlp->forward(ln_2->forward(a));
+}
+
+Gpt2Impl::Gpt2Impl(const Gpt2Config& c) : config(c) {
+    validate(c);
+    wte = register_module("wte", torch::nn::Embedding(c.vocab_size, c.n_embd));
+    wpe = register_module("wpe", torch::nn::Embedding(c.n_positions, c.n_embd));
+    h   = register_module("h", torch::nn::ModuleList());
+    for (int64_t i = 0; i < c.n_layer; ++i) {
+        blocks.push_back(Block(c));
+        h->push_back(blocks.back());
+    }
+    ln_f = register_module("ln_f", layer_norm(c));
+    torch::NoGradGuard no_grad;
+    wte->weight.normal_(0.0, 0.02);
+    wpe->weight.normal_(0.0, 0.01);
+}
+
+torch::Tensor Gpt2Impl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask, KVCache* cache) {
+    TORCH_CHECK(input_ids.dim() == 2, "input_ids must be (B, T), got ", input_ids.sizes());
+    const int64_t B = input_ids.size(0), T = input_ids.size(1);
+    const int64_t past = cache ? cache->length() : 0, S = past + T;
+    if (S > config.n_positions) {
+        throw InputError(fmt::format("{} tokens exceed the model's n_positions {}", S, config.n_positions));
+    }
+    const auto positions = torch::arange(past, S, torch::kLong);
+    auto x = dropout_if_training(wte->forward(input_ids) + wpe->forward(positions), config.embd_pdrop, is_training());  // (B, T, C)
+
+    // keep[b, 0, t, s]: query t (absolute position past + t) may attend key s: causal and not padding.
+    auto keep = torch::ones({T, S}, torch::kBool).tril(past).view({1, 1, T, S});
+    if (attention_mask.defined()) {
+        TORCH_CHECK(attention_mask.sizes() == torch::IntArrayRef({B, S}), "attention_mask must be (B, S) = (", B, ", ", S,
+                    "), got ", attention_mask.sizes());
+        keep = keep.logical_and(attention_mask.to(torch::kBool).view({B, 1, 1, S}));
+    }
+    if (cache && cache->keys.empty()) {
+        cache->keys.resize(size_t(config.n_layer));
+        cache->values.resize(size_t(config.n_layer));
+    }
+    for (size_t i = 0; i < blocks.size(); ++i) {
+        x = blocks[i]->forward(x, keep, cache ? &cache->keys[i] : nullptr, cache ? &cache->values[i] : nullptr);
+    }
+    return ln_f->forward(x);
+}
+
+torch::Tensor Gpt2Impl::lm_logits(const torch::Tensor& hidden) const { return torch::matmul(hidden, wte->weight.t()); }
+
+std::vector<std::pair<std::string, LoRALinear>> Gpt2Impl::linear_layers() const {
+    std::vector<std::pair<std::string, LoRALinear>> out;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+        const std::string p = "h." + std::to_string(i) + ".";
+        out.emplace_back(p + "attn.c_attn", blocks[i]->attn->c_attn);
+        out.emplace_back(p + "attn.c_proj", blocks[i]->attn->c_proj);
+        out.emplace_back(p + "mlp.c_fc", blocks[i]->mlp->c_fc);
+        out.emplace_back(p + "mlp.c_proj", blocks[i]->mlp->c_proj);
+    }
+    return out;
+}
+
+Gpt2ForQuestionAnsweringImpl::Gpt2ForQuestionAnsweringImpl(const Gpt2Config& c) {
+    transformer = register_module("transformer", Gpt2(c));
+    qa_outputs  = register_module("qa_outputs", LoRALinear(c.n_embd, 2));
+}
+
+std::pair<torch::Tensor, torch::Tensor> Gpt2ForQuestionAnsweringImpl::forward(const torch::Tensor& input_ids,
+                                                                               const torch::Tensor& attention_mask) {
+    const auto logits = qa_outputs->forward(transformer->forward(input_ids, attention_mask));  // (B, T, 2)
+    return {logits.select(2, 0), logits.select(2, 1)};
+}
+
+std::vector<std::pair<std::string, LoRALinear>> Gpt2ForQuestionAnsweringImpl::linear_layers() const {
+    auto out = transformer->linear_layers();
+    out.emplace_back("qa_outputs", qa_outputs);
+    return out;
+}
+
+torch::Tensor qa_span_loss(const torch::Tensor& start_logits, const torch::Tensor& end_logits,
+                           const torch::Tensor& start_positions, const torch::Tensor& end_positions) {
+    const int64_t T = start_logits.size(1);
+    const auto start = start_positions.clamp(0, T), end = end_positions.clamp(0, T);
+    const auto ce    = [&](const torch::Tensor& logits, const torch::Tensor& target) {
+        return torch::nn::functional::cross_entropy(
+            logits, target, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(T));
+    };
+    return (ce(start_logits, start) + ce(end_logits, end)) / 2;
+}
+
+}  // namespace bitswitch::model

@@ -1,0 +1,105 @@
+// config.json <-> Gpt2Config.
+#include "bitswitch/model/gpt2_config.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
+
+namespace bitswitch::model {
+
+void validate(const Gpt2Config& c, const std::string& where) {
+    const auto positive = [&](const char* name, int64_t v) {
+        if (v <= 0) throw InputError(fmt::format("{}: {} must be positive, got {}", where, name, v));
+    };
+    positive("vocab_size", c.vocab_size);
+    positive("n_positions", c.n_positions);
+    positive("n_embd", c.n_embd);
+    positive("n_layer", c.n_layer);
+    positive("n_head", c.n_head);
+    if (c.n_embd % c.n_head != 0) {
+        throw InputError(fmt::format("{}: n_embd {} is not a multiple of n_head {}", where, c.n_embd, c.n_head));
+    }
+    if (c.activation_function != "gelu_new" && c.activation_function != "gelu" &&
+        c.activation_function != "gelu_pytorch_tanh") {
+        throw InputError(fmt::format("{}: activation_function \"{}\" is not supported (gelu_new, gelu_pytorch_tanh, gelu)",
+                                     where, c.activation_function));
+    }
+    for (const double p : {c.attn_pdrop, c.resid_pdrop, c.embd_pdrop}) {
+        if (p < 0.0 || p >= 1.0) throw InputError(fmt::format("{}: dropout probabilities must be in [0, 1), got {}", where, p));
+    }
+}
+
+Gpt2Config load_gpt2_config(const std::filesystem::path& path) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(core::read_file(path));
+    } catch (const nlohmann::json::parse_error& e) {
+        throw InputError(fmt::format("{}: not valid JSON ({})", path.string(), e.what()));
+    }
+    if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", path.string()));
+    if (j.contains("model_type") && j["model_type"] != "gpt2") {
+        throw InputError(fmt::format("{}: model_type {} is not gpt2", path.string(), j["model_type"].dump()));
+    }
+    Gpt2Config c;
+    const auto integer = [&](const char* name, int64_t& out, bool required) {
+        if (!j.contains(name) || j[name].is_null()) {
+            if (required) throw InputError(fmt::format("{}: missing field \"{}\"", path.string(), name));
+            return;
+        }
+        if (!j[name].is_number_integer()) {
+            throw InputError(fmt::format("{}: field \"{}\" must be an integer, got {}", path.string(), name, j[name].dump()));
+        }
+        out = j[name].get<int64_t>();
+    };
+    const auto number = [&](const char* name, double& out) {
+        if (!j.contains(name) || j[name].is_null()) return;
+        if (!j[name].is_number()) {
+            throw InputError(fmt::format("{}: field \"{}\" must be a number, got {}", path.string(), name, j[name].dump()));
+        }
+        out = j[name].get<double>();
+    };
+    integer("vocab_size", c.vocab_size, true);
+    integer("n_positions", c.n_positions, true);
+    integer("n_embd", c.n_embd, true);
+    integer("n_layer", c.n_layer, true);
+    integer("n_head", c.n_head, true);
+    integer("n_inner", c.n_inner, false);
+    integer("bos_token_id", c.bos_token_id, false);
+    integer("eos_token_id", c.eos_token_id, false);
+    number("layer_norm_epsilon", c.layer_norm_epsilon);
+    number("attn_pdrop", c.attn_pdrop);
+    number("resid_pdrop", c.resid_pdrop);
+    number("embd_pdrop", c.embd_pdrop);
+    if (j.contains("activation_function") && j["activation_function"].is_string()) {
+        c.activation_function = j["activation_function"].get<std::string>();
+    }
+    validate(c, path.string());
+    return c;
+}
+
+std::string gpt2_config_json(const Gpt2Config& c) {
+    nlohmann::ordered_json j{
+        {"architectures", {"GPT2LMHeadModel"}},
+        {"model_type", "gpt2"},
+        {"vocab_size", c.vocab_size},
+        {"n_positions", c.n_positions},
+        {"n_ctx", c.n_positions},
+        {"n_embd", c.n_embd},
+        {"n_layer", c.n_layer},
+        {"n_head", c.n_head},
+        {"n_inner", c.n_inner > 0 ? nlohmann::ordered_json(c.n_inner) : nlohmann::ordered_json(nullptr)},
+        {"activation_function", c.activation_function},
+        {"layer_norm_epsilon", c.layer_norm_epsilon},
+        {"attn_pdrop", c.attn_pdrop},
+        {"resid_pdrop", c.resid_pdrop},
+        {"embd_pdrop", c.embd_pdrop},
+        {"bos_token_id", c.bos_token_id},
+        {"eos_token_id", c.eos_token_id},
+        {"initializer_range", 0.02},
+    };
+    return j.dump(2) + "\n";
+}
+
+}  // namespace bitswitch::model

@@ -1,0 +1,60 @@
+// The safetensors format (Hugging Face): 8-byte little-endian header length N, N bytes of JSON
+// {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}, then the
+// raw little-endian data. Reading memory-maps the file and checks every entry before any tensor is used.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/types.h>
+
+namespace bitswitch::model {
+
+struct TensorEntry {
+    std::string dtype;             // "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL"
+    std::vector<int64_t> shape;
+    size_t begin = 0, end = 0;     // byte offsets into the data section
+};
+
+class SafetensorsReader {
+  public:
+    /// Maps the file and validates the header: length, JSON, known dtypes, offsets within the data section
+    /// and matching shape x dtype sizes. Throws InputError naming the file and the tensor.
+    explicit SafetensorsReader(const std::filesystem::path& path);
+    ~SafetensorsReader();
+    SafetensorsReader(const SafetensorsReader&)            = delete;
+    SafetensorsReader& operator=(const SafetensorsReader&) = delete;
+
+    const std::map<std::string, TensorEntry>& entries() const { return entries_; }
+    const std::map<std::string, std::string>& metadata() const { return metadata_; }
+    bool contains(const std::string& name) const { return entries_.count(name) > 0; }
+
+    /// A copy of the tensor in its stored dtype (InputError if absent).
+    torch::Tensor tensor(const std::string& name) const;
+
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+    void* map_         = nullptr;
+    size_t map_size_   = 0;
+    size_t data_start_ = 0;
+    std::map<std::string, TensorEntry> entries_;
+    std::map<std::string, std::string> metadata_;
+};
+
+/// Writes tensors (contiguous copies are made as needed) atomically, entries laid out in the given order,
+/// header padded with spaces to a multiple of 8 bytes as the reference implementation does.
+void save_safetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+
+/// "F32" etc. for a torch dtype (InputError for unsupported ones) and back.
+std::string safetensors_dtype_name(torch::ScalarType type);
+torch::ScalarType safetensors_dtype(const std::string& name);
+
+}  // namespace bitswitch::model

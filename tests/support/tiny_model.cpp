@@ -1,0 +1,37 @@
+#include "support/tiny_model.h"
+
+#include <torch/torch.h>
+
+namespace bitswitch::testing {
+
+model::Gpt2Config tiny_config() {
+    model::Gpt2Config c;
+    c.vocab_size  = 64;
+    c.n_positions = 32;
+    c.n_embd      = 16;
+    c.n_layer     = 2;
+    c.n_head      = 2;
+    c.attn_pdrop = c.resid_pdrop = c.embd_pdrop = 0.0;
+    return c;
+}
+
+model::Gpt2ForQuestionAnswering tiny_model(uint64_t seed, const model::Gpt2Config& config) {
+    torch::manual_seed(seed);
+    model::Gpt2ForQuestionAnswering m(config);
+    torch::NoGradGuard no_grad;
+    for (auto& p : m->named_parameters()) {
+        if (p.key().find(".lora_") == std::string::npos) p.value().normal_(0.0, 0.3);
+    }
+    return m;
+}
+
+Weights weights_of(const model::Gpt2ForQuestionAnswering& model) {
+    Weights w;
+    for (const auto& p : model->named_parameters()) {
+        const auto t = p.value().detach().contiguous();
+        w[p.key()]   = std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    }
+    return w;
+}
+
+}  // namespace bitswitch::testing

@@ -1,0 +1,18 @@
+// Tiny GPT-2 models with random weights for fast tests (every parameter random, LayerNorms included).
+#pragma once
+
+#include "bitswitch/model/gpt2.h"
+#include "support/gpt2_reference.h"
+
+namespace bitswitch::testing {
+
+/// L=2, C=16, H=2, V=64, n_positions=32, no dropout.
+model::Gpt2Config tiny_config();
+
+/// A model with every base parameter random (seeded).
+model::Gpt2ForQuestionAnswering tiny_model(uint64_t seed = 0, const model::Gpt2Config& config = tiny_config());
+
+/// The model's base parameters as plain arrays for the reference implementation.
+Weights weights_of(const model::Gpt2ForQuestionAnswering& model);
+
+}  // namespace bitswitch::testing
