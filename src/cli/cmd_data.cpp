@@ -7,10 +7,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/data/squad.h"
+#include "bitswitch/data/synth.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 #include "cli/commands.h"
 
@@ -105,6 +107,36 @@ void add_data_command(CLI::App& app) {
         ->capture_default_str();
     cmd_feat->add_option("--output", feat->output, "Write one JSON line per feature (ids, offsets, labels)");
     cmd_feat->callback([feat] { run_features(*feat); });
+
+    struct SynthConfig {
+        std::string output_dir;
+        int64_t train_paragraphs = 2000, dev_paragraphs = 200;
+        int people = 3, questions = 2;
+        uint64_t seed = 1;
+    };
+    auto synth = std::make_shared<SynthConfig>();
+    CLI::App* cmd_synth = data_cmd->add_subcommand(
+        "synth", "Generate extractive-QA data (SQuAD v1.1 format): train.json, dev.json (disjoint names), corpus.txt");
+    cmd_synth->add_option("--output_dir", synth->output_dir, "Folder for train.json, dev.json and corpus.txt")->required();
+    cmd_synth->add_option("--train_paragraphs", synth->train_paragraphs)->capture_default_str();
+    cmd_synth->add_option("--dev_paragraphs", synth->dev_paragraphs)->capture_default_str();
+    cmd_synth->add_option("--people_per_paragraph", synth->people, "People described per paragraph (1 = no distractors)")
+        ->capture_default_str();
+    cmd_synth->add_option("--questions_per_person", synth->questions)->capture_default_str();
+    cmd_synth->add_option("--seed", synth->seed)->capture_default_str();
+    cmd_synth->callback([synth] {
+        if (synth->people < 1 || synth->questions < 1 || synth->questions > 5) {
+            throw InputError("data synth: --people_per_paragraph must be >= 1 and --questions_per_person in 1..5");
+        }
+        data::SynthOptions train{synth->train_paragraphs, synth->people, synth->questions, synth->seed, false};
+        data::SynthOptions dev{synth->dev_paragraphs, synth->people, synth->questions, synth->seed + 1000003, true};
+        const std::filesystem::path out = synth->output_dir;
+        core::write_file_atomic(out / "train.json", data::synth_squad_json(train));
+        core::write_file_atomic(out / "dev.json", data::synth_squad_json(dev));
+        core::write_file_atomic(out / "corpus.txt", data::synth_corpus(train));
+        std::printf("%s\n", nlohmann::json{{"train", (out / "train.json").string()}, {"dev", (out / "dev.json").string()},
+                                           {"corpus", (out / "corpus.txt").string()}}.dump().c_str());
+    });
 }
 
 }  // namespace bitswitch::cli

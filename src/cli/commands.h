@@ -11,5 +11,15 @@ void add_tokenize_command(CLI::App& app);
 void add_squad_eval_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_score_command(CLI::App& app);
+void add_pretrain_command(CLI::App& app);
+
+/// Commands that run a model call this first (thread set-up; may re-execute the program once).
+void prepare_compute(int threads);
+/// main() records its argv for prepare_compute().
+void set_program_argv(char** argv);
 
 }  // namespace bitswitch::cli

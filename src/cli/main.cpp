@@ -7,15 +7,33 @@
 #include <c10/util/Exception.h>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/runtime.h"
 #include "cli/commands.h"
 
+namespace bitswitch::cli {
+namespace {
+char** g_argv = nullptr;
+}
+void set_program_argv(char** argv) { g_argv = argv; }
+void prepare_compute(int threads) {
+    core::configure_compute_threads(g_argv, threads);
+    core::warn_if_blas_slow();
+}
+}  // namespace bitswitch::cli
+
 int main(int argc, char** argv) {
+    bitswitch::cli::set_program_argv(argv);
     CLI::App app{"bitswitch: one GPT-2 QA model, many precisions"};
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Help for every command");
     bitswitch::cli::add_tokenize_command(app);
     bitswitch::cli::add_squad_eval_command(app);
     bitswitch::cli::add_data_command(app);
+    bitswitch::cli::add_train_command(app);
+    bitswitch::cli::add_eval_command(app);
+    bitswitch::cli::add_predict_command(app);
+    bitswitch::cli::add_score_command(app);
+    bitswitch::cli::add_pretrain_command(app);
     bitswitch::cli::add_info_command(app);
 
     try {

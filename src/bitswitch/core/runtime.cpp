@@ -2,10 +2,13 @@
 #include "bitswitch/core/runtime.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -48,6 +51,22 @@ void warn_if_blas_slow() {
                      "(apt-get install libopenblas0-pthread) for ~30x more\n",
                      r.gemm_gflops, r.library.c_str());
     }
+}
+
+void configure_compute_threads(char** argv, int threads) {
+    if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+        ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        ::execv("/proc/self/exe", argv);  // returns only on failure: then run on with spinning threads
+    }
+    if (threads <= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        threads = ::sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : int(std::thread::hardware_concurrency());
+        threads = std::max(threads, 1);
+    }
+    at::set_num_threads(threads);
+    using SetThreadsFn = void (*)(int);
+    if (auto fn = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(threads);
 }
 
 std::filesystem::path asset_path(const std::string& relative) {

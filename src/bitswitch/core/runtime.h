@@ -24,6 +24,15 @@ BlasReport check_blas();
 /// Prints one warning line to stderr, with the package to install, when the GEMM is too slow.
 void warn_if_blas_slow();
 
+/// Prepares the process for libtorch compute, once, before any tensor work:
+/// - libgomp reads OMP_WAIT_POLICY when it is loaded, so if it is unset the program sets it to PASSIVE and
+///   re-executes itself (same arguments): spinning OpenMP workers otherwise steal the cores OpenBLAS's own
+///   threads need (measured 1.2-1.65x slower GEMM-heavy steps on 2 cores).
+/// - intra-op threads = `threads` (0 = all cores the process may run on); libgomp here defaults to 1.
+/// - OpenBLAS (if it is the BLAS) uses the same number of threads.
+/// `argv` must be main's, still unmodified.
+void configure_compute_threads(char** argv, int threads = 0);
+
 /// Finds a shipped asset ("gpt2-tokenizer", "data/squad-v1.1-dev-subset.json") in ./assets, next to the
 /// program (../assets), or in the source tree the program was built from. Throws InputError if absent.
 std::filesystem::path asset_path(const std::string& relative);

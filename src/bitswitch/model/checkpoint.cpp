@@ -93,9 +93,11 @@ LoadedModel load_pretrained(const std::filesystem::path& dir) {
     return out;
 }
 
-void save_pretrained(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir, torch::ScalarType dtype) {
+void save_pretrained(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir, torch::ScalarType dtype,
+                     bool include_qa_head) {
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
     for (const auto& [name, p] : base_parameters(model)) {
+        if (!include_qa_head && name.rfind("qa_outputs.", 0) == 0) continue;
         torch::Tensor t = p.detach();
         if (is_conv1d_weight(name)) t = t.t();
         tensors.emplace_back(name, t.to(dtype).contiguous());

@@ -28,9 +28,10 @@ LoadedModel load_pretrained(const std::filesystem::path& dir);
 /// has a qa_outputs head.
 bool load_weights(Gpt2ForQuestionAnswering& model, const std::filesystem::path& safetensors_file);
 
-/// Writes `dir`/config.json and `dir`/model.safetensors (base weights and the QA head, no adapters) with
-/// GPT2ForQuestionAnswering's names, in `dtype` (kFloat32, kFloat16 or kBFloat16). Atomic per file.
+/// Writes `dir`/config.json and `dir`/model.safetensors (base weights and, unless !include_qa_head, the QA
+/// head; no adapters) with GPT2ForQuestionAnswering's names, in `dtype` (kFloat32, kFloat16 or kBFloat16).
+/// Atomic per file.
 void save_pretrained(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir,
-                     torch::ScalarType dtype = torch::kFloat32);
+                     torch::ScalarType dtype = torch::kFloat32, bool include_qa_head = true);
 
 }  // namespace bitswitch::model

@@ -1,0 +1,208 @@
+// The synthetic QA generator: entities, fact templates, question templates, span bookkeeping.
+#include "bitswitch/data/synth.h"
+
+#include <algorithm>
+#include <array>
+#include <random>
+#include <set>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/text/utf8.h"
+
+namespace bitswitch::data {
+namespace {
+
+using Rng = std::mt19937_64;
+
+template <typename T, size_t N>
+const T& pick(Rng& rng, const std::array<T, N>& items) {
+    return items[std::uniform_int_distribution<size_t>(0, N - 1)(rng)];
+}
+
+constexpr std::array<const char*, 24> kSyllables = {"ka", "lo", "mi", "ren", "tor", "vel", "sa",  "dan",
+                                                    "el", "is", "or", "ul",  "ba",  "ne",  "ri",  "ta",
+                                                    "zo", "fe", "gu", "har", "win", "mar", "jo",  "bel"};
+constexpr std::array<const char*, 8> kCitySuffixes = {"ton", "burg", "ville", "ford", "grad", "mouth", "stead", "field"};
+constexpr std::array<const char*, 6> kCompanySuffixes = {"Industries", "Labs", "Works", "Systems", "Foods", "Shipping"};
+constexpr std::array<const char*, 30> kOccupations = {
+    "architect", "botanist",  "carpenter", "chemist",    "composer",  "engineer",      "farmer",    "historian",
+    "journalist", "lawyer",   "librarian", "nurse",      "painter",   "pharmacist",    "photographer", "pilot",
+    "poet",      "sculptor",  "surgeon",   "teacher",    "translator", "astronomer",   "geologist", "economist",
+    "chef",      "baker",     "diplomat",  "novelist",   "mathematician", "veterinarian"};
+constexpr std::array<const char*, 12> kInstruments = {"piano", "cello",    "flute", "guitar",   "violin", "trumpet",
+                                                      "harp",  "clarinet", "oboe",  "trombone", "banjo",  "accordion"};
+// A few names with non-ASCII letters keep the code point offsets honest.
+constexpr std::array<const char*, 6> kAccented = {"José", "Zoë", "Renée", "Björn", "Łukasz", "Año"};
+
+std::string capitalize(std::string s) {
+    if (!s.empty()) s[0] = char(s[0] - 'a' + 'A');
+    return s;
+}
+
+std::string word(Rng& rng, int syllables) {
+    std::string w;
+    for (int i = 0; i < syllables; ++i) w += pick(rng, kSyllables);
+    return capitalize(w);
+}
+
+struct Person {
+    std::string name, city, occupation, company, instrument, year;
+};
+
+// Names come from two halves of the name space: the first syllable's index is even for train, odd for dev.
+std::string person_name(Rng& rng, bool dev) {
+    std::string first;
+    if (std::uniform_int_distribution<int>(0, 19)(rng) == 0) {
+        first = pick(rng, kAccented);
+    } else {
+        for (;;) {
+            const size_t i = std::uniform_int_distribution<size_t>(0, kSyllables.size() - 1)(rng);
+            if ((i % 2 == 1) == dev) {
+                first = capitalize(kSyllables[i]) + kSyllables[std::uniform_int_distribution<size_t>(0, kSyllables.size() - 1)(rng)];
+                break;
+            }
+        }
+    }
+    return first + " " + word(rng, 2);
+}
+
+// A rendered sentence: text plus where each fact's value sits in it (byte offsets).
+struct Slot {
+    std::string fact;  // "year", "city", "occupation", "company", "instrument"
+    size_t begin;
+    std::string value;
+};
+
+struct Sentence {
+    std::string text;
+    std::vector<Slot> slots;
+};
+
+// Fills "{P} was born in {year}." style templates, recording the byte offset of every {fact}.
+Sentence render(const std::string& tmpl, const Person& p) {
+    Sentence s;
+    size_t i = 0;
+    while (i < tmpl.size()) {
+        if (tmpl[i] != '{') {
+            s.text.push_back(tmpl[i++]);
+            continue;
+        }
+        const size_t close = tmpl.find('}', i);
+        const std::string key = tmpl.substr(i + 1, close - i - 1);
+        i = close + 1;
+        const std::string value = key == "P" ? p.name : key == "year" ? p.year : key == "city" ? p.city
+                                : key == "occupation" ? p.occupation : key == "company" ? p.company : p.instrument;
+        if (key != "P") s.slots.push_back({key, s.text.size(), value});
+        s.text += value;
+    }
+    return s;
+}
+
+const std::vector<std::string> kFactTemplates = {
+    "{P} was born in {year}.", "{P} was born in the year {year}.", "The birth year of {P} is {year}.",
+    "{P} was born in {city}.", "{P} comes from {city}.", "{P} grew up in the city of {city}.",
+    "{P} works as a {occupation}.", "{P} is a {occupation} by profession.", "By trade, {P} is a {occupation}.",
+    "{P} works for {company}.", "{P} is employed by {company}.", "{company} employs {P}.",
+    "{P} plays the {instrument}.", "In the evenings, {P} plays the {instrument}.", "{P} has played the {instrument} for years.",
+    "{P}, a {occupation} from {city}, was born in {year}.", "Born in {city} in {year}, {P} later joined {company}.",
+    "{P} plays the {instrument} and works as a {occupation}.",
+};
+
+const std::vector<std::pair<std::string, std::vector<std::string>>> kQuestionTemplates = {
+    {"year", {"When was {P} born?", "In what year was {P} born?", "What year was {P} born in?"}},
+    {"city", {"Where was {P} born?", "In which city was {P} born?", "Where does {P} come from?"}},
+    {"occupation", {"What is the occupation of {P}?", "What does {P} do for a living?", "What is {P}'s profession?"}},
+    {"company", {"Which company does {P} work for?", "Who employs {P}?", "For which company does {P} work?"}},
+    {"instrument", {"What instrument does {P} play?", "Which instrument does {P} play?"}},
+};
+
+struct Paragraph {
+    std::string title, context;
+    std::vector<nlohmann::ordered_json> qas;
+};
+
+Paragraph make_paragraph(Rng& rng, const SynthOptions& o, int64_t index) {
+    std::vector<Person> people;
+    std::set<std::string> used_names;
+    while (int(people.size()) < o.people_per_paragraph) {
+        Person p;
+        p.name = person_name(rng, o.dev_names);
+        if (!used_names.insert(p.name).second) continue;
+        p.city       = word(rng, 2) + pick(rng, kCitySuffixes);
+        p.occupation = pick(rng, kOccupations);
+        p.company    = word(rng, 2) + " " + pick(rng, kCompanySuffixes);
+        p.instrument = pick(rng, kInstruments);
+        p.year       = std::to_string(std::uniform_int_distribution<int>(1820, 2005)(rng));
+        people.push_back(p);
+    }
+    // Every fact of every person is stated once: greedily take templates that cover facts still unstated.
+    struct Placed {
+        Sentence sentence;
+        int person;
+    };
+    std::vector<Placed> sentences;
+    for (int pi = 0; pi < int(people.size()); ++pi) {
+        std::set<std::string> missing{"year", "city", "occupation", "company", "instrument"};
+        while (!missing.empty()) {
+            const std::string& tmpl = kFactTemplates[std::uniform_int_distribution<size_t>(0, kFactTemplates.size() - 1)(rng)];
+            Sentence s = render(tmpl, people[size_t(pi)]);
+            const bool all_new = std::all_of(s.slots.begin(), s.slots.end(), [&](const Slot& sl) { return missing.count(sl.fact); });
+            if (!all_new) continue;
+            for (const auto& sl : s.slots) missing.erase(sl.fact);
+            sentences.push_back({s, pi});
+        }
+    }
+    std::shuffle(sentences.begin(), sentences.end(), rng);
+    Paragraph para;
+    para.title = fmt::format("synthetic_{}", index);
+    // fact key "person:fact" -> (byte offset in context, value)
+    std::map<std::string, std::pair<size_t, std::string>> where;
+    for (const auto& placed : sentences) {
+        if (!para.context.empty()) para.context += " ";
+        for (const auto& sl : placed.sentence.slots) {
+            where[std::to_string(placed.person) + ":" + sl.fact] = {para.context.size() + sl.begin, sl.value};
+        }
+        para.context += placed.sentence.text;
+    }
+    const auto cp_of_byte = text::utf8_byte_to_code_point(para.context);
+    for (int pi = 0; pi < int(people.size()); ++pi) {
+        std::vector<size_t> kinds(kQuestionTemplates.size());
+        std::iota(kinds.begin(), kinds.end(), 0);
+        std::shuffle(kinds.begin(), kinds.end(), rng);
+        for (int q = 0; q < o.questions_per_person && q < int(kinds.size()); ++q) {
+            const auto& [fact, forms] = kQuestionTemplates[kinds[size_t(q)]];
+            const std::string& form   = forms[std::uniform_int_distribution<size_t>(0, forms.size() - 1)(rng)];
+            const auto [offset, value] = where.at(std::to_string(pi) + ":" + fact);
+            nlohmann::ordered_json qa;
+            qa["answers"]  = {{{"answer_start", cp_of_byte[offset]}, {"text", value}}};
+            qa["question"] = render(form, people[size_t(pi)]).text;
+            qa["id"]       = fmt::format("{}{:06d}_{}_{}", o.dev_names ? "dev" : "train", index, pi, fact);
+            para.qas.push_back(qa);
+        }
+    }
+    return para;
+}
+
+}  // namespace
+
+std::string synth_squad_json(const SynthOptions& o) {
+    Rng rng(o.seed);
+    nlohmann::ordered_json data = nlohmann::ordered_json::array();
+    for (int64_t i = 0; i < o.paragraphs; ++i) {
+        const Paragraph p = make_paragraph(rng, o, i);
+        data.push_back({{"title", p.title}, {"paragraphs", {{{"context", p.context}, {"qas", p.qas}}}}});
+    }
+    return nlohmann::ordered_json{{"data", data}, {"version", "1.1"}}.dump() + "\n";
+}
+
+std::string synth_corpus(const SynthOptions& o) {
+    Rng rng(o.seed);
+    std::string out;
+    for (int64_t i = 0; i < o.paragraphs; ++i) out += make_paragraph(rng, o, i).context + "\n";
+    return out;
+}
+
+}  // namespace bitswitch::data

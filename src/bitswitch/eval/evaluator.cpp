@@ -1,0 +1,96 @@
+// Batched evaluation.
+#include "bitswitch/eval/evaluator.h"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+#include <torch/torch.h>
+
+#include "bitswitch/core/progress.h"
+#include "bitswitch/data/batch.h"
+#include "bitswitch/eval/squad_metric.h"
+
+namespace bitswitch::eval {
+
+std::pair<std::vector<float>, std::vector<float>> predict_logits(model::Gpt2ForQuestionAnswering& model,
+                                                                 const std::vector<data::QAFeature>& features,
+                                                                 int batch_size, bool show_progress) {
+    const size_t seq_len = features.empty() ? 0 : features.front().input_ids.size();
+    std::vector<float> start(features.size() * seq_len, std::numeric_limits<float>::lowest());
+    std::vector<float> end(start.size(), std::numeric_limits<float>::lowest());
+    std::vector<size_t> order(features.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return data::real_length(features[a]) > data::real_length(features[b]);
+    });
+    const bool was_training = model->is_training();
+    model->eval();
+    torch::NoGradGuard no_grad;
+    const int64_t n_batches = int64_t((features.size() + size_t(batch_size) - 1) / size_t(batch_size));
+    core::Progress progress("eval", n_batches, std::max<int64_t>(1, n_batches / 10));
+    for (int64_t b = 0; b < n_batches; ++b) {
+        const std::vector<size_t> idx(order.begin() + b * batch_size,
+                                      order.begin() + std::min<int64_t>(int64_t(order.size()), (b + 1) * batch_size));
+        const auto batch        = data::make_batch(features, idx);
+        const auto [s, e]       = model->forward(batch.input_ids, batch.attention_mask);  // (B, T)
+        const auto s_cpu        = s.contiguous().to(torch::kCPU), e_cpu = e.contiguous().to(torch::kCPU);
+        const int64_t T         = s_cpu.size(1);
+        for (size_t r = 0; r < idx.size(); ++r) {
+            const float* sp = s_cpu.data_ptr<float>() + int64_t(r) * T;
+            const float* ep = e_cpu.data_ptr<float>() + int64_t(r) * T;
+            const int64_t n = data::real_length(features[idx[r]]);  // padding keeps the lowest float
+            std::copy(sp, sp + n, start.begin() + int64_t(idx[r] * seq_len));
+            std::copy(ep, ep + n, end.begin() + int64_t(idx[r] * seq_len));
+        }
+        if (show_progress) progress.update(b + 1);
+    }
+    if (show_progress) progress.finish();
+    if (was_training) model->train();
+    return {std::move(start), std::move(end)};
+}
+
+EvalResult evaluate_qa(model::Gpt2ForQuestionAnswering& model, const data::SquadDataset& dataset,
+                       const std::vector<data::QAFeature>& features, const EvalOptions& options) {
+    core::Progress timer("eval", 1);
+    auto [start, end] = predict_logits(model, features, options.batch_size, options.show_progress);
+    EvalResult r;
+    r.predictions = postprocess_qa_predictions(dataset, features, start, end, options.postprocess);
+    Predictions answers;
+    for (const auto& p : r.predictions) answers[p.id] = p.text;
+    if (options.postprocess.version_2_with_negative || dataset.is_v2()) {
+        const auto v2 = evaluate_v2(dataset, answers);
+        r.exact_match = v2.exact;
+        r.f1          = v2.f1;
+        r.metrics     = {{"exact", v2.exact},   {"f1", v2.f1},   {"total", v2.total},
+                         {"HasAns_exact", v2.has_ans_exact}, {"HasAns_f1", v2.has_ans_f1}, {"HasAns_total", v2.has_ans_total},
+                         {"NoAns_exact", v2.no_ans_exact},   {"NoAns_f1", v2.no_ans_f1},   {"NoAns_total", v2.no_ans_total}};
+    } else {
+        const auto v1 = evaluate_v1(dataset, answers);
+        r.exact_match = v1.exact_match;
+        r.f1          = v1.f1;
+        r.metrics     = {{"exact_match", v1.exact_match}, {"f1", v1.f1}};
+    }
+    r.seconds = timer.elapsed();
+    return r;
+}
+
+}  // namespace bitswitch::eval
+
+namespace bitswitch::eval {
+
+ExamplePrediction answer_question(model::Gpt2ForQuestionAnswering& model, const text::BpeTokenizer& tokenizer,
+                                  const std::string& question, const std::string& context,
+                                  const data::FeatureOptions& features, const PostprocessOptions& postprocess) {
+    data::SquadDataset ds;
+    ds.contexts = {context};
+    data::QAExample e;
+    e.id       = "question";
+    e.question = question;
+    ds.examples.push_back(e);
+    const auto f      = data::build_features(ds, tokenizer, features);
+    const auto logits = predict_logits(model, f, 8, false);
+    return postprocess_qa_predictions(ds, f, logits.first, logits.second, postprocess).front();
+}
+
+}  // namespace bitswitch::eval

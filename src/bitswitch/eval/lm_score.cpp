@@ -1,0 +1,38 @@
+#include "bitswitch/eval/lm_score.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "bitswitch/core/error.h"
+
+namespace bitswitch::eval {
+
+LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<int32_t>& ids, int64_t stride) {
+    const int64_t W = model->transformer->config.n_positions, N = int64_t(ids.size());
+    if (stride <= 0) stride = std::max<int64_t>(1, W / 2);
+    if (stride > W) throw InputError(fmt::format("--stride {} exceeds n_positions {}", stride, W));
+    const bool was_training = model->is_training();
+    model->eval();
+    torch::NoGradGuard no_grad;
+    LmScore r;
+    int64_t scored_until = 1;  // tokens [1, scored_until) are done
+    for (int64_t begin = 0; scored_until < N; begin += stride) {
+        const int64_t end = std::min(N, begin + W);
+        const auto input  = torch::tensor(std::vector<int64_t>(ids.begin() + begin, ids.begin() + end)).view({1, end - begin});
+        const auto logp   = torch::log_softmax(model->transformer->lm_logits(model->transformer->forward(input)), -1)[0];  // (T, V)
+        for (int64_t t = scored_until; t < end; ++t) {  // token t is predicted at position t - 1
+            const double lp = logp[t - 1 - begin][ids[size_t(t)]].item<double>();
+            r.token_logprobs.push_back(lp);
+            r.nll -= lp;
+        }
+        scored_until = end;
+    }
+    if (was_training) model->train();
+    r.tokens = int64_t(r.token_logprobs.size());
+    r.ppl    = r.tokens > 0 ? std::exp(r.nll / double(r.tokens)) : 1.0;
+    return r;
+}
+
+}  // namespace bitswitch::eval

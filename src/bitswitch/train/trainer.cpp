@@ -1,0 +1,342 @@
+// The training loop and its checkpoints.
+#include "bitswitch/train/trainer.h"
+
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <regex>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
+#include "bitswitch/core/progress.h"
+#include "bitswitch/core/runtime.h"
+#include "bitswitch/data/batch.h"
+#include "bitswitch/eval/evaluator.h"
+#include "bitswitch/model/adapters.h"
+#include "bitswitch/model/safetensors.h"
+#include "bitswitch/train/lr_schedule.h"
+
+namespace bitswitch::train {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kAdapterName = "default";
+
+fs::path tokenizer_dir_for(const TrainConfig& c) {
+    if (!c.tokenizer_dir.empty()) return c.tokenizer_dir;
+    const fs::path m = c.model_name_or_path;
+    if ((fs::exists(m / "vocab.json") && fs::exists(m / "merges.txt")) ||
+        (fs::exists(m / "encoder.json") && fs::exists(m / "vocab.bpe"))) {
+        return m;
+    }
+    return core::asset_path("gpt2-tokenizer");
+}
+
+data::SquadDataset load_dataset(const std::string& path, int64_t max_samples, bool skip_invalid) {
+    data::SquadLoadOptions options;
+    options.skip_invalid = skip_invalid;
+    auto ds = data::load_squad(path, options);
+    if (max_samples >= 0 && int64_t(ds.examples.size()) > max_samples) ds.examples.resize(size_t(max_samples));
+    return ds;
+}
+
+// Newest complete checkpoint-N in `dir` (complete = renamed into place with its trainer_state.json).
+std::optional<std::pair<int64_t, fs::path>> newest_checkpoint(const fs::path& dir) {
+    std::optional<std::pair<int64_t, fs::path>> best;
+    if (!fs::is_directory(dir)) return best;
+    static const std::regex name(R"(checkpoint-(\d+))");
+    for (const auto& e : fs::directory_iterator(dir)) {
+        std::smatch m;
+        const std::string n = e.path().filename().string();
+        if (!e.is_directory() || !std::regex_match(n, m, name) || !fs::exists(e.path() / "trainer_state.json")) continue;
+        const int64_t step = std::stoll(m[1]);
+        if (!best || step > best->first) best = std::make_pair(step, e.path());
+    }
+    return best;
+}
+
+class Trainer {
+  public:
+    explicit Trainer(const TrainConfig& config) : c_(config), out_(config.output_dir), tok_(load_tokenizer(config)) {}
+
+    TrainResult run();
+
+  private:
+    static text::BpeTokenizer load_tokenizer(const TrainConfig& c) { return text::BpeTokenizer::load(tokenizer_dir_for(c)); }
+
+    void build_model(const std::optional<fs::path>& resume_from);
+    void build_optimizer();
+    data::Batch micro_batch(int64_t micro_index);
+    void save_model(const fs::path& dir) const;
+    void save_checkpoint(int64_t step, double loss);
+    void load_training_state(const fs::path& dir);
+    nlohmann::ordered_json evaluate(int64_t step, bool final);
+    void log(const nlohmann::ordered_json& entry);
+
+    TrainConfig c_;
+    fs::path out_;
+    text::BpeTokenizer tok_;
+    data::SquadDataset train_ds_, eval_ds_;
+    std::vector<data::QAFeature> train_features_, eval_features_;
+    model::Gpt2ForQuestionAnswering model_{nullptr};
+    std::vector<std::pair<std::string, torch::Tensor>> trainable_;
+    std::unique_ptr<torch::optim::AdamW> optimizer_;
+    LrSchedule schedule_;
+    int64_t batches_per_epoch_ = 0, start_step_ = 0;
+    int64_t cached_epoch_ = -1;
+    std::vector<size_t> order_;
+};
+
+void Trainer::build_model(const std::optional<fs::path>& resume_from) {
+    torch::manual_seed(uint64_t(c_.seed));
+    auto loaded = model::load_pretrained(c_.model_name_or_path);
+    model_      = loaded.model;
+    if (loaded.qa_head_initialized) {
+        std::fprintf(stderr, "note: %s has no qa_outputs head: it starts from random weights\n", c_.model_name_or_path.c_str());
+    }
+    if (c_.finetune == "lora") {
+        if (resume_from) {
+            model::load_adapters(model_, *resume_from, kAdapterName);
+        } else {
+            for (auto& [name, layer] : model_->transformer->linear_layers()) {
+                layer->add_adapter(kAdapterName, c_.lora);
+                layer->set_active_adapter(kAdapterName);
+            }
+        }
+    } else if (resume_from) {
+        model::load_weights(model_, *resume_from / "model.safetensors");
+    }
+    trainable_.clear();
+    for (auto& p : model_->named_parameters()) {
+        const bool train = c_.finetune == "full" || p.key().find(".lora_") != std::string::npos ||
+                           p.key().rfind("qa_outputs.", 0) == 0;
+        p.value().set_requires_grad(train);
+        if (train) trainable_.emplace_back(p.key(), p.value());
+    }
+}
+
+void Trainer::build_optimizer() {
+    // transformers' grouping: no weight decay on biases and LayerNorm weights.
+    std::vector<torch::Tensor> decay, no_decay;
+    for (const auto& [name, p] : trainable_) {
+        const bool exempt = name.size() >= 5 && (name.substr(name.size() - 5) == ".bias" || name.find(".ln_") != std::string::npos);
+        (exempt ? no_decay : decay).push_back(p);
+    }
+    const auto options = [&](double wd) {
+        return std::make_unique<torch::optim::AdamWOptions>(
+            torch::optim::AdamWOptions(c_.learning_rate).betas({c_.adam_beta1, c_.adam_beta2}).eps(c_.adam_epsilon).weight_decay(wd));
+    };
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    if (!decay.empty()) groups.emplace_back(decay, options(c_.weight_decay));
+    if (!no_decay.empty()) groups.emplace_back(no_decay, options(0.0));
+    optimizer_ = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(c_.learning_rate));
+}
+
+data::Batch Trainer::micro_batch(int64_t m) {
+    // Micro-batches run through the epochs without a break; epoch e's order is a permutation drawn from
+    // a generator seeded with (seed, e), so any step can be re-created from the step number alone.
+    const int64_t epoch = m / batches_per_epoch_, k = m % batches_per_epoch_;
+    if (epoch != cached_epoch_) {
+        order_.resize(train_features_.size());
+        std::iota(order_.begin(), order_.end(), 0);
+        std::mt19937_64 rng(uint64_t(c_.seed) * 1000003u + uint64_t(epoch));
+        std::shuffle(order_.begin(), order_.end(), rng);
+        cached_epoch_ = epoch;
+    }
+    const size_t B = size_t(c_.per_device_train_batch_size);
+    const std::vector<size_t> idx(order_.begin() + int64_t(k * B), order_.begin() + int64_t(std::min(order_.size(), (k + 1) * B)));
+    return data::make_batch(train_features_, idx);
+}
+
+void Trainer::save_model(const fs::path& dir) const {
+    if (c_.finetune == "lora") {
+        model::save_lora_run(model_, dir, fs::absolute(c_.model_name_or_path).string(), {{"training", to_json(c_)}});
+    } else {
+        model::save_pretrained(model_, dir);
+    }
+}
+
+void Trainer::save_checkpoint(int64_t step, double loss) {
+    // Written into checkpoint-N.tmp, then renamed: a crash leaves either no checkpoint-N or a whole one.
+    const fs::path final_dir = out_ / fmt::format("checkpoint-{}", step);
+    const fs::path tmp       = out_ / fmt::format("checkpoint-{}.tmp", step);
+    fs::remove_all(tmp);
+    fs::create_directories(tmp);
+    save_model(tmp);
+    torch::save(*optimizer_, (tmp / "optimizer.pt").string());
+    auto gen = at::detail::getDefaultCPUGenerator();
+    torch::Tensor rng_state;
+    {
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        rng_state = gen.get_state();
+    }
+    model::save_safetensors(tmp / "rng_state.safetensors", {{"cpu_generator", rng_state}});
+    core::write_file_atomic(tmp / "trainer_state.json",
+                            nlohmann::ordered_json{{"global_step", step}, {"loss", loss}}.dump(2) + "\n");
+    fs::remove_all(final_dir);
+    fs::rename(tmp, final_dir);
+}
+
+void Trainer::load_training_state(const fs::path& dir) {
+    torch::load(*optimizer_, (dir / "optimizer.pt").string());
+    const model::SafetensorsReader rng(dir / "rng_state.safetensors");
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(rng.tensor("cpu_generator"));
+}
+
+void Trainer::log(const nlohmann::ordered_json& entry) {
+    std::ofstream(out_ / "log.jsonl", std::ios::app) << entry.dump() << "\n";
+}
+
+nlohmann::ordered_json Trainer::evaluate(int64_t step, bool final) {
+    eval::EvalOptions options;
+    options.batch_size    = c_.per_device_eval_batch_size;
+    options.postprocess   = c_.postprocess;
+    options.show_progress = final;
+    const auto r          = eval::evaluate_qa(model_, eval_ds_, eval_features_, options);
+    nlohmann::ordered_json entry{{"step", step}};
+    for (const auto& [k, v] : r.metrics.items()) entry["eval_" + k] = v;
+    entry["eval_seconds"] = r.seconds;
+    log(entry);
+    std::fprintf(stderr, "eval at step %lld: EM %.2f F1 %.2f (%.1fs)\n", (long long)step, r.exact_match, r.f1, r.seconds);
+    if (final) {
+        core::write_file_atomic(out_ / "predictions.json", eval::predictions_json(r.predictions));
+        core::write_file_atomic(out_ / "nbest_predictions.json", eval::nbest_json(r.predictions));
+        core::write_file_atomic(out_ / "eval_results.json", r.metrics.dump(2) + "\n");
+    }
+    return r.metrics;
+}
+
+TrainResult Trainer::run() {
+    const auto resume_point = c_.resume ? newest_checkpoint(out_) : std::nullopt;
+    if (c_.resume && !resume_point) {
+        throw InputError(fmt::format("--resume: no checkpoint-N folder in {} to continue from", out_.string()));
+    }
+    if (!c_.resume && !c_.overwrite_output_dir && newest_checkpoint(out_)) {
+        throw InputError(fmt::format("{} already holds checkpoints: pass --resume to continue that run or "
+                                     "--overwrite_output_dir to start over",
+                                     out_.string()));
+    }
+    fs::create_directories(out_);
+    if (!c_.resume) {  // a fresh run: nothing of an earlier one may be mistaken for this one's
+        fs::remove(out_ / "log.jsonl");
+        for (auto old = newest_checkpoint(out_); old; old = newest_checkpoint(out_)) fs::remove_all(old->second);
+    }
+    core::write_file_atomic(out_ / "train_config.json", to_json(c_).dump(2) + "\n");
+
+    train_ds_       = load_dataset(c_.train_file, c_.max_train_samples, c_.skip_invalid);
+    train_features_ = data::build_features(train_ds_, tok_, c_.features);
+    if (train_features_.empty()) throw InputError(fmt::format("{}: no training questions", c_.train_file));
+    if (!c_.validation_file.empty()) {
+        eval_ds_       = load_dataset(c_.validation_file, c_.max_eval_samples, c_.skip_invalid);
+        eval_features_ = data::build_features(eval_ds_, tok_, c_.features);
+    }
+    const int64_t B     = c_.per_device_train_batch_size;
+    batches_per_epoch_  = (int64_t(train_features_.size()) + B - 1) / B;
+    const int64_t total = c_.max_steps > 0 ? c_.max_steps
+                                           : int64_t(std::ceil(c_.num_train_epochs * double(batches_per_epoch_) /
+                                                               double(c_.gradient_accumulation_steps)));
+    const int64_t warmup = c_.warmup_steps > 0 ? c_.warmup_steps : int64_t(std::ceil(c_.warmup_ratio * double(total)));
+    schedule_            = {c_.lr_scheduler_type, c_.learning_rate, warmup, total};
+
+    build_model(resume_point ? std::optional<fs::path>(resume_point->second) : std::nullopt);
+    build_optimizer();
+    if (resume_point) {
+        load_training_state(resume_point->second);
+        start_step_ = resume_point->first;
+        std::fprintf(stderr, "resuming from %s (step %lld of %lld)\n", resume_point->second.string().c_str(),
+                     (long long)start_step_, (long long)total);
+    }
+    int64_t n_trainable = 0;
+    for (const auto& [n, p] : trainable_) n_trainable += p.numel();
+    std::fprintf(stderr, "train: %zu questions -> %zu features, %lld steps of %d x %d, %s fine-tuning, %lld trainable parameters\n",
+                 train_ds_.examples.size(), train_features_.size(), (long long)total, c_.per_device_train_batch_size,
+                 c_.gradient_accumulation_steps, c_.finetune.c_str(), (long long)n_trainable);
+
+    std::vector<torch::Tensor> params;
+    for (const auto& [n, p] : trainable_) params.push_back(p);
+    model_->train();
+    core::Progress progress("train", total, c_.logging_steps);
+    double window_loss = 0.0, last_loss = 0.0;
+    int64_t window_n   = 0;
+    TrainResult result;
+    for (int64_t step = start_step_; step < total; ++step) {
+        const double lr = lr_at(schedule_, step);
+        for (auto& g : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+        optimizer_->zero_grad();
+        double step_loss = 0.0;
+        for (int a = 0; a < c_.gradient_accumulation_steps; ++a) {
+            const auto batch  = micro_batch(step * c_.gradient_accumulation_steps + a);
+            const auto [s, e] = model_->forward(batch.input_ids, batch.attention_mask);
+            const auto loss   = model::qa_span_loss(s, e, batch.start_positions, batch.end_positions);
+            const double v    = loss.item<double>();
+            if (!std::isfinite(v)) {
+                const auto last = newest_checkpoint(out_);
+                throw Error(fmt::format("step {}: the loss is {}; training stopped. {}Try a lower --learning_rate or "
+                                        "--max_grad_norm.",
+                                        step + 1, v,
+                                        last ? fmt::format("The last good checkpoint is {} (resume with --resume). ",
+                                                           last->second.string())
+                                             : std::string("No checkpoint was written yet. ")));
+            }
+            (loss / c_.gradient_accumulation_steps).backward();
+            step_loss += v / c_.gradient_accumulation_steps;
+        }
+        double grad_norm = 0.0;
+        if (c_.max_grad_norm > 0) grad_norm = torch::nn::utils::clip_grad_norm_(params, c_.max_grad_norm);
+        optimizer_->step();
+        window_loss += step_loss;
+        ++window_n;
+        const int64_t done = step + 1;
+        progress.update(done, fmt::format("loss {:.4f} | lr {:.2e}", step_loss, lr));
+        if (done % c_.logging_steps == 0 || done == total) {
+            last_loss = window_loss / double(window_n);
+            log({{"step", done}, {"loss", last_loss}, {"learning_rate", lr}, {"grad_norm", grad_norm},
+                 {"epoch", double(done * c_.gradient_accumulation_steps) / double(batches_per_epoch_)},
+                 {"elapsed", progress.elapsed()}});
+            window_loss = 0.0;
+            window_n    = 0;
+        }
+        if (c_.save_steps > 0 && done % c_.save_steps == 0 && done != total) save_checkpoint(done, last_loss);
+        if (done == c_.interrupt_after_steps && done != total) {
+            progress.finish();
+            result.steps   = done;
+            result.seconds = progress.elapsed();
+            return result;
+        }
+        if (!eval_features_.empty() && c_.eval_steps > 0 && done % c_.eval_steps == 0 && done != total) {
+            progress.finish();
+            evaluate(done, false);
+        }
+    }
+    progress.finish();
+    result.steps     = total;
+    result.last_loss = last_loss;
+    result.seconds   = progress.elapsed();
+    if (start_step_ < total) save_checkpoint(total, last_loss);
+    save_model(out_);
+    if (!eval_features_.empty()) result.eval = evaluate(total, true);
+    core::write_file_atomic(out_ / "train_results.json",
+                            nlohmann::ordered_json{{"global_step", total},
+                                                   {"train_loss", last_loss},
+                                                   {"train_runtime", result.seconds},
+                                                   {"train_steps_per_second", double(total - start_step_) / result.seconds},
+                                                   {"train_features", train_features_.size()}}
+                                    .dump(2) + "\n");
+    return result;
+}
+
+}  // namespace
+
+TrainResult run_training(const TrainConfig& config) {
+    validate(config);
+    return Trainer(config).run();
+}
+
+}  // namespace bitswitch::train

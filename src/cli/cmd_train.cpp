@@ -1,0 +1,64 @@
+// bitswitch train: flags (Hugging Face run_qa.py names) -> train::TrainConfig -> train::run_training.
+#include <cstdio>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "bitswitch/train/trainer.h"
+#include "cli/commands.h"
+#include "cli/flags.h"
+
+namespace bitswitch::cli {
+
+void add_train_command(CLI::App& app) {
+    auto c        = std::make_shared<train::TrainConfig>();
+    auto threads  = std::make_shared<int>(0);
+    CLI::App* cmd = app.add_subcommand("train", "Fine-tune GPT-2 for extractive QA (LoRA or full)");
+    cmd->set_config("--config", "", "TOML file whose keys are the flag names below (flags given here win)");
+    cmd->add_option("--model_name_or_path", c->model_name_or_path, "Model folder: config.json + model.safetensors")->required();
+    cmd->add_option("--train_file", c->train_file, "SQuAD v1.1/v2.0 JSON")->required();
+    cmd->add_option("--validation_file", c->validation_file, "SQuAD JSON evaluated every --eval_steps and at the end");
+    cmd->add_option("--output_dir", c->output_dir, "Run folder: model, checkpoints, log.jsonl, results")->required();
+    cmd->add_option("--tokenizer", c->tokenizer_dir, "Tokenizer folder (default: the model's, else the shipped GPT-2)");
+    cmd->add_option("--finetune", c->finetune, "lora (frozen base, adapters + QA head) or full")->capture_default_str();
+    cmd->add_option("--lora_r", c->lora.rank, "LoRA rank")->capture_default_str();
+    cmd->add_option("--lora_alpha", c->lora.alpha, "LoRA alpha (scale alpha / r)")->capture_default_str();
+    cmd->add_option("--lora_dropout", c->lora.dropout, "Dropout on the LoRA input")->capture_default_str();
+    cmd->add_option("--learning_rate", c->learning_rate, "Peak learning rate")->capture_default_str();
+    cmd->add_option("--weight_decay", c->weight_decay, "AdamW weight decay (not on biases, LayerNorms)")->capture_default_str();
+    cmd->add_option("--adam_beta1", c->adam_beta1)->capture_default_str();
+    cmd->add_option("--adam_beta2", c->adam_beta2)->capture_default_str();
+    cmd->add_option("--adam_epsilon", c->adam_epsilon)->capture_default_str();
+    cmd->add_option("--lr_scheduler_type", c->lr_scheduler_type, "linear, cosine, constant, constant_with_warmup")
+        ->capture_default_str();
+    cmd->add_option("--warmup_steps", c->warmup_steps, "Linear warmup steps")->capture_default_str();
+    cmd->add_option("--warmup_ratio", c->warmup_ratio, "Warmup as a fraction of the steps (if --warmup_steps is 0)")
+        ->capture_default_str();
+    cmd->add_option("--per_device_train_batch_size", c->per_device_train_batch_size)->capture_default_str();
+    cmd->add_option("--per_device_eval_batch_size", c->per_device_eval_batch_size)->capture_default_str();
+    cmd->add_option("--gradient_accumulation_steps", c->gradient_accumulation_steps)->capture_default_str();
+    cmd->add_option("--max_grad_norm", c->max_grad_norm, "Gradient clipping (0 = off)")->capture_default_str();
+    cmd->add_option("--max_steps", c->max_steps, "Optimizer steps (> 0 overrides --num_train_epochs)")->capture_default_str();
+    cmd->add_option("--num_train_epochs", c->num_train_epochs)->capture_default_str();
+    cmd->add_option("--seed", c->seed, "Seed of every random choice")->capture_default_str();
+    cmd->add_option("--logging_steps", c->logging_steps, "Log line (and log.jsonl entry) every N steps")->capture_default_str();
+    cmd->add_option("--eval_steps", c->eval_steps, "Evaluate every N steps (0 = at the end only)")->capture_default_str();
+    cmd->add_option("--save_steps", c->save_steps, "Checkpoint every N steps (0 = at the end only)")->capture_default_str();
+    cmd->add_option("--max_train_samples", c->max_train_samples, "Use the first N training questions")->capture_default_str();
+    cmd->add_option("--max_eval_samples", c->max_eval_samples, "Use the first N evaluation questions")->capture_default_str();
+    cmd->add_flag("--resume", c->resume, "Continue from the newest checkpoint-N in --output_dir");
+    cmd->add_flag("--overwrite_output_dir", c->overwrite_output_dir, "Start over even if --output_dir has checkpoints");
+    cmd->add_flag("--skip-invalid", c->skip_invalid, "Drop questions whose answer_start is wrong instead of failing");
+    add_feature_flags(cmd, c->features);
+    add_postprocess_flags(cmd, c->postprocess);
+    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
+    cmd->callback([c, threads] {
+        train::validate(*c);
+        prepare_compute(*threads);
+        const auto r = train::run_training(*c);
+        std::printf("%s\n", nlohmann::ordered_json{{"steps", r.steps}, {"train_loss", r.last_loss},
+                                                   {"train_seconds", r.seconds}, {"eval", r.eval}}.dump().c_str());
+    });
+}
+
+}  // namespace bitswitch::cli
