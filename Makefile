@@ -22,7 +22,8 @@ build: configure
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-demo: build
+demo: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target bitswitch
 	@bash scripts/demo.sh $(BUILD_DIR)/bitswitch
 
 bench: build

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages bitswitch needs to build, test and run. The ONE place that lists them.
 # Idempotent: checks what is already installed and only calls apt when something is missing.
-# Run as root (or with sudo available). Benchmarks' extra peers (node packages) are installed by bench/.
+# Run as root (or with sudo available). `--bench` adds what the benchmarks compare against (PyTorch eager
+# for Python, node + npm for the npm tokenizers; the npm packages themselves are installed by bench/).
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,10 @@ packages=(
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [ "${1:-}" = "--bench" ]; then
+    packages+=(python3-torch python3-numpy)
+    command -v node > /dev/null && command -v npm > /dev/null || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -117,6 +117,7 @@ void add_data_command(CLI::App& app) {
     auto synth = std::make_shared<SynthConfig>();
     CLI::App* cmd_synth = data_cmd->add_subcommand(
         "synth", "Generate extractive-QA data (SQuAD v1.1 format): train.json, dev.json (disjoint names), corpus.txt");
+    cmd_synth->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     cmd_synth->add_option("--output_dir", synth->output_dir, "Folder for train.json, dev.json and corpus.txt")->required();
     cmd_synth->add_option("--train_paragraphs", synth->train_paragraphs)->capture_default_str();
     cmd_synth->add_option("--dev_paragraphs", synth->dev_paragraphs)->capture_default_str();

@@ -83,7 +83,7 @@ void run_predict(const EvalConfig& c) {
 void add_eval_command(CLI::App& app) {
     auto c        = std::make_shared<EvalConfig>();
     CLI::App* cmd = app.add_subcommand("eval", "EM/F1 of a model (+ adapters) on a SQuAD file");
-    cmd->set_config("--config", "", "TOML file whose keys are the flag names below");
+    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     cmd->add_option("--model,--model_name_or_path", c->model_dir, "Model folder (HF) or training run folder")->required();
     cmd->add_option("--validation_file", c->validation_file, "SQuAD v1.1/v2.0 JSON")->required();
     cmd->add_option("--output_dir", c->output_dir, "Write predictions.json, nbest_predictions.json, eval_results.json");

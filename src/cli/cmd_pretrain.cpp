@@ -14,7 +14,7 @@ void add_pretrain_command(CLI::App& app) {
     auto c        = std::make_shared<train::PretrainConfig>();
     auto threads  = std::make_shared<int>(0);
     CLI::App* cmd = app.add_subcommand("pretrain", "Train a small GPT-2 language model from scratch on text");
-    cmd->set_config("--config", "", "TOML file whose keys are the flag names below");
+    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     cmd->add_option("--corpus", c->corpus_files, "Text files (one document per line) and/or SQuAD JSON files")->required();
     cmd->add_option("--output_dir", c->output_dir, "Model folder to write (config.json + model.safetensors)")->required();
     cmd->add_option("--tokenizer", c->tokenizer_dir, "Tokenizer folder (default: the shipped GPT-2 files)");

@@ -14,7 +14,7 @@ void add_train_command(CLI::App& app) {
     auto c        = std::make_shared<train::TrainConfig>();
     auto threads  = std::make_shared<int>(0);
     CLI::App* cmd = app.add_subcommand("train", "Fine-tune GPT-2 for extractive QA (LoRA or full)");
-    cmd->set_config("--config", "", "TOML file whose keys are the flag names below (flags given here win)");
+    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     cmd->add_option("--model_name_or_path", c->model_name_or_path, "Model folder: config.json + model.safetensors")->required();
     cmd->add_option("--train_file", c->train_file, "SQuAD v1.1/v2.0 JSON")->required();
     cmd->add_option("--validation_file", c->validation_file, "SQuAD JSON evaluated every --eval_steps and at the end");

@@ -1,5 +1,6 @@
 // bitswitch: the command-line program. The only place that turns exceptions into exit codes:
 // 0 ok, 1 runtime failure, 2 usage or input error (DESIGN.md §5).
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 
@@ -9,6 +10,7 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/runtime.h"
 #include "cli/commands.h"
+#include "cli/config_file.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -37,7 +39,10 @@ int main(int argc, char** argv) {
     bitswitch::cli::add_info_command(app);
 
     try {
-        app.parse(argc, argv);  // runs the chosen command's callback
+        // --config files are expanded into flags first (CLI11 2.1 reads them only for the top-level app).
+        auto args = bitswitch::cli::expand_config_files(app, std::vector<std::string>(argv + 1, argv + argc));
+        std::reverse(args.begin(), args.end());  // CLI11 takes its argument vector last-first
+        app.parse(args);                         // runs the chosen command's callback
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);  // prints help or the usage error
         return rc == 0 ? 0 : 2;

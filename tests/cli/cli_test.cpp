@@ -126,5 +126,24 @@ TEST(Cli, DataCheckSkipInvalidCountsAndReports) {
     EXPECT_EQ(j["skipped_invalid"], 1);
 }
 
+TEST(Cli, ConfigFileKeysBecomeFlagsAndTheCommandLineWins) {
+    TempDir dir;
+    const auto config = dir.write("synth.toml", "train_paragraphs = 3\ndev_paragraphs = 5\nseed = 9\n[data.synth]\n"
+                                                "people_per_paragraph = 1\n");
+    const ProgramRun r = run("data synth --config " + quote(config) + " --output_dir " + quote(dir.path() / "out") +
+                             " --dev_paragraphs 2");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto train = nlohmann::json::parse(core::read_file(dir.path() / "out" / "train.json"));
+    const auto dev   = nlohmann::json::parse(core::read_file(dir.path() / "out" / "dev.json"));
+    EXPECT_EQ(train["data"].size(), 3u);  // from the file
+    EXPECT_EQ(dev["data"].size(), 2u);    // the command line wins over the file's 5
+    EXPECT_EQ(train["data"][0]["paragraphs"][0]["qas"].size(), 2u);  // 1 person x 2 questions ([data.synth])
+
+    const auto bad = dir.write("bad.toml", "no_such_flag = 1\n");
+    expect_input_error(run("data synth --config " + quote(bad) + " --output_dir " + quote(dir.path())),
+                       "bad.toml: unknown key \"no_such_flag\" for `bitswitch data synth`");
+    expect_input_error(run("data synth --config /nonexistent.toml --output_dir x"), "--config /nonexistent.toml");
+}
+
 }  // namespace
 }  // namespace bitswitch::cli

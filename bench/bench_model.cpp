@@ -1,0 +1,119 @@
+// GPT-2-124M-shape throughput (random weights from the real config): a LoRA training step (batch 4,
+// seq 384, rank-8 adapters on every block linear, QA head trained, dropout 0.1 as in the config) and an
+// fp32 eval forward (batch 8, seq 384). Also measures the machine's GEMM ceiling through libtorch, so
+// the achieved GFLOP/s can be read against it. Prints one JSON line. Peer: bench/peers/torch_peer.py.
+//
+// FLOP counts (multiply-add = 2), per token, L layers, C = 768, F = 3072, T = 384, r = 8:
+//   forward  = 2 (4C^2 + 2CF) L + 2 * 2 T C L (attention scores and mix, full T x T as computed)
+//              + LoRA 2 r (in + out) summed over the 4L linears
+//   training = forward + backward; backward of the frozen linears computes input gradients only
+//              (1x their forward), attention 2x, LoRA 2x. The QA head and embeddings are negligible.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "bitswitch/core/runtime.h"
+#include "bitswitch/model/gpt2.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double gemm_ceiling_gflops() {
+    // The largest GEMM of the step: (B*T, C) x (C, F).
+    torch::NoGradGuard no_grad;
+    const auto a = torch::randn({1536, 768}), b = torch::randn({768, 3072});
+    torch::mm(a, b);
+    double best = 0;
+    for (int r = 0; r < 5; ++r) {
+        const auto t = Clock::now();
+        for (int i = 0; i < 4; ++i) torch::mm(a, b);
+        best = std::max(best, 4 * 2.0 * 1536 * 768 * 3072 / seconds_since(t) / 1e9);
+    }
+    return best;
+}
+
+double peak_rss_mb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_maxrss) / 1024.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bitswitch::core::configure_compute_threads(argv, argc > 1 ? std::atoi(argv[1]) : 0);
+    const int steps = argc > 2 ? std::atoi(argv[2]) : 5;
+    torch::manual_seed(0);
+    bitswitch::model::Gpt2Config cfg;  // gpt2 (124M): 12 x 768, 12 heads, dropout 0.1
+    const int64_t L = cfg.n_layer, C = cfg.n_embd, F = cfg.inner_dim(), T = 384, r = 8;
+    const double lora_per_token   = 2.0 * r * L * ((C + 3 * C) + (C + C) + (C + F) + (F + C));
+    const double linear_per_token = 2.0 * L * (4 * C * C + 2 * C * F);
+    const double attn_per_token   = 2.0 * 2 * T * C * L;
+    const double fwd_flops_per_token  = linear_per_token + attn_per_token + lora_per_token;
+    const double step_flops_per_token = 2 * linear_per_token + 3 * attn_per_token + 3 * lora_per_token;
+
+    const double ceiling = gemm_ceiling_gflops();
+
+    bitswitch::model::Gpt2ForQuestionAnswering model(cfg);
+    std::vector<torch::Tensor> trainable;
+    for (auto& [name, layer] : model->transformer->linear_layers()) {
+        layer->add_adapter("default", {r, 16.0, 0.0});
+        layer->set_active_adapter("default");
+    }
+    for (auto& p : model->named_parameters()) {
+        const bool train = p.key().find(".lora_") != std::string::npos || p.key().rfind("qa_outputs.", 0) == 0;
+        p.value().set_requires_grad(train);
+        if (train) trainable.push_back(p.value());
+    }
+    torch::optim::AdamW opt(trainable, torch::optim::AdamWOptions(1e-4));
+
+    // Training step: batch 4 x 384.
+    model->train();
+    const auto ids   = torch::randint(0, cfg.vocab_size, {4, T});
+    const auto mask  = torch::ones({4, T}, torch::kLong);
+    const auto start = torch::randint(0, T, {4}), end = torch::randint(0, T, {4});
+    const auto train_step = [&] {
+        opt.zero_grad();
+        const auto [s, e] = model->forward(ids, mask);
+        bitswitch::model::qa_span_loss(s, e, start, end).backward();
+        opt.step();
+    };
+    train_step();  // warm-up
+    auto t = Clock::now();
+    for (int i = 0; i < steps; ++i) train_step();
+    const double step_seconds = seconds_since(t) / steps;
+
+    // Eval forward: batch 8 x 384, no gradients.
+    model->eval();
+    const auto eval_ids = torch::randint(0, cfg.vocab_size, {8, T});
+    const auto eval_mask = torch::ones({8, T}, torch::kLong);
+    double fwd_seconds = 0;
+    {
+        torch::NoGradGuard no_grad;
+        model->forward(eval_ids, eval_mask);
+        t = Clock::now();
+        for (int i = 0; i < steps; ++i) model->forward(eval_ids, eval_mask);
+        fwd_seconds = seconds_since(t) / steps;
+    }
+    const double step_tokens = 4.0 * T, fwd_tokens = 8.0 * T;
+    const nlohmann::ordered_json out{
+        {"name", "bitswitch"},
+        {"threads", at::get_num_threads()},
+        {"gemm_ceiling_gflops", ceiling},
+        {"train_step_tokens_per_s", step_tokens / step_seconds},
+        {"train_step_gflops", step_tokens * step_flops_per_token / step_seconds / 1e9},
+        {"train_step_floor_tokens_per_s", ceiling * 1e9 / step_flops_per_token},
+        {"eval_forward_tokens_per_s", fwd_tokens / fwd_seconds},
+        {"eval_forward_gflops", fwd_tokens * fwd_flops_per_token / fwd_seconds / 1e9},
+        {"eval_forward_floor_tokens_per_s", ceiling * 1e9 / fwd_flops_per_token},
+        {"peak_rss_mb", peak_rss_mb()},
+    };
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+}

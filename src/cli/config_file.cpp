@@ -1,0 +1,79 @@
+// TOML --config expansion.
+#include "cli/config_file.h"
+
+#include <algorithm>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "bitswitch/core/error.h"
+
+namespace bitswitch::cli {
+
+std::vector<std::string> expand_config_files(CLI::App& app, const std::vector<std::string>& args) {
+    // Walk the subcommand path (e.g. "data synth") to the command whose flags the file may set.
+    CLI::App* cmd = &app;
+    size_t i      = 0;
+    std::vector<std::string> path;
+    while (i < args.size()) {
+        CLI::App* sub = nullptr;
+        try {
+            sub = cmd->get_subcommand(args[i]);
+        } catch (const CLI::OptionNotFound&) {
+            break;
+        }
+        cmd = sub;
+        path.push_back(args[i++]);
+    }
+    if (cmd == &app) return args;
+    std::vector<std::string> out(args.begin(), args.begin() + int64_t(i));
+    std::vector<std::string> given(args.begin() + int64_t(i), args.end());
+    const auto given_on_command_line = [&](const std::string& flag) {
+        return std::any_of(given.begin(), given.end(), [&](const std::string& a) {
+            return a == flag || a.rfind(flag + "=", 0) == 0;
+        });
+    };
+    std::vector<std::string> rest;
+    for (size_t k = 0; k < given.size(); ++k) {
+        std::string file;
+        if (given[k] == "--config" && k + 1 < given.size()) {
+            file = given[++k];
+        } else if (given[k].rfind("--config=", 0) == 0) {
+            file = given[k].substr(9);
+        } else {
+            rest.push_back(given[k]);
+            continue;
+        }
+        std::vector<CLI::ConfigItem> items;
+        try {
+            items = CLI::ConfigTOML().from_file(file);
+        } catch (const CLI::FileError& e) {
+            throw InputError(fmt::format("--config {}: {}", file, e.what()));
+        }
+        for (const auto& item : items) {
+            // Keys at the top level or in a section named after the command ([train], [data.synth]).
+            if (!item.parents.empty() && item.parents != path) continue;
+            if (item.name == "++" || item.name == "--") continue;  // section markers of CLI11's parser
+            const std::string flag = "--" + item.name;
+            const CLI::Option* opt = nullptr;
+            try {
+                opt = cmd->get_option(flag);
+            } catch (const CLI::OptionNotFound&) {
+                throw InputError(fmt::format("{}: unknown key \"{}\" for `bitswitch {}` (keys are its flag names; "
+                                             "see --help)",
+                                             file, item.name, fmt::join(path, " ")));
+            }
+            if (given_on_command_line(flag)) continue;  // the command line wins
+            if (opt->get_expected_max() == 0) {         // a flag: true sets it, false leaves it off
+                if (!item.inputs.empty() && (item.inputs[0] == "true" || item.inputs[0] == "1")) rest.push_back(flag);
+                continue;
+            }
+            rest.push_back(flag);
+            rest.insert(rest.end(), item.inputs.begin(), item.inputs.end());
+        }
+    }
+    out.insert(out.end(), rest.begin(), rest.end());
+    return out;
+}
+
+}  // namespace bitswitch::cli

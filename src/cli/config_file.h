@@ -1,0 +1,19 @@
+// `--config FILE` for every command: the TOML file's keys are the command's flag names (without "--"),
+// at the top level or under a [command] section. CLI11 2.1 reads config files only for the top-level app,
+// so the file is expanded into flags here before parsing; flags given on the command line win.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace bitswitch::cli {
+
+/// `args` (argv without the program name) with each `--config FILE` of the chosen command replaced by the
+/// flags the file sets. Throws InputError naming the file and key for keys the command does not have.
+std::vector<std::string> expand_config_files(CLI::App& app, const std::vector<std::string>& args);
+
+}  // namespace bitswitch::cli
