@@ -111,7 +111,7 @@ void add_data_command(CLI::App& app) {
     struct SynthConfig {
         std::string output_dir;
         int64_t train_paragraphs = 2000, dev_paragraphs = 200;
-        int people = 3, questions = 2;
+        int people = 1, questions = 2;
         uint64_t seed = 1;
     };
     auto synth = std::make_shared<SynthConfig>();

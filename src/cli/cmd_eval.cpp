@@ -31,11 +31,16 @@ struct EvalConfig {
 };
 
 text::BpeTokenizer tokenizer_for(const EvalConfig& c) {
-    namespace fs = std::filesystem;
-    if (!c.tokenizer_dir.empty()) return text::BpeTokenizer::load(c.tokenizer_dir);
-    const fs::path m = c.model_dir;
-    if (fs::exists(m / "vocab.json") || fs::exists(m / "encoder.json")) return text::BpeTokenizer::load(m);
-    return text::BpeTokenizer::load(core::asset_path("gpt2-tokenizer"));
+    return text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir, c.model_dir));
+}
+
+// The flags eval and predict share: the model, its tokenizer, windows, answer selection, threads.
+void add_model_flags(CLI::App* cmd, EvalConfig& c) {
+    cmd->add_option("--model,--model_name_or_path", c.model_dir, "Model folder (HF) or training run folder")->required();
+    cmd->add_option("--tokenizer", c.tokenizer_dir, "Tokenizer folder (default: the model's, else the shipped GPT-2)");
+    add_feature_flags(cmd, c.features);
+    add_postprocess_flags(cmd, c.postprocess);
+    cmd->add_option("--threads", c.threads, "Compute threads (0 = all cores)")->capture_default_str();
 }
 
 void run_eval(const EvalConfig& c) {
@@ -84,16 +89,12 @@ void add_eval_command(CLI::App& app) {
     auto c        = std::make_shared<EvalConfig>();
     CLI::App* cmd = app.add_subcommand("eval", "EM/F1 of a model (+ adapters) on a SQuAD file");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
-    cmd->add_option("--model,--model_name_or_path", c->model_dir, "Model folder (HF) or training run folder")->required();
+    add_model_flags(cmd, *c);
     cmd->add_option("--validation_file", c->validation_file, "SQuAD v1.1/v2.0 JSON")->required();
     cmd->add_option("--output_dir", c->output_dir, "Write predictions.json, nbest_predictions.json, eval_results.json");
-    cmd->add_option("--tokenizer", c->tokenizer_dir, "Tokenizer folder (default: the model's, else the shipped GPT-2)");
     cmd->add_option("--per_device_eval_batch_size", c->batch_size)->capture_default_str();
     cmd->add_option("--max_eval_samples", c->max_eval_samples, "Use the first N questions")->capture_default_str();
     cmd->add_flag("--skip-invalid", c->skip_invalid, "Drop questions whose answer_start is wrong instead of failing");
-    add_feature_flags(cmd, c->features);
-    add_postprocess_flags(cmd, c->postprocess);
-    cmd->add_option("--threads", c->threads, "Compute threads (0 = all cores)")->capture_default_str();
     cmd->callback([c] {
         data::validate(c->features);
         prepare_compute(c->threads);
@@ -104,13 +105,9 @@ void add_eval_command(CLI::App& app) {
 void add_predict_command(CLI::App& app) {
     auto c        = std::make_shared<EvalConfig>();
     CLI::App* cmd = app.add_subcommand("predict", "Answer one question about one context");
-    cmd->add_option("--model,--model_name_or_path", c->model_dir, "Model folder (HF) or training run folder")->required();
+    add_model_flags(cmd, *c);
     cmd->add_option("--question", c->question, "The question")->required();
     cmd->add_option("--context", c->context, "The passage holding the answer")->required();
-    cmd->add_option("--tokenizer", c->tokenizer_dir, "Tokenizer folder (default: the model's, else the shipped GPT-2)");
-    add_feature_flags(cmd, c->features);
-    add_postprocess_flags(cmd, c->postprocess);
-    cmd->add_option("--threads", c->threads, "Compute threads (0 = all cores)")->capture_default_str();
     cmd->callback([c] {
         data::validate(c->features);
         prepare_compute(c->threads);

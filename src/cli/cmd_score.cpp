@@ -36,12 +36,7 @@ void add_score_command(CLI::App& app) {
     cmd->add_option("--threads", c->threads, "Compute threads (0 = all cores)")->capture_default_str();
     cmd->callback([c] {
         prepare_compute(c->threads);
-        namespace fs = std::filesystem;
-        const fs::path m = c->model_dir;
-        const auto tok   = text::BpeTokenizer::load(!c->tokenizer_dir.empty() ? fs::path(c->tokenizer_dir)
-                                                    : (fs::exists(m / "vocab.json") || fs::exists(m / "encoder.json"))
-                                                        ? m
-                                                        : core::asset_path("gpt2-tokenizer"));
+        const auto tok = text::BpeTokenizer::load(core::tokenizer_dir_for(c->tokenizer_dir, c->model_dir));
         const auto ids = tok.encode(core::read_file(c->file));
         auto loaded    = model::load_model(c->model_dir);
         const auto r   = eval::score_tokens(loaded.model, ids, c->stride);

@@ -35,9 +35,9 @@ struct Fixture {
         model::Gpt2ForQuestionAnswering m(cfg);
         model_dir = (dir.path() / "base").string();
         model::save_pretrained(m, model_dir);
-        // Easy data: one person per paragraph, so a tiny model can learn it in a few hundred steps.
-        train_file = dir.write("train.json", data::synth_squad_json({300, 1, 3, 1, false})).string();
-        dev_file   = dir.write("dev.json", data::synth_squad_json({40, 1, 3, 2, true})).string();
+        // Easy data (one person, no distractor facts), so a tiny model learns it in a few hundred steps.
+        train_file = dir.write("train.json", data::synth_squad_json({300, 1, 3, 1, false, false})).string();
+        dev_file   = dir.write("dev.json", data::synth_squad_json({40, 1, 3, 2, true, false})).string();
     }
     TrainConfig config(const std::string& out) const {
         TrainConfig c;

@@ -2,6 +2,7 @@
 #include "bitswitch/core/runtime.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -65,6 +66,11 @@ void configure_compute_threads(char** argv, int threads) {
         threads = std::max(threads, 1);
     }
     at::set_num_threads(threads);
+    // libtorch allocates activations of tens of MB every step. By default glibc serves blocks above a
+    // (dynamic) threshold with mmap and gives freed memory back to the OS, so each step page-faults the
+    // same memory in again (seen as system time as large as the compute). Keep freed memory instead.
+    ::mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
+    ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
     using SetThreadsFn = void (*)(int);
     if (auto fn = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(threads);
 }
@@ -84,6 +90,16 @@ std::filesystem::path asset_path(const std::string& relative) {
     throw InputError(fmt::format("asset \"{}\" not found in ./assets, next to the program or in the source tree; "
                                  "pass its path explicitly",
                                  relative));
+}
+
+std::filesystem::path tokenizer_dir_for(const std::string& explicit_dir, const std::filesystem::path& model_dir) {
+    namespace fs = std::filesystem;
+    if (!explicit_dir.empty()) return explicit_dir;
+    if ((fs::exists(model_dir / "vocab.json") && fs::exists(model_dir / "merges.txt")) ||
+        (fs::exists(model_dir / "encoder.json") && fs::exists(model_dir / "vocab.bpe"))) {
+        return model_dir;
+    }
+    return asset_path("gpt2-tokenizer");
 }
 
 }  // namespace bitswitch::core

@@ -2,6 +2,8 @@
 #include "bitswitch/data/synth.h"
 
 #include <algorithm>
+#include <map>
+#include <numeric>
 #include <array>
 #include <random>
 #include <set>
@@ -50,6 +52,8 @@ std::string word(Rng& rng, int syllables) {
 
 struct Person {
     std::string name, city, occupation, company, instrument, year;
+    // Distractors: facts of the same kinds that no question asks about.
+    std::string other_city, other_year, other_company, other_instrument, other_occupation;
 };
 
 // Names come from two halves of the name space: the first syllable's index is even for train, odd for dev.
@@ -93,22 +97,37 @@ Sentence render(const std::string& tmpl, const Person& p) {
         const size_t close = tmpl.find('}', i);
         const std::string key = tmpl.substr(i + 1, close - i - 1);
         i = close + 1;
-        const std::string value = key == "P" ? p.name : key == "year" ? p.year : key == "city" ? p.city
-                                : key == "occupation" ? p.occupation : key == "company" ? p.company : p.instrument;
+        const std::map<std::string, const std::string*> values = {
+            {"P", &p.name}, {"year", &p.year}, {"city", &p.city}, {"occupation", &p.occupation},
+            {"company", &p.company}, {"instrument", &p.instrument}, {"other_city", &p.other_city},
+            {"other_year", &p.other_year}, {"other_company", &p.other_company},
+            {"other_instrument", &p.other_instrument}, {"other_occupation", &p.other_occupation}};
+        const std::string& value = *values.at(key);
         if (key != "P") s.slots.push_back({key, s.text.size(), value});
         s.text += value;
     }
     return s;
 }
 
+// The person is always named before the facts: a causal model (GPT-2) scores a token as an answer start
+// or end from the text up to that token, so a fact stated before its person ("{company} employs {P}")
+// could not be told apart from the other people's facts.
 const std::vector<std::string> kFactTemplates = {
     "{P} was born in {year}.", "{P} was born in the year {year}.", "The birth year of {P} is {year}.",
     "{P} was born in {city}.", "{P} comes from {city}.", "{P} grew up in the city of {city}.",
     "{P} works as a {occupation}.", "{P} is a {occupation} by profession.", "By trade, {P} is a {occupation}.",
-    "{P} works for {company}.", "{P} is employed by {company}.", "{company} employs {P}.",
+    "{P} works for {company}.", "{P} is employed by {company}.", "{P} has a job at {company}.",
     "{P} plays the {instrument}.", "In the evenings, {P} plays the {instrument}.", "{P} has played the {instrument} for years.",
-    "{P}, a {occupation} from {city}, was born in {year}.", "Born in {city} in {year}, {P} later joined {company}.",
+    "{P}, a {occupation} from {city}, was born in {year}.", "{P} was born in {city} in {year} and later joined {company}.",
     "{P} plays the {instrument} and works as a {occupation}.",
+};
+
+// Confusable facts about the same person: a second year and city, a former employer, an instrument once
+// tried, a parent's occupation. The cue before each value ("moved to", "previously") tells them apart.
+const std::vector<std::string> kDistractorTemplates = {
+    "{P} moved to {other_city} in {other_year}.", "In {other_year}, {P} visited {other_city}.",
+    "{P} previously worked for {other_company}.", "Before that, {P} had a job at {other_company}.",
+    "{P} once tried the {other_instrument} but gave it up.", "The father of {P} was a {other_occupation}.",
 };
 
 const std::vector<std::pair<std::string, std::vector<std::string>>> kQuestionTemplates = {
@@ -136,6 +155,11 @@ Paragraph make_paragraph(Rng& rng, const SynthOptions& o, int64_t index) {
         p.company    = word(rng, 2) + " " + pick(rng, kCompanySuffixes);
         p.instrument = pick(rng, kInstruments);
         p.year       = std::to_string(std::uniform_int_distribution<int>(1820, 2005)(rng));
+        p.other_city       = word(rng, 2) + pick(rng, kCitySuffixes);
+        p.other_year       = std::to_string(std::uniform_int_distribution<int>(1820, 2005)(rng));
+        p.other_company    = word(rng, 2) + " " + pick(rng, kCompanySuffixes);
+        do p.other_instrument = pick(rng, kInstruments); while (p.other_instrument == p.instrument);
+        do p.other_occupation = pick(rng, kOccupations); while (p.other_occupation == p.occupation);
         people.push_back(p);
     }
     // Every fact of every person is stated once: greedily take templates that cover facts still unstated.
@@ -153,6 +177,12 @@ Paragraph make_paragraph(Rng& rng, const SynthOptions& o, int64_t index) {
             if (!all_new) continue;
             for (const auto& sl : s.slots) missing.erase(sl.fact);
             sentences.push_back({s, pi});
+        }
+        if (o.distractors) {
+            std::vector<size_t> kinds(kDistractorTemplates.size());
+            std::iota(kinds.begin(), kinds.end(), 0);
+            std::shuffle(kinds.begin(), kinds.end(), rng);
+            for (size_t d = 0; d < 3; ++d) sentences.push_back({render(kDistractorTemplates[kinds[d]], people[size_t(pi)]), pi});
         }
     }
     std::shuffle(sentences.begin(), sentences.end(), rng);

@@ -1,9 +1,12 @@
 // Generated extractive-QA data in the official SQuAD v1.1 format, for a default model that can be trained
 // here (no pretrained GPT-2 or full SQuAD can be downloaded). Each paragraph describes a few invented
 // people (birth year and city, occupation, employer, instrument) in shuffled sentences drawn from varied
-// templates, some sentences carrying two facts; questions paraphrase the facts. With several people per
-// paragraph, the same kinds of answer appear several times, so the model has to bind the question's
-// person to the right fact. Train and dev use disjoint sets of names. Deterministic for a seed.
+// templates, some sentences carrying two facts, each naming its person before the facts (see synth.cpp);
+// questions paraphrase the facts. Three distractor sentences per person state confusable facts of the
+// same kinds (a year and city of a move, a former employer, ...), so the answer's type alone does not
+// find it. With several people per paragraph the model must also bind the question's person to the
+// sentence's subject: the default model (6 x 128, causal) does not learn that binding (docs/RESULTS.md),
+// so the demo uses one person. Train and dev use disjoint sets of names. Deterministic for a seed.
 #pragma once
 
 #include <cstdint>
@@ -13,10 +16,11 @@ namespace bitswitch::data {
 
 struct SynthOptions {
     int64_t paragraphs        = 1000;
-    int people_per_paragraph  = 3;   // 1 makes the task easy (no distractors)
+    int people_per_paragraph  = 1;
     int questions_per_person  = 2;
     uint64_t seed             = 1;
     bool dev_names            = false;  // draw names from the dev half of the name space
+    bool distractors          = true;   // three confusable facts per person
 };
 
 /// SQuAD v1.1 JSON text.

@@ -30,14 +30,15 @@ AttentionImpl::AttentionImpl(const Gpt2Config& c)
     c_proj = register_module("c_proj", LoRALinear(c.n_embd, c.n_embd));
 }
 
-torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& keep, torch::Tensor* cache_k,
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask_bias, torch::Tensor* cache_k,
                                      torch::Tensor* cache_v) {
     const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head_;
     const auto qkv   = c_attn->forward(x);                                   // (B, T, 3C)
     const auto heads = [&](int64_t i) {                                       // -> (B, H, T, D)
         return qkv.narrow(2, i * C, C).view({B, T, n_head_, D}).transpose(1, 2);
     };
-    auto q = heads(0), k = heads(1), v = heads(2);
+    // Scaling q (T x D) rather than the scores (T x S) saves a pass over the largest tensor.
+    auto q = heads(0) * (1.0 / std::sqrt(double(D))), k = heads(1), v = heads(2);
     if (cache_k) {
         if (cache_k->defined()) {
             k = torch::cat({*cache_k, k}, 2);                                 // (B, H, S, D)
@@ -46,9 +47,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
         *cache_k = k;
         *cache_v = v;
     }
-    auto att = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(D)));  // (B, H, T, S)
-    // The lowest float, not -inf: a row with every key masked (a padding query) then stays finite.
-    att      = att.masked_fill(keep.logical_not(), std::numeric_limits<float>::lowest());
+    auto att = torch::matmul(q, k.transpose(-2, -1));                        // (B, H, T, S)
+    att.add_(mask_bias);
     att      = dropout_if_training(torch::softmax(att, -1), attn_pdrop_, is_training());
     auto y   = torch::matmul(att, v).transpose(1, 2).reshape({B, T, C});   // (B, T, C)
     return dropout_if_training(c_proj->forward(y), resid_pdrop_, is_training());
@@ -71,9 +71,9 @@ BlockImpl::BlockImpl(const Gpt2Config& c) {
     mlp  = register_module("mlp", Mlp(c));
 }
 
-torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& keep, torch::Tensor* cache_k,
+torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& mask_bias, torch::Tensor* cache_k,
                                  torch::Tensor* cache_v) {
-    const auto a = x + attn->forward(ln_1->forward(x), keep, cache_k, cache_v);
+    const auto a = x + attn->forward(ln_1->forward(x), mask_bias, cache_k, cache_v);
     return a + mlp->forward(ln_2->forward(a));
 }
 
@@ -109,12 +109,15 @@ torch::Tensor Gpt2Impl::forward(const torch::Tensor& input_ids, const torch::Ten
                     "), got ", attention_mask.sizes());
         keep = keep.logical_and(attention_mask.to(torch::kBool).view({B, 1, 1, S}));
     }
+    // Additive form, built once for all layers. The lowest float rather than -inf keeps a row whose keys
+    // are all masked (a padding query) finite; adding it to a score saturates to the same lowest value.
+    const auto mask_bias = torch::zeros(keep.sizes(), torch::kFloat).masked_fill_(keep.logical_not(), std::numeric_limits<float>::lowest());
     if (cache && cache->keys.empty()) {
         cache->keys.resize(size_t(config.n_layer));
         cache->values.resize(size_t(config.n_layer));
     }
     for (size_t i = 0; i < blocks.size(); ++i) {
-        x = blocks[i]->forward(x, keep, cache ? &cache->keys[i] : nullptr, cache ? &cache->values[i] : nullptr);
+        x = blocks[i]->forward(x, mask_bias, cache ? &cache->keys[i] : nullptr, cache ? &cache->values[i] : nullptr);
     }
     return ln_f->forward(x);
 }

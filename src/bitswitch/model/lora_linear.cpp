@@ -30,10 +30,20 @@ LoRALinearImpl::LoRALinearImpl(int64_t in, int64_t out, bool with_bias) : in_fea
     if (with_bias) bias = register_parameter("bias", torch::zeros({out}));
 }
 
+void LoRAAdapterImpl::add_to(torch::Tensor& y, const torch::Tensor& x) {
+    const auto in = (options.dropout > 0.0 && is_training()) ? torch::dropout(x, options.dropout, true) : x;
+    y.addmm_(torch::mm(in, A.t()), (B * (options.alpha / double(options.rank))).t());
+}
+
 torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
-    auto y = torch::linear(x, weight, bias);
-    if (active_) y = y + active_->forward(x);
-    return y;
+    if (!active_) return torch::linear(x, weight, bias);
+    // Flatten to 2-D so the adapter product can accumulate into the base output in place.
+    const auto x2 = x.reshape({-1, in_features});                                 // (N, in)
+    auto y        = bias.defined() ? torch::addmm(bias, x2, weight.t()) : torch::mm(x2, weight.t());  // (N, out)
+    active_->add_to(y, x2);
+    auto out_shape = x.sizes().vec();
+    out_shape.back() = out_features;
+    return y.view(out_shape);
 }
 
 void LoRALinearImpl::add_adapter(const std::string& name, LoRAOptions options) {

@@ -27,16 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* kAdapterName = "default";
 
-fs::path tokenizer_dir_for(const TrainConfig& c) {
-    if (!c.tokenizer_dir.empty()) return c.tokenizer_dir;
-    const fs::path m = c.model_name_or_path;
-    if ((fs::exists(m / "vocab.json") && fs::exists(m / "merges.txt")) ||
-        (fs::exists(m / "encoder.json") && fs::exists(m / "vocab.bpe"))) {
-        return m;
-    }
-    return core::asset_path("gpt2-tokenizer");
-}
-
 data::SquadDataset load_dataset(const std::string& path, int64_t max_samples, bool skip_invalid) {
     data::SquadLoadOptions options;
     options.skip_invalid = skip_invalid;
@@ -67,7 +57,9 @@ class Trainer {
     TrainResult run();
 
   private:
-    static text::BpeTokenizer load_tokenizer(const TrainConfig& c) { return text::BpeTokenizer::load(tokenizer_dir_for(c)); }
+    static text::BpeTokenizer load_tokenizer(const TrainConfig& c) {
+        return text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir, c.model_name_or_path));
+    }
 
     void build_model(const std::optional<fs::path>& resume_from);
     void build_optimizer();
