@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     const double fwd_flops_per_token  = linear_per_token + attn_per_token + lora_per_token;
     const double step_flops_per_token = 2 * linear_per_token + 3 * attn_per_token + 3 * lora_per_token;
 
-    const double ceiling = gemm_ceiling_gflops();
+    double ceiling = gemm_ceiling_gflops();  // measured again after the workload; the better one counts
 
     bitswitch::model::Gpt2ForQuestionAnswering model(cfg);
     std::vector<torch::Tensor> trainable;
@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
         for (int i = 0; i < steps; ++i) model->forward(eval_ids, eval_mask);
         fwd_seconds = seconds_since(t) / steps;
     }
+    ceiling                  = std::max(ceiling, gemm_ceiling_gflops());
     const double step_tokens = 4.0 * T, fwd_tokens = 8.0 * T;
     const nlohmann::ordered_json out{
         {"name", "bitswitch"},

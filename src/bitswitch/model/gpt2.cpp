@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/model/dropout.h"
 
 namespace bitswitch::model {
 namespace {
@@ -18,9 +19,7 @@ torch::nn::LayerNorm layer_norm(const Gpt2Config& c) {
     return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.n_embd}).eps(c.layer_norm_epsilon));
 }
 
-torch::Tensor dropout_if_training(const torch::Tensor& x, double p, bool training) {
-    return (training && p > 0.0) ? torch::dropout(x, p, true) : x;
-}
+torch::Tensor dropout_if_training(const torch::Tensor& x, double p, bool training) { return fast_dropout(x, p, training); }
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/model/dropout.h"
 
 namespace bitswitch::model {
 
@@ -19,7 +20,7 @@ LoRAAdapterImpl::LoRAAdapterImpl(int64_t in_features, int64_t out_features, LoRA
 }
 
 torch::Tensor LoRAAdapterImpl::forward(const torch::Tensor& x) {
-    const auto in = (options.dropout > 0.0 && is_training()) ? torch::dropout(x, options.dropout, true) : x;
+    const auto in = fast_dropout(x, options.dropout, is_training());
     return torch::linear(torch::linear(in, A), B) * (options.alpha / double(options.rank));
 }
 
@@ -31,7 +32,7 @@ LoRALinearImpl::LoRALinearImpl(int64_t in, int64_t out, bool with_bias) : in_fea
 }
 
 void LoRAAdapterImpl::add_to(torch::Tensor& y, const torch::Tensor& x) {
-    const auto in = (options.dropout > 0.0 && is_training()) ? torch::dropout(x, options.dropout, true) : x;
+    const auto in = fast_dropout(x, options.dropout, is_training());
     y.addmm_(torch::mm(in, A.t()), (B * (options.alpha / double(options.rank))).t());
 }
 
