@@ -27,6 +27,7 @@ demo: configure
 	@bash scripts/demo.sh $(BUILD_DIR)/bitswitch
 
 bench: build
+	@bash scripts/install-deps.sh --bench
 	@bash bench/run_all.sh $(BUILD_DIR)
 
 clean:

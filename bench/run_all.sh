@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 echo "## tokenizer"; bench/tokenizer.sh "$build"
+echo "## GPT-2-124M shapes: training step and eval forward"; bench/model.sh "$build" 5

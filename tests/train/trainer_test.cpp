@@ -112,6 +112,27 @@ TEST(Trainer, LoraTrainsOnlyAdaptersAndHeadAndLeavesTheBaseUnchanged) {
     EXPECT_TRUE(reader.contains("base_model.model.qa_outputs.weight"));
 }
 
+TEST(Trainer, InLoraModeOnlyAdaptersAndTheHeadGetGradients) {
+    auto model = bitswitch::testing::tiny_model(11);
+    for (auto& [name, layer] : model->transformer->linear_layers()) {
+        layer->add_adapter("default", {2, 4.0, 0.0});
+        layer->set_active_adapter("default");
+    }
+    const auto trainable = mark_trainable(model, "lora");
+    EXPECT_EQ(trainable.size(), 2u * 8 + 2);  // A and B of 8 linears, head weight and bias
+    const auto ids    = torch::randint(0, 64, {2, 6});
+    const auto [s, e] = model->forward(ids, torch::ones({2, 6}, torch::kLong));
+    model::qa_span_loss(s, e, torch::tensor({1, 2}), torch::tensor({3, 4})).backward();
+    for (const auto& p : model->named_parameters()) {
+        const bool adapter_or_head = p.key().find(".lora_") != std::string::npos || p.key().rfind("qa_outputs.", 0) == 0;
+        EXPECT_EQ(p.value().grad().defined(), adapter_or_head) << p.key();
+    }
+    // With B = 0 at the start, A's gradient is zero but B's is not: the adapter still learns.
+    const auto& adapter = model->transformer->blocks[0]->attn->c_attn->adapters().at("default");
+    EXPECT_GT(adapter->B.grad().abs().sum().item<float>(), 0.0f);
+    EXPECT_EQ(mark_trainable(model, "full").size(), model->parameters().size());
+}
+
 TEST(Trainer, ResumeAfterInterruptionReachesTheSameWeights) {
     Fixture fx;
     auto full = fx.config("uninterrupted");

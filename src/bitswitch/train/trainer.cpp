@@ -103,13 +103,7 @@ void Trainer::build_model(const std::optional<fs::path>& resume_from) {
     } else if (resume_from) {
         model::load_weights(model_, *resume_from / "model.safetensors");
     }
-    trainable_.clear();
-    for (auto& p : model_->named_parameters()) {
-        const bool train = c_.finetune == "full" || p.key().find(".lora_") != std::string::npos ||
-                           p.key().rfind("qa_outputs.", 0) == 0;
-        p.value().set_requires_grad(train);
-        if (train) trainable_.emplace_back(p.key(), p.value());
-    }
+    trainable_ = mark_trainable(model_, c_.finetune);
 }
 
 void Trainer::build_optimizer() {
@@ -325,6 +319,18 @@ TrainResult Trainer::run() {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, torch::Tensor>> mark_trainable(model::Gpt2ForQuestionAnswering& model,
+                                                                  const std::string& finetune) {
+    std::vector<std::pair<std::string, torch::Tensor>> trainable;
+    for (auto& p : model->named_parameters()) {
+        const bool train = finetune == "full" || p.key().find(".lora_") != std::string::npos ||
+                           p.key().rfind("qa_outputs.", 0) == 0;
+        p.value().set_requires_grad(train);
+        if (train) trainable.emplace_back(p.key(), p.value());
+    }
+    return trainable;
+}
 
 TrainResult run_training(const TrainConfig& config) {
     validate(config);

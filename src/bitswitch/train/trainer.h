@@ -7,8 +7,13 @@
 // the end the model (LoRA run folder or HF folder), predictions.json, eval_results.json, train_results.json.
 #pragma once
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
+#include "bitswitch/model/gpt2.h"
 #include "bitswitch/train/train_config.h"
 
 namespace bitswitch::train {
@@ -19,6 +24,11 @@ struct TrainResult {
     double seconds      = 0.0;
     nlohmann::ordered_json eval; // final evaluation metrics (empty without validation_file)
 };
+
+/// Sets requires_grad on every parameter of `model` for `finetune` ("lora": only adapters (".lora_") and
+/// the QA head; "full": everything) and returns the trainable ones with their names, in registration order.
+std::vector<std::pair<std::string, torch::Tensor>> mark_trainable(model::Gpt2ForQuestionAnswering& model,
+                                                                  const std::string& finetune);
 
 /// Runs the training described by `config`. Throws InputError for bad input, Error when the loss becomes
 /// NaN or infinite (the newest checkpoint in output_dir stays intact).
