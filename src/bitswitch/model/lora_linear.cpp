@@ -19,11 +19,6 @@ LoRAAdapterImpl::LoRAAdapterImpl(int64_t in_features, int64_t out_features, LoRA
     torch::nn::init::kaiming_uniform_(A, std::sqrt(5.0));  // nn.Linear's default, as PEFT uses for lora_A
 }
 
-torch::Tensor LoRAAdapterImpl::forward(const torch::Tensor& x) {
-    const auto in = fast_dropout(x, options.dropout, is_training());
-    return torch::linear(torch::linear(in, A), B) * (options.alpha / double(options.rank));
-}
-
 LoRALinearImpl::LoRALinearImpl(int64_t in, int64_t out, bool with_bias) : in_features(in), out_features(out) {
     weight = register_parameter("weight", torch::empty({out, in}));
     torch::NoGradGuard no_grad;

@@ -25,8 +25,6 @@ struct LoRAOptions {
 class LoRAAdapterImpl : public torch::nn::Module {
   public:
     LoRAAdapterImpl(int64_t in_features, int64_t out_features, LoRAOptions options);
-    /// (alpha / R) · dropout(x) · Aᵀ · Bᵀ : (..., in) -> (..., out)
-    torch::Tensor forward(const torch::Tensor& x);
     /// y += (alpha / R) · dropout(x) · Aᵀ · Bᵀ for y (N, out) and x (N, in), in place: the scale is applied to
     /// the small B (out, R) and the product accumulates into y inside the GEMM, saving two passes over y.
     void add_to(torch::Tensor& y, const torch::Tensor& x);
