@@ -46,8 +46,8 @@ void add_model_flags(CLI::App* cmd, EvalConfig& c) {
 void run_eval(const EvalConfig& c) {
     data::SquadLoadOptions load;
     load.skip_invalid = c.skip_invalid;
-    auto ds           = data::load_squad(c.validation_file, load);
-    if (c.max_eval_samples >= 0 && int64_t(ds.examples.size()) > c.max_eval_samples) ds.examples.resize(size_t(c.max_eval_samples));
+    load.max_examples = c.max_eval_samples;
+    const auto ds     = data::load_squad(c.validation_file, load);
     const auto tok      = tokenizer_for(c);
     const auto features = data::build_features(ds, tok, c.features);
     auto loaded         = model::load_model(c.model_dir);
@@ -59,13 +59,7 @@ void run_eval(const EvalConfig& c) {
     options.postprocess = c.postprocess;
     const auto r        = eval::evaluate_qa(loaded.model, ds, features, options);
     if (!c.output_dir.empty()) {
-        const std::filesystem::path out = c.output_dir;
-        core::write_file_atomic(out / "predictions.json", eval::predictions_json(r.predictions));
-        core::write_file_atomic(out / "nbest_predictions.json", eval::nbest_json(r.predictions));
-        auto results            = r.metrics;
-        results["eval_samples"] = ds.examples.size();
-        results["eval_seconds"] = r.seconds;
-        core::write_file_atomic(out / "eval_results.json", results.dump(2) + "\n");
+        eval::write_eval_outputs(c.output_dir, r, {{"eval_samples", ds.examples.size()}, {"eval_seconds", r.seconds}});
     }
     std::printf("%s\n", r.metrics.dump().c_str());
 }

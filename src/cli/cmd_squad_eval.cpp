@@ -9,6 +9,7 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
+#include "bitswitch/core/json_file.h"
 #include "bitswitch/data/squad.h"
 #include "bitswitch/eval/squad_metric.h"
 #include "cli/commands.h"
@@ -23,12 +24,7 @@ struct SquadEvalConfig {
 };
 
 eval::Predictions load_predictions(const std::string& path) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(core::read_file(path));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw InputError(fmt::format("{}: not valid JSON ({})", path, e.what()));
-    }
+    const nlohmann::json j = core::read_json_file(path);
     if (!j.is_object()) {
         throw InputError(fmt::format("{}: expected an object {{\"question id\": \"answer\", ...}}, got {}", path,
                                      j.type_name()));

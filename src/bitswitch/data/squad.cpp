@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
-#include "bitswitch/core/io.h"
+#include "bitswitch/core/json_file.h"
 #include "bitswitch/text/utf8.h"
 
 namespace bitswitch::data {
@@ -89,12 +89,7 @@ bool SquadDataset::is_v2() const {
 
 SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOptions& options) {
     const std::string file = path.string();
-    json root;
-    try {
-        root = json::parse(core::read_file(path));
-    } catch (const json::parse_error& e) {
-        throw InputError(fmt::format("{}: not valid JSON ({})", file, e.what()));
-    }
+    const json root = core::read_json_file(path);
     const Reader r(file);
     SquadDataset ds;
     ds.path = file;
@@ -172,6 +167,9 @@ SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOption
                                      n_bad, first_bad));
     }
     ds.n_skipped = n_bad;
+    if (options.max_examples >= 0 && int64_t(ds.examples.size()) > options.max_examples) {
+        ds.examples.resize(size_t(options.max_examples));
+    }
     return ds;
 }
 

@@ -45,6 +45,8 @@ struct SquadLoadOptions {
     bool check_answer_spans = true;
     /// Drop questions with a bad answer (counted in n_skipped) instead of failing with InputError.
     bool skip_invalid = false;
+    /// Keep only the first N questions (-1 = all): --max_train_samples / --max_eval_samples.
+    int64_t max_examples = -1;
     /// Receives one line per bad record (file, question id, what is wrong). Default: stderr.
     std::function<void(const std::string&)> report;
 };

@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "bitswitch/core/io.h"
 #include "bitswitch/core/progress.h"
 #include "bitswitch/data/batch.h"
 #include "bitswitch/eval/squad_metric.h"
@@ -79,6 +80,14 @@ EvalResult evaluate_qa(model::Gpt2ForQuestionAnswering& model, const data::Squad
 }  // namespace bitswitch::eval
 
 namespace bitswitch::eval {
+
+void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& r, const nlohmann::ordered_json& extra) {
+    core::write_file_atomic(dir / "predictions.json", predictions_json(r.predictions));
+    core::write_file_atomic(dir / "nbest_predictions.json", nbest_json(r.predictions));
+    auto results = r.metrics;
+    for (const auto& [k, v] : extra.items()) results[k] = v;
+    core::write_file_atomic(dir / "eval_results.json", results.dump(2) + "\n");
+}
 
 ExamplePrediction answer_question(model::Gpt2ForQuestionAnswering& model, const text::BpeTokenizer& tokenizer,
                                   const std::string& question, const std::string& context,

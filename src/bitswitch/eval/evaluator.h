@@ -1,6 +1,7 @@
 // Batched, gradient-free QA evaluation: features -> start/end logits -> n-best answers -> official EM/F1.
 #pragma once
 
+#include <filesystem>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,11 @@ std::pair<std::vector<float>, std::vector<float>> predict_logits(model::Gpt2ForQ
 ExamplePrediction answer_question(model::Gpt2ForQuestionAnswering& model, const text::BpeTokenizer& tokenizer,
                                   const std::string& question, const std::string& context,
                                   const data::FeatureOptions& features, const PostprocessOptions& postprocess);
+
+/// Writes predictions.json, nbest_predictions.json and eval_results.json (the metrics plus `extra`) into
+/// `dir`, each atomically.
+void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& result,
+                        const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
 
 /// Runs the model in eval mode (restoring the previous mode), post-processes and scores.
 EvalResult evaluate_qa(model::Gpt2ForQuestionAnswering& model, const data::SquadDataset& dataset,

@@ -9,6 +9,7 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
+#include "bitswitch/core/json_file.h"
 #include "bitswitch/model/safetensors.h"
 
 namespace bitswitch::model {
@@ -82,12 +83,7 @@ void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path&
     torch::NoGradGuard no_grad;
     for (const auto& name : names) {
         const auto config_path = root / name / "adapter_config.json";
-        nlohmann::json config;
-        try {
-            config = nlohmann::json::parse(core::read_file(config_path));
-        } catch (const nlohmann::json::parse_error& e) {
-            throw InputError(fmt::format("{}: not valid JSON ({})", config_path.string(), e.what()));
-        }
+        const nlohmann::json config = core::read_json_file(config_path);
         LoRAOptions options;
         try {
             options.rank    = config.at("r").get<int64_t>();
@@ -134,12 +130,7 @@ void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path&
 LoadedModel load_model(const std::filesystem::path& dir) {
     const auto run_file = dir / "bitswitch.json";
     if (!std::filesystem::exists(run_file)) return load_pretrained(dir);
-    nlohmann::json run;
-    try {
-        run = nlohmann::json::parse(core::read_file(run_file));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw InputError(fmt::format("{}: not valid JSON ({})", run_file.string(), e.what()));
-    }
+    const nlohmann::json run = core::read_json_file(run_file);
     if (!run.contains("base_model") || !run["base_model"].is_string()) {
         throw InputError(fmt::format("{}: missing \"base_model\" (the folder of the frozen model)", run_file.string()));
     }

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
-#include "bitswitch/core/io.h"
+#include "bitswitch/core/json_file.h"
 
 namespace bitswitch::model {
 
@@ -32,12 +32,7 @@ void validate(const Gpt2Config& c, const std::string& where) {
 }
 
 Gpt2Config load_gpt2_config(const std::filesystem::path& path) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(core::read_file(path));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw InputError(fmt::format("{}: not valid JSON ({})", path.string(), e.what()));
-    }
+    const nlohmann::json j = core::read_json_file(path);
     if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", path.string()));
     if (j.contains("model_type") && j["model_type"] != "gpt2") {
         throw InputError(fmt::format("{}: model_type {} is not gpt2", path.string(), j["model_type"].dump()));

@@ -13,6 +13,7 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
+#include "bitswitch/core/json_file.h"
 #include "bitswitch/text/pretokenizer.h"
 #include "bitswitch/text/utf8.h"
 
@@ -195,12 +196,7 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
     std::unordered_map<char32_t, uint8_t> cp_to_byte;
     for (int b = 0; b < 256; ++b) cp_to_byte[byte_to_cp[b]] = uint8_t(b);
 
-    nlohmann::json vocab;
-    try {
-        vocab = nlohmann::json::parse(core::read_file(vocab_path));
-    } catch (const nlohmann::json::exception& e) {
-        throw InputError(fmt::format("{}: not valid JSON ({})", vocab_path.string(), e.what()));
-    }
+    const nlohmann::json vocab = core::read_json_file(vocab_path);
     if (!vocab.is_object() || vocab.empty()) {
         throw InputError(fmt::format("{}: expected a JSON object mapping token -> id", vocab_path.string()));
     }

@@ -30,9 +30,8 @@ constexpr const char* kAdapterName = "default";
 data::SquadDataset load_dataset(const std::string& path, int64_t max_samples, bool skip_invalid) {
     data::SquadLoadOptions options;
     options.skip_invalid = skip_invalid;
-    auto ds = data::load_squad(path, options);
-    if (max_samples >= 0 && int64_t(ds.examples.size()) > max_samples) ds.examples.resize(size_t(max_samples));
-    return ds;
+    options.max_examples = max_samples;
+    return data::load_squad(path, options);
 }
 
 // Newest complete checkpoint-N in `dir` (complete = renamed into place with its trainer_state.json).
@@ -191,11 +190,7 @@ nlohmann::ordered_json Trainer::evaluate(int64_t step, bool final) {
     entry["eval_seconds"] = r.seconds;
     log(entry);
     std::fprintf(stderr, "eval at step %lld: EM %.2f F1 %.2f (%.1fs)\n", (long long)step, r.exact_match, r.f1, r.seconds);
-    if (final) {
-        core::write_file_atomic(out_ / "predictions.json", eval::predictions_json(r.predictions));
-        core::write_file_atomic(out_ / "nbest_predictions.json", eval::nbest_json(r.predictions));
-        core::write_file_atomic(out_ / "eval_results.json", r.metrics.dump(2) + "\n");
-    }
+    if (final) eval::write_eval_outputs(out_, r);
     return r.metrics;
 }
 
