@@ -11,7 +11,7 @@ packages=(
     # libtorch (CPU) and a fast BLAS for it: without OpenBLAS a GEMM runs ~40x slower
     libtorch-dev libopenblas0-pthread
     # libraries used by the code
-    libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev
+    libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev libhwy-dev
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -5,23 +5,12 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include "bitswitch/kernels/dropout_hash.h"
+
 namespace bitswitch::model {
 namespace {
 
-inline uint64_t splitmix64(uint64_t z) {
-    z += 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 constexpr int64_t kPerHash = 4;  // four 16-bit uniforms per 64-bit hash
-
-uint64_t draw_seed() {
-    auto gen = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    return at::check_generator<at::CPUGeneratorImpl>(gen)->random64();
-}
 
 struct DropoutFunction : torch::autograd::Function<DropoutFunction> {
     static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& input, double p) {
@@ -30,14 +19,14 @@ struct DropoutFunction : torch::autograd::Function<DropoutFunction> {
         auto mask             = torch::empty(x.sizes(), torch::kUInt8);  // 1 = kept
         const float scale     = float(1.0 / (1.0 - p));
         const uint32_t thresh = uint32_t(p * 65536.0);
-        const uint64_t seed   = draw_seed();
+        const uint64_t seed   = draw_dropout_seed();
         const float* src      = x.data_ptr<float>();
         float* dst            = out.data_ptr<float>();
         uint8_t* m            = mask.data_ptr<uint8_t>();
         const int64_t n       = x.numel();
         at::parallel_for(0, (n + kPerHash - 1) / kPerHash, 4096, [&](int64_t begin, int64_t end) {
             for (int64_t block = begin; block < end; ++block) {
-                uint64_t h = splitmix64(seed ^ (uint64_t(block) * 0xD1B54A32D192ED03ull));
+                uint64_t h = kernels::splitmix64(seed ^ (uint64_t(block) * 0xD1B54A32D192ED03ull));
                 for (int64_t i = block * kPerHash; i < std::min(n, (block + 1) * kPerHash); ++i, h >>= 16) {
                     const bool keep = uint32_t(h & 0xFFFF) >= thresh;
                     m[i]            = keep;
@@ -66,6 +55,12 @@ struct DropoutFunction : torch::autograd::Function<DropoutFunction> {
 };
 
 }  // namespace
+
+uint64_t draw_dropout_seed() {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    return at::check_generator<at::CPUGeneratorImpl>(gen)->random64();
+}
 
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training) {
     if (!training || p <= 0.0) return x;

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/model/attention_core.h"
 #include "bitswitch/model/dropout.h"
 
 namespace bitswitch::model {
@@ -29,7 +30,7 @@ AttentionImpl::AttentionImpl(const Gpt2Config& c)
     c_proj = register_module("c_proj", LoRALinear(c.n_embd, c.n_embd));
 }
 
-torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask_bias, torch::Tensor* cache_k,
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k,
                                      torch::Tensor* cache_v) {
     const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head_;
     const auto qkv   = c_attn->forward(x);                                   // (B, T, 3C)
@@ -46,10 +47,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
         *cache_k = k;
         *cache_v = v;
     }
-    auto att = torch::matmul(q, k.transpose(-2, -1));                        // (B, H, T, S)
-    att.add_(mask_bias);
-    att      = dropout_if_training(torch::softmax(att, -1), attn_pdrop_, is_training());
-    auto y   = torch::matmul(att, v).transpose(1, 2).reshape({B, T, C});   // (B, T, C)
+    const auto y = causal_attention(q, k, v, key_bias, attn_pdrop_, is_training()).transpose(1, 2).reshape({B, T, C});
     return dropout_if_training(c_proj->forward(y), resid_pdrop_, is_training());
 }
 
@@ -70,9 +68,9 @@ BlockImpl::BlockImpl(const Gpt2Config& c) {
     mlp  = register_module("mlp", Mlp(c));
 }
 
-torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& mask_bias, torch::Tensor* cache_k,
+torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k,
                                  torch::Tensor* cache_v) {
-    const auto a = x + attn->forward(ln_1->forward(x), mask_bias, cache_k, cache_v);
+    const auto a = x + attn->forward(ln_1->forward(x), key_bias, cache_k, cache_v);
     return a + mlp->forward(ln_2->forward(a));
 }
 
@@ -101,22 +99,19 @@ torch::Tensor Gpt2Impl::forward(const torch::Tensor& input_ids, const torch::Ten
     const auto positions = torch::arange(past, S, torch::kLong);
     auto x = dropout_if_training(wte->forward(input_ids) + wpe->forward(positions), config.embd_pdrop, is_training());  // (B, T, C)
 
-    // keep[b, 0, t, s]: query t (absolute position past + t) may attend key s: causal and not padding.
-    auto keep = torch::ones({T, S}, torch::kBool).tril(past).view({1, 1, T, S});
+    // Padding as an additive bias per key, built once for all layers; causality is the kernel's job.
+    torch::Tensor key_bias;
     if (attention_mask.defined()) {
         TORCH_CHECK(attention_mask.sizes() == torch::IntArrayRef({B, S}), "attention_mask must be (B, S) = (", B, ", ", S,
                     "), got ", attention_mask.sizes());
-        keep = keep.logical_and(attention_mask.to(torch::kBool).view({B, 1, 1, S}));
+        key_bias = torch::zeros({B, S}, x.options()).masked_fill_(attention_mask.eq(0), -std::numeric_limits<float>::infinity());
     }
-    // Additive form, built once for all layers. The lowest float rather than -inf keeps a row whose keys
-    // are all masked (a padding query) finite; adding it to a score saturates to the same lowest value.
-    const auto mask_bias = torch::zeros(keep.sizes(), torch::kFloat).masked_fill_(keep.logical_not(), std::numeric_limits<float>::lowest());
     if (cache && cache->keys.empty()) {
         cache->keys.resize(size_t(config.n_layer));
         cache->values.resize(size_t(config.n_layer));
     }
     for (size_t i = 0; i < blocks.size(); ++i) {
-        x = blocks[i]->forward(x, mask_bias, cache ? &cache->keys[i] : nullptr, cache ? &cache->values[i] : nullptr);
+        x = blocks[i]->forward(x, key_bias, cache ? &cache->keys[i] : nullptr, cache ? &cache->values[i] : nullptr);
     }
     return ln_f->forward(x);
 }

@@ -31,9 +31,9 @@ struct KVCache {
 class AttentionImpl : public torch::nn::Module {
   public:
     explicit AttentionImpl(const Gpt2Config& config);
-    /// x: (B, T, C); mask_bias: (B or 1, 1, T, S) float, 0 where a query may attend a key and the lowest
-    /// float where not. cache_k/v: (B, H, S-T, D) or undefined; on return they hold all S keys/values.
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask_bias, torch::Tensor* cache_k, torch::Tensor* cache_v);
+    /// x: (B, T, C); key_bias: (B, S) float, 0 for real keys and -inf for padding, or undefined (all real);
+    /// causality is implied. cache_k/v: (B, H, S-T, D) or undefined; on return they hold all S keys/values.
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k, torch::Tensor* cache_v);
 
     LoRALinear c_attn{nullptr}, c_proj{nullptr};
 
@@ -59,7 +59,7 @@ TORCH_MODULE(Mlp);
 class BlockImpl : public torch::nn::Module {
   public:
     explicit BlockImpl(const Gpt2Config& config);
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask_bias, torch::Tensor* cache_k, torch::Tensor* cache_v);
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k, torch::Tensor* cache_v);
 
     torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
     Attention attn{nullptr};

@@ -1,0 +1,155 @@
+// Fused causal softmax + dropout rows (see attention_softmax.h). Compiled once per SIMD target by Highway's
+// foreach_target; the best target of the running CPU is chosen at the first call.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "bitswitch/kernels/attention_softmax.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
+#include <hwy/contrib/math/math-inl.h>
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "bitswitch/kernels/attention_softmax.h"
+#include "bitswitch/kernels/dropout_hash.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace bitswitch::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// One thread's scratch row of dropout multipliers.
+float* multiplier_row(int64_t keys) {
+    thread_local std::vector<float> row;
+    if (int64_t(row.size()) < keys) row.resize(size_t(keys));
+    return row.data();
+}
+
+struct RowPlace {
+    int64_t batch, visible;  // visible = keys [0, visible) may be attended
+};
+
+RowPlace place_of(const AttentionRows& a, int64_t r) {
+    const int64_t t = r % a.queries;
+    return {r / (a.queries * a.heads), std::min(a.keys, a.past + t + 1)};
+}
+
+void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t row_end, float* scores, float* dropped) {
+    const hn::ScalableTag<float> d;
+    const int64_t N       = int64_t(hn::Lanes(d));
+    const int64_t S       = a.keys;
+    const bool use_drop   = a.dropout_p > 0.0f;
+    const float scale     = use_drop ? 1.0f / (1.0f - a.dropout_p) : 1.0f;
+    const uint32_t thresh = dropout_threshold(a.dropout_p);
+    const auto neg_inf    = hn::Set(d, -std::numeric_limits<float>::infinity());
+    float* mult           = use_drop ? multiplier_row(S) : nullptr;
+
+    for (int64_t r = row_begin; r < row_end; ++r) {
+        float* x                = scores + r * S;
+        float* out_drop         = use_drop ? dropped + r * S : nullptr;
+        const auto [b, visible] = place_of(a, r);
+        const float* bias       = a.key_bias ? a.key_bias + b * S : nullptr;
+
+        // Every vector below is masked to the visible keys, so rows of any length are read and written
+        // in bounds. Pass 1: add the padding bias, find the maximum.
+        auto vmax = neg_inf;
+        for (int64_t s = 0; s < visible; s += N) {
+            const auto m = hn::FirstN(d, size_t(std::min(N, visible - s)));
+            auto v       = hn::MaskedLoad(m, d, x + s);
+            if (bias) v = hn::Add(v, hn::MaskedLoad(m, d, bias + s));
+            v    = hn::IfThenElse(m, v, neg_inf);
+            vmax = hn::Max(vmax, v);
+            hn::BlendedStore(v, m, d, x + s);
+        }
+        const float max = hn::GetLane(hn::MaxOfLanes(d, vmax));
+        if (max == -std::numeric_limits<float>::infinity()) {  // nothing visible: P = 0
+            std::fill(x, x + S, 0.0f);
+            if (use_drop) std::fill(out_drop, out_drop + S, 0.0f);
+            continue;
+        }
+        // Pass 2: exponentials and their sum. Exp is exactly 0 below -104, so padding (-inf) gives 0.
+        const auto vmax_b = hn::Set(d, max);
+        auto vsum         = hn::Zero(d);
+        for (int64_t s = 0; s < visible; s += N) {
+            const auto m = hn::FirstN(d, size_t(std::min(N, visible - s)));
+            const auto e = hn::IfThenElseZero(m, hn::Exp(d, hn::Sub(hn::MaskedLoad(m, d, x + s), vmax_b)));
+            vsum         = hn::Add(vsum, e);
+            hn::BlendedStore(e, m, d, x + s);
+        }
+        // Pass 3: normalise, apply dropout, zero the invisible keys.
+        const auto inv = hn::Set(d, 1.0f / hn::GetLane(hn::SumOfLanes(d, vsum)));
+        if (use_drop) dropout_multipliers(a.dropout_seed, thresh, scale, r * S, visible, mult);
+        for (int64_t s = 0; s < visible; s += N) {
+            const auto m = hn::FirstN(d, size_t(std::min(N, visible - s)));
+            const auto p = hn::Mul(hn::MaskedLoad(m, d, x + s), inv);
+            hn::BlendedStore(p, m, d, x + s);
+            if (use_drop) hn::BlendedStore(hn::Mul(p, hn::MaskedLoad(m, d, mult + s)), m, d, out_drop + s);
+        }
+        std::fill(x + visible, x + S, 0.0f);
+        if (use_drop) std::fill(out_drop + visible, out_drop + S, 0.0f);
+    }
+}
+
+void AttentionSoftmaxBackward(const AttentionRows& a, int64_t row_begin, int64_t row_end, const float* probs,
+                              float* grad, float* dropped) {
+    const hn::ScalableTag<float> d;
+    const int64_t N       = int64_t(hn::Lanes(d));
+    const int64_t S       = a.keys;
+    const bool use_drop   = a.dropout_p > 0.0f;
+    const float scale     = use_drop ? 1.0f / (1.0f - a.dropout_p) : 1.0f;
+    const uint32_t thresh = dropout_threshold(a.dropout_p);
+    float* mult           = use_drop ? multiplier_row(S) : nullptr;
+
+    for (int64_t r = row_begin; r < row_end; ++r) {
+        const float* p        = probs + r * S;
+        float* g              = grad + r * S;
+        const int64_t visible = place_of(a, r).visible;
+        // dS_s = P_s (m_s g_s - sum_j P_j m_j g_j), m = dropout multipliers (1 without dropout).
+        if (use_drop) dropout_multipliers(a.dropout_seed, thresh, scale, r * S, visible, mult);
+        auto vdot = hn::Zero(d);
+        for (int64_t s = 0; s < visible; s += N) {
+            const auto m = hn::FirstN(d, size_t(std::min(N, visible - s)));
+            auto gv      = hn::MaskedLoad(m, d, g + s);
+            if (use_drop) gv = hn::Mul(gv, hn::MaskedLoad(m, d, mult + s));
+            vdot = hn::MulAdd(gv, hn::MaskedLoad(m, d, p + s), vdot);
+        }
+        const auto dot = hn::Set(d, hn::GetLane(hn::SumOfLanes(d, vdot)));
+        for (int64_t s = 0; s < visible; s += N) {
+            const auto m  = hn::FirstN(d, size_t(std::min(N, visible - s)));
+            const auto pv = hn::MaskedLoad(m, d, p + s);
+            auto gv       = hn::MaskedLoad(m, d, g + s);
+            if (use_drop) {
+                const auto mv = hn::MaskedLoad(m, d, mult + s);
+                gv            = hn::Mul(gv, mv);
+                hn::BlendedStore(hn::Mul(pv, mv), m, d, dropped + r * S + s);
+            }
+            hn::BlendedStore(hn::Mul(pv, hn::Sub(gv, dot)), m, d, g + s);
+        }
+        std::fill(g + visible, g + S, 0.0f);
+        if (use_drop) std::fill(dropped + r * S + visible, dropped + (r + 1) * S, 0.0f);
+    }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace bitswitch::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace bitswitch::kernels {
+
+HWY_EXPORT(AttentionSoftmaxForward);
+HWY_EXPORT(AttentionSoftmaxBackward);
+
+void attention_softmax_forward(const AttentionRows& a, int64_t row_begin, int64_t row_end, float* scores,
+                               float* dropped) {
+    HWY_DYNAMIC_DISPATCH(AttentionSoftmaxForward)(a, row_begin, row_end, scores, dropped);
+}
+
+void attention_softmax_backward(const AttentionRows& a, int64_t row_begin, int64_t row_end, const float* probs,
+                                float* grad, float* dropped) {
+    HWY_DYNAMIC_DISPATCH(AttentionSoftmaxBackward)(a, row_begin, row_end, probs, grad, dropped);
+}
+
+}  // namespace bitswitch::kernels
+#endif  // HWY_ONCE

@@ -1,0 +1,104 @@
+// Causal attention as one autograd function around the fused softmax rows.
+#include "bitswitch/model/attention_core.h"
+
+#include <limits>
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include "bitswitch/kernels/attention_softmax.h"
+#include "bitswitch/model/dropout.h"
+
+namespace bitswitch::model {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::tensor_list;
+
+kernels::AttentionRows rows_of(const torch::Tensor& scores, const torch::Tensor& key_bias, double p, uint64_t seed) {
+    kernels::AttentionRows a;
+    a.heads        = scores.size(1);
+    a.queries      = scores.size(2);
+    a.keys         = scores.size(3);
+    a.past         = a.keys - a.queries;
+    a.key_bias     = key_bias.numel() > 0 ? key_bias.data_ptr<float>() : nullptr;
+    a.dropout_p    = float(p);
+    a.dropout_seed = seed;
+    return a;
+}
+
+// Grain: a few rows of scores per task so that both cores stay busy on short sequences too.
+template <class Fn>
+void for_each_row_range(int64_t rows, int64_t keys, const Fn& fn) {
+    at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(keys, 1)), fn);
+}
+
+struct CausalAttention : torch::autograd::Function<CausalAttention> {
+    static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
+                                 const torch::Tensor& v, const torch::Tensor& key_bias, double p) {
+        const uint64_t seed = p > 0 ? draw_dropout_seed() : 0;
+        auto probs          = torch::matmul(q, k.transpose(-2, -1)).contiguous();  // (B, H, T, S) scores
+        auto dropped        = p > 0 ? torch::empty_like(probs) : torch::Tensor();
+        const auto bias     = key_bias.contiguous();
+        const auto rows     = rows_of(probs, bias, p, seed);
+        float* probs_data   = probs.data_ptr<float>();
+        float* drop_data    = p > 0 ? dropped.data_ptr<float>() : nullptr;
+        for_each_row_range(probs.numel() / rows.keys, rows.keys, [&](int64_t begin, int64_t end) {
+            kernels::attention_softmax_forward(rows, begin, end, probs_data, drop_data);
+        });
+        ctx->save_for_backward({q, k, v, probs, bias});
+        ctx->saved_data["p"]    = p;
+        ctx->saved_data["seed"] = int64_t(seed);
+        return torch::matmul(p > 0 ? dropped : probs, v);
+    }
+
+    static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto &q = saved[0], &k = saved[1], &v = saved[2], &probs = saved[3], &bias = saved[4];
+        const double p      = ctx->saved_data["p"].toDouble();
+        const auto seed     = uint64_t(ctx->saved_data["seed"].toInt());
+        const auto& grad_y  = grads[0];                                     // (B, H, T, D)
+        auto grad_scores    = torch::matmul(grad_y, v.transpose(-2, -1)).contiguous();  // dL/d dropout(P)
+        auto dropped        = p > 0 ? torch::empty_like(probs) : torch::Tensor();
+        const auto rows     = rows_of(probs, bias, p, seed);
+        const float* p_data = probs.data_ptr<float>();
+        float* g_data       = grad_scores.data_ptr<float>();
+        float* d_data       = p > 0 ? dropped.data_ptr<float>() : nullptr;
+        for_each_row_range(probs.numel() / rows.keys, rows.keys, [&](int64_t begin, int64_t end) {
+            kernels::attention_softmax_backward(rows, begin, end, p_data, g_data, d_data);
+        });
+        const auto grad_q = torch::matmul(grad_scores, k);
+        const auto grad_k = torch::matmul(grad_scores.transpose(-2, -1), q);
+        const auto grad_v = torch::matmul((p > 0 ? dropped : probs).transpose(-2, -1), grad_y);
+        return {grad_q, grad_k, grad_v, torch::Tensor(), torch::Tensor()};
+    }
+};
+
+// The same equations as libtorch ops, for devices and dtypes the fused rows do not cover (CUDA builds).
+torch::Tensor causal_attention_op_chain(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                        const torch::Tensor& key_bias, double p, bool training) {
+    const int64_t T = q.size(2), S = k.size(2);
+    const auto opts = torch::TensorOptions().dtype(torch::kBool).device(q.device());
+    auto scores     = torch::matmul(q, k.transpose(-2, -1));
+    auto hidden     = torch::ones({T, S}, opts).tril(S - T).logical_not();  // (T, S): true = invisible
+    if (key_bias.defined()) hidden = hidden.logical_or(key_bias.isinf().view({key_bias.size(0), 1, 1, S}));
+    scores.masked_fill_(hidden, -std::numeric_limits<float>::infinity());
+    // A row with no visible key gives NaN in softmax; the fused rows define it as 0.
+    auto probs = torch::softmax(scores, -1).nan_to_num(0.0);
+    return torch::matmul(torch::dropout(probs, p, training), v);
+}
+
+}  // namespace
+
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& key_bias, double dropout_p, bool training) {
+    TORCH_CHECK(k.size(2) >= q.size(2), "causal_attention: fewer keys than queries");
+    if (q.scalar_type() != torch::kFloat32 || !q.device().is_cpu()) {
+        return causal_attention_op_chain(q, k, v, key_bias, dropout_p, training);
+    }
+    // autograd functions take defined tensors only: "no padding" travels as an empty bias.
+    const auto bias = key_bias.defined() ? key_bias : torch::empty({0}, q.options());
+    return CausalAttention::apply(q, k, v, bias, training ? dropout_p : 0.0);
+}
+
+}  // namespace bitswitch::model
