@@ -1,0 +1,135 @@
+// Precision levels and configs: every accepted form, resolution against trained levels, each error.
+#include <gtest/gtest.h>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/quant/precision.h"
+#include "support/temp_dir.h"
+
+namespace bitswitch::quant {
+namespace {
+
+AdapterSet bare() { return {}; }
+
+AdapterSet trained(std::vector<int> bits) {
+    LevelLists lists;
+    lists.w_bits = bits;
+    return {make_levels(lists), false};
+}
+
+template <class Fn>
+void expect_input_error(Fn fn, const std::string& fragment) {
+    try {
+        fn();
+        FAIL() << "no error, expected one mentioning " << fragment;
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+}
+
+TEST(Precision, LevelsAreSortedFromHighToLowWithDefaultsFollowingWBits) {
+    LevelLists lists;
+    lists.w_bits = {4, 8, 16};
+    lists.a_bits = {8};
+    lists.ranks  = {4, 8, 16};
+    const auto levels = make_levels(lists);
+    ASSERT_EQ(levels.size(), 3u);
+    EXPECT_EQ(levels[0].name(), "w16a8kv8");
+    EXPECT_EQ(levels[0].lora.rank, 16);
+    EXPECT_EQ(levels[1].name(), "8");
+    EXPECT_EQ(levels[2].name(), "w4a8kv8");
+    EXPECT_EQ(levels[2].lora.rank, 4);
+}
+
+TEST(Precision, LevelListErrors) {
+    LevelLists unequal;
+    unequal.w_bits = {16, 8};
+    unequal.ranks  = {16, 8, 4};
+    expect_input_error([&] { make_levels(unequal); }, "--w_bits has 2 values for 3 levels: give one value or 3");
+    LevelLists twice;
+    twice.w_bits = {8, 8};
+    expect_input_error([&] { make_levels(twice); }, "level 8 is given twice");
+    LevelLists bad;
+    bad.w_bits = {1};
+    expect_input_error([&] { make_levels(bad); }, "1 bits is not supported");
+}
+
+TEST(Precision, BitsAreWrittenAsANumberFpOrLetters) {
+    const auto all8 = parse_bits("8", "x");
+    EXPECT_EQ(*all8.w, 8);
+    EXPECT_EQ(*all8.kv, 8);
+    EXPECT_EQ(*parse_bits("fp", "x").a, 32);
+    const auto mixed = parse_bits("w4a8kv16", "x");
+    EXPECT_EQ(*mixed.w, 4);
+    EXPECT_EQ(*mixed.a, 8);
+    EXPECT_EQ(*mixed.kv, 16);
+    EXPECT_FALSE(parse_bits("w4a8", "x").kv.has_value());
+    for (const char* bad : {"", "w", "x8", "w4w4", "w4a", "w17", "a1", "8bit", "w4a8kv8q"}) {
+        EXPECT_THROW(parse_bits(bad, "x"), InputError) << bad;
+    }
+}
+
+TEST(Precision, UniformConfigOnABareModel) {
+    const auto c = parse_precision("w4a8", 2, bare());
+    ASSERT_EQ(c.units.size(), 11u);  // 2 blocks x 5 units + qa_outputs
+    EXPECT_EQ(c.at("h.1.mlp.c_fc").bits, (BitWidths{4, 8, 32}));
+    EXPECT_EQ(c.at("h.0.attn.kv").bits, (BitWidths{4, 8, 32}));
+    EXPECT_EQ(c.at("qa_outputs").adapter, "");
+}
+
+TEST(Precision, ConfigsPickTheTrainedLevelAndItsAdapter) {
+    const auto levels = trained({16, 8});
+    const auto c      = parse_precision("8", 2, levels);
+    EXPECT_EQ(c.at("h.0.attn.c_attn").adapter, "8");
+    EXPECT_EQ(c.at("qa_outputs").bits, (BitWidths{8, 8, 8}));
+    expect_input_error([&] { parse_precision("w4", 2, levels); }, "no trained level has bits w4 (levels: 16, 8)");
+    LevelLists kv;
+    kv.w_bits  = {8, 8};
+    kv.kv_bits = {8, 16};
+    expect_input_error([&] { parse_precision("w8a8", 2, AdapterSet{make_levels(kv), false}); }, "matches levels");
+    // A shared adapter serves any bits.
+    AdapterSet shared{levels.levels, true};
+    EXPECT_EQ(parse_precision("w5", 2, shared).at("h.1.mlp.c_proj").adapter, AdapterSet::kSharedName);
+}
+
+TEST(Precision, ListGivesEachBlockThenTheHead) {
+    const auto c = parse_precision("8, 16 ,fp", 2, bare());
+    EXPECT_EQ(c.at("h.0.attn.kv").bits, (BitWidths{8, 8, 8}));
+    EXPECT_EQ(c.at("h.1.mlp.c_proj").bits, (BitWidths{16, 16, 16}));
+    EXPECT_EQ(c.at("qa_outputs").bits, (BitWidths{32, 32, 32}));
+    expect_input_error([] { parse_precision("8,8", 2, bare()); }, "a list needs 3 entries");
+    const auto idx = precision_from_level_indices({1, 0, 1}, 2, trained({8, 16}));  // levels sorted: 16, 8
+    EXPECT_EQ(idx.at("h.0.attn.c_attn").adapter, "8");
+    EXPECT_EQ(idx.at("h.1.attn.c_attn").adapter, "16");
+    expect_input_error([] { precision_from_level_indices({0, 2, 0}, 2, trained({8, 16})); }, "2 is not a level index");
+}
+
+TEST(Precision, FilePatternsMostSpecificWins) {
+    testing::TempDir dir;
+    const auto json = dir.write("mixed.json", R"({"default": 8, "h.0-1.attn.c_proj": "w4a8", "h.*.mlp.*": 6, "h.2.mlp.c_fc": 5, "qa_outputs": 16})");
+    const auto toml = dir.write("mixed.toml", "default = 8\n\"h.0-1.attn.c_proj\" = \"w4a8\"\n\"h.*.mlp.*\" = 6\n\"h.2.mlp.c_fc\" = 5\nqa_outputs = 16\n");
+    for (const auto& file : {json, toml}) {
+        const auto c = parse_precision(file.string(), 3, bare());
+        EXPECT_EQ(c.at("h.1.attn.c_proj").bits, (BitWidths{4, 8, 32})) << file;
+        EXPECT_EQ(c.at("h.2.attn.c_proj").bits, (BitWidths{8, 8, 8})) << file;
+        EXPECT_EQ(c.at("h.1.mlp.c_fc").bits, (BitWidths{6, 6, 6})) << file;
+        EXPECT_EQ(c.at("h.2.mlp.c_fc").bits, (BitWidths{5, 5, 5})) << file;
+        EXPECT_EQ(c.at("h.0.attn.kv").bits, (BitWidths{8, 8, 8})) << file;
+        EXPECT_EQ(c.at("qa_outputs").bits, (BitWidths{16, 16, 16})) << file;
+    }
+}
+
+TEST(Precision, FileErrorsNameThePatternOrUnit) {
+    testing::TempDir dir;
+    const auto write = [&](const std::string& text) { return dir.write("p.json", text).string(); };
+    expect_input_error([&] { parse_precision(write(R"({"h.*.mlp.c_fc": 4, "h.0.mlp.*": 6, "default": 8})"), 2, bare()); },
+                       "\"h.*.mlp.c_fc\" and \"h.0.mlp.*\" both match h.0.mlp.c_fc");
+    expect_input_error([&] { parse_precision(write(R"({"h.*.mlp.c_fx": 4, "default": 8})"), 2, bare()); },
+                       "\"h.*.mlp.c_fx\" matches no layer");
+    expect_input_error([&] { parse_precision(write(R"({"h.*.mlp.*": 4})"), 2, bare()); }, "no pattern matches h.0.attn.c_attn");
+    expect_input_error([&] { parse_precision(write(R"({"default": "w4q"})"), 2, bare()); }, "\"w4q\" is not a precision");
+    expect_input_error([&] { parse_precision(write(R"({"default": [8]})"), 2, bare()); }, "a level is a number or a string");
+    expect_input_error([&] { parse_precision((dir.path() / "missing.toml").string(), 2, bare()); }, "no file");
+}
+
+}  // namespace
+}  // namespace bitswitch::quant
