@@ -35,7 +35,7 @@ void save_lora_run(const Gpt2ForQuestionAnswering& model, const std::filesystem:
     nlohmann::json names = nlohmann::json::array();
     for (const auto& name : adapter_names(model)) {
         std::vector<std::pair<std::string, torch::Tensor>> tensors;
-        LoRAOptions options;
+        quant::LoRAOptions options;
         std::set<std::string> targets;
         for (const auto& [layer, linear] : model->linear_layers()) {
             const auto it = linear->adapters().find(name);
@@ -84,7 +84,7 @@ void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path&
     for (const auto& name : names) {
         const auto config_path = root / name / "adapter_config.json";
         const nlohmann::json config = core::read_json_file(config_path);
-        LoRAOptions options;
+        quant::LoRAOptions options;
         try {
             options.rank    = config.at("r").get<int64_t>();
             options.alpha   = config.at("lora_alpha").get<double>();

@@ -22,23 +22,39 @@ torch::nn::LayerNorm layer_norm(const Gpt2Config& c) {
 
 torch::Tensor dropout_if_training(const torch::Tensor& x, double p, bool training) { return fast_dropout(x, p, training); }
 
+void apply_unit_precision(quant::QuantLoRALinearImpl& layer, const quant::UnitPrecision& u) {
+    layer.set_bits(u.bits.w, u.bits.a);
+    layer.set_active_adapter(u.adapter);
+}
+
 }  // namespace
 
 AttentionImpl::AttentionImpl(const Gpt2Config& c)
     : n_head_(c.n_head), attn_pdrop_(c.attn_pdrop), resid_pdrop_(c.resid_pdrop) {
-    c_attn = register_module("c_attn", LoRALinear(c.n_embd, 3 * c.n_embd));
-    c_proj = register_module("c_proj", LoRALinear(c.n_embd, c.n_embd));
+    c_attn = register_module("c_attn", quant::QuantLoRALinear(c.n_embd, 3 * c.n_embd));
+    c_proj = register_module("c_proj", quant::QuantLoRALinear(c.n_embd, c.n_embd));
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k,
                                      torch::Tensor* cache_v) {
     const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head_;
     const auto qkv   = c_attn->forward(x);                                   // (B, T, 3C)
-    const auto heads = [&](int64_t i) {                                       // -> (B, H, T, D)
-        return qkv.narrow(2, i * C, C).view({B, T, n_head_, D}).transpose(1, 2);
+    const auto heads = [&](const torch::Tensor& t) {                          // (B, T, C) -> (B, H, T, D)
+        return t.view({B, T, n_head_, D}).transpose(1, 2);
     };
+    // K and V of each token are quantized together in one call: rows of C (across heads) or groups of D.
+    auto kv = qkv.narrow(2, C, 2 * C).view({B, T, 2, C});
+    if (kv_bits_ != quant::kFullPrecisionBits) {
+        quant::QuantizerOptions o;
+        o.bits        = kv_bits_;
+        o.scheme      = kv_scheme_;
+        o.granularity = kv_per_head_ ? quant::Granularity::kGroup : quant::Granularity::kRow;
+        o.group_size  = D;
+        kv            = quant::fake_quantize(kv, o, name + " keys/values");
+    }
     // Scaling q (T x D) rather than the scores (T x S) saves a pass over the largest tensor.
-    auto q = heads(0) * (1.0 / std::sqrt(double(D))), k = heads(1), v = heads(2);
+    auto q = heads(qkv.narrow(2, 0, C)) * (1.0 / std::sqrt(double(D)));
+    auto k = heads(kv.select(2, 0)), v = heads(kv.select(2, 1));
     if (cache_k) {
         if (cache_k->defined()) {
             k = torch::cat({*cache_k, k}, 2);                                 // (B, H, S, D)
@@ -51,9 +67,14 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     return dropout_if_training(c_proj->forward(y), resid_pdrop_, is_training());
 }
 
+void AttentionImpl::set_kv_bits(int kv_bits) {
+    if (!quant::valid_bits(kv_bits)) throw InputError(fmt::format("{}: {} KV bits is not supported (use 2..16, or 32)", name, kv_bits));
+    kv_bits_ = kv_bits;
+}
+
 MlpImpl::MlpImpl(const Gpt2Config& c) : tanh_gelu_(c.activation_function != "gelu"), resid_pdrop_(c.resid_pdrop) {
-    c_fc   = register_module("c_fc", LoRALinear(c.n_embd, c.inner_dim()));
-    c_proj = register_module("c_proj", LoRALinear(c.inner_dim(), c.n_embd));
+    c_fc   = register_module("c_fc", quant::QuantLoRALinear(c.n_embd, c.inner_dim()));
+    c_proj = register_module("c_proj", quant::QuantLoRALinear(c.inner_dim(), c.n_embd));
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
@@ -84,6 +105,8 @@ Gpt2Impl::Gpt2Impl(const Gpt2Config& c) : config(c) {
         h->push_back(blocks.back());
     }
     ln_f = register_module("ln_f", layer_norm(c));
+    for (auto& [name, layer] : linear_layers()) layer->name = name;
+    for (size_t i = 0; i < blocks.size(); ++i) blocks[i]->attn->name = fmt::format("h.{}.attn", i);
     torch::NoGradGuard no_grad;
     wte->weight.normal_(0.0, 0.02);
     wpe->weight.normal_(0.0, 0.01);
@@ -118,8 +141,8 @@ torch::Tensor Gpt2Impl::forward(const torch::Tensor& input_ids, const torch::Ten
 
 torch::Tensor Gpt2Impl::lm_logits(const torch::Tensor& hidden) const { return torch::matmul(hidden, wte->weight.t()); }
 
-std::vector<std::pair<std::string, LoRALinear>> Gpt2Impl::linear_layers() const {
-    std::vector<std::pair<std::string, LoRALinear>> out;
+std::vector<std::pair<std::string, quant::QuantLoRALinear>> Gpt2Impl::linear_layers() const {
+    std::vector<std::pair<std::string, quant::QuantLoRALinear>> out;
     for (size_t i = 0; i < blocks.size(); ++i) {
         const std::string p = "h." + std::to_string(i) + ".";
         out.emplace_back(p + "attn.c_attn", blocks[i]->attn->c_attn);
@@ -130,9 +153,33 @@ std::vector<std::pair<std::string, LoRALinear>> Gpt2Impl::linear_layers() const 
     return out;
 }
 
+void Gpt2Impl::set_precision(const quant::PrecisionConfig& config) {
+    for (auto& [name, layer] : linear_layers()) apply_unit_precision(*layer, config.at(name));
+    for (auto& block : blocks) block->attn->set_kv_bits(config.at(block->attn->name + ".kv").bits.kv);
+}
+
+void Gpt2Impl::set_quant_options(const quant::LinearQuantOptions& options, bool kv_per_head) {
+    for (auto& [name, layer] : linear_layers()) layer->set_quant_options(options);
+    for (auto& block : blocks) {
+        block->attn->set_kv_per_head(kv_per_head);
+        block->attn->set_kv_scheme(options.scheme);
+    }
+}
+
 Gpt2ForQuestionAnsweringImpl::Gpt2ForQuestionAnsweringImpl(const Gpt2Config& c) {
-    transformer = register_module("transformer", Gpt2(c));
-    qa_outputs  = register_module("qa_outputs", LoRALinear(c.n_embd, 2));
+    transformer      = register_module("transformer", Gpt2(c));
+    qa_outputs       = register_module("qa_outputs", quant::QuantLoRALinear(c.n_embd, 2));
+    qa_outputs->name = "qa_outputs";
+}
+
+void Gpt2ForQuestionAnsweringImpl::set_precision(const quant::PrecisionConfig& config) {
+    transformer->set_precision(config);
+    apply_unit_precision(*qa_outputs, config.at("qa_outputs"));
+}
+
+void Gpt2ForQuestionAnsweringImpl::set_quant_options(const quant::LinearQuantOptions& options, bool kv_per_head) {
+    transformer->set_quant_options(options, kv_per_head);
+    qa_outputs->set_quant_options(options);
 }
 
 std::pair<torch::Tensor, torch::Tensor> Gpt2ForQuestionAnsweringImpl::forward(const torch::Tensor& input_ids,
@@ -141,7 +188,7 @@ std::pair<torch::Tensor, torch::Tensor> Gpt2ForQuestionAnsweringImpl::forward(co
     return {logits.select(2, 0), logits.select(2, 1)};
 }
 
-std::vector<std::pair<std::string, LoRALinear>> Gpt2ForQuestionAnsweringImpl::linear_layers() const {
+std::vector<std::pair<std::string, quant::QuantLoRALinear>> Gpt2ForQuestionAnsweringImpl::linear_layers() const {
     auto out = transformer->linear_layers();
     out.emplace_back("qa_outputs", qa_outputs);
     return out;

@@ -18,7 +18,9 @@
 #include <torch/nn/pimpl.h>
 
 #include "bitswitch/model/gpt2_config.h"
-#include "bitswitch/model/lora_linear.h"
+#include "bitswitch/quant/precision.h"
+#include "bitswitch/quant/quant_lora_linear.h"
+#include "bitswitch/quant/quantizer.h"
 
 namespace bitswitch::model {
 
@@ -35,9 +37,20 @@ class AttentionImpl : public torch::nn::Module {
     /// causality is implied. cache_k/v: (B, H, S-T, D) or undefined; on return they hold all S keys/values.
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k, torch::Tensor* cache_v);
 
-    LoRALinear c_attn{nullptr}, c_proj{nullptr};
+    /// K and V are fake-quantized to kv_bits per token, across all heads (LLM-QAT) or per head, before the
+    /// split into heads; the cache holds the quantized values. 32 = off.
+    void set_kv_bits(int kv_bits);
+    int kv_bits() const { return kv_bits_; }
+    void set_kv_per_head(bool per_head) { kv_per_head_ = per_head; }
+    void set_kv_scheme(quant::Scheme scheme) { kv_scheme_ = scheme; }
+
+    quant::QuantLoRALinear c_attn{nullptr}, c_proj{nullptr};
+    std::string name = "attn";  // "h.3.attn", for messages
 
   private:
+    int kv_bits_       = quant::kFullPrecisionBits;
+    bool kv_per_head_  = false;
+    quant::Scheme kv_scheme_ = quant::Scheme::kSymmetric;
     int64_t n_head_;
     double attn_pdrop_, resid_pdrop_;
 };
@@ -48,7 +61,7 @@ class MlpImpl : public torch::nn::Module {
     explicit MlpImpl(const Gpt2Config& config);
     torch::Tensor forward(const torch::Tensor& x);  // (B, T, C) -> (B, T, C)
 
-    LoRALinear c_fc{nullptr}, c_proj{nullptr};
+    quant::QuantLoRALinear c_fc{nullptr}, c_proj{nullptr};
 
   private:
     bool tanh_gelu_;
@@ -81,7 +94,13 @@ class Gpt2Impl : public torch::nn::Module {
     torch::Tensor lm_logits(const torch::Tensor& hidden) const;
 
     /// Every linear layer with its HF name ("h.3.attn.c_attn"), blocks first.
-    std::vector<std::pair<std::string, LoRALinear>> linear_layers() const;
+    std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const;
+
+    /// Applies the bits and adapters of `config` to every block linear and KV (qa_outputs is the QA
+    /// model's). InputError when a layer lacks the adapter the config names.
+    void set_precision(const quant::PrecisionConfig& config);
+    /// Quantizer settings of every linear and KV (bits stay as they are).
+    void set_quant_options(const quant::LinearQuantOptions& options, bool kv_per_head);
 
     Gpt2Config config;
     torch::nn::Embedding wte{nullptr}, wpe{nullptr};
@@ -99,10 +118,14 @@ class Gpt2ForQuestionAnsweringImpl : public torch::nn::Module {
     std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask);
 
     /// linear_layers() of the transformer plus "qa_outputs".
-    std::vector<std::pair<std::string, LoRALinear>> linear_layers() const;
+    std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const;
+
+    /// The transformer's set_precision plus qa_outputs.
+    void set_precision(const quant::PrecisionConfig& config);
+    void set_quant_options(const quant::LinearQuantOptions& options, bool kv_per_head);
 
     Gpt2 transformer{nullptr};
-    LoRALinear qa_outputs{nullptr};
+    quant::QuantLoRALinear qa_outputs{nullptr};
 };
 TORCH_MODULE(Gpt2ForQuestionAnswering);
 

@@ -33,7 +33,7 @@ struct BitWidths {
     bool operator!=(const BitWidths& o) const { return !(*this == o); }
 };
 
-struct LoRAHyper {
+struct LoRAOptions {
     int64_t rank   = 8;
     double alpha   = 16.0;
     double dropout = 0.0;
@@ -41,7 +41,7 @@ struct LoRAHyper {
 
 struct PrecisionLevel {
     BitWidths bits;
-    LoRAHyper lora;
+    LoRAOptions lora;
     std::string name() const { return bits.name(); }
 };
 

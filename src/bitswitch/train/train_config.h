@@ -9,7 +9,7 @@
 
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/eval/postprocess.h"
-#include "bitswitch/model/lora_linear.h"
+#include "bitswitch/quant/precision.h"
 
 namespace bitswitch::train {
 
@@ -20,7 +20,7 @@ struct TrainConfig {
     std::string output_dir;
     std::string tokenizer_dir;       // default: the model folder if it has tokenizer files, else the shipped ones
     std::string finetune = "lora";   // lora: frozen base, train adapters + QA head; full: train everything
-    model::LoRAOptions lora{8, 16.0, 0.05};
+    quant::LoRAOptions lora{8, 16.0, 0.05};
 
     double learning_rate = 5e-4;
     double weight_decay  = 0.0;      // not applied to biases and LayerNorm weights (transformers' rule)

@@ -1,16 +1,16 @@
-#include "bitswitch/model/lora_linear.h"
+#include "bitswitch/quant/quant_lora_linear.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
 
-namespace bitswitch::model {
+namespace bitswitch::quant {
 namespace {
 
-TEST(LoRALinear, NewAdapterLeavesOutputUnchanged) {
+TEST(QuantLoRALinear, NewAdapterLeavesOutputUnchanged) {
     torch::manual_seed(0);
-    LoRALinear layer(8, 4);
+    QuantLoRALinear layer(8, 4);
     const auto x    = torch::randn({3, 8});
     const auto base = layer->forward(x);
     layer->add_adapter("a", {4, 8.0, 0.0});
@@ -19,9 +19,9 @@ TEST(LoRALinear, NewAdapterLeavesOutputUnchanged) {
     EXPECT_GT(layer->adapters().at("a")->A.abs().sum().item<float>(), 0.0f);  // A is random
 }
 
-TEST(LoRALinear, AdapterAddsScaledLowRankProduct) {
+TEST(QuantLoRALinear, AdapterAddsScaledLowRankProduct) {
     torch::manual_seed(0);
-    LoRALinear layer(8, 4);
+    QuantLoRALinear layer(8, 4);
     layer->add_adapter("a", {2, 6.0, 0.0});
     layer->set_active_adapter("a");
     auto& ad = layer->adapters().at("a");
@@ -34,8 +34,8 @@ TEST(LoRALinear, AdapterAddsScaledLowRankProduct) {
     EXPECT_TRUE(torch::allclose(layer->forward(x), torch::matmul(x, layer->weight.t()) + layer->bias, 1e-5, 1e-6));
 }
 
-TEST(LoRALinear, AdapterParametersAreRegisteredUnderItsName) {
-    LoRALinear layer(8, 4);
+TEST(QuantLoRALinear, AdapterParametersAreRegisteredUnderItsName) {
+    QuantLoRALinear layer(8, 4);
     layer->add_adapter("w8a8", {2, 4.0, 0.0});
     std::vector<std::string> names;
     for (const auto& p : layer->named_parameters()) names.push_back(p.key());
@@ -45,4 +45,4 @@ TEST(LoRALinear, AdapterParametersAreRegisteredUnderItsName) {
 }
 
 }  // namespace
-}  // namespace bitswitch::model
+}  // namespace bitswitch::quant

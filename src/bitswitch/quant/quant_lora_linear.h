@@ -1,0 +1,101 @@
+// The one linear layer type of the model (every block projection and the QA head): a frozen base weight,
+// any number of named LoRA adapters, and fake quantization of its weight and input at a switchable
+// bit-width (DESIGN.md §4):
+//   y = Q_a(x) · Q_w(W)ᵀ + b + (alpha / rank) · dropout(x) · Aᵀ · Bᵀ        (LoRA, arXiv:2106.09685)
+// with the active adapter on the unquantized input. In merged mode (deployment-faithful) the adapter is
+// folded into the weight before quantization instead: y = Q_a(x) · Q_w(W + (alpha / rank)·B·A)ᵀ + b.
+// A: (R, in), Kaiming-uniform(a = sqrt(5)) as nn.Linear; B: (out, R), zero, so a new adapter changes nothing.
+//
+// Switching is free: quantized weights are cached per (bits, adapter if merged) while the weight is frozen,
+// and recomputed only when the weight changed (its version counter moved). A weight that requires gradients
+// (full fine-tuning) is quantized at every forward, with straight-through gradients.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+#include <torch/types.h>
+
+#include "bitswitch/quant/precision.h"
+#include "bitswitch/quant/quantizer.h"
+
+namespace bitswitch::quant {
+
+/// How a model's linears quantize; the bit-widths come per layer from the precision config.
+struct LinearQuantOptions {
+    Scheme scheme                  = Scheme::kSymmetric;
+    Granularity weight_granularity = Granularity::kRow;  // per output channel
+    int64_t weight_group_size      = 0;
+    Granularity act_granularity    = Granularity::kRow;  // per token
+    double ste_clip                = 0;                  // LLM-QAT's backward clip; 0 = off
+    bool merged                    = false;              // quantize W + (alpha/rank)·B·A
+    bool ema_ranges                = false;              // activations: EMA range (training) instead of min/max
+    double ema_momentum            = 0.9;
+};
+
+/// One adapter: A (R, in), B (out, R).
+class LoRAAdapterImpl : public torch::nn::Module {
+  public:
+    LoRAAdapterImpl(int64_t in_features, int64_t out_features, LoRAOptions options);
+    /// y += (alpha / R) · dropout(x) · Aᵀ · Bᵀ for y (N, out) and x (N, in), in place: the scale is applied to
+    /// the small B (out, R) and the product accumulates into y inside the GEMM, saving two passes over y.
+    void add_to(torch::Tensor& y, const torch::Tensor& x);
+    /// (alpha / R) · B · A, (out, in).
+    torch::Tensor delta_weight() const;
+
+    LoRAOptions options;
+    torch::Tensor A, B;
+};
+TORCH_MODULE(LoRAAdapter);
+
+class QuantLoRALinearImpl : public torch::nn::Module {
+  public:
+    QuantLoRALinearImpl(int64_t in_features, int64_t out_features, bool bias = true);
+
+    /// x: (..., in) -> (..., out)
+    torch::Tensor forward(const torch::Tensor& x);
+
+    /// Adds adapter `name` (registered as submodule "lora_<name>"); InputError if it exists.
+    void add_adapter(const std::string& name, LoRAOptions options);
+    /// Selects the adapter used by forward(); "" = none. InputError naming unknown adapters.
+    void set_active_adapter(const std::string& name);
+    const std::string& active_adapter() const { return active_name_; }
+    const std::map<std::string, LoRAAdapter>& adapters() const { return adapters_; }
+
+    /// Bit-widths of the weight and of the input (32 = full precision). InputError outside 2..16, 32.
+    void set_bits(int w_bits, int a_bits);
+    int w_bits() const { return w_bits_; }
+    int a_bits() const { return a_bits_; }
+    void set_quant_options(const LinearQuantOptions& options);
+    const LinearQuantOptions& quant_options() const { return options_; }
+    /// The weight forward() uses at the current bits and adapter (cached when frozen).
+    torch::Tensor effective_weight();
+    /// EMA range of the input, [lo, hi] (lo > hi until observed); a buffer, saved with the module.
+    const torch::Tensor& input_range() const { return input_range_; }
+
+    int64_t in_features, out_features;
+    torch::Tensor weight;  // (out, in)
+    torch::Tensor bias;    // (out), undefined without bias
+    std::string name = "linear";  // for messages: the model sets "h.3.mlp.c_fc"
+
+  private:
+    torch::Tensor quantize_input(const torch::Tensor& x2);
+
+    struct CachedWeight {
+        int64_t weight_version = -1, a_version = -1, b_version = -1;
+        torch::Tensor value;
+    };
+    std::map<std::pair<int, std::string>, CachedWeight> cache_;
+    std::map<std::string, LoRAAdapter> adapters_;
+    std::string active_name_;
+    LoRAAdapterImpl* active_ = nullptr;
+    int w_bits_ = kFullPrecisionBits, a_bits_ = kFullPrecisionBits;
+    LinearQuantOptions options_;
+    torch::Tensor input_range_;
+};
+TORCH_MODULE(QuantLoRALinear);
+
+}  // namespace bitswitch::quant
