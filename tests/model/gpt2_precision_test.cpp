@@ -1,0 +1,142 @@
+// Switching a whole model between precision configs: exactness at 32 bits, cheap round trips, adapter
+// gradients only where active, KV quantization in the full forward and with the cache.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/model/gpt2.h"
+#include "bitswitch/quant/precision.h"
+#include "support/tiny_model.h"
+
+namespace bitswitch::model {
+namespace {
+
+using testing::tiny_model;
+
+torch::Tensor ids() { return torch::tensor(std::vector<int64_t>{5, 17, 3, 60, 22, 9, 41, 12, 8, 33, 1, 2, 7, 0}).view({2, 7}); }
+
+quant::AdapterSet two_levels() {
+    quant::LevelLists lists;
+    lists.w_bits = {8, 4};
+    lists.ranks  = {2};
+    return {quant::make_levels(lists), false};
+}
+
+// Adds one adapter per level to every linear, with B random so that each level changes the output.
+void add_level_adapters(Gpt2ForQuestionAnswering& model, const quant::AdapterSet& set) {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, layer] : model->linear_layers()) {
+        for (const auto& level : set.levels) {
+            layer->add_adapter(level.name(), level.lora);
+            layer->adapters().at(level.name())->B.normal_(0, 0.5);
+        }
+    }
+}
+
+std::pair<torch::Tensor, torch::Tensor> run(Gpt2ForQuestionAnswering& model) {
+    torch::NoGradGuard no_grad;
+    return model->forward(ids(), {});
+}
+
+TEST(Gpt2Precision, ThirtyTwoBitsEqualsTheUnquantizedModelBitForBit) {
+    auto model = tiny_model(1);
+    model->eval();
+    const auto [s0, e0] = run(model);
+    model->set_precision(quant::parse_precision("fp", 2, {}));
+    const auto [s1, e1] = run(model);
+    EXPECT_TRUE(torch::equal(s0, s1));
+    EXPECT_TRUE(torch::equal(e0, e1));
+    model->set_precision(quant::parse_precision("8", 2, {}));
+    EXPECT_FALSE(torch::equal(run(model).first, s0));  // 8 bits does change something
+}
+
+TEST(Gpt2Precision, SwitchingAToBToAReturnsIdenticalOutputs) {
+    auto model      = tiny_model(2);
+    const auto set  = two_levels();
+    add_level_adapters(model, set);
+    model->eval();
+    model->set_precision(quant::parse_precision("8", 2, set));
+    const auto a = run(model).first;
+    model->set_precision(quant::parse_precision("w4a4kv4", 2, set));
+    const auto b = run(model).first;
+    model->set_precision(quant::parse_precision("8,4,8", 2, set));
+    run(model);
+    model->set_precision(quant::parse_precision("8", 2, set));
+    EXPECT_TRUE(torch::equal(run(model).first, a));
+    EXPECT_FALSE(torch::allclose(a, b, 1e-3, 1e-3));
+}
+
+TEST(Gpt2Precision, OnlyTheActiveLevelsAdaptersGetGradients) {
+    auto model     = tiny_model(3);
+    const auto set = two_levels();
+    add_level_adapters(model, set);
+    for (auto& p : model->parameters()) p.set_requires_grad(false);
+    for (auto& [name, layer] : model->linear_layers()) {
+        for (auto& [level, adapter] : layer->adapters()) {
+            adapter->A.set_requires_grad(true);
+            adapter->B.set_requires_grad(true);
+        }
+    }
+    model->train();
+    model->set_precision(quant::parse_precision("8,4,8", 2, set));  // block 1 at 4 bits
+    const auto [s, e] = model->forward(ids(), {});
+    (s.sum() + e.sum()).backward();
+    for (auto& [name, layer] : model->linear_layers()) {
+        const std::string active = name.rfind("h.1.", 0) == 0 ? "4" : "8";
+        for (auto& [level, adapter] : layer->adapters()) {
+            const bool has_grad = adapter->B.grad().defined() && adapter->B.grad().abs().sum().item<float>() > 0;
+            EXPECT_EQ(has_grad, level == active) << name << " level " << level;
+        }
+    }
+}
+
+TEST(Gpt2Precision, MissingAdapterIsAnInputErrorNamingTheLayer) {
+    auto model = tiny_model(4);
+    quant::AdapterSet set = two_levels();
+    // Only the 8-bit adapters exist in the model, but the config (resolved against both levels) wants 4.
+    quant::AdapterSet only8{{set.levels[0]}, false};
+    add_level_adapters(model, only8);
+    try {
+        model->set_precision(quant::parse_precision("w4a4kv4", 2, set));
+        FAIL();
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("h.0.attn.c_attn: no adapter \"4\""), std::string::npos) << e.what();
+    }
+}
+
+// Attention output of block 0 at a given KV precision, everything else full precision.
+torch::Tensor attention_output(Gpt2ForQuestionAnswering& model, const std::string& kv) {
+    torch::NoGradGuard no_grad;
+    model->set_precision(quant::parse_precision(kv, 2, {}));
+    const auto x = model->transformer->wte->forward(ids()) + model->transformer->wpe->forward(torch::arange(7));
+    return model->transformer->blocks[0]->attn->forward(x, {}, nullptr, nullptr);
+}
+
+TEST(Gpt2Precision, KvQuantizationAtSixteenBitsIsTinyAndAtFourBitsVisible) {
+    auto model      = tiny_model(5);
+    model->eval();
+    const auto full = attention_output(model, "fp");
+    const auto rel  = [&](const torch::Tensor& y) { return ((y - full).norm() / full.norm()).item<double>(); };
+    EXPECT_LT(rel(attention_output(model, "w32a32kv16")), 1e-3);
+    EXPECT_GT(rel(attention_output(model, "w32a32kv4")), 1e-2);
+    // Per head uses each head's own range: a different result from across-heads at 4 bits.
+    quant::LinearQuantOptions options;
+    model->set_quant_options(options, /*kv_per_head=*/true);
+    const auto per_head = attention_output(model, "w32a32kv4");
+    EXPECT_FALSE(torch::equal(per_head, attention_output(model, "w32a32kv32")));
+}
+
+TEST(Gpt2Precision, QuantizedKvCacheDecodingEqualsTheFullForward) {
+    auto model = tiny_model(6);
+    model->eval();
+    model->set_precision(quant::parse_precision("w8a8kv4", 2, {}));
+    torch::NoGradGuard no_grad;
+    const auto all  = model->transformer->forward(ids(), {});
+    KVCache cache;
+    const auto head = model->transformer->forward(ids().narrow(1, 0, 4), {}, &cache);
+    const auto tail = model->transformer->forward(ids().narrow(1, 4, 3), {}, &cache);
+    EXPECT_TRUE(torch::allclose(torch::cat({head, tail}, 1), all, 1e-5, 1e-5));
+}
+
+}  // namespace
+}  // namespace bitswitch::model
