@@ -11,6 +11,7 @@
 #include "bitswitch/model/adapters.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 #include "cli/commands.h"
+#include "cli/flags.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -20,6 +21,8 @@ struct ScoreConfig {
     bool per_token = false;
     int64_t stride = 0;
     int threads    = 0;
+    QuantFlags quant;
+    PrecisionFlags precision;
 };
 
 }  // namespace
@@ -34,13 +37,22 @@ void add_score_command(CLI::App& app) {
     cmd->add_option("--stride", c->stride, "Long texts: windows of n_positions start this far apart (0 = n_positions/2)")
         ->capture_default_str();
     cmd->add_option("--threads", c->threads, "Compute threads (0 = all cores)")->capture_default_str();
+    add_precision_flags(cmd, c->precision, /*many=*/false);
+    add_quant_flags(cmd, c->quant);
     cmd->callback([c] {
         prepare_compute(c->threads);
         const auto tok = text::BpeTokenizer::load(core::tokenizer_dir_for(c->tokenizer_dir, c->model_dir));
         const auto ids = tok.encode(core::read_file(c->file));
         auto loaded    = model::load_model(c->model_dir);
-        const auto r   = eval::score_tokens(loaded.model, ids, c->stride);
-        nlohmann::ordered_json out{{"tokens", r.tokens}, {"nll", r.nll}, {"ppl", r.ppl}};
+        if (c->quant.given()) {
+            loaded.quant = c->quant.settings();
+            loaded.model->set_quant_options(loaded.quant.linear, loaded.quant.kv_per_head);
+        }
+        // Embeddings, LayerNorms and the tied LM head stay in full precision; blocks follow the config.
+        const auto config = model::precision_configs(loaded, c->precision.precision, c->precision.activate_lora_idx).front();
+        loaded.model->set_precision(config);
+        const auto r = eval::score_tokens(loaded.model, ids, c->stride);
+        nlohmann::ordered_json out{{"tokens", r.tokens}, {"nll", r.nll}, {"ppl", r.ppl}, {"precision", config.source}};
         if (c->per_token) {
             nlohmann::json list = nlohmann::json::array();
             for (size_t t = 0; t < r.token_logprobs.size(); ++t) list.push_back({{"id", ids[t + 1]}, {"logprob", r.token_logprobs[t]}});

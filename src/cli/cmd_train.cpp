@@ -13,6 +13,7 @@ namespace bitswitch::cli {
 void add_train_command(CLI::App& app) {
     auto c        = std::make_shared<train::TrainConfig>();
     auto threads  = std::make_shared<int>(0);
+    auto quant    = std::make_shared<QuantFlags>();
     CLI::App* cmd = app.add_subcommand("train", "Fine-tune GPT-2 for extractive QA (LoRA or full)");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     cmd->add_option("--model_name_or_path", c->model_name_or_path, "Model folder: config.json + model.safetensors")->required();
@@ -24,6 +25,9 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--lora_r", c->lora.rank, "LoRA rank")->capture_default_str();
     cmd->add_option("--lora_alpha", c->lora.alpha, "LoRA alpha (scale alpha / r)")->capture_default_str();
     cmd->add_option("--lora_dropout", c->lora.dropout, "Dropout on the LoRA input")->capture_default_str();
+    cmd->add_option("--mode", c->mode, "Training paradigm: static (one precision level throughout)")->capture_default_str();
+    add_level_flags(cmd, c->level_lists);
+    add_quant_flags(cmd, *quant);
     cmd->add_option("--learning_rate", c->learning_rate, "Peak learning rate")->capture_default_str();
     cmd->add_option("--weight_decay", c->weight_decay, "AdamW weight decay (not on biases, LayerNorms)")->capture_default_str();
     cmd->add_option("--adam_beta1", c->adam_beta1)->capture_default_str();
@@ -52,7 +56,8 @@ void add_train_command(CLI::App& app) {
     add_feature_flags(cmd, c->features);
     add_postprocess_flags(cmd, c->postprocess);
     cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
-    cmd->callback([c, threads] {
+    cmd->callback([c, threads, quant] {
+        c->quant = quant->settings();
         train::validate(*c);
         prepare_compute(*threads);
         const auto r = train::run_training(*c);

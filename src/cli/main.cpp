@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     bitswitch::cli::add_predict_command(app);
     bitswitch::cli::add_score_command(app);
     bitswitch::cli::add_pretrain_command(app);
+    bitswitch::cli::add_precision_command(app);
     bitswitch::cli::add_info_command(app);
 
     try {

@@ -19,7 +19,7 @@ quant::AdapterSet two_levels() {
     quant::LevelLists lists;
     lists.w_bits = {8, 4};
     lists.ranks  = {2};
-    return {quant::make_levels(lists), false};
+    return {quant::make_levels(lists), ""};
 }
 
 // Adds one adapter per level to every linear, with B random so that each level changes the output.
@@ -94,7 +94,7 @@ TEST(Gpt2Precision, MissingAdapterIsAnInputErrorNamingTheLayer) {
     auto model = tiny_model(4);
     quant::AdapterSet set = two_levels();
     // Only the 8-bit adapters exist in the model, but the config (resolved against both levels) wants 4.
-    quant::AdapterSet only8{{set.levels[0]}, false};
+    quant::AdapterSet only8{{set.levels[0]}, ""};
     add_level_adapters(model, only8);
     try {
         model->set_precision(quant::parse_precision("w4a4kv4", 2, set));

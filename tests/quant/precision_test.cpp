@@ -13,7 +13,7 @@ AdapterSet bare() { return {}; }
 AdapterSet trained(std::vector<int> bits) {
     LevelLists lists;
     lists.w_bits = bits;
-    return {make_levels(lists), false};
+    return {make_levels(lists), ""};
 }
 
 template <class Fn>
@@ -85,9 +85,9 @@ TEST(Precision, ConfigsPickTheTrainedLevelAndItsAdapter) {
     LevelLists kv;
     kv.w_bits  = {8, 8};
     kv.kv_bits = {8, 16};
-    expect_input_error([&] { parse_precision("w8a8", 2, AdapterSet{make_levels(kv), false}); }, "matches levels");
+    expect_input_error([&] { parse_precision("w8a8", 2, AdapterSet{make_levels(kv), ""}); }, "matches levels");
     // A shared adapter serves any bits.
-    AdapterSet shared{levels.levels, true};
+    AdapterSet shared{levels.levels, AdapterSet::kSharedName};
     EXPECT_EQ(parse_precision("w5", 2, shared).at("h.1.mlp.c_proj").adapter, AdapterSet::kSharedName);
 }
 

@@ -101,13 +101,13 @@ TEST(Trainer, LoraTrainsOnlyAdaptersAndHeadAndLeavesTheBaseUnchanged) {
     int adapters = 0;
     for (const auto& [name, layer] : tuned->linear_layers()) {
         if (name == "qa_outputs") continue;
-        ASSERT_EQ(layer->active_adapter(), "default") << name;
-        EXPECT_GT(layer->adapters().at("default")->B.abs().sum().item<float>(), 0.0f) << name << ": B moved from zero";
+        ASSERT_EQ(layer->active_adapter(), "fp") << name;
+        EXPECT_GT(layer->adapters().at("fp")->B.abs().sum().item<float>(), 0.0f) << name << ": B moved from zero";
         ++adapters;
     }
     EXPECT_EQ(adapters, 8);
     // PEFT names in the adapter file.
-    const model::SafetensorsReader reader(std::filesystem::path(c.output_dir) / "adapters/default/adapter_model.safetensors");
+    const model::SafetensorsReader reader(std::filesystem::path(c.output_dir) / "adapters/fp/adapter_model.safetensors");
     EXPECT_TRUE(reader.contains("base_model.model.transformer.h.1.mlp.c_fc.lora_A.weight"));
     EXPECT_TRUE(reader.contains("base_model.model.qa_outputs.weight"));
 }

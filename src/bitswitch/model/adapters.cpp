@@ -131,15 +131,86 @@ LoadedModel load_model(const std::filesystem::path& dir) {
     const auto run_file = dir / "bitswitch.json";
     if (!std::filesystem::exists(run_file)) return load_pretrained(dir);
     const nlohmann::json run = core::read_json_file(run_file);
-    if (!run.contains("base_model") || !run["base_model"].is_string()) {
-        throw InputError(fmt::format("{}: missing \"base_model\" (the folder of the frozen model)", run_file.string()));
+    const std::string where  = run_file.string();
+    LoadedModel loaded;
+    if (run.value("finetune", "lora") == "full") {
+        loaded = load_pretrained(dir);
+        loaded.trained_levels = quant::adapter_set_from_json(run, where).levels;
+    } else {
+        if (!run.contains("base_model") || !run["base_model"].is_string()) {
+            throw InputError(fmt::format("{}: missing \"base_model\" (the folder of the frozen model)", where));
+        }
+        std::filesystem::path base = run["base_model"].get<std::string>();
+        if (base.is_relative() && !std::filesystem::exists(base)) base = dir / base;
+        loaded = load_pretrained(base);
+        load_adapters(loaded.model, dir);
+        loaded.qa_head_initialized = false;
+        loaded.adapters            = quant::adapter_set_from_json(run, where);
+        loaded.trained_levels      = loaded.adapters.levels;
+        if (loaded.adapters.levels.empty() && loaded.adapters.shared_adapter.empty()) {
+            // Runs saved before precision levels: their one adapter serves every bit-width.
+            loaded.adapters.shared_adapter = *adapter_names(loaded.model).begin();
+        }
     }
-    std::filesystem::path base = run["base_model"].get<std::string>();
-    if (base.is_relative() && !std::filesystem::exists(base)) base = dir / base;
-    LoadedModel loaded = load_pretrained(base);
-    load_adapters(loaded.model, dir);
-    loaded.qa_head_initialized = false;
+    if (run.contains("quantization")) loaded.quant = quant::quant_settings_from_json(run["quantization"], where);
+    loaded.model->set_quant_options(loaded.quant.linear, loaded.quant.kv_per_head);
+    load_quant_ranges(loaded.model, dir);
     return loaded;
+}
+
+std::vector<quant::PrecisionConfig> precision_configs(const LoadedModel& loaded, const std::vector<std::string>& texts,
+                                                      const std::vector<int>& level_indices) {
+    const int64_t n_layer = loaded.model->transformer->config.n_layer;
+    std::vector<quant::PrecisionConfig> configs;
+    for (const auto& t : texts) configs.push_back(quant::parse_precision(t, n_layer, loaded.adapters));
+    if (!level_indices.empty()) configs.push_back(quant::precision_from_level_indices(level_indices, n_layer, loaded.adapters));
+    if (configs.empty()) {
+        for (const auto& level : loaded.trained_levels) configs.push_back(quant::parse_precision(level.name(), n_layer, loaded.adapters));
+        if (configs.empty()) configs.push_back(quant::parse_precision("fp", n_layer, loaded.adapters));
+    }
+    return configs;
+}
+
+quant::ModelSize model_size_of(const LoadedModel& loaded, const quant::PrecisionConfig& config) {
+    std::vector<quant::LinearShape> shapes;
+    int64_t linear_params = 0, all_params = 0;
+    for (const auto& [name, layer] : loaded.model->linear_layers()) {
+        shapes.push_back({name, layer->in_features, layer->out_features, layer->bias.defined()});
+        linear_params += layer->weight.numel() + (layer->bias.defined() ? layer->bias.numel() : 0);
+    }
+    for (const auto& p : loaded.model->named_parameters()) {
+        if (p.key().find(".lora_") == std::string::npos) all_params += p.value().numel();
+    }
+    return quant::model_size(shapes, config, all_params - linear_params, loaded.quant);
+}
+
+void save_quant_ranges(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir) {
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+    for (const auto& [layer, linear] : model->linear_layers()) {
+        if (quant::EmaRange::observed(linear->input_range())) tensors.emplace_back(layer + ".input_range", linear->input_range());
+    }
+    if (!tensors.empty()) save_safetensors(dir / "quant_ranges.safetensors", tensors, {{"format", "pt"}});
+}
+
+void load_quant_ranges(Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir) {
+    const auto file = dir / "quant_ranges.safetensors";
+    if (!std::filesystem::exists(file)) return;
+    const SafetensorsReader reader(file);
+    std::set<std::string> used;
+    torch::NoGradGuard no_grad;
+    for (auto& [layer, linear] : model->linear_layers()) {
+        const std::string key = layer + ".input_range";
+        if (!reader.contains(key)) continue;
+        const auto t = reader.tensor(key).to(torch::kFloat32);
+        if (t.sizes() != linear->input_range().sizes()) {
+            throw InputError(fmt::format("{}: \"{}\" must hold 2 values [lo, hi]", reader.path(), key));
+        }
+        linear->input_range().copy_(t);
+        used.insert(key);
+    }
+    for (const auto& [key, entry] : reader.entries()) {
+        if (!used.count(key)) throw InputError(fmt::format("{}: unexpected tensor \"{}\" (no such layer)", reader.path(), key));
+    }
 }
 
 }  // namespace bitswitch::model

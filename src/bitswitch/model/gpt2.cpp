@@ -174,7 +174,11 @@ Gpt2ForQuestionAnsweringImpl::Gpt2ForQuestionAnsweringImpl(const Gpt2Config& c) 
 
 void Gpt2ForQuestionAnsweringImpl::set_precision(const quant::PrecisionConfig& config) {
     transformer->set_precision(config);
-    apply_unit_precision(*qa_outputs, config.at("qa_outputs"));
+    // The QA head may carry per-level adapters; without any (trained in full, PEFT's modules_to_save) it
+    // runs the config's bits alone.
+    auto head = config.at("qa_outputs");
+    if (qa_outputs->adapters().empty()) head.adapter.clear();
+    apply_unit_precision(*qa_outputs, head);
 }
 
 void Gpt2ForQuestionAnsweringImpl::set_quant_options(const quant::LinearQuantOptions& options, bool kv_per_head) {

@@ -120,7 +120,8 @@ class Gpt2ForQuestionAnsweringImpl : public torch::nn::Module {
     /// linear_layers() of the transformer plus "qa_outputs".
     std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const;
 
-    /// The transformer's set_precision plus qa_outputs.
+    /// The transformer's set_precision plus qa_outputs (whose adapter is optional: a head without adapters
+    /// takes only the bits).
     void set_precision(const quant::PrecisionConfig& config);
     void set_quant_options(const quant::LinearQuantOptions& options, bool kv_per_head);
 

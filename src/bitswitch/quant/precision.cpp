@@ -64,9 +64,8 @@ std::string level_names(const std::vector<PrecisionLevel>& levels) {
 
 // A config entry resolved against the model's adapters.
 UnitPrecision resolve(const PartialBits& p, const AdapterSet& adapters, const std::string& where) {
-    if (adapters.levels.empty() || adapters.shared) {
-        UnitPrecision u{{p.w.value_or(32), p.a.value_or(32), p.kv.value_or(32)}, adapters.shared ? AdapterSet::kSharedName : ""};
-        return u;
+    if (adapters.levels.empty() || !adapters.shared_adapter.empty()) {
+        return {{p.w.value_or(32), p.a.value_or(32), p.kv.value_or(32)}, adapters.shared_adapter};
     }
     const PrecisionLevel* found = nullptr;
     for (const auto& l : adapters.levels) {

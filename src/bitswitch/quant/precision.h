@@ -67,11 +67,11 @@ std::vector<std::string> precision_units(int64_t n_layer);
 /// True for the KV units (h.{i}.attn.kv).
 bool is_kv_unit(const std::string& unit);
 
-/// What the model offers to a config: its levels (empty for a bare model) and whether one adapter is
-/// shared by every level (single-LoRA CPT).
+/// What the model offers to a config: its levels, each with the adapter named after it (empty for a bare
+/// model), or one adapter that serves every bit-width (single-LoRA CPT; also runs saved before levels).
 struct AdapterSet {
     std::vector<PrecisionLevel> levels;
-    bool shared = false;
+    std::string shared_adapter;  // non-empty: this adapter for every unit, any bits
     static constexpr const char* kSharedName = "shared";
 };
 

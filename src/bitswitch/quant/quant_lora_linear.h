@@ -75,6 +75,7 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     torch::Tensor effective_weight();
     /// EMA range of the input, [lo, hi] (lo > hi until observed); a buffer, saved with the module.
     const torch::Tensor& input_range() const { return input_range_; }
+    torch::Tensor& input_range() { return input_range_; }
 
     int64_t in_features, out_features;
     torch::Tensor weight;  // (out, in)

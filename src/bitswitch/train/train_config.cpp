@@ -7,6 +7,14 @@
 
 namespace bitswitch::train {
 
+std::vector<quant::PrecisionLevel> levels_of(const TrainConfig& c) {
+    quant::LevelLists lists = c.level_lists;
+    if (lists.ranks.empty()) lists.ranks = {c.lora.rank};
+    if (lists.alphas.empty()) lists.alphas = {c.lora.alpha};
+    if (lists.dropouts.empty()) lists.dropouts = {c.lora.dropout};
+    return quant::make_levels(lists);
+}
+
 void validate(const TrainConfig& c) {
     const auto require = [](bool ok, const std::string& message) {
         if (!ok) throw InputError(message);
@@ -27,6 +35,9 @@ void validate(const TrainConfig& c) {
     require(c.logging_steps > 0, "--logging_steps must be positive");
     require(c.eval_steps >= 0 && c.save_steps >= 0, "--eval_steps and --save_steps must not be negative");
     validate(LrSchedule{c.lr_scheduler_type, c.learning_rate, c.warmup_steps, 1});
+    require(c.mode == "static", fmt::format("--mode {}: expected static (switchable, random and cyclic training are not built yet)", c.mode));
+    const auto levels = levels_of(c);
+    require(levels.size() == 1, fmt::format("--mode static trains one precision level, got {}: give one value to --w_bits/--a_bits/--kv_bits", levels.size()));
     data::validate(c.features);
 }
 
@@ -40,6 +51,14 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
             {"lora_r", c.lora.rank},
             {"lora_alpha", c.lora.alpha},
             {"lora_dropout", c.lora.dropout},
+            {"mode", c.mode},
+            {"w_bits", c.level_lists.w_bits},
+            {"a_bits", c.level_lists.a_bits},
+            {"kv_bits", c.level_lists.kv_bits},
+            {"ranks", c.level_lists.ranks},
+            {"alphas", c.level_lists.alphas},
+            {"dropouts", c.level_lists.dropouts},
+            {"quantization", quant::to_json(c.quant)},
             {"learning_rate", c.learning_rate},
             {"weight_decay", c.weight_decay},
             {"adam_beta1", c.adam_beta1},

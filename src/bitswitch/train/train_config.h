@@ -10,6 +10,7 @@
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/eval/postprocess.h"
 #include "bitswitch/quant/precision.h"
+#include "bitswitch/quant/quant_settings.h"
 
 namespace bitswitch::train {
 
@@ -20,7 +21,10 @@ struct TrainConfig {
     std::string output_dir;
     std::string tokenizer_dir;       // default: the model folder if it has tokenizer files, else the shipped ones
     std::string finetune = "lora";   // lora: frozen base, train adapters + QA head; full: train everything
-    quant::LoRAOptions lora{8, 16.0, 0.05};
+    quant::LoRAOptions lora{8, 16.0, 0.05};  // defaults for the levels' ranks, alphas, dropouts
+    std::string mode = "static";     // static: one precision level throughout
+    quant::LevelLists level_lists;   // --w_bits, --a_bits, --kv_bits, --ranks, --alphas, --dropouts
+    quant::QuantSettings quant;
 
     double learning_rate = 5e-4;
     double weight_decay  = 0.0;      // not applied to biases and LayerNorm weights (transformers' rule)
@@ -50,6 +54,10 @@ struct TrainConfig {
     /// for testing --resume and for splitting a long run into jobs. -1 = run to the end.
     int64_t interrupt_after_steps = -1;
 };
+
+/// The precision levels of the run, high to low: level_lists with the LoRA defaults filled in (one fp
+/// level when no bits are given).
+std::vector<quant::PrecisionLevel> levels_of(const TrainConfig& config);
 
 /// InputError naming the flag for every inconsistent or out-of-range setting.
 void validate(const TrainConfig& config);

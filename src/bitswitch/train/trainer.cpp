@@ -25,7 +25,6 @@ namespace bitswitch::train {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* kAdapterName = "default";
 
 data::SquadDataset load_dataset(const std::string& path, int64_t max_samples, bool skip_invalid) {
     data::SquadLoadOptions options;
@@ -51,7 +50,8 @@ std::optional<std::pair<int64_t, fs::path>> newest_checkpoint(const fs::path& di
 
 class Trainer {
   public:
-    explicit Trainer(const TrainConfig& config) : c_(config), out_(config.output_dir), tok_(load_tokenizer(config)) {}
+    explicit Trainer(const TrainConfig& config)
+        : c_(config), out_(config.output_dir), tok_(load_tokenizer(config)), levels_(levels_of(config)) {}
 
     TrainResult run();
 
@@ -72,6 +72,8 @@ class Trainer {
     TrainConfig c_;
     fs::path out_;
     text::BpeTokenizer tok_;
+    std::vector<quant::PrecisionLevel> levels_;  // high to low; static mode: one
+    quant::AdapterSet adapters_;                 // what the levels resolve to (LoRA: one adapter per level)
     data::SquadDataset train_ds_, eval_ds_;
     std::vector<data::QAFeature> train_features_, eval_features_;
     model::Gpt2ForQuestionAnswering model_{nullptr};
@@ -90,18 +92,20 @@ void Trainer::build_model(const std::optional<fs::path>& resume_from) {
     if (loaded.qa_head_initialized) {
         std::fprintf(stderr, "note: %s has no qa_outputs head: it starts from random weights\n", c_.model_name_or_path.c_str());
     }
+    model_->set_quant_options(c_.quant.linear, c_.quant.kv_per_head);
+    const auto level = levels_.front();
     if (c_.finetune == "lora") {
+        adapters_ = {levels_, ""};
         if (resume_from) {
-            model::load_adapters(model_, *resume_from, kAdapterName);
+            model::load_adapters(model_, *resume_from, level.name());
         } else {
-            for (auto& [name, layer] : model_->transformer->linear_layers()) {
-                layer->add_adapter(kAdapterName, c_.lora);
-                layer->set_active_adapter(kAdapterName);
-            }
+            for (auto& [name, layer] : model_->transformer->linear_layers()) layer->add_adapter(level.name(), level.lora);
         }
     } else if (resume_from) {
         model::load_weights(model_, *resume_from / "model.safetensors");
     }
+    if (resume_from) model::load_quant_ranges(model_, *resume_from);
+    model_->set_precision(quant::parse_precision(level.name(), model_->transformer->config.n_layer, adapters_));
     trainable_ = mark_trainable(model_, c_.finetune);
 }
 
@@ -139,11 +143,18 @@ data::Batch Trainer::micro_batch(int64_t m) {
 }
 
 void Trainer::save_model(const fs::path& dir) const {
+    nlohmann::json run = quant::to_json(quant::AdapterSet{levels_, ""});
+    run["quantization"] = quant::to_json(c_.quant);
+    run["training"]     = to_json(c_);
     if (c_.finetune == "lora") {
-        model::save_lora_run(model_, dir, fs::absolute(c_.model_name_or_path).string(), {{"training", to_json(c_)}});
+        model::save_lora_run(model_, dir, fs::absolute(c_.model_name_or_path).string(), run);
     } else {
         model::save_pretrained(model_, dir);
+        run["format"]   = "bitswitch-full-run";
+        run["finetune"] = "full";
+        core::write_file_atomic(dir / "bitswitch.json", run.dump(2) + "\n");
     }
+    model::save_quant_ranges(model_, dir);
 }
 
 void Trainer::save_checkpoint(int64_t step, double loss) {
