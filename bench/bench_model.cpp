@@ -1,6 +1,7 @@
 // GPT-2-124M-shape throughput (random weights from the real config): a LoRA training step (batch 4,
 // seq 384, rank-8 adapters on every block linear, QA head trained, dropout 0.1 as in the config) and an
-// fp32 eval forward (batch 8, seq 384). Also measures the machine's GEMM ceiling through libtorch, so
+// fp32 eval forward (batch 8, seq 384), and that forward again at w8a8kv8 fake quantization (its cost
+// relative to fp32 is eval_forward_w8a8kv8_cost_ratio). Also measures the machine's GEMM ceiling through libtorch, so
 // the achieved GFLOP/s can be read against it. Prints one JSON line. Peer: bench/peers/torch_peer.py.
 //
 // FLOP counts (multiply-add = 2), per token, L layers, C = 768, F = 3072, T = 384, r = 8:
@@ -18,6 +19,7 @@
 
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/model/gpt2.h"
+#include "bitswitch/quant/precision.h"
 
 namespace {
 
@@ -101,6 +103,17 @@ int main(int argc, char** argv) {
         for (int i = 0; i < steps; ++i) model->forward(eval_ids, eval_mask);
         fwd_seconds = seconds_since(t) / steps;
     }
+    // The same forward with every linear, input and K/V fake-quantized to 8 bits (weights quantized once
+    // and cached, activations by the fused kernel on every call).
+    double fwd8_seconds = 0;
+    {
+        torch::NoGradGuard no_grad;
+        model->set_precision(bitswitch::quant::parse_precision("8", cfg.n_layer, {}));
+        model->forward(eval_ids, eval_mask);  // fills the weight cache
+        t = Clock::now();
+        for (int i = 0; i < steps; ++i) model->forward(eval_ids, eval_mask);
+        fwd8_seconds = seconds_since(t) / steps;
+    }
     ceiling                  = std::max(ceiling, gemm_ceiling_gflops());
     const double step_tokens = 4.0 * T, fwd_tokens = 8.0 * T;
     const nlohmann::ordered_json out{
@@ -113,6 +126,8 @@ int main(int argc, char** argv) {
         {"eval_forward_tokens_per_s", fwd_tokens / fwd_seconds},
         {"eval_forward_gflops", fwd_tokens * fwd_flops_per_token / fwd_seconds / 1e9},
         {"eval_forward_floor_tokens_per_s", ceiling * 1e9 / fwd_flops_per_token},
+        {"eval_forward_w8a8kv8_tokens_per_s", fwd_tokens / fwd8_seconds},
+        {"eval_forward_w8a8kv8_cost_ratio", fwd8_seconds / fwd_seconds},
         {"peak_rss_mb", peak_rss_mb()},
     };
     std::printf("%s\n", out.dump().c_str());

@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 echo "## tokenizer"; bench/tokenizer.sh "$build"
 echo "## GPT-2-124M shapes: training step and eval forward"; bench/model.sh "$build" 5
+echo "## fake quantization: fused kernel vs libtorch op chain"; "$build/bench/bench_quantizer"

@@ -147,8 +147,9 @@ LoadedModel load_model(const std::filesystem::path& dir) {
         loaded.qa_head_initialized = false;
         loaded.adapters            = quant::adapter_set_from_json(run, where);
         loaded.trained_levels      = loaded.adapters.levels;
-        if (loaded.adapters.levels.empty() && loaded.adapters.shared_adapter.empty()) {
-            // Runs saved before precision levels: their one adapter serves every bit-width.
+        if (loaded.adapters.shared_adapter.empty() && loaded.adapters.levels.size() <= 1) {
+            // One adapter (a static run, or a run saved before precision levels) serves every bit-width:
+            // evaluating it at other bits is post-training quantization of base + adapter.
             loaded.adapters.shared_adapter = *adapter_names(loaded.model).begin();
         }
     }

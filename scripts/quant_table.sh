@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Seed-002 Table 1 style experiment on the demo model and data: post-training quantization (PTQ) of the
+# full-precision LoRA run of `make demo` at 16/8/6/5/4/3/2 bits, next to static LoRA training at 4 and 3
+# bits (same recipe and step budget as the demo). Needs runs/demo from `make demo` (or scripts/demo.sh).
+# Results: runs/quant_table/*.json and a markdown table on stdout. About 6 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-build/bitswitch}
+demo=runs/demo
+out=runs/quant_table
+[ -f "$demo/lora/bitswitch.json" ] || { echo "quant_table: run scripts/demo.sh first (needs $demo/lora)" >&2; exit 2; }
+mkdir -p "$out"
+recipe=(--model_name_or_path assets/tiny-gpt2 --train_file "$demo/data/train.json" --overwrite_output_dir
+        --finetune lora --lora_r 16 --lora_alpha 32 --lora_dropout 0.0 --learning_rate 3e-3 --warmup_steps 50
+        --max_steps 600 --per_device_train_batch_size 16 --logging_steps 100 --seed 42)
+dev=(--validation_file "$demo/data/dev.json")
+
+echo "== PTQ of the full-precision LoRA run" >&2
+"$bin" eval --model "$demo/lora" "${dev[@]}" --output_dir "$out/ptq" \
+    --precision fp --precision 16 --precision 8 --precision 6 --precision 5 --precision 4 --precision 3 --precision 2 > "$out/ptq.md"
+for bits in 4 3; do
+    echo "== static LoRA training at w${bits}a${bits}kv${bits}" >&2
+    "$bin" train "${recipe[@]}" --output_dir "$out/static$bits" --w_bits "$bits" > "$out/static$bits.train.json"
+    "$bin" eval --model "$out/static$bits" "${dev[@]}" --output_dir "$out/static$bits/eval" > "$out/static$bits.json"
+done
+
+field() { grep -o "\"$2\": *[0-9.eE+-]*" "$1" | head -1 | sed 's/.*: *//'; }
+echo "| training | inference bits | EM | F1 |"
+echo "|---|---|---:|---:|"
+sed -n '3,$p' "$out/ptq.md" | awk -F'|' '{gsub(/ /,"",$2); printf "| LoRA at fp, then PTQ | %s | %s | %s |\n", $2, $5, $6}'
+for bits in 4 3; do
+    printf '| static LoRA at %s bits | %s | %.2f | %.2f |\n' "$bits" "$bits" "$(field "$out/static$bits.json" exact_match)" \
+        "$(field "$out/static$bits.json" f1)"
+done

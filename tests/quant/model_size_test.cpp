@@ -1,0 +1,30 @@
+// Bit budget and model bytes against hand computation.
+#include "bitswitch/quant/model_size.h"
+
+#include <gtest/gtest.h>
+
+namespace bitswitch::quant {
+namespace {
+
+TEST(ModelSize, BudgetAndBytesMatchHandComputation) {
+    const std::vector<LinearShape> linears = {{"h.0.attn.c_attn", 4, 12, true}, {"qa_outputs", 4, 2, true}};
+    const auto config = parse_precision("8,fp", 1, {});  // block 0 at 8 bits, the head in full precision
+    QuantSettings sym;
+    const auto m = model_size(linears, config, 100, sym);
+    EXPECT_EQ(m.linear_weights, 56);
+    EXPECT_DOUBLE_EQ(m.weight_bits, 48 * 8 + 8 * 32);
+    EXPECT_DOUBLE_EQ(m.avg_weight_bits, 640.0 / 56.0);
+    // c_attn: 48 one-byte weights + 12 float biases + 12 float scales; head: 8 floats + 2 float biases;
+    // 100 other float parameters.
+    EXPECT_DOUBLE_EQ(m.bytes, (48 + 48 + 48) + (32 + 8) + 400);
+
+    QuantSettings asym_groups;
+    asym_groups.linear.scheme             = Scheme::kAsymmetric;
+    asym_groups.linear.weight_granularity = Granularity::kGroup;
+    asym_groups.linear.weight_group_size  = 2;
+    // 24 groups of 2 weights, each with a float scale and a float zero point.
+    EXPECT_DOUBLE_EQ(model_size(linears, config, 100, asym_groups).bytes, (48 + 48 + 24 * 8) + (32 + 8) + 400);
+}
+
+}  // namespace
+}  // namespace bitswitch::quant

@@ -1,0 +1,109 @@
+// Static precision training: the trained level, its adapter and the quantization settings travel with the
+// run; EMA ranges are tracked in training and restored on load; full fine-tuning trains quantized weights.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/core/json_file.h"
+#include "bitswitch/data/synth.h"
+#include "bitswitch/model/adapters.h"
+#include "bitswitch/train/trainer.h"
+#include "support/temp_dir.h"
+#include "support/tiny_model.h"
+
+namespace bitswitch::train {
+namespace {
+
+using bitswitch::testing::TempDir;
+
+struct StaticFixture {
+    TempDir dir;
+    std::string model_dir, train_file;
+    StaticFixture() {
+        auto cfg        = bitswitch::testing::tiny_config();
+        cfg.vocab_size  = 50257;
+        cfg.n_positions = 128;
+        torch::manual_seed(7);
+        model::Gpt2ForQuestionAnswering m(cfg);
+        model_dir = (dir.path() / "base").string();
+        model::save_pretrained(m, model_dir);
+        train_file = dir.write("train.json", data::synth_squad_json({40, 1, 2, 1, false, false})).string();
+    }
+    TrainConfig config(const std::string& out) const {
+        TrainConfig c;
+        c.model_name_or_path           = model_dir;
+        c.train_file                   = train_file;
+        c.output_dir                   = (dir.path() / out).string();
+        c.features.max_seq_length      = 96;
+        c.features.doc_stride          = 32;
+        c.features.max_question_length = 24;
+        c.per_device_train_batch_size  = 4;
+        c.max_steps                    = 3;
+        c.logging_steps                = 1;
+        return c;
+    }
+};
+
+TEST(StaticPrecision, LoraRunRecordsItsLevelAndEvaluatesAtItByDefault) {
+    StaticFixture f;
+    auto c               = f.config("w4");
+    c.level_lists.w_bits = {4};
+    c.level_lists.a_bits = {8};
+    c.lora               = {2, 4.0, 0.0};
+    c.quant.kv_per_head  = true;
+    run_training(c);
+    const auto run = core::read_json_file(std::filesystem::path(c.output_dir) / "bitswitch.json");
+    EXPECT_EQ(run["levels"][0]["name"], "w4a8kv8");
+    EXPECT_EQ(run["quantization"]["kv_granularity"], "head");
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(c.output_dir) / "adapters/w4a8kv8/adapter_model.safetensors"));
+
+    auto loaded = model::load_model(c.output_dir);
+    ASSERT_EQ(loaded.trained_levels.size(), 1u);
+    EXPECT_TRUE(loaded.quant.kv_per_head);
+    const auto configs = model::precision_configs(loaded, {}, {});
+    ASSERT_EQ(configs.size(), 1u);
+    EXPECT_EQ(configs[0].at("h.0.mlp.c_fc").bits, (quant::BitWidths{4, 8, 8}));
+    EXPECT_EQ(configs[0].at("h.0.mlp.c_fc").adapter, "w4a8kv8");
+    // One level: its adapter serves other bits too (post-training quantization of base + adapter).
+    EXPECT_EQ(model::precision_configs(loaded, {"8"}, {})[0].at("h.1.attn.c_proj").adapter, "w4a8kv8");
+}
+
+TEST(StaticPrecision, EmaRangesAreTrackedInTrainingAndRestoredOnLoad) {
+    StaticFixture f;
+    auto c               = f.config("ema");
+    c.level_lists.w_bits = {8};
+    c.quant              = quant::quant_settings_from_flags("asymmetric", "channel", 0, "token", "token", "ema", 0.9, 0, false);
+    c.lora               = {2, 4.0, 0.0};
+    run_training(c);
+    auto loaded = model::load_model(c.output_dir);
+    EXPECT_TRUE(loaded.quant.linear.ema_ranges);
+    for (const auto& [name, layer] : loaded.model->linear_layers()) {
+        ASSERT_TRUE(quant::EmaRange::observed(layer->input_range())) << name;
+        EXPECT_LT(layer->input_range()[0].item<float>(), layer->input_range()[1].item<float>()) << name;
+    }
+}
+
+TEST(StaticPrecision, FullFineTuningAtEightBitsChangesTheBaseWeightsAndSavesAFullRun) {
+    StaticFixture f;
+    auto c               = f.config("full8");
+    c.finetune           = "full";
+    c.level_lists.w_bits = {8};
+    c.learning_rate      = 1e-3;
+    run_training(c);
+    const auto run = core::read_json_file(std::filesystem::path(c.output_dir) / "bitswitch.json");
+    EXPECT_EQ(run["finetune"], "full");
+    auto before = model::load_model(f.model_dir);
+    auto after  = model::load_model(c.output_dir);
+    EXPECT_EQ(after.trained_levels.at(0).name(), "8");
+    EXPECT_FALSE(torch::equal(before.model->transformer->blocks[0]->mlp->c_fc->weight, after.model->transformer->blocks[0]->mlp->c_fc->weight));
+}
+
+TEST(StaticPrecision, StaticModeTrainsExactlyOneLevel) {
+    StaticFixture f;
+    auto c               = f.config("two");
+    c.level_lists.w_bits = {8, 4};
+    EXPECT_THROW(validate(c), InputError);
+}
+
+}  // namespace
+}  // namespace bitswitch::train
