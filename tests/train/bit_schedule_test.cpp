@@ -1,0 +1,69 @@
+// Cyclic schedules against hand-written sequences of their formulas, random sampling frequencies, PRT.
+#include "bitswitch/train/bit_schedule.h"
+
+#include <gtest/gtest.h>
+
+#include "bitswitch/core/error.h"
+
+namespace bitswitch::train {
+namespace {
+
+std::vector<int> sequence(CyclicSchedule s) {
+    std::vector<int> out;
+    for (int64_t t = 0; t < s.total_steps; ++t) out.push_back(cyclic_bits(s, t));
+    return out;
+}
+
+TEST(BitSchedule, CyclicShapesFollowTheirFormulas) {
+    // 8 steps, 2 periods: T = 4. cosine: 4 + 2(1 - cos(πt/4)) = 4, 4.59, 6, 7.41 -> 4, 5, 6, 7.
+    EXPECT_EQ(sequence({4, 8, 8, 2, CyclicShape::kCosine}), (std::vector<int>{4, 5, 6, 7, 4, 5, 6, 7}));
+    // triangular: 4 + 4(1 - |t/2 - 1|) = 4, 6, 8, 6.
+    EXPECT_EQ(sequence({4, 8, 8, 2, CyclicShape::kTriangular}), (std::vector<int>{4, 6, 8, 6, 4, 6, 8, 6}));
+    // cosine up-down: 4 + 2(1 - cos(πt/2)) = 4, 6, 8, 6.
+    EXPECT_EQ(sequence({4, 8, 8, 2, CyclicShape::kCosineUpDown}), (std::vector<int>{4, 6, 8, 6, 4, 6, 8, 6}));
+}
+
+TEST(BitSchedule, RintRoundsHalfToEven) {
+    // t = 2 of T = 4 is the midpoint: 4.5 -> 4 and 5.5 -> 6.
+    EXPECT_EQ(cyclic_bits({4, 5, 8, 2, CyclicShape::kCosine}, 2), 4);
+    EXPECT_EQ(cyclic_bits({5, 6, 8, 2, CyclicShape::kCosine}, 2), 6);
+}
+
+TEST(BitSchedule, PeriodsAreCountedInOptimizerStepsWithFractionalLength) {
+    // 10 steps, 4 periods: T = 2.5, so step 5 starts the third period exactly.
+    const CyclicSchedule s{2, 8, 10, 4, CyclicShape::kCosine};
+    EXPECT_EQ(cyclic_bits(s, 0), 2);
+    EXPECT_EQ(cyclic_bits(s, 5), 2);
+    EXPECT_EQ(cyclic_bits(s, 2), 7);  // 2 + 3(1 - cos(0.8π)) = 7.43
+    EXPECT_EQ(cyclic_bits(s, 7), 7);  // 7 mod 2.5 = 2
+}
+
+TEST(BitSchedule, BadCyclicSettingsAreInputErrors) {
+    EXPECT_THROW(cyclic_bits({8, 4, 10, 2, CyclicShape::kCosine}, 0), InputError);
+    EXPECT_THROW(cyclic_bits({4, 8, 10, 11, CyclicShape::kCosine}, 0), InputError);
+    EXPECT_THROW(cyclic_shape_named("square"), InputError);
+}
+
+TEST(BitSchedule, RandomSamplingCoversEveryLevelWithTheExpectedFrequencyAndRepeatsPerStep) {
+    std::vector<int> counts(3, 0);
+    for (int64_t step = 0; step < 2000; ++step) {
+        const auto levels = sample_levels(7, step, 13, 3, {});
+        for (const auto l : levels) ++counts[l];
+        EXPECT_EQ(levels, sample_levels(7, step, 13, 3, {}));  // what another rank computes
+    }
+    for (const int c : counts) EXPECT_NEAR(c / 26000.0, 1.0 / 3, 0.01);
+    std::vector<int> weighted(2, 0);
+    for (int64_t step = 0; step < 4000; ++step) ++weighted[sample_levels(1, step, 1, 2, {0.8, 0.2})[0]];
+    EXPECT_NEAR(weighted[0] / 4000.0, 0.8, 0.02);
+}
+
+TEST(BitSchedule, PrecisionRangeTestPicksTheFirstBitWidthThatHelps) {
+    // Losses stay broken at 2 and 3 bits, drop by half at 4: PRT picks 4.
+    EXPECT_EQ(precision_range_test({2, 3, 4, 5, 6}, {5.0, 4.9, 2.4, 2.3, 2.3}, 0.2), 4);
+    // Training works from the start: the lowest candidate.
+    EXPECT_EQ(precision_range_test({2, 3, 4}, {1.0, 0.98, 0.97}, 0.2), 2);
+    EXPECT_THROW(precision_range_test({4, 3}, {1.0, 1.0}, 0.2), InputError);
+}
+
+}  // namespace
+}  // namespace bitswitch::train
