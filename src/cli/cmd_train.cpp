@@ -25,6 +25,7 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--lora_r", c->lora.rank, "LoRA rank")->capture_default_str();
     cmd->add_option("--lora_alpha", c->lora.alpha, "LoRA alpha (scale alpha / r)")->capture_default_str();
     cmd->add_option("--lora_dropout", c->lora.dropout, "Dropout on the LoRA input")->capture_default_str();
+    cmd->add_flag("--qa_head_lora", c->qa_head_lora, "Give the QA head its own adapter per level too (seed 002: the most precision-sensitive layer)");
     cmd->add_option("--mode", c->mode, "Training paradigm: static (one precision level throughout)")->capture_default_str();
     add_level_flags(cmd, c->level_lists);
     add_quant_flags(cmd, *quant);

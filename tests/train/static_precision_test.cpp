@@ -51,6 +51,7 @@ TEST(StaticPrecision, LoraRunRecordsItsLevelAndEvaluatesAtItByDefault) {
     c.level_lists.a_bits = {8};
     c.lora               = {2, 4.0, 0.0};
     c.quant.kv_per_head  = true;
+    c.qa_head_lora       = true;
     run_training(c);
     const auto run = core::read_json_file(std::filesystem::path(c.output_dir) / "bitswitch.json");
     EXPECT_EQ(run["levels"][0]["name"], "w4a8kv8");
@@ -64,6 +65,9 @@ TEST(StaticPrecision, LoraRunRecordsItsLevelAndEvaluatesAtItByDefault) {
     ASSERT_EQ(configs.size(), 1u);
     EXPECT_EQ(configs[0].at("h.0.mlp.c_fc").bits, (quant::BitWidths{4, 8, 8}));
     EXPECT_EQ(configs[0].at("h.0.mlp.c_fc").adapter, "w4a8kv8");
+    // The head's own adapter was trained and saved with the others.
+    ASSERT_EQ(loaded.model->qa_outputs->adapters().count("w4a8kv8"), 1u);
+    EXPECT_GT(loaded.model->qa_outputs->adapters().at("w4a8kv8")->B.abs().sum().item<float>(), 0.0f);
     // One level: its adapter serves other bits too (post-training quantization of base + adapter).
     EXPECT_EQ(model::precision_configs(loaded, {"8"}, {})[0].at("h.1.attn.c_proj").adapter, "w4a8kv8");
 }

@@ -36,6 +36,7 @@ void validate(const TrainConfig& c) {
     require(c.eval_steps >= 0 && c.save_steps >= 0, "--eval_steps and --save_steps must not be negative");
     validate(LrSchedule{c.lr_scheduler_type, c.learning_rate, c.warmup_steps, 1});
     require(c.mode == "static", fmt::format("--mode {}: expected static (switchable, random and cyclic training are not built yet)", c.mode));
+    require(!c.qa_head_lora || c.finetune == "lora", "--qa_head_lora needs --finetune lora");
     const auto levels = levels_of(c);
     require(levels.size() == 1, fmt::format("--mode static trains one precision level, got {}: give one value to --w_bits/--a_bits/--kv_bits", levels.size()));
     data::validate(c.features);
@@ -51,6 +52,7 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
             {"lora_r", c.lora.rank},
             {"lora_alpha", c.lora.alpha},
             {"lora_dropout", c.lora.dropout},
+            {"qa_head_lora", c.qa_head_lora},
             {"mode", c.mode},
             {"w_bits", c.level_lists.w_bits},
             {"a_bits", c.level_lists.a_bits},

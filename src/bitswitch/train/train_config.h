@@ -22,6 +22,7 @@ struct TrainConfig {
     std::string tokenizer_dir;       // default: the model folder if it has tokenizer files, else the shipped ones
     std::string finetune = "lora";   // lora: frozen base, train adapters + QA head; full: train everything
     quant::LoRAOptions lora{8, 16.0, 0.05};  // defaults for the levels' ranks, alphas, dropouts
+    bool qa_head_lora = false;       // LoRA runs: the QA head also gets one adapter per level (its weights train too)
     std::string mode = "static";     // static: one precision level throughout
     quant::LevelLists level_lists;   // --w_bits, --a_bits, --kv_bits, --ranks, --alphas, --dropouts
     quant::QuantSettings quant;

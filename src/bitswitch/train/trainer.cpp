@@ -100,6 +100,7 @@ void Trainer::build_model(const std::optional<fs::path>& resume_from) {
             model::load_adapters(model_, *resume_from, level.name());
         } else {
             for (auto& [name, layer] : model_->transformer->linear_layers()) layer->add_adapter(level.name(), level.lora);
+            if (c_.qa_head_lora) model_->qa_outputs->add_adapter(level.name(), level.lora);
         }
     } else if (resume_from) {
         model::load_weights(model_, *resume_from / "model.safetensors");
