@@ -26,7 +26,36 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--lora_alpha", c->lora.alpha, "LoRA alpha (scale alpha / r)")->capture_default_str();
     cmd->add_option("--lora_dropout", c->lora.dropout, "Dropout on the LoRA input")->capture_default_str();
     cmd->add_flag("--qa_head_lora", c->qa_head_lora, "Give the QA head its own adapter per level too (seed 002: the most precision-sensitive layer)");
-    cmd->add_option("--mode", c->mode, "Training paradigm: static (one precision level throughout)")->capture_default_str();
+    cmd->add_option("--mode", c->mode, "Training paradigm: static, switchable, random, cyclic")->capture_default_str();
+    const char* modes = "Training modes";
+    cmd->add_option("--loss_scale", c->loss_scale, "switchable: weight of each level's loss, high to low (default 1/L)")->group(modes);
+    cmd->add_option("--switch_loss", c->switch_loss, "switchable: avg, or cascade (InstantNet's cascaded distillation)")
+        ->capture_default_str()->group(modes);
+    cmd->add_option("--switch_schedule", c->switch_schedule, "switchable: joint (all levels every step) or sequential")
+        ->capture_default_str()->group(modes);
+    cmd->add_option("--kd_loss", c->kd_loss, "Distillation distance: kl (T²·KL on start/end distributions) or mse (logits)")
+        ->capture_default_str()->group(modes);
+    cmd->add_option("--kd_temperature", c->kd_temperature, "Temperature T of --kd_loss kl")->capture_default_str()->group(modes);
+    cmd->add_option("--distill_weight", c->distill_weight, "β: weight of every distillation term")->capture_default_str()->group(modes);
+    cmd->add_option("--teacher", c->teacher, "Distill from a fine-tuned model folder, or self-fp (this model at full precision)")
+        ->group(modes);
+    cmd->add_option("--random_granularity", c->random_granularity, "random: layer (each block and the head) or model")
+        ->capture_default_str()->group(modes);
+    cmd->add_option("--sample_probs", c->sample_probs, "random: probability of each level, high to low (default uniform)")->group(modes);
+    cmd->add_option("--num_cyclic_period", c->num_cyclic_period, "cyclic: periods over the run (CPT paper: 32)")
+        ->capture_default_str()->group(modes);
+    cmd->add_option("--num_bit_min", c->num_bit_min, "cyclic: lowest bits")->capture_default_str()->group(modes);
+    cmd->add_option("--num_bit_max", c->num_bit_max, "cyclic: highest bits (above 16 = full precision)")->capture_default_str()->group(modes);
+    cmd->add_option("--cyclic_w_bits_schedule", c->cyclic_w_bits_schedule, "cyclic: MIN MAX of the weight bits")->expected(2)->group(modes);
+    cmd->add_option("--cyclic_a_bits_schedule", c->cyclic_a_bits_schedule, "cyclic: MIN MAX of activation/KV bits (default: as w)")
+        ->expected(2)->group(modes);
+    cmd->add_option("--cyclic_schedule", c->cyclic_schedule, "cyclic: cosine (CPT saw-tooth), triangular, cosine-updown")
+        ->capture_default_str()->group(modes);
+    cmd->add_option("--cyclic_adapter", c->cyclic_adapter, "cyclic: shared (one adapter) or nearest (the nearest level's)")
+        ->capture_default_str()->group(modes);
+    cmd->add_flag("--prt", c->prt, "cyclic: a Precision Range Test picks the minimum bits before training")->group(modes);
+    cmd->add_option("--prt_steps", c->prt_steps, "Steps per bit-width in the precision range test")->capture_default_str()->group(modes);
+    cmd->add_option("--prt_threshold", c->prt_threshold, "Relative loss drop that marks the minimum bits")->capture_default_str()->group(modes);
     add_level_flags(cmd, c->level_lists);
     add_quant_flags(cmd, *quant);
     cmd->add_option("--learning_rate", c->learning_rate, "Peak learning rate")->capture_default_str();

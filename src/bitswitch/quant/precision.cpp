@@ -269,6 +269,13 @@ const UnitPrecision& PrecisionConfig::at(const std::string& unit) const {
     throw Error(fmt::format("precision config \"{}\" has no unit {}", source, unit));
 }
 
+PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, int64_t n_layer, const std::string& source) {
+    PrecisionConfig config;
+    config.source = source;
+    for (const auto& unit : precision_units(n_layer)) config.units.emplace_back(unit, UnitPrecision{bits, adapter});
+    return config;
+}
+
 PrecisionConfig parse_precision(const std::string& raw, int64_t n_layer, const AdapterSet& adapters) {
     const std::string text = trim(raw);
     if (text.empty()) throw InputError("--precision: empty; write 8, fp, w4a8kv8, a list of n_layer + 1 levels or a .json/.toml file");

@@ -86,6 +86,10 @@ struct PrecisionConfig {
     const UnitPrecision& at(const std::string& unit) const;
 };
 
+/// Every unit at `bits` with `adapter` ("" = none), without resolution: for schedules that pick bits and
+/// adapters themselves (cyclic training snapped to the nearest level).
+PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, int64_t n_layer, const std::string& source);
+
 /// Resolves `text` (any form above) for a model with n_layer blocks. InputError naming the offending
 /// entry, pattern or unit.
 PrecisionConfig parse_precision(const std::string& text, int64_t n_layer, const AdapterSet& adapters);

@@ -23,9 +23,30 @@ struct TrainConfig {
     std::string finetune = "lora";   // lora: frozen base, train adapters + QA head; full: train everything
     quant::LoRAOptions lora{8, 16.0, 0.05};  // defaults for the levels' ranks, alphas, dropouts
     bool qa_head_lora = false;       // LoRA runs: the QA head also gets one adapter per level (its weights train too)
-    std::string mode = "static";     // static: one precision level throughout
+    std::string mode = "static";     // static, switchable, random, cyclic (train/objectives.h)
     quant::LevelLists level_lists;   // --w_bits, --a_bits, --kv_bits, --ranks, --alphas, --dropouts
     quant::QuantSettings quant;
+    // switchable
+    std::vector<double> loss_scale;          // per level, high to low; default 1/L each
+    std::string switch_loss     = "avg";     // avg | cascade
+    std::string switch_schedule = "joint";   // joint (every level every step) | sequential
+    // distillation (cascade and teacher)
+    std::string kd_loss    = "kl";           // kl | mse
+    double kd_temperature  = 2.0;
+    double distill_weight  = 1.0;            // β
+    std::string teacher;                     // "" | a model folder | "self-fp"
+    // random
+    std::string random_granularity = "layer";  // layer (each block and the head) | model
+    std::vector<double> sample_probs;          // per level, high to low; default uniform
+    // cyclic
+    int num_cyclic_period = 32;
+    int num_bit_min = 4, num_bit_max = 8;
+    std::vector<int> cyclic_w_bits_schedule, cyclic_a_bits_schedule;  // {min, max}; a default: follows w
+    std::string cyclic_schedule = "cosine";  // cosine | triangular | cosine-updown
+    std::string cyclic_adapter  = "shared";  // shared (single-LoRA CPT) | nearest (the nearest level's)
+    bool prt             = false;            // Precision Range Test picks the minimum bits first
+    int64_t prt_steps    = 10;
+    double prt_threshold = 0.2;
 
     double learning_rate = 5e-4;
     double weight_decay  = 0.0;      // not applied to biases and LayerNorm weights (transformers' rule)

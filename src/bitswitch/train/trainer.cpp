@@ -2,6 +2,7 @@
 #include "bitswitch/train/trainer.h"
 
 #include <cmath>
+#include <map>
 #include <fstream>
 #include <numeric>
 #include <optional>
@@ -13,6 +14,7 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
+#include "bitswitch/core/json_file.h"
 #include "bitswitch/core/progress.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/data/batch.h"
@@ -20,6 +22,7 @@
 #include "bitswitch/model/adapters.h"
 #include "bitswitch/model/safetensors.h"
 #include "bitswitch/train/lr_schedule.h"
+#include "bitswitch/train/objectives.h"
 
 namespace bitswitch::train {
 namespace {
@@ -68,12 +71,20 @@ class Trainer {
     void load_training_state(const fs::path& dir);
     nlohmann::ordered_json evaluate(int64_t step, bool final);
     void log(const nlohmann::ordered_json& entry);
+    /// Forward, loss and backward of one micro-batch under the step's plan; returns the weighted loss and
+    /// adds each pass's cross-entropy to level_losses.
+    double train_micro_batch(const data::Batch& batch, const StepPlan& plan, int64_t step,
+                             std::map<std::string, double>& level_losses);
+    std::pair<torch::Tensor, torch::Tensor> teacher_logits(const data::Batch& batch);
+    void precision_range_test();
 
     TrainConfig c_;
     fs::path out_;
     text::BpeTokenizer tok_;
     std::vector<quant::PrecisionLevel> levels_;  // high to low; static mode: one
     quant::AdapterSet adapters_;                 // what the levels resolve to (LoRA: one adapter per level)
+    std::unique_ptr<PrecisionPlanner> planner_;
+    model::Gpt2ForQuestionAnswering teacher_{nullptr};
     data::SquadDataset train_ds_, eval_ds_;
     std::vector<data::QAFeature> train_features_, eval_features_;
     model::Gpt2ForQuestionAnswering model_{nullptr};
@@ -93,20 +104,31 @@ void Trainer::build_model(const std::optional<fs::path>& resume_from) {
         std::fprintf(stderr, "note: %s has no qa_outputs head: it starts from random weights\n", c_.model_name_or_path.c_str());
     }
     model_->set_quant_options(c_.quant.linear, c_.quant.kv_per_head);
-    const auto level = levels_.front();
+    adapters_ = adapter_set_for(c_, levels_);
     if (c_.finetune == "lora") {
-        adapters_ = {levels_, ""};
         if (resume_from) {
-            model::load_adapters(model_, *resume_from, level.name());
+            model::load_adapters(model_, *resume_from);
         } else {
-            for (auto& [name, layer] : model_->transformer->linear_layers()) layer->add_adapter(level.name(), level.lora);
-            if (c_.qa_head_lora) model_->qa_outputs->add_adapter(level.name(), level.lora);
+            // One adapter per level, or the single shared one (its hyper-parameters: the first level's).
+            std::vector<std::pair<std::string, quant::LoRAOptions>> names;
+            if (!adapters_.shared_adapter.empty()) names.emplace_back(adapters_.shared_adapter, levels_.front().lora);
+            else for (const auto& l : levels_) names.emplace_back(l.name(), l.lora);
+            for (const auto& [name, options] : names) {
+                for (auto& [layer_name, layer] : model_->transformer->linear_layers()) layer->add_adapter(name, options);
+                if (c_.qa_head_lora) model_->qa_outputs->add_adapter(name, options);
+            }
         }
     } else if (resume_from) {
         model::load_weights(model_, *resume_from / "model.safetensors");
     }
     if (resume_from) model::load_quant_ranges(model_, *resume_from);
-    model_->set_precision(quant::parse_precision(level.name(), model_->transformer->config.n_layer, adapters_));
+    if (!c_.teacher.empty() && c_.teacher != "self-fp") {
+        auto loaded = model::load_model(c_.teacher);
+        teacher_    = loaded.model;
+        teacher_->set_precision(model::precision_configs(loaded, {}, {}).front());
+        teacher_->eval();
+        for (auto& p : teacher_->parameters()) p.set_requires_grad(false);
+    }
     trainable_ = mark_trainable(model_, c_.finetune);
 }
 
@@ -144,7 +166,7 @@ data::Batch Trainer::micro_batch(int64_t m) {
 }
 
 void Trainer::save_model(const fs::path& dir) const {
-    nlohmann::json run = quant::to_json(quant::AdapterSet{levels_, ""});
+    nlohmann::json run = quant::to_json(quant::AdapterSet{levels_, adapters_.shared_adapter});
     run["quantization"] = quant::to_json(c_.quant);
     run["training"]     = to_json(c_);
     if (c_.finetune == "lora") {
@@ -174,7 +196,8 @@ void Trainer::save_checkpoint(int64_t step, double loss) {
     }
     model::save_safetensors(tmp / "rng_state.safetensors", {{"cpu_generator", rng_state}});
     core::write_file_atomic(tmp / "trainer_state.json",
-                            nlohmann::ordered_json{{"global_step", step}, {"loss", loss}}.dump(2) + "\n");
+                            nlohmann::ordered_json{{"global_step", step}, {"loss", loss}, {"cyclic_min_bits", planner_->cyclic_w().b_min}}
+                                    .dump(2) + "\n");
     fs::remove_all(final_dir);
     fs::rename(tmp, final_dir);
 }
@@ -196,14 +219,117 @@ nlohmann::ordered_json Trainer::evaluate(int64_t step, bool final) {
     options.batch_size    = c_.per_device_eval_batch_size;
     options.postprocess   = c_.postprocess;
     options.show_progress = final;
-    const auto r          = eval::evaluate_qa(model_, eval_ds_, eval_features_, options);
-    nlohmann::ordered_json entry{{"step", step}};
-    for (const auto& [k, v] : r.metrics.items()) entry["eval_" + k] = v;
-    entry["eval_seconds"] = r.seconds;
-    log(entry);
-    std::fprintf(stderr, "eval at step %lld: EM %.2f F1 %.2f (%.1fs)\n", (long long)step, r.exact_match, r.f1, r.seconds);
-    if (final) eval::write_eval_outputs(out_, r);
-    return r.metrics;
+    const auto configs    = planner_->eval_configs();
+    nlohmann::ordered_json all = nlohmann::ordered_json::array();
+    for (const auto& config : configs) {
+        model_->set_precision(config);
+        const auto r = eval::evaluate_qa(model_, eval_ds_, eval_features_, options);
+        nlohmann::ordered_json entry{{"step", step}};
+        if (configs.size() > 1) entry["precision"] = config.source;
+        for (const auto& [k, v] : r.metrics.items()) entry["eval_" + k] = v;
+        entry["eval_seconds"] = r.seconds;
+        log(entry);
+        std::fprintf(stderr, "eval at step %lld%s: EM %.2f F1 %.2f (%.1fs)\n", (long long)step,
+                     configs.size() > 1 ? (" at " + config.source).c_str() : "", r.exact_match, r.f1, r.seconds);
+        if (final) {
+            eval::write_eval_outputs(configs.size() == 1 ? out_ : out_ / ("eval_" + config.source), r, {{"precision", config.source}});
+        }
+        auto metrics         = r.metrics;
+        metrics["precision"] = config.source;
+        all.push_back(metrics);
+    }
+    if (final && configs.size() > 1) core::write_file_atomic(out_ / "eval_results.json", all.dump(2) + "\n");
+    return configs.size() == 1 ? all[0] : all;
+}
+
+std::pair<torch::Tensor, torch::Tensor> Trainer::teacher_logits(const data::Batch& b) {
+    torch::NoGradGuard no_grad;
+    if (teacher_) return teacher_->forward(b.input_ids, b.attention_mask);
+    // self-fp: this model at full precision with its highest level's (or the shared) adapter, no dropout.
+    const std::string adapter = !adapters_.shared_adapter.empty() ? adapters_.shared_adapter
+                                : adapters_.levels.empty()        ? std::string()
+                                                                  : levels_.front().name();
+    model_->set_precision(quant::uniform_config({32, 32, 32}, adapter, model_->transformer->config.n_layer, "fp"));
+    model_->eval();
+    auto logits = model_->forward(b.input_ids, b.attention_mask);
+    model_->train();
+    return logits;
+}
+
+double Trainer::train_micro_batch(const data::Batch& b, const StepPlan& plan, int64_t step,
+                                  std::map<std::string, double>& level_losses) {
+    const double accum = c_.gradient_accumulation_steps;
+    const auto kind    = kd_loss_named(c_.kd_loss);
+    std::pair<torch::Tensor, torch::Tensor> teacher;
+    if (!c_.teacher.empty()) teacher = teacher_logits(b);
+    std::vector<std::pair<torch::Tensor, torch::Tensor>> higher;  // cascade: detached logits of the levels above
+    double total = 0.0;
+    for (const auto& pass : plan.passes) {
+        model_->set_precision(pass.config);
+        const auto [s, e] = model_->forward(b.input_ids, b.attention_mask);
+        const auto ce     = model::qa_span_loss(s, e, b.start_positions, b.end_positions);
+        auto loss         = ce;
+        if (plan.cascade) {
+            for (const auto& [ts, te] : higher) loss = loss + c_.distill_weight * distill_loss(s, e, ts, te, kind, c_.kd_temperature);
+        }
+        if (teacher.first.defined()) {
+            loss = loss + c_.distill_weight * distill_loss(s, e, teacher.first, teacher.second, kind, c_.kd_temperature);
+        }
+        const double v = loss.item<double>();
+        if (!std::isfinite(v)) {
+            const auto last = newest_checkpoint(out_);
+            throw Error(fmt::format("step {}{}: the loss is {}; training stopped. {}Try a lower --learning_rate or "
+                                    "--max_grad_norm.",
+                                    step + 1, plan.passes.size() > 1 ? " at " + pass.label : "", v,
+                                    last ? fmt::format("The last good checkpoint is {} (resume with --resume). ", last->second.string())
+                                         : std::string("No checkpoint was written yet. ")));
+        }
+        // One backward per pass frees its graph before the next level runs; the gradients add up.
+        (loss * (pass.weight / accum)).backward();
+        if (plan.cascade) higher.emplace_back(s.detach(), e.detach());
+        total += v * pass.weight / accum;
+        level_losses[pass.label] += ce.item<double>() / accum;
+    }
+    return total;
+}
+
+void Trainer::precision_range_test() {
+    std::vector<torch::Tensor> saved, params;
+    for (const auto& [n, p] : trainable_) {
+        saved.push_back(p.detach().clone());
+        params.push_back(p);
+    }
+    torch::optim::AdamW opt(params, torch::optim::AdamWOptions(c_.learning_rate));
+    const auto& w = planner_->cyclic_w();
+    std::vector<int> bits;
+    std::vector<double> losses;
+    int64_t micro = 0;
+    for (int b = w.b_min; b <= std::min(w.b_max, 16); ++b) {
+        const int a       = c_.cyclic_a_bits_schedule.empty() ? b : c_.cyclic_a_bits_schedule[1];
+        const auto config = planner_->cyclic_config(b, a);
+        double sum        = 0.0;
+        for (int64_t k = 0; k < c_.prt_steps; ++k) {
+            for (auto& p : params) p.mutable_grad() = torch::Tensor();
+            const auto batch = micro_batch(micro++);
+            model_->set_precision(config);
+            const auto [s, e] = model_->forward(batch.input_ids, batch.attention_mask);
+            const auto loss   = model::qa_span_loss(s, e, batch.start_positions, batch.end_positions);
+            loss.backward();
+            opt.step();
+            sum += loss.item<double>();
+        }
+        bits.push_back(b);
+        losses.push_back(sum / double(c_.prt_steps));
+        std::fprintf(stderr, "precision range test: %d bits, mean loss %.4f over %lld steps\n", b, losses.back(), (long long)c_.prt_steps);
+    }
+    {
+        torch::NoGradGuard no_grad;  // the test must not leave its updates in the run
+        for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
+    }
+    const int chosen = train::precision_range_test(bits, losses, c_.prt_threshold);
+    planner_->set_cyclic_min_bits(chosen);
+    log({{"prt", {{"bits", bits}, {"losses", losses}, {"chosen_min_bits", chosen}}}});
+    std::fprintf(stderr, "precision range test: the cyclic schedule starts at %d bits\n", chosen);
 }
 
 TrainResult Trainer::run() {
@@ -219,6 +345,7 @@ TrainResult Trainer::run() {
     fs::create_directories(out_);
     if (!c_.resume) {  // a fresh run: nothing of an earlier one may be mistaken for this one's
         fs::remove(out_ / "log.jsonl");
+        fs::remove(out_ / "schedule.jsonl");
         for (auto old = newest_checkpoint(out_); old; old = newest_checkpoint(out_)) fs::remove_all(old->second);
     }
     core::write_file_atomic(out_ / "train_config.json", to_json(c_).dump(2) + "\n");
@@ -239,6 +366,7 @@ TrainResult Trainer::run() {
     schedule_            = {c_.lr_scheduler_type, c_.learning_rate, warmup, total};
 
     build_model(resume_point ? std::optional<fs::path>(resume_point->second) : std::nullopt);
+    planner_ = std::make_unique<PrecisionPlanner>(c_, levels_, adapters_, model_->transformer->config.n_layer, total);
     build_optimizer();
     if (resume_point) {
         load_training_state(resume_point->second);
@@ -255,6 +383,14 @@ TrainResult Trainer::run() {
     std::vector<torch::Tensor> params;
     for (const auto& [n, p] : trainable_) params.push_back(p);
     model_->train();
+    if (c_.prt) {
+        if (resume_point) {
+            const auto state = core::read_json_file(resume_point->second / "trainer_state.json");
+            planner_->set_cyclic_min_bits(state.value("cyclic_min_bits", planner_->cyclic_w().b_min));
+        } else {
+            precision_range_test();
+        }
+    }
     core::Progress progress("train", total, c_.logging_steps);
     double window_loss = 0.0, last_loss = 0.0;
     int64_t window_n   = 0;
@@ -262,24 +398,21 @@ TrainResult Trainer::run() {
     for (int64_t step = start_step_; step < total; ++step) {
         const double lr = lr_at(schedule_, step);
         for (auto& g : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-        optimizer_->zero_grad();
+        // Gradients are reset to undefined, not zero: parameters that get none this step (adapters of
+        // inactive levels) are then skipped by AdamW instead of drifting on their old moments.
+        for (auto& p : params) p.mutable_grad() = torch::Tensor();
         double step_loss = 0.0;
+        const auto plan  = planner_->plan(step);
+        std::map<std::string, double> level_losses;
         for (int a = 0; a < c_.gradient_accumulation_steps; ++a) {
-            const auto batch  = micro_batch(step * c_.gradient_accumulation_steps + a);
-            const auto [s, e] = model_->forward(batch.input_ids, batch.attention_mask);
-            const auto loss   = model::qa_span_loss(s, e, batch.start_positions, batch.end_positions);
-            const double v    = loss.item<double>();
-            if (!std::isfinite(v)) {
-                const auto last = newest_checkpoint(out_);
-                throw Error(fmt::format("step {}: the loss is {}; training stopped. {}Try a lower --learning_rate or "
-                                        "--max_grad_norm.",
-                                        step + 1, v,
-                                        last ? fmt::format("The last good checkpoint is {} (resume with --resume). ",
-                                                           last->second.string())
-                                             : std::string("No checkpoint was written yet. ")));
+            step_loss += train_micro_batch(micro_batch(step * c_.gradient_accumulation_steps + a), plan, step, level_losses);
+        }
+        if (c_.mode != "static") {
+            nlohmann::ordered_json passes = nlohmann::ordered_json::array();
+            for (const auto& pass : plan.passes) {
+                passes.push_back({{"precision", pass.label}, {"w_bits", pass.w_bits}, {"loss", level_losses[pass.label]}});
             }
-            (loss / c_.gradient_accumulation_steps).backward();
-            step_loss += v / c_.gradient_accumulation_steps;
+            std::ofstream(out_ / "schedule.jsonl", std::ios::app) << nlohmann::ordered_json{{"step", step + 1}, {"passes", passes}}.dump() << "\n";
         }
         double grad_norm = 0.0;
         if (c_.max_grad_norm > 0) grad_norm = torch::nn::utils::clip_grad_norm_(params, c_.max_grad_norm);
@@ -312,6 +445,7 @@ TrainResult Trainer::run() {
     result.steps     = total;
     result.last_loss = last_loss;
     result.seconds   = progress.elapsed();
+    model_->set_precision(planner_->eval_configs().front());  // saved and reported at its highest level
     if (start_step_ < total) save_checkpoint(total, last_loss);
     save_model(out_);
     if (!eval_features_.empty()) result.eval = evaluate(total, true);
