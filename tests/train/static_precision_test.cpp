@@ -5,44 +5,14 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/json_file.h"
-#include "bitswitch/data/synth.h"
 #include "bitswitch/model/adapters.h"
 #include "bitswitch/train/trainer.h"
-#include "support/temp_dir.h"
-#include "support/tiny_model.h"
+#include "support/train_fixture.h"
 
 namespace bitswitch::train {
 namespace {
 
-using bitswitch::testing::TempDir;
-
-struct StaticFixture {
-    TempDir dir;
-    std::string model_dir, train_file;
-    StaticFixture() {
-        auto cfg        = bitswitch::testing::tiny_config();
-        cfg.vocab_size  = 50257;
-        cfg.n_positions = 128;
-        torch::manual_seed(7);
-        model::Gpt2ForQuestionAnswering m(cfg);
-        model_dir = (dir.path() / "base").string();
-        model::save_pretrained(m, model_dir);
-        train_file = dir.write("train.json", data::synth_squad_json({40, 1, 2, 1, false, false})).string();
-    }
-    TrainConfig config(const std::string& out) const {
-        TrainConfig c;
-        c.model_name_or_path           = model_dir;
-        c.train_file                   = train_file;
-        c.output_dir                   = (dir.path() / out).string();
-        c.features.max_seq_length      = 96;
-        c.features.doc_stride          = 32;
-        c.features.max_question_length = 24;
-        c.per_device_train_batch_size  = 4;
-        c.max_steps                    = 3;
-        c.logging_steps                = 1;
-        return c;
-    }
-};
+using StaticFixture = bitswitch::testing::TrainFixture;
 
 TEST(StaticPrecision, LoraRunRecordsItsLevelAndEvaluatesAtItByDefault) {
     StaticFixture f;

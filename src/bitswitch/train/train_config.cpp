@@ -56,9 +56,6 @@ void validate(const TrainConfig& c) {
     if (c.mode == "static") {
         require(levels.size() == 1, fmt::format("--mode static trains one precision level, got {}: give one value to --w_bits/--a_bits/--kv_bits", levels.size()));
     }
-    if (c.mode == "switchable" || c.mode == "random") {
-        require(levels.size() >= 2, fmt::format("--mode {} needs at least two levels (--w_bits 16 8 ...)", c.mode));
-    }
     require(c.loss_scale.empty() || c.loss_scale.size() == levels.size(),
             fmt::format("--loss_scale has {} values for {} levels", c.loss_scale.size(), levels.size()));
     require(c.sample_probs.empty() || c.sample_probs.size() == levels.size(),
