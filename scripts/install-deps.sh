@@ -12,6 +12,8 @@ packages=(
     libtorch-dev libopenblas0-pthread
     # libraries used by the code
     libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev libhwy-dev
+    # c10d data parallel: gloo headers for libtorch's ProcessGroupGloo
+    libgloo-dev
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -53,6 +53,8 @@ void add_train_command(CLI::App& app) {
         ->capture_default_str()->group(modes);
     cmd->add_option("--cyclic_adapter", c->cyclic_adapter, "cyclic: shared (one adapter) or nearest (the nearest level's)")
         ->capture_default_str()->group(modes);
+    cmd->add_option("--dist_timeout", c->dist_timeout, "Data parallel: seconds before a missing or stuck rank is an error")
+        ->capture_default_str();
     cmd->add_flag("--prt", c->prt, "cyclic: a Precision Range Test picks the minimum bits before training")->group(modes);
     cmd->add_option("--prt_steps", c->prt_steps, "Steps per bit-width in the precision range test")->capture_default_str()->group(modes);
     cmd->add_option("--prt_threshold", c->prt_threshold, "Relative loss drop that marks the minimum bits")->capture_default_str()->group(modes);

@@ -115,3 +115,26 @@ TEST(Gpt2, QaLossIsTheMeanOfStartAndEndCrossEntropies) {
 
 }  // namespace
 }  // namespace bitswitch::model
+
+namespace bitswitch::model {
+namespace {
+
+TEST(Gpt2, MaskedQaLossDoesNotDependOnPadding) {
+    auto model = bitswitch::testing::tiny_model(9);
+    model->eval();
+    torch::NoGradGuard no_grad;
+    // The same two windows, once cut to their longest real length (5) and once padded to 7.
+    const auto ids   = torch::tensor(std::vector<int64_t>{5, 17, 3, 60, 22, 9, 41, 12, 0, 0}).view({2, 5});
+    const auto mask  = torch::tensor(std::vector<int64_t>{1, 1, 1, 1, 1, 1, 1, 1, 0, 0}).view({2, 5});
+    const auto ids7  = torch::cat({ids, torch::zeros({2, 2}, torch::kLong)}, 1);
+    const auto mask7 = torch::cat({mask, torch::zeros({2, 2}, torch::kLong)}, 1);
+    const auto start = torch::tensor({1, 2}), end = torch::tensor({3, 2});
+    const auto [s5, e5] = model->forward(ids, mask);
+    const auto [s7, e7] = model->forward(ids7, mask7);
+    const auto loss5    = qa_span_loss(s5, e5, start, end, mask).item<double>();
+    EXPECT_NEAR(qa_span_loss(s7, e7, start, end, mask7).item<double>(), loss5, 1e-5);
+    EXPECT_GT(std::fabs(qa_span_loss(s7, e7, start, end).item<double>() - loss5), 1e-4);  // unmasked: padding counts
+}
+
+}  // namespace
+}  // namespace bitswitch::model

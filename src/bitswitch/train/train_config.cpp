@@ -82,6 +82,7 @@ void validate(const TrainConfig& c) {
     require(!(c.mode == "cyclic" && c.cyclic_adapter == "nearest" && c.level_lists.w_bits.empty()),
             "--cyclic_adapter nearest needs the levels whose adapters to snap to (--w_bits ...)");
     require(!c.prt || c.mode == "cyclic", "--prt sets the cyclic schedule's minimum: use it with --mode cyclic");
+    require(c.dist_timeout > 0, "--dist_timeout must be positive");
     require(c.prt_steps > 0 && c.prt_threshold > 0, "--prt_steps and --prt_threshold must be positive");
     data::validate(c.features);
 }

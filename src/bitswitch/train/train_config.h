@@ -72,6 +72,7 @@ struct TrainConfig {
     data::FeatureOptions features;
     eval::PostprocessOptions postprocess;
     int threads = 0;                 // 0 = all available cores
+    int64_t dist_timeout = 1800;     // data parallel: seconds before a missing or stuck rank is an error
     /// Stop after this many optimizer steps as if the process were killed there (no final save or eval):
     /// for testing --resume and for splitting a long run into jobs. -1 = run to the end.
     int64_t interrupt_after_steps = -1;

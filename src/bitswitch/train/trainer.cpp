@@ -22,6 +22,7 @@
 #include "bitswitch/model/adapters.h"
 #include "bitswitch/model/safetensors.h"
 #include "bitswitch/train/lr_schedule.h"
+#include "bitswitch/train/distributed.h"
 #include "bitswitch/train/objectives.h"
 
 namespace bitswitch::train {
@@ -84,6 +85,8 @@ class Trainer {
     std::vector<quant::PrecisionLevel> levels_;  // high to low; static mode: one
     quant::AdapterSet adapters_;                 // what the levels resolve to (LoRA: one adapter per level)
     std::unique_ptr<PrecisionPlanner> planner_;
+    std::unique_ptr<DataParallel> dp_;  // null when single-process
+    bool is_main() const { return !dp_ || dp_->rank() == 0; }
     model::Gpt2ForQuestionAnswering teacher_{nullptr};
     data::SquadDataset train_ds_, eval_ds_;
     std::vector<data::QAFeature> train_features_, eval_features_;
@@ -151,7 +154,8 @@ void Trainer::build_optimizer() {
 
 data::Batch Trainer::micro_batch(int64_t m) {
     // Micro-batches run through the epochs without a break; epoch e's order is a permutation drawn from
-    // a generator seeded with (seed, e), so any step can be re-created from the step number alone.
+    // a generator seeded with (seed, e), so any step can be re-created from the step number alone. With
+    // data parallelism a micro-batch is world_size x B windows of that order and rank r takes the r-th B.
     const int64_t epoch = m / batches_per_epoch_, k = m % batches_per_epoch_;
     if (epoch != cached_epoch_) {
         order_.resize(train_features_.size());
@@ -160,8 +164,10 @@ data::Batch Trainer::micro_batch(int64_t m) {
         std::shuffle(order_.begin(), order_.end(), rng);
         cached_epoch_ = epoch;
     }
-    const size_t B = size_t(c_.per_device_train_batch_size);
-    const std::vector<size_t> idx(order_.begin() + int64_t(k * B), order_.begin() + int64_t(std::min(order_.size(), (k + 1) * B)));
+    const size_t B = size_t(c_.per_device_train_batch_size), W = dp_ ? size_t(dp_->world_size()) : 1, r = dp_ ? size_t(dp_->rank()) : 0;
+    size_t first   = size_t(k) * B * W + r * B;
+    if (first >= order_.size()) first = 0;  // the last global batch is short: this rank repeats the epoch's start
+    const std::vector<size_t> idx(order_.begin() + int64_t(first), order_.begin() + int64_t(std::min(order_.size(), first + B)));
     return data::make_batch(train_features_, idx);
 }
 
@@ -211,6 +217,7 @@ void Trainer::load_training_state(const fs::path& dir) {
 }
 
 void Trainer::log(const nlohmann::ordered_json& entry) {
+    if (!is_main()) return;
     std::ofstream(out_ / "log.jsonl", std::ios::app) << entry.dump() << "\n";
 }
 
@@ -267,7 +274,7 @@ double Trainer::train_micro_batch(const data::Batch& b, const StepPlan& plan, in
     for (const auto& pass : plan.passes) {
         model_->set_precision(pass.config);
         const auto [s, e] = model_->forward(b.input_ids, b.attention_mask);
-        const auto ce     = model::qa_span_loss(s, e, b.start_positions, b.end_positions);
+        const auto ce     = model::qa_span_loss(s, e, b.start_positions, b.end_positions, b.attention_mask);
         auto loss         = ce;
         if (plan.cascade) {
             for (const auto& [ts, te] : higher) loss = loss + c_.distill_weight * distill_loss(s, e, ts, te, kind, c_.kd_temperature);
@@ -313,7 +320,7 @@ void Trainer::precision_range_test() {
             const auto batch = micro_batch(micro++);
             model_->set_precision(config);
             const auto [s, e] = model_->forward(batch.input_ids, batch.attention_mask);
-            const auto loss   = model::qa_span_loss(s, e, batch.start_positions, batch.end_positions);
+            const auto loss   = model::qa_span_loss(s, e, batch.start_positions, batch.end_positions, batch.attention_mask);
             loss.backward();
             opt.step();
             sum += loss.item<double>();
@@ -333,6 +340,11 @@ void Trainer::precision_range_test() {
 }
 
 TrainResult Trainer::run() {
+    const auto env = distributed_env_from_environment();
+    if (env.enabled()) {
+        dp_ = std::make_unique<DataParallel>(env, std::chrono::seconds(c_.dist_timeout));
+        std::fprintf(stderr, "data parallel: rank %d of %d (gloo, %s:%d)\n", env.rank, env.world_size, env.master_addr.c_str(), env.master_port);
+    }
     const auto resume_point = c_.resume ? newest_checkpoint(out_) : std::nullopt;
     if (c_.resume && !resume_point) {
         throw InputError(fmt::format("--resume: no checkpoint-N folder in {} to continue from", out_.string()));
@@ -343,12 +355,12 @@ TrainResult Trainer::run() {
                                      out_.string()));
     }
     fs::create_directories(out_);
-    if (!c_.resume) {  // a fresh run: nothing of an earlier one may be mistaken for this one's
+    if (!c_.resume && is_main()) {  // a fresh run: nothing of an earlier one may be mistaken for this one's
         fs::remove(out_ / "log.jsonl");
         fs::remove(out_ / "schedule.jsonl");
         for (auto old = newest_checkpoint(out_); old; old = newest_checkpoint(out_)) fs::remove_all(old->second);
     }
-    core::write_file_atomic(out_ / "train_config.json", to_json(c_).dump(2) + "\n");
+    if (is_main()) core::write_file_atomic(out_ / "train_config.json", to_json(c_).dump(2) + "\n");
 
     train_ds_       = load_dataset(c_.train_file, c_.max_train_samples, c_.skip_invalid);
     train_features_ = data::build_features(train_ds_, tok_, c_.features);
@@ -357,7 +369,7 @@ TrainResult Trainer::run() {
         eval_ds_       = load_dataset(c_.validation_file, c_.max_eval_samples, c_.skip_invalid);
         eval_features_ = data::build_features(eval_ds_, tok_, c_.features);
     }
-    const int64_t B     = c_.per_device_train_batch_size;
+    const int64_t B     = int64_t(c_.per_device_train_batch_size) * (dp_ ? dp_->world_size() : 1);  // global batch
     batches_per_epoch_  = (int64_t(train_features_.size()) + B - 1) / B;
     const int64_t total = c_.max_steps > 0 ? c_.max_steps
                                            : int64_t(std::ceil(c_.num_train_epochs * double(batches_per_epoch_) /
@@ -407,7 +419,11 @@ TrainResult Trainer::run() {
         for (int a = 0; a < c_.gradient_accumulation_steps; ++a) {
             step_loss += train_micro_batch(micro_batch(step * c_.gradient_accumulation_steps + a), plan, step, level_losses);
         }
-        if (c_.mode != "static") {
+        if (dp_) {
+            dp_->average_gradients(params);
+            step_loss = dp_->average(step_loss);
+        }
+        if (c_.mode != "static" && is_main()) {
             nlohmann::ordered_json passes = nlohmann::ordered_json::array();
             for (const auto& pass : plan.passes) {
                 passes.push_back({{"precision", pass.label}, {"w_bits", pass.w_bits}, {"loss", level_losses[pass.label]}});
@@ -420,7 +436,7 @@ TrainResult Trainer::run() {
         window_loss += step_loss;
         ++window_n;
         const int64_t done = step + 1;
-        progress.update(done, fmt::format("loss {:.4f} | lr {:.2e}", step_loss, lr));
+        if (is_main()) progress.update(done, fmt::format("loss {:.4f} | lr {:.2e}", step_loss, lr));
         if (done % c_.logging_steps == 0 || done == total) {
             last_loss = window_loss / double(window_n);
             log({{"step", done}, {"loss", last_loss}, {"learning_rate", lr}, {"grad_norm", grad_norm},
@@ -429,14 +445,14 @@ TrainResult Trainer::run() {
             window_loss = 0.0;
             window_n    = 0;
         }
-        if (c_.save_steps > 0 && done % c_.save_steps == 0 && done != total) save_checkpoint(done, last_loss);
+        if (c_.save_steps > 0 && done % c_.save_steps == 0 && done != total && is_main()) save_checkpoint(done, last_loss);
         if (done == c_.interrupt_after_steps && done != total) {
             progress.finish();
             result.steps   = done;
             result.seconds = progress.elapsed();
             return result;
         }
-        if (!eval_features_.empty() && c_.eval_steps > 0 && done % c_.eval_steps == 0 && done != total) {
+        if (!eval_features_.empty() && c_.eval_steps > 0 && done % c_.eval_steps == 0 && done != total && is_main()) {
             progress.finish();
             evaluate(done, false);
         }
@@ -446,6 +462,7 @@ TrainResult Trainer::run() {
     result.last_loss = last_loss;
     result.seconds   = progress.elapsed();
     model_->set_precision(planner_->eval_configs().front());  // saved and reported at its highest level
+    if (!is_main()) return result;  // rank 0 writes the run
     if (start_step_ < total) save_checkpoint(total, last_loss);
     save_model(out_);
     if (!eval_features_.empty()) result.eval = evaluate(total, true);

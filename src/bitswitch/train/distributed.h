@@ -1,0 +1,49 @@
+// Data-parallel training over libtorch's c10d process groups (gloo on CPU), the engine PyTorch's DDP uses.
+// Rendezvous comes from the standard variables that torchrun and Slurm-style launchers set:
+//   RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR (default 127.0.0.1), MASTER_PORT (default 29500)
+// e.g. `torchrun --no-python --nproc_per_node=2 bitswitch train ...`. Without WORLD_SIZE (or with 1) training
+// is single-process. Rank 0 hosts the TCP store. Every collective and the rendezvous time out after
+// --dist_timeout seconds with an Error naming the rank, so a dead or stuck rank does not hang the others.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+namespace bitswitch::train {
+
+struct DistributedEnv {
+    int rank = 0, world_size = 1, local_rank = 0;
+    std::string master_addr = "127.0.0.1";
+    int master_port         = 29500;
+    bool enabled() const { return world_size > 1; }
+};
+
+/// Reads the variables above; InputError naming the variable on a malformed or inconsistent value.
+DistributedEnv distributed_env_from_environment();
+
+class DataParallel {
+  public:
+    DataParallel(const DistributedEnv& env, std::chrono::seconds timeout);
+    ~DataParallel();
+    int rank() const { return env_.rank; }
+    int world_size() const { return env_.world_size; }
+
+    /// Replaces each defined gradient by its mean over the ranks, in one flat bucket per call (LoRA
+    /// gradients are small). Every rank must pass the same parameters with the same defined gradients
+    /// (the modes' schedules are pure functions of the step, so they do).
+    void average_gradients(const std::vector<torch::Tensor>& params);
+    /// Mean of a value over the ranks.
+    double average(double value);
+    void barrier();
+
+  private:
+    struct Impl;
+    DistributedEnv env_;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bitswitch::train

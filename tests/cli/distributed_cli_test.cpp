@@ -1,0 +1,131 @@
+// Data parallel end to end: two `bitswitch train` processes on loopback with batch b equal one process
+// with batch 2b; a rank that never arrives or dies makes the other exit with an error, not hang.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <torch/torch.h>
+
+#include "bitswitch/core/io.h"
+#include "bitswitch/data/synth.h"
+#include "bitswitch/model/checkpoint.h"
+#include "bitswitch/model/safetensors.h"
+#include "support/paths.h"
+#include "support/temp_dir.h"
+#include "support/tiny_model.h"
+
+namespace bitswitch::cli {
+namespace {
+
+using bitswitch::testing::bitswitch_program;
+using bitswitch::testing::TempDir;
+
+struct Launched {
+    FILE* pipe;
+    std::string err_path;
+};
+
+// Starts `env bitswitch train <args>` without waiting; stdout is read by finish().
+Launched launch(const std::string& env, const std::string& args, const std::string& err_path) {
+    const std::string cmd = env + " " + bitswitch_program().string() + " train " + args + " 2>" + err_path;
+    return {popen(cmd.c_str(), "r"), err_path};
+}
+
+int finish(Launched& l) {
+    std::array<char, 4096> buf{};
+    while (fread(buf.data(), 1, buf.size(), l.pipe) > 0) {
+    }
+    return WEXITSTATUS(pclose(l.pipe));
+}
+
+// A port per test process, so parallel test runs do not collide.
+int port_for(int offset) { return 20000 + int(getpid() % 20000) + offset; }
+
+struct DpFixture {
+    TempDir dir;
+    std::string args;
+    DpFixture() {
+        auto cfg        = bitswitch::testing::tiny_config();
+        cfg.vocab_size  = 50257;
+        cfg.n_positions = 128;
+        const auto model = (dir.path() / "model").string();
+        model::save_pretrained(bitswitch::testing::tiny_model(5, cfg), model);
+        const auto train = dir.write("train.json", data::synth_squad_json({40, 1, 2, 1, false, false})).string();
+        args = "--model_name_or_path " + model + " --train_file " + train +
+               " --max_seq_length 96 --doc_stride 32 --max_question_length 24 --lora_r 2 --lora_dropout 0 --learning_rate 1e-2"
+               " --logging_steps 1 --seed 5";
+    }
+};
+
+// Trains once in one process with batch 8 and once on two ranks with batch 4; returns both run folders.
+std::pair<std::string, std::string> train_both(const DpFixture& f, const std::string& extra, int port_offset) {
+    const auto one = (f.dir.path() / ("one" + std::to_string(port_offset))).string();
+    const auto two = (f.dir.path() / ("two" + std::to_string(port_offset))).string();
+    auto single    = launch("", f.args + extra + " --max_steps 3 --per_device_train_batch_size 8 --output_dir " + one, one + ".err");
+    EXPECT_EQ(finish(single), 0) << core::read_file(one + ".err");
+    const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port_for(port_offset)) + " WORLD_SIZE=2";
+    auto r0 = launch(env + " RANK=0", f.args + extra + " --max_steps 3 --per_device_train_batch_size 4 --output_dir " + two, two + ".err0");
+    auto r1 = launch(env + " RANK=1", f.args + extra + " --max_steps 3 --per_device_train_batch_size 4 --output_dir " + two, two + ".err1");
+    EXPECT_EQ(finish(r0), 0) << core::read_file(two + ".err0");
+    EXPECT_EQ(finish(r1), 0) << core::read_file(two + ".err1");
+    return {one, two};
+}
+
+void expect_same_adapters(const std::string& one, const std::string& two, const std::string& adapter) {
+    const model::SafetensorsReader a(one + "/adapters/" + adapter + "/adapter_model.safetensors");
+    const model::SafetensorsReader b(two + "/adapters/" + adapter + "/adapter_model.safetensors");
+    int64_t moved = 0;
+    for (const auto& [key, entry] : a.entries()) {
+        // The head's bias shifts every start (end) logit equally, so the softmax loss has no gradient for
+        // it: what it gets is float noise, which Adam scales up to full steps. Nothing to compare there.
+        if (key == "base_model.model.qa_outputs.bias") continue;
+        EXPECT_TRUE(torch::allclose(a.tensor(key), b.tensor(key), 1e-4, 1e-6)) << adapter << " " << key;
+        moved += key.find("lora_B") != std::string::npos && a.tensor(key).abs().sum().item<float>() > 0;
+    }
+    EXPECT_GT(moved, 0) << adapter;  // training did change the adapters
+}
+
+TEST(DataParallel, TwoRanksWithBatchBEqualOneProcessWithBatch2B) {
+    DpFixture f;
+    const auto [one, two] = train_both(f, "", 0);
+    expect_same_adapters(one, two, "fp");
+}
+
+TEST(DataParallel, RanksAgreeOnRandomPerLayerPrecision) {
+    // If the ranks sampled different levels, their gradients would belong to different adapters and the
+    // averaged result could not equal the single process's.
+    DpFixture f;
+    const auto [one, two] = train_both(f, " --mode random --w_bits 8 4", 3);
+    expect_same_adapters(one, two, "8");
+    expect_same_adapters(one, two, "4");
+}
+
+TEST(DataParallel, AMissingOrDeadRankIsAnErrorWithinTheTimeout) {
+    DpFixture f;
+    const auto out  = (f.dir.path() / "lonely").string();
+    const auto t0   = std::chrono::steady_clock::now();
+    auto alone      = launch("MASTER_PORT=" + std::to_string(port_for(1)) + " WORLD_SIZE=2 RANK=0",
+                             f.args + " --max_steps 3 --dist_timeout 3 --output_dir " + out, out + ".err");
+    EXPECT_EQ(finish(alone), 1);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
+    EXPECT_NE(core::read_file(out + ".err").find("data parallel: rank 0 of 2 could not join"), std::string::npos)
+        << core::read_file(out + ".err");
+
+    // Rank 1 is killed two seconds into a long run: rank 0 must stop with an error, not wait forever.
+    const auto out2       = (f.dir.path() / "killed").string();
+    const std::string env = "MASTER_PORT=" + std::to_string(port_for(2)) + " WORLD_SIZE=2";
+    auto r0 = launch(env + " RANK=0", f.args + " --max_steps 100000 --dist_timeout 20 --output_dir " + out2, out2 + ".err0");
+    auto r1 = launch(env + " RANK=1 timeout -s KILL 2", f.args + " --max_steps 100000 --dist_timeout 20 --output_dir " + out2, out2 + ".err1");
+    finish(r1);
+    const auto t1 = std::chrono::steady_clock::now();
+    EXPECT_EQ(finish(r0), 1);
+    EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(40));
+    EXPECT_NE(core::read_file(out2 + ".err0").find("data parallel:"), std::string::npos) << core::read_file(out2 + ".err0");
+}
+
+}  // namespace
+}  // namespace bitswitch::cli
