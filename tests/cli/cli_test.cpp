@@ -1,14 +1,12 @@
 // End-to-end runs of the bitswitch program: exit codes, one-line errors, output formats.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
-#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/io.h"
 #include "support/paths.h"
+#include "support/program.h"
 #include "support/temp_dir.h"
 
 namespace bitswitch::cli {
@@ -19,24 +17,9 @@ using bitswitch::testing::bitswitch_program;
 using bitswitch::testing::fixture_path;
 using bitswitch::testing::TempDir;
 
-struct ProgramRun {
-    int exit_code;
-    std::string out;
-    std::string err;
-};
+using bitswitch::testing::ProgramRun;
 
-// Runs `bitswitch <args>` through the shell; stderr goes to a temp file.
-ProgramRun run(const std::string& args) {
-    TempDir dir;
-    const auto err_path   = dir.path() / "stderr";
-    const std::string cmd = bitswitch_program().string() + " " + args + " 2>" + err_path.string();
-    FILE* pipe            = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf{};
-    for (size_t n; (n = fread(buf.data(), 1, buf.size(), pipe)) > 0;) out.append(buf.data(), n);
-    const int status = pclose(pipe);
-    return {WEXITSTATUS(status), out, core::read_file(err_path)};
-}
+ProgramRun run(const std::string& args) { return bitswitch::testing::run_bitswitch(args); }
 
 std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 

@@ -1,9 +1,6 @@
 // The precision flags end to end: precision show, score and eval at several configs, bad configs.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
-#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
@@ -11,30 +8,16 @@
 #include "bitswitch/data/synth.h"
 #include "bitswitch/model/checkpoint.h"
 #include "support/paths.h"
+#include "support/program.h"
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"
 
 namespace bitswitch::cli {
 namespace {
 
-using bitswitch::testing::bitswitch_program;
 using bitswitch::testing::TempDir;
 
-struct Output {
-    int exit_code;
-    std::string out, err;
-};
-
-Output run_program(const std::string& args, const TempDir& dir) {
-    const auto err_path   = dir.path() / "stderr";
-    const std::string cmd = bitswitch_program().string() + " " + args + " 2>" + err_path.string();
-    FILE* pipe            = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf{};
-    for (size_t n; (n = fread(buf.data(), 1, buf.size(), pipe)) > 0;) out.append(buf.data(), n);
-    const int status = pclose(pipe);
-    return {WEXITSTATUS(status), out, core::read_file(err_path)};
-}
+using Output = bitswitch::testing::ProgramRun;
 
 // A tiny GPT-2 over the real vocabulary with a random QA head, and a small SQuAD file.
 struct CliFixture {
@@ -50,7 +33,7 @@ struct CliFixture {
         text  = dir.write("text.txt", "The quick brown fox jumps over the lazy dog. It was a sunny day.").string();
         squad = dir.write("dev.json", data::synth_squad_json({3, 1, 2, 5, true, false})).string();
     }
-    Output run(const std::string& args) const { return run_program(args, dir); }
+    Output run(const std::string& args) const { return bitswitch::testing::run_bitswitch(args); }
 };
 
 TEST(PrecisionCli, ShowPrintsTheResolvedTableAndTheBudget) {
