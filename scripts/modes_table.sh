@@ -31,8 +31,8 @@ done
 echo "| training | trained levels | fp | 8 | 4 | 3 |"
 echo "|---|---|---:|---:|---:|---:|"
 for m in "${order[@]}"; do
-    # A run with several levels serves exactly those; other bits are evaluated with the nearest adapter
-    # through a single-level view is not defined, so only configs the run can serve are reported.
+    # A run with several per-level adapters serves exactly its levels ("-" elsewhere); a run with one
+    # level or one shared adapter serves any bits.
     levels=$(grep -o '"name": *"[^"]*"' "$out/$m/bitswitch.json" | sed 's/.*: *"//; s/"//' | paste -sd, -)
     row="| $m | $levels |"
     for p in fp 8 4 3; do
