@@ -22,6 +22,17 @@ struct Case {
 };
 
 // B=2, H=2, T=5 queries after 32 cached keys (S=37); batch 1 pads its keys 3..36 and key 0.
+// The multipliers of every element, row by row, from the scalar reference.
+std::vector<float> multipliers(const Case& c) {
+    const int64_t S = c.rows.keys;
+    std::vector<float> m(size_t(c.count() * S));
+    const float scale = 1.0f / (1.0f - c.rows.dropout_p);
+    for (int64_t r = 0; r < c.count(); ++r) {
+        dropout_row_multipliers(c.rows.dropout_seed, uint64_t(r), dropout_threshold(c.rows.dropout_p), scale, 0, S, m.data() + r * S);
+    }
+    return m;
+}
+
 Case make_case(float p) {
     Case c;
     c.batch             = 2;
@@ -81,9 +92,9 @@ TEST(AttentionSoftmax, RowWithNothingVisibleIsZero) {
 TEST(AttentionSoftmax, DropoutScalesTheKeptProbabilitiesOfTheHashMask) {
     const auto c = make_case(0.25f);
     auto x       = scores_for(c);
-    std::vector<float> dropped(x.size(), -1.0f), mult(x.size());
+    std::vector<float> dropped(x.size(), -1.0f);
     attention_softmax_forward(c.rows, 0, c.count(), x.data(), dropped.data());
-    dropout_multipliers(c.rows.dropout_seed, dropout_threshold(0.25), 1.0f / 0.75f, 0, int64_t(x.size()), mult.data());
+    const auto mult = multipliers(c);
     int64_t zeros = 0;
     for (size_t i = 0; i < x.size(); ++i) {
         ASSERT_FLOAT_EQ(dropped[i], x[i] * mult[i]) << i;
@@ -97,11 +108,11 @@ TEST(AttentionSoftmax, BackwardEqualsTheSoftmaxJacobianWithDropout) {
     auto probs   = scores_for(c);
     std::vector<float> dropped(probs.size());
     attention_softmax_forward(c.rows, 0, c.count(), probs.data(), dropped.data());
-    std::vector<float> grad(probs.size()), mult(probs.size()), dropped_again(probs.size());
+    std::vector<float> grad(probs.size()), dropped_again(probs.size());
     for (size_t i = 0; i < grad.size(); ++i) grad[i] = float(std::cos(0.11 * double(i)));
     const auto upstream = grad;
     attention_softmax_backward(c.rows, 0, c.count(), probs.data(), grad.data(), dropped_again.data());
-    dropout_multipliers(c.rows.dropout_seed, dropout_threshold(0.25), 1.0f / 0.75f, 0, int64_t(grad.size()), mult.data());
+    const auto mult = multipliers(c);
     const int64_t S = c.rows.keys;
     for (int64_t r = 0; r < c.count(); ++r) {
         // dL/dscore_s = sum_j dL/dP_j · P_j (δ_js − P_s), with dL/dP_j = upstream_j · mult_j.
@@ -116,12 +127,25 @@ TEST(AttentionSoftmax, BackwardEqualsTheSoftmaxJacobianWithDropout) {
     }
 }
 
-TEST(DropoutHash, AnySplitOfARangeGivesTheSameMultipliers) {
-    std::vector<float> whole(103), parts(103);
-    dropout_multipliers(7, dropout_threshold(0.5), 2.0f, 5, 103, whole.data());
-    dropout_multipliers(7, dropout_threshold(0.5), 2.0f, 5, 2, parts.data());
-    dropout_multipliers(7, dropout_threshold(0.5), 2.0f, 7, 101, parts.data() + 2);
+TEST(DropoutHash, AnySplitOfARowGivesTheSameMultipliersAndRowsDiffer) {
+    std::vector<float> whole(103), parts(103), other(103);
+    dropout_row_multipliers(7, 3, dropout_threshold(0.5), 2.0f, 5, 103, whole.data());
+    dropout_row_multipliers(7, 3, dropout_threshold(0.5), 2.0f, 5, 2, parts.data());
+    dropout_row_multipliers(7, 3, dropout_threshold(0.5), 2.0f, 7, 101, parts.data() + 2);
     EXPECT_EQ(whole, parts);
+    dropout_row_multipliers(7, 4, dropout_threshold(0.5), 2.0f, 5, 103, other.data());
+    EXPECT_NE(whole, other);
+}
+
+TEST(DropoutHash, KeepRateMatchesPOverManyRows) {
+    std::vector<float> m(4096);
+    int64_t dropped = 0, total = 0;
+    for (uint64_t row = 0; row < 64; ++row) {
+        dropout_row_multipliers(11, row, dropout_threshold(0.1), 1.0f / 0.9f, 0, 4096, m.data());
+        for (const float v : m) dropped += v == 0.0f;
+        total += 4096;
+    }
+    EXPECT_NEAR(double(dropped) / double(total), 0.1, 0.003);  // 262,144 draws: sd 0.0006
 }
 
 }  // namespace

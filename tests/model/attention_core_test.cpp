@@ -43,8 +43,10 @@ TEST(CausalAttention, ForwardAndGradientsEqualTheOpChainWithTheSameDropoutMask) 
     torch::manual_seed(5);
     const uint64_t seed = draw_dropout_seed();  // the seed the function will draw after the same reseed
     auto mult           = torch::empty({2, 3, 7, 11});
-    kernels::dropout_multipliers(seed, kernels::dropout_threshold(p), float(1.0 / (1.0 - p)), 0, mult.numel(),
-                                 mult.data_ptr<float>());
+    for (int64_t r = 0; r < 2 * 3 * 7; ++r) {
+        kernels::dropout_row_multipliers(seed, uint64_t(r), kernels::dropout_threshold(p), float(1.0 / (1.0 - p)), 0, 11,
+                                         mult.data_ptr<float>() + r * 11);
+    }
     ASSERT_GT(mult.eq(0).sum().item<int64_t>(), 0);
 
     torch::manual_seed(5);

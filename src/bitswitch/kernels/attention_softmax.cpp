@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <vector>
 
 #include "bitswitch/kernels/attention_softmax.h"
 #include "bitswitch/kernels/dropout_hash.h"
@@ -19,11 +18,20 @@ namespace bitswitch::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// One thread's scratch row of dropout multipliers.
-float* multiplier_row(int64_t keys) {
-    thread_local std::vector<float> row;
-    if (int64_t(row.size()) < keys) row.resize(size_t(keys));
-    return row.data();
+// Dropout multipliers of lanes [col, col + N) of a row (dropout_hash.h), computed in registers.
+template <class D>
+hn::Vec<D> dropout_lanes(D d, uint32_t key, uint32_t threshold, float scale, int64_t col) {
+    const hn::RebindToSigned<D> di;
+    const hn::RebindToUnsigned<D> du;
+    auto h = hn::Xor(hn::Mul(hn::Iota(du, uint32_t(col)), hn::Set(du, kDropoutColumnMultiplier)), hn::Set(du, key));
+    h      = hn::Xor(h, hn::ShiftRight<16>(h));
+    h      = hn::Mul(h, hn::Set(du, 0x85EBCA6Bu));
+    h      = hn::Xor(h, hn::ShiftRight<13>(h));
+    h      = hn::Mul(h, hn::Set(du, 0xC2B2AE35u));
+    h      = hn::Xor(h, hn::ShiftRight<16>(h));
+    // The top 16 bits fit a signed compare; bits >= threshold as bits > threshold - 1 (no integer Ge here).
+    const auto keep = hn::Gt(hn::BitCast(di, hn::ShiftRight<16>(h)), hn::Set(di, int32_t(threshold) - 1));
+    return hn::IfThenElseZero(hn::RebindMask(d, keep), hn::Set(d, scale));
 }
 
 struct RowPlace {
@@ -43,7 +51,6 @@ void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t 
     const float scale     = use_drop ? 1.0f / (1.0f - a.dropout_p) : 1.0f;
     const uint32_t thresh = dropout_threshold(a.dropout_p);
     const auto neg_inf    = hn::Set(d, -std::numeric_limits<float>::infinity());
-    float* mult           = use_drop ? multiplier_row(S) : nullptr;
 
     for (int64_t r = row_begin; r < row_end; ++r) {
         float* x                = scores + r * S;
@@ -79,12 +86,12 @@ void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t 
         }
         // Pass 3: normalise, apply dropout, zero the invisible keys.
         const auto inv = hn::Set(d, 1.0f / hn::GetLane(hn::SumOfLanes(d, vsum)));
-        if (use_drop) dropout_multipliers(a.dropout_seed, thresh, scale, r * S, visible, mult);
+        const uint32_t key = use_drop ? dropout_row_key(a.dropout_seed, uint64_t(r)) : 0;
         for (int64_t s = 0; s < visible; s += N) {
             const auto m = hn::FirstN(d, size_t(std::min(N, visible - s)));
             const auto p = hn::Mul(hn::MaskedLoad(m, d, x + s), inv);
             hn::BlendedStore(p, m, d, x + s);
-            if (use_drop) hn::BlendedStore(hn::Mul(p, hn::MaskedLoad(m, d, mult + s)), m, d, out_drop + s);
+            if (use_drop) hn::BlendedStore(hn::Mul(p, dropout_lanes(d, key, thresh, scale, s)), m, d, out_drop + s);
         }
         std::fill(x + visible, x + S, 0.0f);
         if (use_drop) std::fill(out_drop + visible, out_drop + S, 0.0f);
@@ -99,19 +106,18 @@ void AttentionSoftmaxBackward(const AttentionRows& a, int64_t row_begin, int64_t
     const bool use_drop   = a.dropout_p > 0.0f;
     const float scale     = use_drop ? 1.0f / (1.0f - a.dropout_p) : 1.0f;
     const uint32_t thresh = dropout_threshold(a.dropout_p);
-    float* mult           = use_drop ? multiplier_row(S) : nullptr;
 
     for (int64_t r = row_begin; r < row_end; ++r) {
         const float* p        = probs + r * S;
         float* g              = grad + r * S;
         const int64_t visible = place_of(a, r).visible;
         // dS_s = P_s (m_s g_s - sum_j P_j m_j g_j), m = dropout multipliers (1 without dropout).
-        if (use_drop) dropout_multipliers(a.dropout_seed, thresh, scale, r * S, visible, mult);
-        auto vdot = hn::Zero(d);
+        const uint32_t key = use_drop ? dropout_row_key(a.dropout_seed, uint64_t(r)) : 0;
+        auto vdot          = hn::Zero(d);
         for (int64_t s = 0; s < visible; s += N) {
             const auto m = hn::FirstN(d, size_t(std::min(N, visible - s)));
             auto gv      = hn::MaskedLoad(m, d, g + s);
-            if (use_drop) gv = hn::Mul(gv, hn::MaskedLoad(m, d, mult + s));
+            if (use_drop) gv = hn::Mul(gv, dropout_lanes(d, key, thresh, scale, s));
             vdot = hn::MulAdd(gv, hn::MaskedLoad(m, d, p + s), vdot);
         }
         const auto dot = hn::Set(d, hn::GetLane(hn::SumOfLanes(d, vdot)));
@@ -120,7 +126,7 @@ void AttentionSoftmaxBackward(const AttentionRows& a, int64_t row_begin, int64_t
             const auto pv = hn::MaskedLoad(m, d, p + s);
             auto gv       = hn::MaskedLoad(m, d, g + s);
             if (use_drop) {
-                const auto mv = hn::MaskedLoad(m, d, mult + s);
+                const auto mv = dropout_lanes(d, key, thresh, scale, s);
                 gv            = hn::Mul(gv, mv);
                 hn::BlendedStore(hn::Mul(pv, mv), m, d, dropped + r * S + s);
             }

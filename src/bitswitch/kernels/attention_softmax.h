@@ -6,7 +6,7 @@
 // Rows are numbered r = (b·H + h)·T + t and hold S = past + T keys: query t sees keys [0, past + t]. A row
 // whose visible keys are all padding gets P = 0 (its output is the zero vector), unlike the additive-mask
 // formulation whose result for such rows is an artifact of float saturation. Dropout follows
-// dropout_hash.h with element index r·S + s.
+// dropout_hash.h with element (row r, column s).
 // Free of libtorch: callers split [0, rows) between threads.
 #pragma once
 
