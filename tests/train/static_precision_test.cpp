@@ -72,6 +72,20 @@ TEST(StaticPrecision, FullFineTuningAtEightBitsChangesTheBaseWeightsAndSavesAFul
     EXPECT_FALSE(torch::equal(before.model->transformer->blocks[0]->mlp->c_fc->weight, after.model->transformer->blocks[0]->mlp->c_fc->weight));
 }
 
+TEST(StaticPrecision, ARunOverwritingAnotherKeepsNoneOfItsAdapters) {
+    StaticFixture f;
+    auto c               = f.config("reused");
+    c.level_lists.w_bits = {8};
+    run_training(c);
+    c.level_lists.w_bits     = {4};
+    c.overwrite_output_dir   = true;
+    run_training(c);
+    EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(c.output_dir) / "adapters/8"));
+    const auto loaded = model::load_model(c.output_dir);
+    EXPECT_EQ(loaded.adapters.shared_adapter, "4");
+    EXPECT_EQ(loaded.model->transformer->blocks[0]->mlp->c_fc->adapters().count("8"), 0u);
+}
+
 TEST(StaticPrecision, StaticModeTrainsExactlyOneLevel) {
     StaticFixture f;
     auto c               = f.config("two");

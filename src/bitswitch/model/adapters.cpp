@@ -33,6 +33,8 @@ std::set<std::string> adapter_names(const Gpt2ForQuestionAnswering& model) {
 void save_lora_run(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir, const std::string& base_model,
                    const nlohmann::json& extra) {
     nlohmann::json names = nlohmann::json::array();
+    // Adapter folders of an earlier run in the same folder must not outlive it.
+    std::filesystem::remove_all(dir / "adapters");
     for (const auto& name : adapter_names(model)) {
         std::vector<std::pair<std::string, torch::Tensor>> tensors;
         quant::LoRAOptions options;
@@ -75,8 +77,15 @@ void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path&
     const auto root = dir / "adapters";
     if (!std::filesystem::is_directory(root)) throw InputError(fmt::format("{}: no adapters folder", dir.string()));
     std::vector<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(root)) {
-        if (e.is_directory()) names.push_back(e.path().filename().string());
+    const auto run_file = dir / "bitswitch.json";
+    const nlohmann::json run = std::filesystem::exists(run_file) ? core::read_json_file(run_file) : nlohmann::json::object();
+    if (run.contains("adapters") && run["adapters"].is_array()) {
+        // The run says which adapters are its own: folders of anything else are not loaded.
+        for (const auto& n : run["adapters"]) names.push_back(n.get<std::string>());
+    } else {
+        for (const auto& e : std::filesystem::directory_iterator(root)) {
+            if (e.is_directory()) names.push_back(e.path().filename().string());
+        }
     }
     std::sort(names.begin(), names.end());
     if (names.empty()) throw InputError(fmt::format("{}: no adapter folders", root.string()));
@@ -150,7 +159,8 @@ LoadedModel load_model(const std::filesystem::path& dir) {
         if (loaded.adapters.shared_adapter.empty() && loaded.adapters.levels.size() <= 1) {
             // One adapter (a static run, or a run saved before precision levels) serves every bit-width:
             // evaluating it at other bits is post-training quantization of base + adapter.
-            loaded.adapters.shared_adapter = *adapter_names(loaded.model).begin();
+            loaded.adapters.shared_adapter =
+                loaded.adapters.levels.empty() ? *adapter_names(loaded.model).begin() : loaded.adapters.levels[0].name();
         }
     }
     if (run.contains("quantization")) loaded.quant = quant::quant_settings_from_json(run["quantization"], where);
