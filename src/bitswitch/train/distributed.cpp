@@ -22,6 +22,14 @@ int env_int(const char* name, int fallback) {
     return int(parsed);
 }
 
+// The first line of an exception's message: c10::Error carries a C++ backtrace after it.
+std::string first_line(const std::exception& e) {
+    const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+    std::string s         = c10_error ? c10_error->what_without_backtrace() : e.what();
+    s                     = s.substr(0, s.find('\n'));
+    return s.size() > 300 ? s.substr(0, 300) + "..." : s;
+}
+
 }  // namespace
 
 DistributedEnv distributed_env_from_environment() {
@@ -54,7 +62,7 @@ DataParallel::DataParallel(const DistributedEnv& env, std::chrono::seconds timeo
         impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, env.rank, env.world_size, options);
     } catch (const std::exception& e) {
         throw Error(fmt::format("data parallel: rank {} of {} could not join the group at {}:{} within {} s: {}", env.rank,
-                                env.world_size, env.master_addr, env.master_port, timeout.count(), std::string(e.what()).substr(0, 300)));
+                                env.world_size, env.master_addr, env.master_port, timeout.count(), first_line(e)));
     }
 }
 
@@ -69,7 +77,7 @@ void collective(const DistributedEnv& env, const char* what, Fn fn) {
     } catch (const std::exception& e) {
         throw Error(fmt::format("data parallel: {} failed on rank {} of {} (another rank died, hung past the timeout or "
                                 "diverged): {}",
-                                what, env.rank, env.world_size, std::string(e.what()).substr(0, 300)));
+                                what, env.rank, env.world_size, first_line(e)));
     }
 }
 
