@@ -51,10 +51,7 @@ void add_model_flags(CLI::App* cmd, EvalConfig& c) {
 // The model with the command line's quantization settings, when given, replacing the run's.
 model::LoadedModel load_for_eval(const EvalConfig& c) {
     auto loaded = model::load_model(c.model_dir);
-    if (c.quant.given()) {
-        loaded.quant = c.quant.settings();
-        loaded.model->set_quant_options(loaded.quant.linear, loaded.quant.kv_per_head);
-    }
+    if (c.quant.given()) model::set_quant_settings(loaded, c.quant.settings());
     return loaded;
 }
 

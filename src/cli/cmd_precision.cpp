@@ -22,7 +22,7 @@ std::string bits_text(int b) { return b == quant::kFullPrecisionBits ? "fp" : st
 
 void run_show(const PrecisionShowConfig& c) {
     auto loaded = model::load_model(c.model_dir);
-    if (c.quant.given()) loaded.quant = c.quant.settings();
+    if (c.quant.given()) model::set_quant_settings(loaded, c.quant.settings());
     std::map<std::string, int64_t> weights;
     for (const auto& [name, layer] : loaded.model->linear_layers()) weights[name] = layer->weight.numel();
     for (const auto& config : model::precision_configs(loaded, c.precision.precision, c.precision.activate_lora_idx)) {

@@ -44,10 +44,7 @@ void add_score_command(CLI::App& app) {
         const auto tok = text::BpeTokenizer::load(core::tokenizer_dir_for(c->tokenizer_dir, c->model_dir));
         const auto ids = tok.encode(core::read_file(c->file));
         auto loaded    = model::load_model(c->model_dir);
-        if (c->quant.given()) {
-            loaded.quant = c->quant.settings();
-            loaded.model->set_quant_options(loaded.quant.linear, loaded.quant.kv_per_head);
-        }
+        if (c->quant.given()) model::set_quant_settings(loaded, c->quant.settings());
         // Embeddings, LayerNorms and the tied LM head stay in full precision; blocks follow the config.
         const auto config = model::precision_configs(loaded, c->precision.precision, c->precision.activate_lora_idx).front();
         loaded.model->set_precision(config);

@@ -163,10 +163,14 @@ LoadedModel load_model(const std::filesystem::path& dir) {
                 loaded.adapters.levels.empty() ? *adapter_names(loaded.model).begin() : loaded.adapters.levels[0].name();
         }
     }
-    if (run.contains("quantization")) loaded.quant = quant::quant_settings_from_json(run["quantization"], where);
-    loaded.model->set_quant_options(loaded.quant.linear, loaded.quant.kv_per_head);
+    if (run.contains("quantization")) set_quant_settings(loaded, quant::quant_settings_from_json(run["quantization"], where));
     load_quant_ranges(loaded.model, dir);
     return loaded;
+}
+
+void set_quant_settings(LoadedModel& loaded, const quant::QuantSettings& settings) {
+    loaded.quant = settings;
+    loaded.model->set_quant_options(settings.linear, settings.kv_per_head);
 }
 
 std::vector<quant::PrecisionConfig> precision_configs(const LoadedModel& loaded, const std::vector<std::string>& texts,

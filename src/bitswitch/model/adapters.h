@@ -35,6 +35,9 @@ void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path&
 /// level's adapter (or the shared one) active.
 LoadedModel load_model(const std::filesystem::path& dir);
 
+/// Replaces a loaded model's quantization settings (the record and the model's quantizers together).
+void set_quant_settings(LoadedModel& loaded, const quant::QuantSettings& settings);
+
 /// The configs named by `texts` (each any form of quant::parse_precision) and `level_indices` (seed 002's
 /// --activate_lora_idx); with neither, each trained level uniformly, or "fp" for a model without levels.
 std::vector<quant::PrecisionConfig> precision_configs(const LoadedModel& loaded, const std::vector<std::string>& texts,
