@@ -12,6 +12,8 @@ packages=(
     libtorch-dev libopenblas0-pthread
     # libraries used by the code
     libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev libhwy-dev
+    # oneDNN: the model's GEMMs (the same library libtorch links; 1.9x OpenBLAS's AVX2 kernels here)
+    libdnnl-dev
     # c10d data parallel: gloo headers for libtorch's ProcessGroupGloo
     libgloo-dev
     # tests and benchmarks

@@ -29,6 +29,8 @@ BlasReport check_blas() {
     } else {
         report.library = "unknown (reference BLAS?)";
     }
+    using CoreNameFn = const char* (*)();
+    if (auto fn = reinterpret_cast<CoreNameFn>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) report.core = fn();
     report.threads = at::get_num_threads();
 
     torch::NoGradGuard no_grad;

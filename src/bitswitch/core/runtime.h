@@ -10,6 +10,7 @@ namespace bitswitch::core {
 
 struct BlasReport {
     std::string library;        // "OpenBLAS 0.3.21 ...", "MKL ...", or "unknown (reference BLAS?)"
+    std::string core;           // OpenBLAS's kernel family ("Haswell", "SkylakeX"); empty for other BLAS
     double gemm_gflops = 0.0;   // measured on a 512x512x512 float GEMM through libtorch
     int threads        = 0;     // libtorch's intra-op threads
     bool fast_enough   = false; // gemm_gflops >= kMinUsableGflops

@@ -8,6 +8,7 @@
 
 #include "bitswitch/kernels/attention_softmax.h"
 #include "bitswitch/model/dropout.h"
+#include "bitswitch/model/matmul.h"
 
 namespace bitswitch::model {
 namespace {
@@ -37,7 +38,7 @@ struct CausalAttention : torch::autograd::Function<CausalAttention> {
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
                                  const torch::Tensor& v, const torch::Tensor& key_bias, double p) {
         const uint64_t seed = p > 0 ? draw_dropout_seed() : 0;
-        auto probs          = torch::matmul(q, k.transpose(-2, -1)).contiguous();  // (B, H, T, S) scores
+        auto probs          = batched_matmul(q, false, k, true);  // (B, H, T, S) scores
         auto dropped        = p > 0 ? torch::empty_like(probs) : torch::Tensor();
         const auto bias     = key_bias.contiguous();
         const auto rows     = rows_of(probs, bias, p, seed);
@@ -49,7 +50,10 @@ struct CausalAttention : torch::autograd::Function<CausalAttention> {
         ctx->save_for_backward({q, k, v, probs, bias});
         ctx->saved_data["p"]    = p;
         ctx->saved_data["seed"] = int64_t(seed);
-        return torch::matmul(p > 0 ? dropped : probs, v);
+        // Written as (B, T, H, D): merging the heads afterwards is then a view, not a copy.
+        auto y = torch::empty({q.size(0), q.size(2), q.size(1), v.size(3)}, q.options()).transpose(1, 2);
+        batched_matmul_into(p > 0 ? dropped : probs, false, v, false, y);
+        return y;
     }
 
     static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
@@ -58,7 +62,7 @@ struct CausalAttention : torch::autograd::Function<CausalAttention> {
         const double p      = ctx->saved_data["p"].toDouble();
         const auto seed     = uint64_t(ctx->saved_data["seed"].toInt());
         const auto& grad_y  = grads[0];                                     // (B, H, T, D)
-        auto grad_scores    = torch::matmul(grad_y, v.transpose(-2, -1)).contiguous();  // dL/d dropout(P)
+        auto grad_scores    = batched_matmul(grad_y, false, v, true);  // dL/d dropout(P)
         auto dropped        = p > 0 ? torch::empty_like(probs) : torch::Tensor();
         const auto rows     = rows_of(probs, bias, p, seed);
         const float* p_data = probs.data_ptr<float>();
@@ -67,9 +71,9 @@ struct CausalAttention : torch::autograd::Function<CausalAttention> {
         for_each_row_range(probs.numel() / rows.keys, rows.keys, [&](int64_t begin, int64_t end) {
             kernels::attention_softmax_backward(rows, begin, end, p_data, g_data, d_data);
         });
-        const auto grad_q = torch::matmul(grad_scores, k);
-        const auto grad_k = torch::matmul(grad_scores.transpose(-2, -1), q);
-        const auto grad_v = torch::matmul((p > 0 ? dropped : probs).transpose(-2, -1), grad_y);
+        const auto grad_q = batched_matmul(grad_scores, false, k, false);
+        const auto grad_k = batched_matmul(grad_scores, true, q, false);
+        const auto grad_v = batched_matmul(p > 0 ? dropped : probs, true, grad_y, false);
         return {grad_q, grad_k, grad_v, torch::Tensor(), torch::Tensor()};
     }
 };

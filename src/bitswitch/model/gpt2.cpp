@@ -12,6 +12,7 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/model/attention_core.h"
 #include "bitswitch/model/dropout.h"
+#include "bitswitch/model/matmul.h"
 
 namespace bitswitch::model {
 namespace {
@@ -139,7 +140,11 @@ torch::Tensor Gpt2Impl::forward(const torch::Tensor& input_ids, const torch::Ten
     return ln_f->forward(x);
 }
 
-torch::Tensor Gpt2Impl::lm_logits(const torch::Tensor& hidden) const { return torch::matmul(hidden, wte->weight.t()); }
+torch::Tensor Gpt2Impl::lm_logits(const torch::Tensor& hidden) const {
+    auto sizes   = hidden.sizes().vec();
+    sizes.back() = wte->weight.size(0);
+    return model::linear(hidden.reshape({-1, hidden.size(-1)}), wte->weight, torch::Tensor()).view(sizes);
+}
 
 std::vector<std::pair<std::string, quant::QuantLoRALinear>> Gpt2Impl::linear_layers() const {
     std::vector<std::pair<std::string, quant::QuantLoRALinear>> out;

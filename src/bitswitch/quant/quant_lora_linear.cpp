@@ -8,6 +8,7 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/model/dropout.h"
+#include "bitswitch/model/matmul.h"
 
 namespace bitswitch::quant {
 
@@ -93,13 +94,10 @@ torch::Tensor QuantLoRALinearImpl::effective_weight() {
 }
 
 torch::Tensor QuantLoRALinearImpl::forward(const torch::Tensor& x) {
-    const bool plain = w_bits_ == kFullPrecisionBits && a_bits_ == kFullPrecisionBits;
-    if (!active_ && plain) return torch::linear(x, weight, bias);
     // Flatten to 2-D so the adapter product can accumulate into the base output in place.
     const auto x2 = x.reshape({-1, in_features});  // (N, in)
     const auto xq = quantize_input(x2);
-    const auto w  = effective_weight();
-    auto y        = bias.defined() ? torch::addmm(bias, xq, w.t()) : torch::mm(xq, w.t());  // (N, out)
+    auto y        = model::linear(xq, effective_weight(), bias);  // (N, out)
     if (active_ && !options_.merged) active_->add_to(y, x2);
     auto out_shape   = x.sizes().vec();
     out_shape.back() = out_features;

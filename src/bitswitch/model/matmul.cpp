@@ -1,0 +1,159 @@
+// Matrix products on oneDNN's sgemm for float32 CPU tensors, libtorch's matmul otherwise.
+#include "bitswitch/model/matmul.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include "bitswitch/kernels/sgemm.h"
+
+namespace bitswitch::model {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::tensor_list;
+
+// A matrix as sgemm reads it: row-major with leading dimension ld, or (stored) transposed.
+struct MatrixRef {
+    int64_t ld      = 0;
+    bool transposed = false;  // storage holds the matrix's transpose row-major
+};
+
+// How the last two dims of t can be read without copying, or nullopt-like {0} if they cannot.
+MatrixRef matrix_ref(const torch::Tensor& t) {
+    const int64_t d = t.dim(), rows = t.size(d - 2), cols = t.size(d - 1);
+    const int64_t rs = t.stride(d - 2), cs = t.stride(d - 1);
+    if (cs == 1 || cols == 1) return {std::max<int64_t>({rs, cols, 1}), false};
+    if (rs == 1 || rows == 1) return {std::max<int64_t>({cs, rows, 1}), true};
+    return {};
+}
+
+bool on_fast_path(std::initializer_list<const torch::Tensor*> ts) {
+    if (!fast_gemm_enabled()) return false;
+    for (const auto* t : ts) {
+        if (t->defined() && (!t->device().is_cpu() || t->scalar_type() != torch::kFloat32)) return false;
+    }
+    return true;
+}
+
+// Readable by sgemm in place, else a contiguous copy.
+torch::Tensor readable(const torch::Tensor& t) { return matrix_ref(t).ld > 0 ? t : t.contiguous(); }
+
+// out (m x n, row-major rows of stride ldc) = op(a) · op(b) + beta · out for 2-D a, b.
+void gemm_2d(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b, float beta, float* out,
+             int64_t ldc) {
+    const MatrixRef ra = matrix_ref(a), rb = matrix_ref(b);
+    const int64_t m = trans_a ? a.size(1) : a.size(0), k = trans_a ? a.size(0) : a.size(1);
+    const int64_t n = trans_b ? b.size(0) : b.size(1);
+    if (m == 0 || n == 0) return;
+    if (k == 0) {  // an empty sum; sgemm's argument checks want positive leading dimensions
+        for (int64_t i = 0; i < m; ++i) {
+            for (int64_t j = 0; j < n; ++j) out[i * ldc + j] *= beta;
+        }
+        return;
+    }
+    kernels::sgemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, 1.0f, a.data_ptr<float>(), ra.ld,
+                   b.data_ptr<float>(), rb.ld, beta, out, ldc);
+}
+
+// y (N, out) = x·wᵀ + b. Gradients: dx = dy·w, dw = dyᵀ·x, db = Σ_rows dy.
+struct LinearFunction : torch::autograd::Function<LinearFunction> {
+    static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x_in, const torch::Tensor& w_in,
+                                 const torch::Tensor& b) {
+        const auto x = readable(x_in), w = readable(w_in);
+        auto y = torch::empty({x.size(0), w.size(0)}, x.options());
+        const bool with_bias = b.numel() > 0;
+        if (with_bias) y.copy_(b.expand_as(y));  // sgemm then adds the product (beta = 1)
+        gemm_2d(x, false, w, true, with_bias ? 1.0f : 0.0f, y.data_ptr<float>(), y.size(1));
+        // Save only what the gradients need: a frozen weight's input is not kept alive for it.
+        ctx->save_for_backward({w_in.requires_grad() ? x : torch::Tensor(), x_in.requires_grad() ? w : torch::Tensor()});
+        ctx->saved_data["bias"] = with_bias;
+        return y;
+    }
+
+    static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto& x = saved[0];
+        const auto& w = saved[1];
+        const auto dy = readable(grads[0]);
+        torch::Tensor dx, dw, db;
+        if (ctx->needs_input_grad(0)) {
+            dx = torch::empty({dy.size(0), w.size(1)}, dy.options());
+            gemm_2d(dy, false, w, false, 0.0f, dx.data_ptr<float>(), dx.size(1));
+        }
+        if (ctx->needs_input_grad(1)) {
+            dw = torch::empty({dy.size(1), x.size(1)}, dy.options());
+            gemm_2d(dy, true, x, false, 0.0f, dw.data_ptr<float>(), dw.size(1));
+        }
+        if (ctx->needs_input_grad(2) && ctx->saved_data["bias"].toBool()) db = dy.sum(0);
+        return {dx, dw, db};
+    }
+};
+
+}  // namespace
+
+bool fast_gemm_enabled() {
+    static const bool enabled = [] {
+        const char* choice = std::getenv("BITSWITCH_GEMM");
+        return kernels::sgemm_available() && !(choice && std::strcmp(choice, "torch") == 0);
+    }();
+    return enabled;
+}
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+    if (!on_fast_path({&x, &w, &b})) return b.defined() ? torch::addmm(b, x, w.t()) : torch::mm(x, w.t());
+    // Autograd functions take defined tensors only: "no bias" travels as an empty one.
+    return LinearFunction::apply(x, w, b.defined() ? b : torch::empty({0}, w.options()));
+}
+
+void batched_matmul_into(const torch::Tensor& a_in, bool trans_a, const torch::Tensor& b_in, bool trans_b,
+                         torch::Tensor& out) {
+    TORCH_CHECK(a_in.dim() == b_in.dim() && a_in.dim() == out.dim() && (a_in.dim() == 3 || a_in.dim() == 4),
+                "batched_matmul: 3-D or 4-D operands of equal rank expected");
+    if (!on_fast_path({&a_in, &b_in, &out}) || matrix_ref(out).ld == 0 || matrix_ref(out).transposed) {
+        const auto a = trans_a ? a_in.transpose(-2, -1) : a_in, b = trans_b ? b_in.transpose(-2, -1) : b_in;
+        out.copy_(torch::matmul(a, b));
+        return;
+    }
+    const auto a = readable(a_in), b = readable(b_in);
+    const int64_t d = a.dim(), heads = d == 4 ? a.size(1) : 1, batch = a.size(0) * heads;
+    const MatrixRef ra = matrix_ref(a), rb = matrix_ref(b);
+    const int64_t m = out.size(d - 2), n = out.size(d - 1), k = trans_a ? a.size(d - 2) : a.size(d - 1);
+    TORCH_CHECK((trans_a ? a.size(d - 1) : a.size(d - 2)) == m && (trans_b ? b.size(d - 1) : b.size(d - 2)) == k &&
+                    (trans_b ? b.size(d - 2) : b.size(d - 1)) == n,
+                "batched_matmul: shapes ", a.sizes(), trans_a ? "ᵀ" : "", " x ", b.sizes(), trans_b ? "ᵀ" : "",
+                " do not give ", out.sizes());
+    if (m == 0 || n == 0 || batch == 0) return;
+    if (k == 0) {
+        out.zero_();
+        return;
+    }
+    const auto offset = [&](const torch::Tensor& t, int64_t i) {
+        return d == 4 ? (i / heads) * t.stride(0) + (i % heads) * t.stride(1) : i * t.stride(0);
+    };
+    const float* pa = a.data_ptr<float>();
+    const float* pb = b.data_ptr<float>();
+    float* pc       = out.data_ptr<float>();
+    const int64_t ldc = matrix_ref(out).ld;
+    // One matrix per task: each sgemm then runs on its own thread (inside the parallel region).
+    at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            kernels::sgemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, 1.0f, pa + offset(a, i), ra.ld,
+                           pb + offset(b, i), rb.ld, 0.0f, pc + offset(out, i), ldc);
+        }
+    });
+}
+
+torch::Tensor batched_matmul(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b) {
+    auto sizes    = a.sizes().vec();
+    const auto d  = a.dim();
+    sizes[d - 2]  = trans_a ? a.size(d - 1) : a.size(d - 2);
+    sizes[d - 1]  = trans_b ? b.size(d - 2) : b.size(d - 1);
+    auto out      = torch::empty(sizes, a.options());
+    batched_matmul_into(a, trans_a, b, trans_b, out);
+    return out;
+}
+
+}  // namespace bitswitch::model

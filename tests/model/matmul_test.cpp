@@ -1,0 +1,99 @@
+// The model's products (oneDNN sgemm where it applies) against libtorch's own matmul and autograd, on
+// odd shapes, transposed and strided operands, and empty ones.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "bitswitch/kernels/sgemm.h"
+#include "bitswitch/model/matmul.h"
+
+namespace bitswitch::model {
+namespace {
+
+void expect_close(const torch::Tensor& got, const torch::Tensor& want, const char* what) {
+    ASSERT_EQ(got.sizes(), want.sizes()) << what;
+    EXPECT_TRUE(torch::allclose(got, want, 1e-5, 1e-5)) << what << ": max |diff| "
+                                                        << (got - want).abs().max().item<float>();
+}
+
+TEST(Matmul, TheFastPathIsOnWhenTheBuildHasOneDnn) {
+    // BITSWITCH_GEMM=torch turns it off on purpose; otherwise a build with oneDNN must use it.
+    if (std::getenv("BITSWITCH_GEMM") == nullptr) {
+        EXPECT_EQ(fast_gemm_enabled(), kernels::sgemm_available());
+    }
+}
+
+TEST(Matmul, LinearAndItsGradientsEqualAddmm) {
+    torch::manual_seed(0);
+    for (const auto& [n, in, out] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1, 1}, {7, 13, 5}, {33, 64, 17}, {128, 96, 200}}) {
+        for (const bool with_bias : {true, false}) {
+            const auto x = torch::randn({n, in}, torch::requires_grad());
+            const auto w = torch::randn({out, in}, torch::requires_grad());
+            const auto b = with_bias ? torch::randn({out}, torch::requires_grad()) : torch::Tensor();
+            const auto dy = torch::randn({n, out});
+            const auto y  = linear(x, w, b);
+            y.backward(dy);
+            const auto xr = x.detach().clone().requires_grad_(), wr = w.detach().clone().requires_grad_();
+            const auto br = with_bias ? b.detach().clone().requires_grad_() : torch::Tensor();
+            const auto yr = with_bias ? torch::addmm(br, xr, wr.t()) : torch::mm(xr, wr.t());
+            yr.backward(dy);
+            expect_close(y, yr, "y");
+            expect_close(x.grad(), xr.grad(), "dx");
+            expect_close(w.grad(), wr.grad(), "dw");
+            if (with_bias) expect_close(b.grad(), br.grad(), "db");
+        }
+    }
+}
+
+TEST(Matmul, LinearReadsTransposedAndStridedInputsInPlace) {
+    torch::manual_seed(1);
+    const auto x_t   = torch::randn({24, 10}).t();                  // (10, 24), column-major storage
+    const auto wide  = torch::randn({6, 3 * 24});                   // every third column block
+    const auto w     = wide.narrow(1, 24, 24);                      // (6, 24), row stride 72
+    const auto b     = torch::randn({6});
+    expect_close(linear(x_t, w, b), torch::addmm(b, x_t, w.t()), "strided");
+    const auto x_odd = torch::randn({10, 48}).slice(1, 0, 48, 2);  // neither last stride is 1: copied
+    expect_close(linear(x_odd, w, b), torch::addmm(b, x_odd, w.t()), "copied");
+}
+
+TEST(Matmul, AFrozenWeightGetsNoGradientAndTheInputStillDoes) {
+    torch::manual_seed(2);
+    const auto x = torch::randn({5, 8}, torch::requires_grad());
+    const auto w = torch::randn({3, 8});
+    linear(x, w, torch::Tensor()).sum().backward();
+    EXPECT_FALSE(w.grad().defined());
+    expect_close(x.grad(), w.sum(0).expand({5, 8}), "dx of a sum");
+}
+
+TEST(Matmul, BatchedProductsEqualMatmulForEveryTransposeAndLayout) {
+    torch::manual_seed(3);
+    const int64_t B = 2, H = 3, M = 7, K = 5, N = 11;
+    // Operands as attention sees them: heads of a fused (B, T, 3, H, D) tensor, transposed views.
+    const auto fused = torch::randn({B, M, 3, H, K});
+    const auto a     = fused.select(2, 1).transpose(1, 2);  // (B, H, M, K), row stride 3·H·K
+    for (const bool ta : {false, true}) {
+        for (const bool tb : {false, true}) {
+            const auto a_op = ta ? torch::randn({B, H, K, M}) : a;
+            // tb: the (B, H, K, N) operand is stored as its transpose and passed as (N, K) matrices.
+            const auto b_op  = tb ? torch::randn({B, H, N, K}).transpose(-2, -1) : torch::randn({B, H, K, N});
+            const auto b_arg = tb ? b_op.transpose(-2, -1) : b_op;
+            const auto want  = torch::matmul(ta ? a_op.transpose(-2, -1) : a_op, b_op);
+            expect_close(batched_matmul(a_op, ta, b_arg, tb), want, "4-D");
+            // Into a transposed-heads output, (B, M, H, N) storage, as the attention output is written.
+            auto out = torch::empty({B, M, H, N}).transpose(1, 2);
+            batched_matmul_into(a_op, ta, b_arg, tb, out);
+            expect_close(out, want, "4-D into a strided output");
+            expect_close(batched_matmul(a_op.flatten(0, 1), ta, b_arg.flatten(0, 1), tb), want.flatten(0, 1), "3-D");
+        }
+    }
+}
+
+TEST(Matmul, EmptyOperandsGiveEmptyOrZeroResults) {
+    const auto y = linear(torch::randn({0, 4}), torch::randn({3, 4}), torch::randn({3}));
+    EXPECT_EQ(y.sizes(), torch::IntArrayRef({0, 3}));
+    const auto z = batched_matmul(torch::randn({2, 4, 0}), false, torch::randn({2, 0, 5}), false);
+    EXPECT_TRUE(z.eq(0).all().item<bool>());
+    EXPECT_THROW(batched_matmul(torch::randn({2, 4, 3}), false, torch::randn({2, 4, 5}), false), c10::Error);
+}
+
+}  // namespace
+}  // namespace bitswitch::model
