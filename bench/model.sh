@@ -12,3 +12,9 @@ echo "# PyTorch eager peer, OMP_WAIT_POLICY=PASSIVE (its best setting)"
 OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/peers/torch_peer.py 0 "$steps"
 echo "# PyTorch eager peer, default environment"
 /usr/bin/python3 bench/peers/torch_peer.py 0 "$steps"
+if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+    # The environment pins OpenBLAS's kernel family (this project's machines: Haswell, i.e. AVX2). bitswitch's
+    # GEMMs run on oneDNN, which ignores that: so show the peer with OpenBLAS free to pick its own kernels too.
+    echo "# PyTorch eager peer, OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset (was $OPENBLAS_CORETYPE)"
+    env -u OPENBLAS_CORETYPE OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/peers/torch_peer.py 0 "$steps"
+fi

@@ -44,6 +44,25 @@ TEST(Matmul, LinearAndItsGradientsEqualAddmm) {
     }
 }
 
+TEST(Matmul, AccumulatingAProductEqualsAddmmInPlaceWithGradients) {
+    torch::manual_seed(4);
+    const auto x = torch::randn({9, 8}, torch::requires_grad()), w = torch::randn({6, 8}, torch::requires_grad());
+    const auto base = torch::randn({9, 6}, torch::requires_grad());
+    const auto dy   = torch::randn({9, 6});
+    auto y          = base * 2;  // a non-leaf, as the base layer's output is
+    linear_accumulate(y, x, w);
+    y.backward(dy);
+    const auto xr = x.detach().clone().requires_grad_(), wr = w.detach().clone().requires_grad_();
+    const auto br = base.detach().clone().requires_grad_();
+    auto yr       = br * 2;
+    yr.addmm_(xr, wr.t());
+    yr.backward(dy);
+    expect_close(y, yr, "y");
+    expect_close(x.grad(), xr.grad(), "dx");
+    expect_close(w.grad(), wr.grad(), "dw");
+    expect_close(base.grad(), br.grad(), "d base");
+}
+
 TEST(Matmul, LinearReadsTransposedAndStridedInputsInPlace) {
     torch::manual_seed(1);
     const auto x_t   = torch::randn({24, 10}).t();                  // (10, 24), column-major storage

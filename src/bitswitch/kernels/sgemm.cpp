@@ -5,7 +5,9 @@
 #include <cstdlib>
 
 #ifdef BITSWITCH_HAVE_ONEDNN
-#include <oneapi/dnnl/dnnl.h>
+#include <cstring>
+
+#include <oneapi/dnnl/dnnl.hpp>
 #endif
 
 namespace bitswitch::kernels {
@@ -26,9 +28,33 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
     }
 }
 
+bool batched_sgemm(const MatrixBatch& a, const MatrixBatch& b, const MatrixBatch& c) {
+    using dnnl::memory;
+    static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    const auto desc = [](const MatrixBatch& m) {
+        return memory::desc(memory::dims(m.dims, m.dims + 4), memory::data_type::f32,
+                            memory::dims(m.strides, m.strides + 4));
+    };
+    try {
+        // oneDNN caches primitives by their descriptors: asking again for the same shapes costs microseconds.
+        const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(desc(a), desc(b), desc(c)), engine);
+        if (std::strstr(pd.impl_info_str(), "ref") != nullptr) return false;
+        dnnl::stream stream(engine);
+        dnnl::matmul(pd).execute(stream, {{DNNL_ARG_SRC, memory(desc(a), engine, a.data)},
+                                          {DNNL_ARG_WEIGHTS, memory(desc(b), engine, b.data)},
+                                          {DNNL_ARG_DST, memory(desc(c), engine, c.data)}});
+        stream.wait();
+        return true;
+    } catch (const dnnl::error&) {
+        return false;  // layouts the primitive does not take at all
+    }
+}
+
 #else
 
 bool sgemm_available() { return false; }
+
+bool batched_sgemm(const MatrixBatch&, const MatrixBatch&, const MatrixBatch&) { return false; }
 
 void sgemm(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t, float, float*,
            int64_t) {

@@ -21,4 +21,18 @@ bool sgemm_available();
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
            const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
+/// A batch of matrices as a 4-D array: dims (d0, d1, rows, cols) with strides in elements, so a transposed
+/// or head-interleaved view is described without copying. 3-D batches use d0 = 1.
+struct MatrixBatch {
+    float* data = nullptr;
+    int64_t dims[4]{};
+    int64_t strides[4]{};
+};
+
+/// c[i, j] = a[i, j] · b[i, j] for every batch index, on oneDNN's matmul primitive (JIT batched kernels,
+/// about 2x a loop of sgemm calls for attention's 384 x 64 matrices). Returns false, writing nothing, when
+/// oneDNN offers only its reference implementation for these strides (orders of magnitude slower) or none
+/// at all; the caller then loops over sgemm.
+bool batched_sgemm(const MatrixBatch& a, const MatrixBatch& b, const MatrixBatch& c);
+
 }  // namespace bitswitch::kernels

@@ -92,6 +92,55 @@ struct LinearFunction : torch::autograd::Function<LinearFunction> {
     }
 };
 
+// y += x·wᵀ in place (the LoRA product accumulated into the base output). Gradients: dy passes through,
+// dx = dy·w, dw = dyᵀ·x.
+struct AccumulateFunction : torch::autograd::Function<AccumulateFunction> {
+    static torch::Tensor forward(AutogradContext* ctx, torch::Tensor y, const torch::Tensor& x_in,
+                                 const torch::Tensor& w_in) {
+        const auto x = readable(x_in), w = readable(w_in);
+        gemm_2d(x, false, w, true, 1.0f, y.data_ptr<float>(), std::max(y.stride(0), y.size(1)));
+        ctx->mark_dirty({y});
+        ctx->save_for_backward({w_in.requires_grad() ? x : torch::Tensor(), x_in.requires_grad() ? w : torch::Tensor()});
+        return y;
+    }
+
+    static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto& x = saved[0];
+        const auto& w = saved[1];
+        const auto dy = readable(grads[0]);
+        torch::Tensor dx, dw;
+        if (ctx->needs_input_grad(1)) {
+            dx = torch::empty({dy.size(0), w.size(1)}, dy.options());
+            gemm_2d(dy, false, w, false, 0.0f, dx.data_ptr<float>(), dx.size(1));
+        }
+        if (ctx->needs_input_grad(2)) {
+            dw = torch::empty({dy.size(1), x.size(1)}, dy.options());
+            gemm_2d(dy, true, x, false, 0.0f, dw.data_ptr<float>(), dw.size(1));
+        }
+        return {grads[0], dx, dw};
+    }
+};
+
+// The operands as oneDNN's 4-D batches (the leading dim 1 for 3-D tensors); false if it declines them.
+bool batched_on_onednn(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& out) {
+    const auto batch_of = [](const torch::Tensor& t) {
+        kernels::MatrixBatch m;
+        m.data          = t.data_ptr<float>();
+        const int64_t s = t.dim() == 4 ? 0 : 1;  // 3-D: prepend a dim of 1
+        if (s) {
+            m.dims[0]    = 1;
+            m.strides[0] = t.size(0) * t.stride(0);
+        }
+        for (int64_t i = 0; i < t.dim(); ++i) {
+            m.dims[i + s]    = t.size(i);
+            m.strides[i + s] = t.stride(i);
+        }
+        return m;
+    };
+    return kernels::batched_sgemm(batch_of(a), batch_of(b), batch_of(out));
+}
+
 }  // namespace
 
 bool fast_gemm_enabled() {
@@ -106,6 +155,15 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch
     if (!on_fast_path({&x, &w, &b})) return b.defined() ? torch::addmm(b, x, w.t()) : torch::mm(x, w.t());
     // Autograd functions take defined tensors only: "no bias" travels as an empty one.
     return LinearFunction::apply(x, w, b.defined() ? b : torch::empty({0}, w.options()));
+}
+
+void linear_accumulate(torch::Tensor& y, const torch::Tensor& x, const torch::Tensor& w) {
+    const bool row_major = y.dim() == 2 && (y.stride(1) == 1 || y.size(1) == 1);
+    if (!on_fast_path({&y, &x, &w}) || !row_major) {
+        y.addmm_(x, w.t());
+        return;
+    }
+    y = AccumulateFunction::apply(y, x, w);
 }
 
 void batched_matmul_into(const torch::Tensor& a_in, bool trans_a, const torch::Tensor& b_in, bool trans_b,
@@ -130,6 +188,9 @@ void batched_matmul_into(const torch::Tensor& a_in, bool trans_a, const torch::T
         out.zero_();
         return;
     }
+    if (batched_on_onednn(trans_a ? a.transpose(-2, -1) : a, trans_b ? b.transpose(-2, -1) : b, out)) return;
+    // Layouts oneDNN's batched kernels decline: one sgemm per matrix, each on its own thread (called
+    // inside the parallel region, sgemm stays on the calling thread).
     const auto offset = [&](const torch::Tensor& t, int64_t i) {
         return d == 4 ? (i / heads) * t.stride(0) + (i % heads) * t.stride(1) : i * t.stride(0);
     };
@@ -137,7 +198,6 @@ void batched_matmul_into(const torch::Tensor& a_in, bool trans_a, const torch::T
     const float* pb = b.data_ptr<float>();
     float* pc       = out.data_ptr<float>();
     const int64_t ldc = matrix_ref(out).ld;
-    // One matrix per task: each sgemm then runs on its own thread (inside the parallel region).
     at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
             kernels::sgemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, 1.0f, pa + offset(a, i), ra.ld,

@@ -15,6 +15,9 @@ bool fast_gemm_enabled();
 /// of whichever of x, w, b require them (the frozen base weight of a LoRA layer gets none, at no cost).
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b);
 
+/// y += x·wᵀ in place, y (N, out), x (N, k), w (out, k): torch's y.addmm_(x, w.t()), with gradients.
+void linear_accumulate(torch::Tensor& y, const torch::Tensor& x, const torch::Tensor& w);
+
 /// out[i] = op(a[i]) · op(b[i]) over the leading (batch) dims, 3-D or 4-D, where op transposes when the
 /// flag is set: a (..., m, k) or (..., k, m), b (..., k, n) or (..., n, k), out (..., m, n). Strided
 /// views (a head of a fused QKV tensor, a transposed output) are used in place when one of their two last

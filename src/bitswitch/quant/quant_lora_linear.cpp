@@ -22,7 +22,7 @@ LoRAAdapterImpl::LoRAAdapterImpl(int64_t in_features, int64_t out_features, LoRA
 
 void LoRAAdapterImpl::add_to(torch::Tensor& y, const torch::Tensor& x) {
     const auto in = model::fast_dropout(x, options.dropout, is_training());
-    y.addmm_(torch::mm(in, A.t()), (B * (options.alpha / double(options.rank))).t());
+    model::linear_accumulate(y, model::linear(in, A, torch::Tensor()), B * (options.alpha / double(options.rank)));
 }
 
 torch::Tensor LoRAAdapterImpl::delta_weight() const { return torch::mm(B, A) * (options.alpha / double(options.rank)); }
