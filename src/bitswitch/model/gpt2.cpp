@@ -12,6 +12,7 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/model/attention_core.h"
 #include "bitswitch/model/dropout.h"
+#include "bitswitch/model/gelu.h"
 #include "bitswitch/model/matmul.h"
 
 namespace bitswitch::model {
@@ -79,7 +80,8 @@ MlpImpl::MlpImpl(const Gpt2Config& c) : tanh_gelu_(c.activation_function != "gel
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-    const auto hidden = torch::gelu(c_fc->forward(x), tanh_gelu_ ? "tanh" : "none");  // (B, T, 4C)
+    const auto pre    = c_fc->forward(x);
+    const auto hidden = tanh_gelu_ ? gelu_tanh(pre) : torch::gelu(pre);  // (B, T, 4C)
     return dropout_if_training(c_proj->forward(hidden), resid_pdrop_, is_training());
 }
 
