@@ -14,6 +14,7 @@
 #include "bitswitch/model/dropout.h"
 #include "bitswitch/model/gelu.h"
 #include "bitswitch/model/matmul.h"
+#include "bitswitch/model/split_heads.h"
 
 namespace bitswitch::model {
 namespace {
@@ -40,23 +41,25 @@ AttentionImpl::AttentionImpl(const Gpt2Config& c)
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k,
                                      torch::Tensor* cache_v) {
     const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head_;
-    const auto qkv   = c_attn->forward(x);                                   // (B, T, 3C)
-    const auto heads = [&](const torch::Tensor& t) {                          // (B, T, C) -> (B, H, T, D)
-        return t.view({B, T, n_head_, D}).transpose(1, 2);
-    };
-    // K and V of each token are quantized together in one call: rows of C (across heads) or groups of D.
-    auto kv = qkv.narrow(2, C, 2 * C).view({B, T, 2, C});
-    if (kv_bits_ != quant::kFullPrecisionBits) {
+    const auto qkv = c_attn->forward(x);  // (B, T, 3C)
+    // Scaling q (T x D) rather than the scores (T x S) saves a pass over the largest tensor.
+    const double q_scale = 1.0 / std::sqrt(double(D));
+    torch::Tensor q, k, v;                // (B, H, T, D) each
+    if (kv_bits_ == quant::kFullPrecisionBits) {
+        auto heads = split_heads(qkv, 3, n_head_, q_scale);
+        q = heads[0], k = heads[1], v = heads[2];
+    } else {
+        // K and V of each token are quantized together in one call: rows of C (across heads) or groups of D.
         quant::QuantizerOptions o;
         o.bits        = kv_bits_;
         o.scheme      = kv_scheme_;
         o.granularity = kv_per_head_ ? quant::Granularity::kGroup : quant::Granularity::kRow;
         o.group_size  = D;
-        kv            = quant::fake_quantize(kv, o, name + " keys/values");
+        const auto kv = quant::fake_quantize(qkv.narrow(2, C, 2 * C).view({B, T, 2, C}), o, name + " keys/values");
+        q             = split_heads(qkv.narrow(2, 0, C), 1, n_head_, q_scale)[0];
+        auto kv_heads = split_heads(kv.reshape({B, T, 2 * C}), 2, n_head_, 1.0);
+        k = kv_heads[0], v = kv_heads[1];
     }
-    // Scaling q (T x D) rather than the scores (T x S) saves a pass over the largest tensor.
-    auto q = heads(qkv.narrow(2, 0, C)) * (1.0 / std::sqrt(double(D)));
-    auto k = heads(kv.select(2, 0)), v = heads(kv.select(2, 1));
     if (cache_k) {
         if (cache_k->defined()) {
             k = torch::cat({*cache_k, k}, 2);                                 // (B, H, S, D)
