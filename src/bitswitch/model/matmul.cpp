@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -58,7 +59,33 @@ void gemm_2d(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool 
                    b.data_ptr<float>(), rb.ld, beta, out, ldc);
 }
 
-// y (N, out) = x·wᵀ + b. Gradients: dx = dy·w, dw = dyᵀ·x, db = Σ_rows dy.
+// For y = x·wᵀ: keeps what the gradients will need, only that (a frozen weight's input is not kept alive).
+void save_product_inputs(AutogradContext* ctx, const torch::Tensor& x_in, const torch::Tensor& w_in,
+                         const torch::Tensor& x, const torch::Tensor& w) {
+    ctx->save_for_backward({w_in.requires_grad() ? x : torch::Tensor(), x_in.requires_grad() ? w : torch::Tensor()});
+}
+
+// For y = x·wᵀ, with x and w the autograd inputs at `x_input` and `x_input + 1`: dx = dy·w and dw = dyᵀ·x,
+// each only when autograd asks for it.
+std::pair<torch::Tensor, torch::Tensor> product_gradients(AutogradContext* ctx, const torch::Tensor& grad,
+                                                          size_t x_input) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& x    = saved[0];
+    const auto& w    = saved[1];
+    const auto dy    = readable(grad);
+    torch::Tensor dx, dw;
+    if (ctx->needs_input_grad(x_input)) {
+        dx = torch::empty({dy.size(0), w.size(1)}, dy.options());
+        gemm_2d(dy, false, w, false, 0.0f, dx.data_ptr<float>(), dx.size(1));
+    }
+    if (ctx->needs_input_grad(x_input + 1)) {
+        dw = torch::empty({dy.size(1), x.size(1)}, dy.options());
+        gemm_2d(dy, true, x, false, 0.0f, dw.data_ptr<float>(), dw.size(1));
+    }
+    return {dx, dw};
+}
+
+// y (N, out) = x·wᵀ + b; db = Σ_rows dy.
 struct LinearFunction : torch::autograd::Function<LinearFunction> {
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x_in, const torch::Tensor& w_in,
                                  const torch::Tensor& b) {
@@ -67,57 +94,32 @@ struct LinearFunction : torch::autograd::Function<LinearFunction> {
         const bool with_bias = b.numel() > 0;
         if (with_bias) y.copy_(b.expand_as(y));  // sgemm then adds the product (beta = 1)
         gemm_2d(x, false, w, true, with_bias ? 1.0f : 0.0f, y.data_ptr<float>(), y.size(1));
-        // Save only what the gradients need: a frozen weight's input is not kept alive for it.
-        ctx->save_for_backward({w_in.requires_grad() ? x : torch::Tensor(), x_in.requires_grad() ? w : torch::Tensor()});
+        save_product_inputs(ctx, x_in, w_in, x, w);
         ctx->saved_data["bias"] = with_bias;
         return y;
     }
 
     static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
-        const auto saved = ctx->get_saved_variables();
-        const auto& x = saved[0];
-        const auto& w = saved[1];
-        const auto dy = readable(grads[0]);
-        torch::Tensor dx, dw, db;
-        if (ctx->needs_input_grad(0)) {
-            dx = torch::empty({dy.size(0), w.size(1)}, dy.options());
-            gemm_2d(dy, false, w, false, 0.0f, dx.data_ptr<float>(), dx.size(1));
-        }
-        if (ctx->needs_input_grad(1)) {
-            dw = torch::empty({dy.size(1), x.size(1)}, dy.options());
-            gemm_2d(dy, true, x, false, 0.0f, dw.data_ptr<float>(), dw.size(1));
-        }
-        if (ctx->needs_input_grad(2) && ctx->saved_data["bias"].toBool()) db = dy.sum(0);
+        auto [dx, dw] = product_gradients(ctx, grads[0], 0);
+        torch::Tensor db;
+        if (ctx->needs_input_grad(2) && ctx->saved_data["bias"].toBool()) db = grads[0].sum(0);
         return {dx, dw, db};
     }
 };
 
-// y += x·wᵀ in place (the LoRA product accumulated into the base output). Gradients: dy passes through,
-// dx = dy·w, dw = dyᵀ·x.
+// y += x·wᵀ in place (the LoRA product accumulated into the base output); dy passes through to y.
 struct AccumulateFunction : torch::autograd::Function<AccumulateFunction> {
     static torch::Tensor forward(AutogradContext* ctx, torch::Tensor y, const torch::Tensor& x_in,
                                  const torch::Tensor& w_in) {
         const auto x = readable(x_in), w = readable(w_in);
         gemm_2d(x, false, w, true, 1.0f, y.data_ptr<float>(), std::max(y.stride(0), y.size(1)));
         ctx->mark_dirty({y});
-        ctx->save_for_backward({w_in.requires_grad() ? x : torch::Tensor(), x_in.requires_grad() ? w : torch::Tensor()});
+        save_product_inputs(ctx, x_in, w_in, x, w);
         return y;
     }
 
     static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
-        const auto saved = ctx->get_saved_variables();
-        const auto& x = saved[0];
-        const auto& w = saved[1];
-        const auto dy = readable(grads[0]);
-        torch::Tensor dx, dw;
-        if (ctx->needs_input_grad(1)) {
-            dx = torch::empty({dy.size(0), w.size(1)}, dy.options());
-            gemm_2d(dy, false, w, false, 0.0f, dx.data_ptr<float>(), dx.size(1));
-        }
-        if (ctx->needs_input_grad(2)) {
-            dw = torch::empty({dy.size(1), x.size(1)}, dy.options());
-            gemm_2d(dy, true, x, false, 0.0f, dw.data_ptr<float>(), dw.size(1));
-        }
+        auto [dx, dw] = product_gradients(ctx, grads[0], 1);
         return {grads[0], dx, dw};
     }
 };
