@@ -23,6 +23,22 @@ ProgramRun run(const std::string& args) { return bitswitch::testing::run_bitswit
 
 std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
+TEST(Cli, InfoReportsTheGemmLibrariesAndTheThreadsAsComputeCommandsSetThemUp) {
+    const ProgramRun r = run("info");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_GT(j.at("model_gemm_gflops_512").get<double>(), 0.0);
+    EXPECT_GT(j.at("blas_gemm_gflops_512").get<double>(), 0.0);
+    EXPECT_GE(j.at("torch_threads").get<int>(), 1);
+    EXPECT_FALSE(j.at("blas").get<std::string>().empty());
+    const std::string library = j.at("model_gemm");
+    EXPECT_TRUE(library == "oneDNN" || library == "libtorch (BLAS above)") << library;
+    // The switch back to libtorch's matmul is honoured.
+    const ProgramRun torch_gemm = bitswitch::testing::run_bitswitch("info", "BITSWITCH_GEMM=torch");
+    ASSERT_EQ(torch_gemm.exit_code, 0) << torch_gemm.err;
+    EXPECT_EQ(nlohmann::json::parse(torch_gemm.out).at("model_gemm"), "libtorch (BLAS above)");
+}
+
 TEST(Cli, TokenizeTextPrintsIdsAndOffsets) {
     const ProgramRun r = run("tokenize --text 'Hello world'");
     EXPECT_EQ(r.exit_code, 0) << r.err;
