@@ -1,4 +1,6 @@
 // The precision flags end to end: precision show, score and eval at several configs, bad configs.
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 
@@ -56,6 +58,20 @@ TEST(PrecisionCli, ScoreAtFullPrecisionEqualsNoConfigAndLowBitsChangeIt) {
     const auto nll = [](const Output& o) { return nlohmann::json::parse(o.out)["nll"].get<double>(); };
     EXPECT_EQ(nll(base), nll(fp));
     EXPECT_NE(nll(base), nll(low));
+}
+
+TEST(PrecisionCli, OneDnnAndLibtorchProductsGiveTheSameScoreUpToRounding) {
+    // The whole model (LM head included) through both GEMM paths, at fp and with quantized KV and inputs.
+    CliFixture f;
+    for (const std::string precision : {"fp", "w8a8kv8"}) {
+        const std::string args = "score --model " + f.model + " --file " + f.text + " --precision " + precision;
+        const auto fast  = f.run(args);
+        const auto torch = bitswitch::testing::run_bitswitch(args, "BITSWITCH_GEMM=torch");
+        ASSERT_EQ(fast.exit_code, 0) << fast.err;
+        ASSERT_EQ(torch.exit_code, 0) << torch.err;
+        const double a = nlohmann::json::parse(fast.out)["nll"], b = nlohmann::json::parse(torch.out)["nll"];
+        EXPECT_NEAR(a, b, 1e-4 * std::abs(b)) << precision;
+    }
 }
 
 TEST(PrecisionCli, EvalRunsEveryConfigIntoOneTable) {

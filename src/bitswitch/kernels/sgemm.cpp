@@ -37,7 +37,11 @@ bool batched_sgemm(const MatrixBatch& a, const MatrixBatch& b, const MatrixBatch
     };
     try {
         // oneDNN caches primitives by their descriptors: asking again for the same shapes costs microseconds.
+#if DNNL_VERSION_MAJOR >= 3  // oneDNN 3 dropped the operation descriptors
+        const dnnl::matmul::primitive_desc pd(engine, desc(a), desc(b), desc(c));
+#else
         const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(desc(a), desc(b), desc(c)), engine);
+#endif
         if (std::strstr(pd.impl_info_str(), "ref") != nullptr) return false;
         dnnl::stream stream(engine);
         dnnl::matmul(pd).execute(stream, {{DNNL_ARG_SRC, memory(desc(a), engine, a.data)},
