@@ -1,6 +1,7 @@
 // Causal attention as one autograd function around the fused softmax rows.
 #include "bitswitch/model/attention_core.h"
 
+#include <algorithm>
 #include <limits>
 
 #include <ATen/Parallel.h>
@@ -95,6 +96,35 @@ torch::Tensor causal_attention_op_chain(const torch::Tensor& q, const torch::Ten
     return torch::matmul(torch::dropout(probs, p, training), v);
 }
 
+// Without gradients or dropout: the batch in slices whose scores stay within a few MB, computed in one
+// reused buffer. The whole (B, H, T, S) score tensor of an evaluation batch (57 MB at 8 x 384 tokens)
+// would be a fresh mmap with page faults at every layer, and would leave the caches before the second
+// product reads it back.
+torch::Tensor causal_attention_inference(const torch::Tensor& q_in, const torch::Tensor& k_in, const torch::Tensor& v_in,
+                                         const torch::Tensor& key_bias) {
+    const auto q = q_in.contiguous(), k = k_in.contiguous(), v = v_in.contiguous();
+    const int64_t B = q.size(0), H = q.size(1), T = q.size(2), S = k.size(2), D = v.size(3);
+    constexpr int64_t kSliceBytes = 8 << 20;
+    const int64_t per_item = H * T * S * int64_t(sizeof(float));
+    const int64_t slice    = std::clamp<int64_t>(kSliceBytes / std::max<int64_t>(per_item, 1), 1, B);
+    const auto bias        = key_bias.contiguous();
+    auto y      = torch::empty({B, T, H, D}, q.options()).transpose(1, 2);
+    auto buffer = torch::empty({slice, H, T, S}, q.options());
+    for (int64_t b = 0; b < B; b += slice) {
+        const int64_t n = std::min(slice, B - b);
+        auto scores     = buffer.narrow(0, 0, n);
+        batched_matmul_into(q.narrow(0, b, n), false, k.narrow(0, b, n), true, scores);
+        const auto rows = rows_of(scores, bias.numel() > 0 ? bias.narrow(0, b, n) : bias, 0.0, 0);
+        float* data     = scores.data_ptr<float>();
+        for_each_row_range(n * H * T, S, [&](int64_t begin, int64_t end) {
+            kernels::attention_softmax_forward(rows, begin, end, data, nullptr);
+        });
+        auto out = y.narrow(0, b, n);
+        batched_matmul_into(scores, false, v.narrow(0, b, n), false, out);
+    }
+    return y;
+}
+
 }  // namespace
 
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
@@ -105,6 +135,8 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
     }
     // autograd functions take defined tensors only: "no padding" travels as an empty bias.
     const auto bias = key_bias.defined() ? key_bias : torch::empty({0}, q.options());
+    const bool needs_graph = torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
+    if (!needs_graph && (!training || dropout_p == 0.0)) return causal_attention_inference(q, k, v, bias);
     return CausalAttention::apply(q, k, v, bias, training ? dropout_p : 0.0);
 }
 
