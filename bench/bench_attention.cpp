@@ -6,7 +6,6 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include "bitswitch/core/runtime.h"
 #include "bitswitch/model/attention_core.h"
 
 namespace {
@@ -43,10 +42,3 @@ BENCHMARK(BM_EvalSlicedNoGrad)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EvalWholeScoresThroughAutograd)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
-
-int main(int argc, char** argv) {
-    bitswitch::core::configure_compute_threads(argv, 0);
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    return 0;
-}

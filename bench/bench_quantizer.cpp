@@ -5,7 +5,6 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include "bitswitch/core/runtime.h"
 #include "bitswitch/quant/quantizer.h"
 
 namespace {
@@ -49,10 +48,3 @@ BENCHMARK_TEMPLATE(BM_FakeQuant, true)->Name("fused")->Apply(shapes);
 BENCHMARK_TEMPLATE(BM_FakeQuant, false)->Name("libtorch_ops")->Apply(shapes);
 
 }  // namespace
-
-int main(int argc, char** argv) {
-    bitswitch::core::configure_compute_threads(argv, 0);
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    return 0;
-}
