@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "bench_support.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/model/gpt2.h"
 #include "bitswitch/model/matmul.h"
@@ -25,8 +26,8 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+using bitswitch::bench::Clock;
+using bitswitch::bench::seconds_since;
 
 // The largest GEMM of the step, (B*T, C) x (C, F), through libtorch's matmul (the system BLAS) and
 // through the model's own product (model::linear: oneDNN when built with it). Best of 5 x 4 calls.
@@ -74,23 +75,16 @@ int main(int argc, char** argv) {
     GemmCeilings ceiling = gemm_ceilings();  // measured again after the workload; the better one counts
 
     bitswitch::model::Gpt2ForQuestionAnswering model(cfg);
-    std::vector<torch::Tensor> trainable;
     for (auto& [name, layer] : model->transformer->linear_layers()) {
         layer->add_adapter("default", {r, 16.0, 0.0});
         layer->set_active_adapter("default");
     }
-    for (auto& p : model->named_parameters()) {
-        const bool train = p.key().find(".lora_") != std::string::npos || p.key().rfind("qa_outputs.", 0) == 0;
-        p.value().set_requires_grad(train);
-        if (train) trainable.push_back(p.value());
-    }
-    torch::optim::AdamW opt(trainable, torch::optim::AdamWOptions(1e-4));
+    torch::optim::AdamW opt(bitswitch::bench::lora_trainable(model), torch::optim::AdamWOptions(1e-4));
 
     // Training step: batch 4 x 384.
     model->train();
-    const auto ids   = torch::randint(0, cfg.vocab_size, {4, T});
-    const auto mask  = torch::ones({4, T}, torch::kLong);
-    const auto start = torch::randint(0, T, {4}), end = torch::randint(0, T, {4});
+    const bitswitch::bench::QaBatch batch(cfg.vocab_size, 4, T);
+    const auto &ids = batch.ids, &mask = batch.mask, &start = batch.start, &end = batch.end;
     const auto train_step = [&] {
         opt.zero_grad();
         const auto [s, e] = model->forward(ids, mask);

@@ -9,16 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "bench_support.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/model/gpt2.h"
 #include "bitswitch/train/objectives.h"
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-}  // namespace
+using bitswitch::bench::Clock;
+using bitswitch::bench::seconds_since;
 
 int main(int argc, char** argv) {
     bitswitch::core::configure_compute_threads(argv, argc > 1 ? std::atoi(argv[1]) : 0);
@@ -33,20 +30,14 @@ int main(int argc, char** argv) {
     c.lora               = {8, 16.0, 0.0};
     const auto levels    = bitswitch::train::levels_of(c);
     const auto adapters  = bitswitch::train::adapter_set_for(c, levels);
-    std::vector<torch::Tensor> trainable;
     for (auto& [name, layer] : model->transformer->linear_layers()) {
         for (const auto& l : levels) layer->add_adapter(l.name(), l.lora);
     }
-    for (auto& p : model->named_parameters()) {
-        const bool train = p.key().find(".lora_") != std::string::npos || p.key().rfind("qa_outputs.", 0) == 0;
-        p.value().set_requires_grad(train);
-        if (train) trainable.push_back(p.value());
-    }
+    const auto trainable = bitswitch::bench::lora_trainable(model);
     torch::optim::AdamW opt(trainable, torch::optim::AdamWOptions(1e-4));
     model->train();
-    const auto ids   = torch::randint(0, cfg.vocab_size, {4, T});
-    const auto mask  = torch::ones({4, T}, torch::kLong);
-    const auto start = torch::randint(0, T, {4}), end = torch::randint(0, T, {4});
+    const bitswitch::bench::QaBatch batch(cfg.vocab_size, 4, T);
+    const auto &ids = batch.ids, &mask = batch.mask, &start = batch.start, &end = batch.end;
 
     const auto run_steps = [&](const std::string& mode) {
         c.mode = mode;

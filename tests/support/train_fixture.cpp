@@ -2,24 +2,26 @@
 
 #include <torch/torch.h>
 
-#include "bitswitch/data/synth.h"
 #include "bitswitch/model/checkpoint.h"
 #include "support/tiny_model.h"
 
 namespace bitswitch::testing {
 
-TrainFixture::TrainFixture() {
+TrainFixture::TrainFixture(const TrainFixtureOptions& options) {
     auto cfg        = tiny_config();
-    cfg.vocab_size  = 50257;
+    cfg.vocab_size  = 50257;  // the data pipeline uses the GPT-2 tokenizer
     cfg.n_positions = 128;
+    cfg.n_embd      = options.n_embd;
+    cfg.n_head      = options.n_head;
     torch::manual_seed(7);
     model::Gpt2ForQuestionAnswering m(cfg);
     model_dir = (dir.path() / "base").string();
     model::save_pretrained(m, model_dir);
-    train_file = dir.write("train.json", data::synth_squad_json({40, 1, 2, 1, false, false})).string();
+    train_file = dir.write("train.json", data::synth_squad_json(options.train)).string();
+    if (options.dev.paragraphs > 0) dev_file = dir.write("dev.json", data::synth_squad_json(options.dev)).string();
 }
 
-train::TrainConfig TrainFixture::config(const std::string& out) const {
+train::TrainConfig TrainFixture::base_config(const std::string& out) const {
     train::TrainConfig c;
     c.model_name_or_path           = model_dir;
     c.train_file                   = train_file;
@@ -27,6 +29,11 @@ train::TrainConfig TrainFixture::config(const std::string& out) const {
     c.features.max_seq_length      = 96;
     c.features.doc_stride          = 32;
     c.features.max_question_length = 24;
+    return c;
+}
+
+train::TrainConfig TrainFixture::config(const std::string& out) const {
+    train::TrainConfig c           = base_config(out);
     c.per_device_train_batch_size  = 4;
     c.max_steps                    = 3;
     c.logging_steps                = 1;

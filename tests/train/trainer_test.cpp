@@ -9,44 +9,29 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
-#include "bitswitch/data/synth.h"
 #include "bitswitch/model/adapters.h"
 #include "bitswitch/model/safetensors.h"
 #include "support/paths.h"
-#include "support/temp_dir.h"
 #include "support/tiny_model.h"
+#include "support/train_fixture.h"
 
 namespace bitswitch::train {
 namespace {
 
-using bitswitch::testing::TempDir;
+// A wider tiny model (32) and easy data (one person, no distractor facts) with a dev split, so that it
+// learns in a few hundred steps.
+bitswitch::testing::TrainFixtureOptions learnable() {
+    bitswitch::testing::TrainFixtureOptions o;
+    o.n_embd = 32;
+    o.train  = {300, 1, 3, 1, false, false};
+    o.dev    = {40, 1, 3, 2, true, false};
+    return o;
+}
 
-// A tiny GPT-2 over the real vocabulary (the data pipeline uses the GPT-2 tokenizer), saved to a folder.
-struct Fixture {
-    TempDir dir;
-    std::string model_dir, train_file, dev_file;
-    Fixture() {
-        auto cfg        = bitswitch::testing::tiny_config();
-        cfg.vocab_size  = 50257;
-        cfg.n_embd      = 32;
-        cfg.n_head      = 2;
-        cfg.n_positions = 128;
-        torch::manual_seed(7);
-        model::Gpt2ForQuestionAnswering m(cfg);
-        model_dir = (dir.path() / "base").string();
-        model::save_pretrained(m, model_dir);
-        // Easy data (one person, no distractor facts), so a tiny model learns it in a few hundred steps.
-        train_file = dir.write("train.json", data::synth_squad_json({300, 1, 3, 1, false, false})).string();
-        dev_file   = dir.write("dev.json", data::synth_squad_json({40, 1, 3, 2, true, false})).string();
-    }
+struct Fixture : bitswitch::testing::TrainFixture {
+    Fixture() : TrainFixture(learnable()) {}
     TrainConfig config(const std::string& out) const {
-        TrainConfig c;
-        c.model_name_or_path          = model_dir;
-        c.train_file                  = train_file;
-        c.output_dir                  = (dir.path() / out).string();
-        c.features.max_seq_length     = 96;
-        c.features.doc_stride         = 32;
-        c.features.max_question_length = 24;
+        TrainConfig c                 = base_config(out);
         c.per_device_train_batch_size = 8;
         c.logging_steps               = 5;
         c.seed                        = 3;

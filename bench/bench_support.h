@@ -1,0 +1,32 @@
+// What the GPT-2-shape benchmarks share: a clock, the trainer's LoRA set-up, a random QA batch.
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "bitswitch/model/gpt2.h"
+#include "bitswitch/train/trainer.h"
+
+namespace bitswitch::bench {
+
+using Clock = std::chrono::steady_clock;
+inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+/// Marks the adapters and the QA head trainable, everything else frozen, as `train --finetune lora` does.
+inline std::vector<torch::Tensor> lora_trainable(model::Gpt2ForQuestionAnswering& model) {
+    std::vector<torch::Tensor> params;
+    for (auto& [name, p] : train::mark_trainable(model, "lora")) params.push_back(p);
+    return params;
+}
+
+/// Random token ids, a full attention mask and random answer positions for `batch` windows of `tokens`.
+struct QaBatch {
+    torch::Tensor ids, mask, start, end;
+    QaBatch(int64_t vocab, int64_t batch, int64_t tokens)
+        : ids(torch::randint(0, vocab, {batch, tokens})), mask(torch::ones({batch, tokens}, torch::kLong)),
+          start(torch::randint(0, tokens, {batch})), end(torch::randint(0, tokens, {batch})) {}
+};
+
+}  // namespace bitswitch::bench
