@@ -13,10 +13,9 @@ step "1/4 Generate QA data (SQuAD v1.1 format): 3000 train paragraphs, 300 dev p
 "$bin" data synth --output_dir "$run/data" --train_paragraphs 3000 --dev_paragraphs 300 --questions_per_person 3 --seed 1
 
 step "2/4 LoRA fine-tuning of assets/tiny-gpt2 (frozen base; rank-16 adapters on every linear + QA head)"
-"$bin" train --model_name_or_path assets/tiny-gpt2 --train_file "$run/data/train.json" \
+"$bin" train --config configs/train/lora_tiny.toml --train_file "$run/data/train.json" \
     --validation_file "$run/data/dev.json" --output_dir "$run/lora" --overwrite_output_dir \
-    --finetune lora --lora_r 16 --lora_alpha 32 --lora_dropout 0.0 --learning_rate 3e-3 --warmup_steps 50 \
-    --max_steps 600 --per_device_train_batch_size 16 --logging_steps 50 --seed 42 > "$run/train_summary.json"
+    --logging_steps 50 > "$run/train_summary.json"
 
 step "3/4 Evaluate on the real SQuAD v1.1 dev subset (1,877 questions; the model never saw SQuAD questions)"
 "$bin" eval --model "$run/lora" --validation_file assets/data/squad-v1.1-dev-subset.json --output_dir "$run/eval_squad" \

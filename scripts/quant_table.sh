@@ -11,9 +11,7 @@ demo=runs/demo
 out=runs/quant_table
 [ -f "$demo/lora/bitswitch.json" ] || { echo "quant_table: run scripts/demo.sh first (needs $demo/lora)" >&2; exit 2; }
 mkdir -p "$out"
-recipe=(--model_name_or_path assets/tiny-gpt2 --train_file "$demo/data/train.json" --overwrite_output_dir
-        --finetune lora --lora_r 16 --lora_alpha 32 --lora_dropout 0.0 --learning_rate 3e-3 --warmup_steps 50
-        --max_steps 600 --per_device_train_batch_size 16 --logging_steps 100 --seed 42)
+recipe=(--config configs/train/lora_tiny.toml --train_file "$demo/data/train.json" --overwrite_output_dir --logging_steps 100)
 dev=(--validation_file "$demo/data/dev.json")
 
 echo "== PTQ of the full-precision LoRA run" >&2
