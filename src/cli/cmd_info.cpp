@@ -1,6 +1,5 @@
 // bitswitch info: the BLAS libtorch uses and its kernel family, the library the model's GEMMs run on, the
 // measured speed of libtorch's GEMM, threads (as the compute commands configure them).
-#include <chrono>
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -18,12 +17,7 @@ namespace {
 double model_gemm_gflops() {
     torch::NoGradGuard no_grad;
     const auto x = torch::randn({512, 512}), w = torch::randn({512, 512});
-    model::linear(x, w, torch::Tensor());  // warm-up
-    constexpr int kRepeats = 8;
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < kRepeats; ++i) model::linear(x, w, torch::Tensor());
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return kRepeats * 2.0 * 512 * 512 * 512 / seconds / 1e9;
+    return core::square_gemm_gflops([&] { model::linear(x, w, torch::Tensor()); }, 512, 8);
 }
 
 }  // namespace

@@ -18,30 +18,32 @@
 
 namespace bitswitch::core {
 
+double square_gemm_gflops(const std::function<void()>& product, int64_t n, int repeats) {
+    product();  // warm-up: thread pools, page faults
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < repeats; ++i) product();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return repeats * 2.0 * double(n) * double(n) * double(n) / seconds / 1e9;
+}
+
 BlasReport check_blas() {
     BlasReport report;
     // libtorch (Debian) calls whatever libblas.so.3 the system's alternatives select; ask the loaded one.
-    using ConfigFn = const char* (*)();
-    if (auto fn = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    using NameFn = const char* (*)();
+    if (auto fn = reinterpret_cast<NameFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
         report.library = fn();
     } else if (at::hasMKL()) {
         report.library = "MKL";
     } else {
         report.library = "unknown (reference BLAS?)";
     }
-    using CoreNameFn = const char* (*)();
-    if (auto fn = reinterpret_cast<CoreNameFn>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) report.core = fn();
+    if (auto fn = reinterpret_cast<NameFn>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) report.core = fn();
     report.threads = at::get_num_threads();
 
     torch::NoGradGuard no_grad;
-    const auto a = torch::randn({512, 512});
-    const auto b = torch::randn({512, 512});
-    torch::mm(a, b);  // warm-up: thread pools, page faults
-    constexpr int kRepeats = 4;
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < kRepeats; ++i) torch::mm(a, b);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    report.gemm_gflops   = kRepeats * 2.0 * 512 * 512 * 512 / seconds / 1e9;
+    const auto a       = torch::randn({512, 512});
+    const auto b       = torch::randn({512, 512});
+    report.gemm_gflops = square_gemm_gflops([&] { torch::mm(a, b); }, 512, 4);
     report.fast_enough   = report.gemm_gflops >= kMinUsableGflops;
     return report;
 }

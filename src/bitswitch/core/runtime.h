@@ -3,7 +3,9 @@
 // warn_if_blas_slow() so that a missing OpenBLAS is named instead of silently costing 40x.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace bitswitch::core {
@@ -18,6 +20,9 @@ struct BlasReport {
 
 /// Below this a GEMM is the reference BLAS (~5 GFLOP/s here) rather than an optimized one (~180).
 inline constexpr double kMinUsableGflops = 20.0;
+
+/// GFLOP/s of `product`, an (n x n) x (n x n) float GEMM, timed over `repeats` calls after one warm-up call.
+double square_gemm_gflops(const std::function<void()>& product, int64_t n, int repeats);
 
 /// Identifies the BLAS and times a GEMM (about 50 ms).
 BlasReport check_blas();

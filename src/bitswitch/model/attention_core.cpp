@@ -38,8 +38,8 @@ void for_each_row_range(int64_t rows, int64_t keys, const Fn& fn) {
 struct CausalAttention : torch::autograd::Function<CausalAttention> {
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q_in, const torch::Tensor& k_in,
                                  const torch::Tensor& v_in, const torch::Tensor& key_bias, double p) {
-        // Dense (B, H, T, D) copies of the heads (views of the fused QKV output otherwise): oneDNN's
-        // batched kernels take those at twice the speed of per-matrix calls, which pays for the copy.
+        // oneDNN's batched kernels want dense (B, H, T, D) heads: split_heads gives them (no copy here);
+        // other callers' views are copied once, which the kernels' twofold speed pays for.
         const auto q = q_in.contiguous(), k = k_in.contiguous(), v = v_in.contiguous();
         const uint64_t seed = p > 0 ? draw_dropout_seed() : 0;
         auto probs          = batched_matmul(q, false, k, true);  // (B, H, T, S) scores
