@@ -15,8 +15,10 @@ using bitswitch::model::causal_attention;
 struct Heads {
     torch::Tensor q, k, v, bias;
     explicit Heads(int64_t batch)
-        : q(torch::randn({batch, 12, 384, 64})), k(torch::randn({batch, 12, 384, 64})),
-          v(torch::randn({batch, 12, 384, 64})), bias(torch::zeros({batch, 384})) {}
+        : q(torch::randn({batch, 12, 384, 64})),
+          k(torch::randn({batch, 12, 384, 64})),
+          v(torch::randn({batch, 12, 384, 64})),
+          bias(torch::zeros({batch, 384})) {}
 };
 
 void BM_TrainingForwardBackward(benchmark::State& state) {

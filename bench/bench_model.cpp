@@ -3,7 +3,8 @@
 // fp32 eval forward (batch 8, seq 384), and that forward again at w8a8kv8 fake quantization (its cost
 // relative to fp32 is eval_forward_w8a8kv8_cost_ratio). Also measures the GEMM ceiling of libtorch's BLAS and
 // of the model's own GEMM (oneDNN), so the achieved GFLOP/s can be read against them; the floors are the
-// tokens/s the FLOPs would take at the model's ceiling. Prints one JSON line. Peer: bench/peers/torch_peer.py.
+// tokens/s the FLOPs would take at the model's ceiling. Prints one JSON line.
+// Peer: bench/peers/torch_peer.py.
 //
 // FLOP counts (multiply-add = 2), per token, L layers, C = 768, F = 3072, T = 384, r = 8:
 //   forward  = 2 (4C^2 + 2CF) L + 2 * 2 T C L (attention scores and mix, full T x T as computed)
@@ -15,8 +16,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "bench_support.h"
 #include "bitswitch/core/runtime.h"
@@ -49,7 +50,8 @@ GemmCeilings gemm_ceilings() {
         }
         return best;
     };
-    return {best_of([&] { torch::mm(a, b); }), best_of([&] { bitswitch::model::linear(a, w, torch::Tensor()); })};
+    return {best_of([&] { torch::mm(a, b); }),
+            best_of([&] { bitswitch::model::linear(a, w, torch::Tensor()); })};
 }
 
 double peak_rss_mb() {
@@ -66,9 +68,9 @@ int main(int argc, char** argv) {
     torch::manual_seed(0);
     bitswitch::model::Gpt2Config cfg;  // gpt2 (124M): 12 x 768, 12 heads, dropout 0.1
     const int64_t L = cfg.n_layer, C = cfg.n_embd, F = cfg.inner_dim(), T = 384, r = 8;
-    const double lora_per_token   = 2.0 * r * L * ((C + 3 * C) + (C + C) + (C + F) + (F + C));
-    const double linear_per_token = 2.0 * L * (4 * C * C + 2 * C * F);
-    const double attn_per_token   = 2.0 * 2 * T * C * L;
+    const double lora_per_token       = 2.0 * r * L * ((C + 3 * C) + (C + C) + (C + F) + (F + C));
+    const double linear_per_token     = 2.0 * L * (4 * C * C + 2 * C * F);
+    const double attn_per_token       = 2.0 * 2 * T * C * L;
     const double fwd_flops_per_token  = linear_per_token + attn_per_token + lora_per_token;
     const double step_flops_per_token = 2 * linear_per_token + 3 * attn_per_token + 3 * lora_per_token;
 
@@ -98,9 +100,9 @@ int main(int argc, char** argv) {
 
     // Eval forward: batch 8 x 384, no gradients.
     model->eval();
-    const auto eval_ids = torch::randint(0, cfg.vocab_size, {8, T});
+    const auto eval_ids  = torch::randint(0, cfg.vocab_size, {8, T});
     const auto eval_mask = torch::ones({8, T}, torch::kLong);
-    double fwd_seconds = 0;
+    double fwd_seconds   = 0;
     {
         torch::NoGradGuard no_grad;
         model->forward(eval_ids, eval_mask);

@@ -27,7 +27,8 @@ void BM_FakeQuant(benchmark::State& state) {
     const auto x = torch::randn({3072, state.range(0)});
     const auto o = options(state.range(1), state.range(2));
     for (auto _ : state) {
-        auto y = kFused ? bitswitch::quant::fake_quantize(x, o) : bitswitch::quant::fake_quantize_op_chain(x, o);
+        auto y =
+            kFused ? bitswitch::quant::fake_quantize(x, o) : bitswitch::quant::fake_quantize_op_chain(x, o);
         benchmark::DoNotOptimize(y.data_ptr<float>());
     }
     state.SetBytesProcessed(int64_t(state.iterations()) * x.numel() * 8);

@@ -12,7 +12,9 @@
 namespace bitswitch::bench {
 
 using Clock = std::chrono::steady_clock;
-inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+inline double seconds_since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 /// Marks the adapters and the QA head trainable, everything else frozen, as `train --finetune lora` does.
 inline std::vector<torch::Tensor> lora_trainable(model::Gpt2ForQuestionAnswering& model) {
@@ -25,8 +27,10 @@ inline std::vector<torch::Tensor> lora_trainable(model::Gpt2ForQuestionAnswering
 struct QaBatch {
     torch::Tensor ids, mask, start, end;
     QaBatch(int64_t vocab, int64_t batch, int64_t tokens)
-        : ids(torch::randint(0, vocab, {batch, tokens})), mask(torch::ones({batch, tokens}, torch::kLong)),
-          start(torch::randint(0, tokens, {batch})), end(torch::randint(0, tokens, {batch})) {}
+        : ids(torch::randint(0, vocab, {batch, tokens})),
+          mask(torch::ones({batch, tokens}, torch::kLong)),
+          start(torch::randint(0, tokens, {batch})),
+          end(torch::randint(0, tokens, {batch})) {}
 };
 
 }  // namespace bitswitch::bench

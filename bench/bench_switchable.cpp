@@ -6,8 +6,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "bench_support.h"
 #include "bitswitch/core/runtime.h"

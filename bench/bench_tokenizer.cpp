@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
             }
         }
     }
-    const auto tok = bitswitch::text::BpeTokenizer::load(argv[1]);
+    const auto tok  = bitswitch::text::BpeTokenizer::load(argv[1]);
     const auto pass = [&](size_t* tokens) {
         const auto start = std::chrono::steady_clock::now();
         size_t n         = 0;
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
         *tokens = n;
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    size_t tokens    = 0;
+    size_t tokens     = 0;
     const double cold = pass(&tokens);
     double warm       = 1e30;
     for (int r = 0; r < 10; ++r) warm = std::min(warm, pass(&tokens));

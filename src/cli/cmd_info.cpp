@@ -2,9 +2,9 @@
 // measured speed of libtorch's GEMM, threads (as the compute commands configure them).
 #include <cstdio>
 
+#include <torch/torch.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/model/matmul.h"
@@ -23,17 +23,19 @@ double model_gemm_gflops() {
 }  // namespace
 
 void add_info_command(CLI::App& app) {
-    CLI::App* cmd = app.add_subcommand("info", "Machine and library facts: BLAS, GEMM library and speed, threads");
+    CLI::App* cmd =
+        app.add_subcommand("info", "Machine and library facts: BLAS, GEMM library and speed, threads");
     cmd->callback([] {
         prepare_compute(0);  // report the BLAS and threads as the compute commands set them up
         const auto r = core::check_blas();
-        const nlohmann::json j{{"blas", r.library},
-                               {"blas_core", r.core},
-                               {"model_gemm", model::fast_gemm_enabled() ? "oneDNN" : "libtorch (BLAS above)"},
-                               {"model_gemm_gflops_512", model_gemm_gflops()},
-                               {"blas_gemm_gflops_512", r.gemm_gflops},
-                               {"torch_threads", r.threads},
-                               {"blas_fast_enough", r.fast_enough}};
+        const nlohmann::json j{
+            {"blas", r.library},
+            {"blas_core", r.core},
+            {"model_gemm", model::fast_gemm_enabled() ? "oneDNN" : "libtorch (BLAS above)"},
+            {"model_gemm_gflops_512", model_gemm_gflops()},
+            {"blas_gemm_gflops_512", r.gemm_gflops},
+            {"torch_threads", r.threads},
+            {"blas_fast_enough", r.fast_enough}};
         std::printf("%s\n", j.dump(2).c_str());
     });
 }

@@ -15,8 +15,10 @@ void add_pretrain_command(CLI::App& app) {
     auto threads  = std::make_shared<int>(0);
     CLI::App* cmd = app.add_subcommand("pretrain", "Train a small GPT-2 language model from scratch on text");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
-    cmd->add_option("--corpus", c->corpus_files, "Text files (one document per line) and/or SQuAD JSON files")->required();
-    cmd->add_option("--output_dir", c->output_dir, "Model folder to write (config.json + model.safetensors)")->required();
+    cmd->add_option("--corpus", c->corpus_files, "Text files (one document per line) and/or SQuAD JSON files")
+        ->required();
+    cmd->add_option("--output_dir", c->output_dir, "Model folder to write (config.json + model.safetensors)")
+        ->required();
     cmd->add_option("--tokenizer", c->tokenizer_dir, "Tokenizer folder (default: the shipped GPT-2 files)");
     cmd->add_option("--n_layer", c->model.n_layer)->capture_default_str();
     cmd->add_option("--n_embd", c->model.n_embd)->capture_default_str();
@@ -26,7 +28,8 @@ void add_pretrain_command(CLI::App& app) {
     cmd->add_option("--seq_length", c->seq_length, "Tokens per training window")->capture_default_str();
     cmd->add_option("--per_device_train_batch_size", c->batch_size)->capture_default_str();
     cmd->add_option("--max_steps", c->max_steps)->capture_default_str();
-    cmd->add_option("--learning_rate", c->learning_rate, "Peak learning rate (cosine schedule)")->capture_default_str();
+    cmd->add_option("--learning_rate", c->learning_rate, "Peak learning rate (cosine schedule)")
+        ->capture_default_str();
     cmd->add_option("--weight_decay", c->weight_decay)->capture_default_str();
     cmd->add_option("--warmup_steps", c->warmup_steps)->capture_default_str();
     cmd->add_option("--logging_steps", c->logging_steps)->capture_default_str();
@@ -37,8 +40,10 @@ void add_pretrain_command(CLI::App& app) {
         c->model.attn_pdrop = c->model.embd_pdrop = c->model.resid_pdrop;
         prepare_compute(*threads);
         const auto r = train::run_pretraining(*c);
-        std::printf("%s\n", nlohmann::ordered_json{{"loss", r.final_loss}, {"seconds", r.seconds},
-                                                   {"corpus_tokens", r.corpus_tokens}, {"corpus_vocab", r.corpus_vocab}}
+        std::printf("%s\n", nlohmann::ordered_json{{"loss", r.final_loss},
+                                                   {"seconds", r.seconds},
+                                                   {"corpus_tokens", r.corpus_tokens},
+                                                   {"corpus_vocab", r.corpus_vocab}}
                                 .dump()
                                 .c_str());
     });

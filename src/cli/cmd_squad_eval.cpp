@@ -3,8 +3,8 @@
 #include <memory>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
@@ -26,13 +26,14 @@ struct SquadEvalConfig {
 eval::Predictions load_predictions(const std::string& path) {
     const nlohmann::json j = core::read_json_file(path);
     if (!j.is_object()) {
-        throw InputError(fmt::format("{}: expected an object {{\"question id\": \"answer\", ...}}, got {}", path,
-                                     j.type_name()));
+        throw InputError(fmt::format("{}: expected an object {{\"question id\": \"answer\", ...}}, got {}",
+                                     path, j.type_name()));
     }
     eval::Predictions predictions;
     for (const auto& [id, answer] : j.items()) {
         if (!answer.is_string()) {
-            throw InputError(fmt::format("{}: the answer of \"{}\" must be a string, got {}", path, id, answer.dump()));
+            throw InputError(
+                fmt::format("{}: the answer of \"{}\" must be a string, got {}", path, id, answer.dump()));
         }
         predictions[id] = answer.get<std::string>();
     }
@@ -44,7 +45,7 @@ void run_squad_eval(const SquadEvalConfig& c) {
     load.check_answer_spans = false;  // like the official script: only the answer texts matter here
     const auto dataset      = data::load_squad(c.dataset, load);
     const auto predictions  = load_predictions(c.predictions);
-    const auto warn         = [](const std::string& line) { std::fprintf(stderr, "warning: %s\n", line.c_str()); };
+    const auto warn = [](const std::string& line) { std::fprintf(stderr, "warning: %s\n", line.c_str()); };
     nlohmann::ordered_json result;
     if (!dataset.is_v2()) {
         const auto r = eval::evaluate_v1(dataset, predictions, warn);
@@ -72,11 +73,13 @@ void run_squad_eval(const SquadEvalConfig& c) {
 
 void add_squad_eval_command(CLI::App& app) {
     auto config   = std::make_shared<SquadEvalConfig>();
-    CLI::App* cmd = app.add_subcommand("squad-eval",
-                                       "Official SQuAD EM/F1 of a predictions.json (v1.1; v2.0 adds HasAns/NoAns)");
+    CLI::App* cmd = app.add_subcommand(
+        "squad-eval", "Official SQuAD EM/F1 of a predictions.json (v1.1; v2.0 adds HasAns/NoAns)");
     cmd->add_option("dataset", config->dataset, "Official SQuAD JSON (v1.1 or v2.0)")->required();
-    cmd->add_option("predictions", config->predictions, "JSON object {\"question id\": \"answer text\", ...}")->required();
-    cmd->add_option("--out-file,-o", config->out_file, "Also write the result JSON to this file (atomically)");
+    cmd->add_option("predictions", config->predictions, "JSON object {\"question id\": \"answer text\", ...}")
+        ->required();
+    cmd->add_option("--out-file,-o", config->out_file,
+                    "Also write the result JSON to this file (atomically)");
     cmd->callback([config] { run_squad_eval(*config); });
 }
 

@@ -3,8 +3,8 @@
 #include <memory>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
@@ -33,7 +33,8 @@ std::vector<int32_t> parse_ids(const nlohmann::json& j, const std::string& where
     if (!j.is_array()) throw InputError(fmt::format("{}: expected a JSON array of token ids", where));
     std::vector<int32_t> ids;
     for (const auto& v : j) {
-        if (!v.is_number_integer()) throw InputError(fmt::format("{}: token id {} is not an integer", where, v.dump()));
+        if (!v.is_number_integer())
+            throw InputError(fmt::format("{}: token id {} is not an integer", where, v.dump()));
         ids.push_back(v.get<int32_t>());
     }
     return ids;
@@ -59,7 +60,7 @@ void run_tokenize(const TokenizeConfig& c) {
     if (!c.jsonl.empty()) {
         // Each line is a JSON string (or, with --decode, a JSON array of ids).
         const std::string content = c.jsonl == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
-                                                    : core::read_file(c.jsonl);
+                                                   : core::read_file(c.jsonl);
         size_t line_no = 0, begin = 0;
         while (begin < content.size()) {
             size_t end = content.find('\n', begin);
@@ -79,7 +80,8 @@ void run_tokenize(const TokenizeConfig& c) {
             } catch (const nlohmann::json::exception&) {
                 throw InputError(fmt::format("{}: not valid JSON; each line must be a JSON string", where));
             }
-            if (!item.is_string()) throw InputError(fmt::format("{}: expected a JSON string, got {}", where, item.type_name()));
+            if (!item.is_string())
+                throw InputError(fmt::format("{}: expected a JSON string, got {}", where, item.type_name()));
             std::cout << process(tok, c, item.get<std::string>(), where) << '\n';
         }
     } else {
@@ -90,18 +92,22 @@ void run_tokenize(const TokenizeConfig& c) {
 }  // namespace
 
 void add_tokenize_command(CLI::App& app) {
-    auto config    = std::make_shared<TokenizeConfig>();
-    CLI::App* cmd  = app.add_subcommand("tokenize", "GPT-2 BPE token ids and character offsets of text");
-    cmd->add_option("--tokenizer", config->tokenizer_dir,
-                    "Folder with vocab.json + merges.txt or encoder.json + vocab.bpe (default: the shipped GPT-2 files)");
-    auto* text  = cmd->add_option("--text", config->text, "The text to encode (with --decode: a JSON array of ids)");
+    auto config   = std::make_shared<TokenizeConfig>();
+    CLI::App* cmd = app.add_subcommand("tokenize", "GPT-2 BPE token ids and character offsets of text");
+    cmd->add_option(
+        "--tokenizer", config->tokenizer_dir,
+        "Folder with vocab.json + merges.txt or encoder.json + vocab.bpe (default: the shipped GPT-2 files)");
+    auto* text =
+        cmd->add_option("--text", config->text, "The text to encode (with --decode: a JSON array of ids)");
     auto* jsonl = cmd->add_option("--jsonl", config->jsonl,
                                   "File ('-' = stdin) with one JSON string per line; prints one "
                                   "{\"ids\":[...],\"offsets\":[[start,end],...]} line each");
     text->excludes(jsonl);
-    cmd->add_flag("--decode", config->decode, "Inverse: inputs are JSON arrays of ids; prints each text as a JSON string");
+    cmd->add_flag("--decode", config->decode,
+                  "Inverse: inputs are JSON arrays of ids; prints each text as a JSON string");
     cmd->callback([config, text, jsonl] {
-        if (text->count() == 0 && jsonl->count() == 0) throw InputError("tokenize: give --text STR or --jsonl FILE");
+        if (text->count() == 0 && jsonl->count() == 0)
+            throw InputError("tokenize: give --text STR or --jsonl FILE");
         run_tokenize(*config);
     });
 }

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "bitswitch/core/error.h"
 
@@ -29,9 +29,8 @@ std::vector<std::string> expand_config_files(CLI::App& app, const std::vector<st
     std::vector<std::string> out(args.begin(), args.begin() + int64_t(i));
     std::vector<std::string> given(args.begin() + int64_t(i), args.end());
     const auto given_on_command_line = [&](const std::string& flag) {
-        return std::any_of(given.begin(), given.end(), [&](const std::string& a) {
-            return a == flag || a.rfind(flag + "=", 0) == 0;
-        });
+        return std::any_of(given.begin(), given.end(),
+                           [&](const std::string& a) { return a == flag || a.rfind(flag + "=", 0) == 0; });
     };
     std::vector<std::string> rest;
     for (size_t k = 0; k < given.size(); ++k) {
@@ -59,13 +58,15 @@ std::vector<std::string> expand_config_files(CLI::App& app, const std::vector<st
             try {
                 opt = cmd->get_option(flag);
             } catch (const CLI::OptionNotFound&) {
-                throw InputError(fmt::format("{}: unknown key \"{}\" for `bitswitch {}` (keys are its flag names; "
-                                             "see --help)",
-                                             file, item.name, fmt::join(path, " ")));
+                throw InputError(
+                    fmt::format("{}: unknown key \"{}\" for `bitswitch {}` (keys are its flag names; "
+                                "see --help)",
+                                file, item.name, fmt::join(path, " ")));
             }
             if (given_on_command_line(flag)) continue;  // the command line wins
             if (opt->get_expected_max() == 0) {         // a flag: true sets it, false leaves it off
-                if (!item.inputs.empty() && (item.inputs[0] == "true" || item.inputs[0] == "1")) rest.push_back(flag);
+                if (!item.inputs.empty() && (item.inputs[0] == "true" || item.inputs[0] == "1"))
+                    rest.push_back(flag);
                 continue;
             }
             rest.push_back(flag);

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <exception>
 
-#include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
+#include <CLI/CLI.hpp>
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/runtime.h"
@@ -16,7 +16,9 @@ namespace bitswitch::cli {
 namespace {
 char** g_argv = nullptr;
 }
-void set_program_argv(char** argv) { g_argv = argv; }
+void set_program_argv(char** argv) {
+    g_argv = argv;
+}
 void prepare_compute(int threads) {
     core::configure_compute_threads(g_argv, threads);
     core::warn_if_blas_slow();

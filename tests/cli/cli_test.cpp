@@ -1,7 +1,6 @@
 // End-to-end runs of the bitswitch program: exit codes, one-line errors, output formats.
 #include <gtest/gtest.h>
 
-
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/io.h"
@@ -19,9 +18,13 @@ using bitswitch::testing::TempDir;
 
 using bitswitch::testing::ProgramRun;
 
-ProgramRun run(const std::string& args) { return bitswitch::testing::run_bitswitch(args); }
+ProgramRun run(const std::string& args) {
+    return bitswitch::testing::run_bitswitch(args);
+}
 
-std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+std::string quote(const std::filesystem::path& p) {
+    return "'" + p.string() + "'";
+}
 
 TEST(Cli, InfoReportsTheGemmLibrariesAndTheThreadsAsComputeCommandsSetThemUp) {
     const ProgramRun r = run("info");
@@ -47,24 +50,25 @@ TEST(Cli, TokenizeTextPrintsIdsAndOffsets) {
 
 TEST(Cli, TokenizeJsonlAndDecodeRoundTrip) {
     TempDir dir;
-    const auto in = dir.write("in.jsonl", "\"naïve café\"\n\"\"\n\"two\\nlines\"\n");
+    const auto in        = dir.write("in.jsonl", "\"naïve café\"\n\"\"\n\"two\\nlines\"\n");
     const ProgramRun enc = run("tokenize --jsonl " + quote(in));
     ASSERT_EQ(enc.exit_code, 0) << enc.err;
     std::string ids_lines;
     std::istringstream lines(enc.out);
     int n = 0;
-    for (std::string line; std::getline(lines, line); ++n) ids_lines += nlohmann::json::parse(line)["ids"].dump() + "\n";
+    for (std::string line; std::getline(lines, line); ++n)
+        ids_lines += nlohmann::json::parse(line)["ids"].dump() + "\n";
     EXPECT_EQ(n, 3);
-    const auto ids = dir.write("ids.jsonl", ids_lines);
-    const ProgramRun dec  = run("tokenize --decode --jsonl " + quote(ids));
+    const auto ids       = dir.write("ids.jsonl", ids_lines);
+    const ProgramRun dec = run("tokenize --decode --jsonl " + quote(ids));
     ASSERT_EQ(dec.exit_code, 0) << dec.err;
     EXPECT_EQ(dec.out, "\"naïve café\"\n\"\"\n\"two\\nlines\"\n");
 }
 
 TEST(Cli, SquadEvalPrintsTheOfficialJson) {
     const auto expected = nlohmann::json::parse(core::read_file(fixture_path("metric_expected.json")));
-    const ProgramRun r = run("squad-eval " + quote(asset("data/squad-v1.1-dev-subset.json")) + " " +
-                      quote(fixture_path("metric_predictions_v1.json")));
+    const ProgramRun r  = run("squad-eval " + quote(asset("data/squad-v1.1-dev-subset.json")) + " " +
+                              quote(fixture_path("metric_predictions_v1.json")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j.size(), 2u);
@@ -78,7 +82,7 @@ TEST(Cli, SquadEvalPrintsTheOfficialJson) {
 
 TEST(Cli, SquadEvalV2PrintsHasAnsAndNoAns) {
     const ProgramRun r = run("squad-eval " + quote(asset("data/squad-v2.0-dev-subset.json")) + " " +
-                      quote(fixture_path("metric_predictions_v2.json")));
+                             quote(fixture_path("metric_predictions_v2.json")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["total"], 1407);
@@ -95,12 +99,14 @@ void expect_input_error(const ProgramRun& r, const std::string& needle) {
 
 TEST(Cli, BadInputExitsTwoWithOneLine) {
     TempDir dir;
-    expect_input_error(run("squad-eval /nonexistent.json /nonexistent2.json"), "/nonexistent.json: cannot open");
+    expect_input_error(run("squad-eval /nonexistent.json /nonexistent2.json"),
+                       "/nonexistent.json: cannot open");
     const auto bad_json = dir.write("bad.json", "{\"data\": [}");
     expect_input_error(run("data check " + quote(bad_json)), "bad.json: not valid JSON");
     const auto preds = dir.write("preds.json", "[\"not an object\"]");
-    expect_input_error(run("squad-eval " + quote(asset("data/squad-v1.1-dev-subset.json")) + " " + quote(preds)),
-                       "preds.json: expected an object");
+    expect_input_error(
+        run("squad-eval " + quote(asset("data/squad-v1.1-dev-subset.json")) + " " + quote(preds)),
+        "preds.json: expected an object");
     expect_input_error(run("tokenize --tokenizer " + quote(dir.path()) + " --text x"), "no tokenizer files");
     expect_input_error(run("data features " + quote(asset("data/squad-v1.1-dev-subset.json")) +
                            " --max_seq_length 100 --doc_stride 50"),
@@ -127,10 +133,11 @@ TEST(Cli, DataCheckSkipInvalidCountsAndReports) {
 
 TEST(Cli, ConfigFileKeysBecomeFlagsAndTheCommandLineWins) {
     TempDir dir;
-    const auto config = dir.write("synth.toml", "train_paragraphs = 3\ndev_paragraphs = 5\nseed = 9\n[data.synth]\n"
-                                                "people_per_paragraph = 1\n");
-    const ProgramRun r = run("data synth --config " + quote(config) + " --output_dir " + quote(dir.path() / "out") +
-                             " --dev_paragraphs 2");
+    const auto config  = dir.write("synth.toml",
+                                   "train_paragraphs = 3\ndev_paragraphs = 5\nseed = 9\n[data.synth]\n"
+                                    "people_per_paragraph = 1\n");
+    const ProgramRun r = run("data synth --config " + quote(config) + " --output_dir " +
+                             quote(dir.path() / "out") + " --dev_paragraphs 2");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto train = nlohmann::json::parse(core::read_file(dir.path() / "out" / "train.json"));
     const auto dev   = nlohmann::json::parse(core::read_file(dir.path() / "out" / "dev.json"));
@@ -141,7 +148,8 @@ TEST(Cli, ConfigFileKeysBecomeFlagsAndTheCommandLineWins) {
     const auto bad = dir.write("bad.toml", "no_such_flag = 1\n");
     expect_input_error(run("data synth --config " + quote(bad) + " --output_dir " + quote(dir.path())),
                        "bad.toml: unknown key \"no_such_flag\" for `bitswitch data synth`");
-    expect_input_error(run("data synth --config /nonexistent.toml --output_dir x"), "--config /nonexistent.toml");
+    expect_input_error(run("data synth --config /nonexistent.toml --output_dir x"),
+                       "--config /nonexistent.toml");
 }
 
 }  // namespace

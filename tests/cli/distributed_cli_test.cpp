@@ -2,11 +2,11 @@
 // with batch 2b; a rank that never arrives or dies makes the other exit with an error, not hang.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <torch/torch.h>
 
@@ -43,33 +43,45 @@ int finish(Launched& l) {
 }
 
 // A port per test process, so parallel test runs do not collide.
-int port_for(int offset) { return 20000 + int(getpid() % 20000) + offset; }
+int port_for(int offset) {
+    return 20000 + int(getpid() % 20000) + offset;
+}
 
 struct DpFixture {
     TempDir dir;
     std::string args;
     DpFixture() {
-        auto cfg        = bitswitch::testing::tiny_config();
-        cfg.vocab_size  = 50257;
-        cfg.n_positions = 128;
+        auto cfg         = bitswitch::testing::tiny_config();
+        cfg.vocab_size   = 50257;
+        cfg.n_positions  = 128;
         const auto model = (dir.path() / "model").string();
         model::save_pretrained(bitswitch::testing::tiny_model(5, cfg), model);
-        const auto train = dir.write("train.json", data::synth_squad_json({40, 1, 2, 1, false, false})).string();
+        const auto train =
+            dir.write("train.json", data::synth_squad_json({40, 1, 2, 1, false, false})).string();
         args = "--model_name_or_path " + model + " --train_file " + train +
-               " --max_seq_length 96 --doc_stride 32 --max_question_length 24 --lora_r 2 --lora_dropout 0 --learning_rate 1e-2"
+               " --max_seq_length 96 --doc_stride 32 --max_question_length 24 --lora_r 2 --lora_dropout 0 "
+               "--learning_rate 1e-2"
                " --logging_steps 1 --seed 5";
     }
 };
 
 // Trains once in one process with batch 8 and once on two ranks with batch 4; returns both run folders.
-std::pair<std::string, std::string> train_both(const DpFixture& f, const std::string& extra, int port_offset) {
+std::pair<std::string, std::string> train_both(const DpFixture& f, const std::string& extra,
+                                               int port_offset) {
     const auto one = (f.dir.path() / ("one" + std::to_string(port_offset))).string();
     const auto two = (f.dir.path() / ("two" + std::to_string(port_offset))).string();
-    auto single    = launch("", f.args + extra + " --max_steps 3 --per_device_train_batch_size 8 --output_dir " + one, one + ".err");
+    auto single =
+        launch("", f.args + extra + " --max_steps 3 --per_device_train_batch_size 8 --output_dir " + one,
+               one + ".err");
     EXPECT_EQ(finish(single), 0) << core::read_file(one + ".err");
-    const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port_for(port_offset)) + " WORLD_SIZE=2";
-    auto r0 = launch(env + " RANK=0", f.args + extra + " --max_steps 3 --per_device_train_batch_size 4 --output_dir " + two, two + ".err0");
-    auto r1 = launch(env + " RANK=1", f.args + extra + " --max_steps 3 --per_device_train_batch_size 4 --output_dir " + two, two + ".err1");
+    const std::string env =
+        "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port_for(port_offset)) + " WORLD_SIZE=2";
+    auto r0 = launch(env + " RANK=0",
+                     f.args + extra + " --max_steps 3 --per_device_train_batch_size 4 --output_dir " + two,
+                     two + ".err0");
+    auto r1 = launch(env + " RANK=1",
+                     f.args + extra + " --max_steps 3 --per_device_train_batch_size 4 --output_dir " + two,
+                     two + ".err1");
     EXPECT_EQ(finish(r0), 0) << core::read_file(two + ".err0");
     EXPECT_EQ(finish(r1), 0) << core::read_file(two + ".err1");
     return {one, two};
@@ -106,10 +118,10 @@ TEST(DataParallel, RanksAgreeOnRandomPerLayerPrecision) {
 
 TEST(DataParallel, AMissingOrDeadRankIsAnErrorWithinTheTimeout) {
     DpFixture f;
-    const auto out  = (f.dir.path() / "lonely").string();
-    const auto t0   = std::chrono::steady_clock::now();
-    auto alone      = launch("MASTER_PORT=" + std::to_string(port_for(1)) + " WORLD_SIZE=2 RANK=0",
-                             f.args + " --max_steps 3 --dist_timeout 3 --output_dir " + out, out + ".err");
+    const auto out = (f.dir.path() / "lonely").string();
+    const auto t0  = std::chrono::steady_clock::now();
+    auto alone     = launch("MASTER_PORT=" + std::to_string(port_for(1)) + " WORLD_SIZE=2 RANK=0",
+                            f.args + " --max_steps 3 --dist_timeout 3 --output_dir " + out, out + ".err");
     EXPECT_EQ(finish(alone), 1);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
     const auto err = core::read_file(out + ".err");
@@ -121,13 +133,16 @@ TEST(DataParallel, AMissingOrDeadRankIsAnErrorWithinTheTimeout) {
     // the timeout twice (the store, then the group's own handshake).
     const auto out2       = (f.dir.path() / "killed").string();
     const std::string env = "MASTER_PORT=" + std::to_string(port_for(2)) + " WORLD_SIZE=2";
-    auto r0 = launch(env + " RANK=0", f.args + " --max_steps 100000 --dist_timeout 8 --output_dir " + out2, out2 + ".err0");
-    auto r1 = launch(env + " RANK=1 timeout -s KILL 4", f.args + " --max_steps 100000 --dist_timeout 8 --output_dir " + out2, out2 + ".err1");
+    auto r0 = launch(env + " RANK=0", f.args + " --max_steps 100000 --dist_timeout 8 --output_dir " + out2,
+                     out2 + ".err0");
+    auto r1 = launch(env + " RANK=1 timeout -s KILL 4",
+                     f.args + " --max_steps 100000 --dist_timeout 8 --output_dir " + out2, out2 + ".err1");
     finish(r1);
     const auto t1 = std::chrono::steady_clock::now();
     EXPECT_EQ(finish(r0), 1);
     EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(40));
-    EXPECT_NE(core::read_file(out2 + ".err0").find("data parallel:"), std::string::npos) << core::read_file(out2 + ".err0");
+    EXPECT_NE(core::read_file(out2 + ".err0").find("data parallel:"), std::string::npos)
+        << core::read_file(out2 + ".err0");
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/io.h"
@@ -32,7 +31,8 @@ struct CliFixture {
         auto m          = bitswitch::testing::tiny_model(3, cfg);
         model           = (dir.path() / "model").string();
         model::save_pretrained(m, model);
-        text  = dir.write("text.txt", "The quick brown fox jumps over the lazy dog. It was a sunny day.").string();
+        text = dir.write("text.txt", "The quick brown fox jumps over the lazy dog. It was a sunny day.")
+                   .string();
         squad = dir.write("dev.json", data::synth_squad_json({3, 1, 2, 5, true, false})).string();
     }
     Output run(const std::string& args) const { return bitswitch::testing::run_bitswitch(args); }
@@ -46,7 +46,9 @@ TEST(PrecisionCli, ShowPrintsTheResolvedTableAndTheBudget) {
     EXPECT_NE(r.out.find("| h.0.attn.kv | | | 8 | | |"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("| qa_outputs | fp | fp |"), std::string::npos) << r.out;
     // Blocks of 768 + 256 + 1024 + 1024 weights at 8 and 4 bits, a head of 32 weights at 32: 37,888 / 6,176.
-    EXPECT_NE(r.out.find("average bits per weight 6.135 (6176 linear weights, 37888 bits)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("average bits per weight 6.135 (6176 linear weights, 37888 bits)"),
+              std::string::npos)
+        << r.out;
 }
 
 TEST(PrecisionCli, ScoreAtFullPrecisionEqualsNoConfigAndLowBitsChangeIt) {
@@ -64,7 +66,8 @@ TEST(PrecisionCli, OneDnnAndLibtorchProductsGiveTheSameScoreUpToRounding) {
     // The whole model (LM head included) through both GEMM paths, at fp and with quantized KV and inputs.
     CliFixture f;
     for (const std::string precision : {"fp", "w8a8kv8"}) {
-        const std::string args = "score --model " + f.model + " --file " + f.text + " --precision " + precision;
+        const std::string args =
+            "score --model " + f.model + " --file " + f.text + " --precision " + precision;
         const auto fast  = f.run(args);
         const auto torch = bitswitch::testing::run_bitswitch(args, "BITSWITCH_GEMM=torch");
         ASSERT_EQ(fast.exit_code, 0) << fast.err;
@@ -77,8 +80,9 @@ TEST(PrecisionCli, OneDnnAndLibtorchProductsGiveTheSameScoreUpToRounding) {
 TEST(PrecisionCli, EvalRunsEveryConfigIntoOneTable) {
     CliFixture f;
     const auto out = (f.dir.path() / "eval").string();
-    const auto r   = f.run("eval --model " + f.model + " --validation_file " + f.squad + " --max_seq_length 96 --doc_stride 32 --max_question_length 24" +
-                         " --precision fp --precision 4 --output_dir " + out);
+    const auto r   = f.run("eval --model " + f.model + " --validation_file " + f.squad +
+                           " --max_seq_length 96 --doc_stride 32 --max_question_length 24" +
+                           " --precision fp --precision 4 --output_dir " + out);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("| fp | 32.00 |"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("| 4 | 4.00 |"), std::string::npos) << r.out;

@@ -18,7 +18,8 @@ const text::BpeTokenizer& gpt2() {
 }
 
 // One question over one context; `answer` must occur in `context` (its first occurrence is the answer).
-SquadDataset make_dataset(const std::string& context, const std::string& question, const std::string& answer) {
+SquadDataset make_dataset(const std::string& context, const std::string& question,
+                          const std::string& answer) {
     SquadDataset ds;
     ds.version = "1.1";
     ds.contexts.push_back(context);
@@ -35,7 +36,9 @@ SquadDataset make_dataset(const std::string& context, const std::string& questio
     return ds;
 }
 
-std::vector<int32_t> ids_of(const std::string& s) { return gpt2().encode(s); }
+std::vector<int32_t> ids_of(const std::string& s) {
+    return gpt2().encode(s);
+}
 
 // "a b c ... z A B ...": distinct words of one GPT-2 token each (checked by the tests), so windows can be
 // counted by hand. Word i is letter i.
@@ -48,10 +51,10 @@ std::string letter_words(int n) {
 TEST(QaFeatures, SingleWindowLayoutPaddingAndLabels) {
     const auto ds = make_dataset("Denver Broncos won Super Bowl 50.", "  Who won?", "Denver Broncos");
     FeatureOptions o;
-    o.max_seq_length = 32;
-    o.doc_stride     = 8;
+    o.max_seq_length      = 32;
+    o.doc_stride          = 8;
     o.max_question_length = 16;
-    const auto features = build_features(ds, gpt2(), o);
+    const auto features   = build_features(ds, gpt2(), o);
     ASSERT_EQ(features.size(), 1u);
     const auto& f       = features[0];
     const auto question = ids_of("Who won?");  // leading whitespace stripped, as run_qa.py does
@@ -83,7 +86,7 @@ TEST(QaFeatures, WindowsOverlapByDocStrideAndCoverTheContext) {
     o.max_seq_length      = 12;  // question "Q?" = 2 tokens -> 10 context tokens per window
     o.doc_stride          = 4;   // -> windows start at 0, 6, 12, 18, 24 (last one holds 24..29)
     o.max_question_length = 4;
-    const auto features = build_features(ds, gpt2(), o);
+    const auto features   = build_features(ds, gpt2(), o);
     ASSERT_EQ(features.size(), 4u + 1u);
     const std::vector<int> expected_first{0, 6, 12, 18, 24};
     const auto context_ids = ids_of(context);
@@ -134,7 +137,7 @@ TEST(QaFeatures, LongQuestionIsCutToMaxQuestionLength) {
     o.max_seq_length      = 24;
     o.doc_stride          = 4;
     o.max_question_length = 8;
-    const auto features = build_features(ds, gpt2(), o);
+    const auto features   = build_features(ds, gpt2(), o);
     ASSERT_EQ(features.size(), 1u);
     EXPECT_EQ(features[0].context_begin, 8);
     const auto q = ids_of(question);
@@ -180,12 +183,12 @@ TEST(QaFeatures, EveryShippedAnswerRoundTripsThroughItsLabelledTokens) {
         for (const auto& f : features) {
             if (f.start_position == 0 || found[size_t(f.example_index)]) continue;
             found[size_t(f.example_index)] = true;
-            const QAExample& e    = per_answer.examples[size_t(f.example_index)];
-            const auto context    = text::utf8_to_u32(per_answer.context_of(e));
-            const int64_t s       = f.offsets[size_t(f.start_position)].start;
-            const int64_t t       = f.offsets[size_t(f.end_position)].end;
-            const std::string cut = text::u32_to_utf8(context.substr(size_t(s), size_t(t - s)));
-            const int64_t a_end   = e.answers[0].start + int64_t(text::utf8_length(e.answers[0].text));
+            const QAExample& e             = per_answer.examples[size_t(f.example_index)];
+            const auto context             = text::utf8_to_u32(per_answer.context_of(e));
+            const int64_t s                = f.offsets[size_t(f.start_position)].start;
+            const int64_t t                = f.offsets[size_t(f.end_position)].end;
+            const std::string cut          = text::u32_to_utf8(context.substr(size_t(s), size_t(t - s)));
+            const int64_t a_end = e.answers[0].start + int64_t(text::utf8_length(e.answers[0].text));
             ASSERT_LE(s, e.answers[0].start) << e.id;
             ASSERT_GE(t, a_end) << e.id;
             ++checked;
@@ -193,18 +196,21 @@ TEST(QaFeatures, EveryShippedAnswerRoundTripsThroughItsLabelledTokens) {
                 ++exact;
             } else {
                 // The tokens hold more than the answer: only allowed when a boundary falls inside a token.
-                const bool starts_inside = s < e.answers[0].start && !std::iswspace(wint_t(context[size_t(e.answers[0].start - 1)]));
-                const bool ends_inside   = t > a_end && !std::iswspace(wint_t(context[size_t(a_end)]));
-                EXPECT_TRUE(starts_inside || ends_inside) << e.id << ": \"" << cut << "\" vs \"" << e.answers[0].text << "\"";
+                const bool starts_inside =
+                    s < e.answers[0].start && !std::iswspace(wint_t(context[size_t(e.answers[0].start - 1)]));
+                const bool ends_inside = t > a_end && !std::iswspace(wint_t(context[size_t(a_end)]));
+                EXPECT_TRUE(starts_inside || ends_inside)
+                    << e.id << ": \"" << cut << "\" vs \"" << e.answers[0].text << "\"";
                 ++inside_token;
             }
         }
-        for (size_t i = 0; i < found.size(); ++i) EXPECT_TRUE(found[i]) << "no window labels " << per_answer.examples[i].id;
+        for (size_t i = 0; i < found.size(); ++i)
+            EXPECT_TRUE(found[i]) << "no window labels " << per_answer.examples[i].id;
     }
     EXPECT_GT(checked, 9000);
     EXPECT_GT(double(exact) / double(checked), 0.97) << exact << " of " << checked;
-    std::printf("answers: %lld, exact after normalisation: %lld, boundary inside a token: %lld\n", (long long)checked,
-                (long long)exact, (long long)inside_token);
+    std::printf("answers: %lld, exact after normalisation: %lld, boundary inside a token: %lld\n",
+                (long long)checked, (long long)exact, (long long)inside_token);
 }
 
 }  // namespace

@@ -69,7 +69,8 @@ std::string error_of(const std::string& json, SquadLoadOptions options = {}) {
 }
 
 std::string paragraph(const std::string& qa) {
-    return R"({"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "Denver won.", "qas": [)" + qa + "]}]}]}";
+    return R"({"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "Denver won.", "qas": [)" +
+           qa + "]}]}]}";
 }
 
 TEST(Squad, MalformedInputGivesOneLineNamingFileAndField) {
@@ -79,14 +80,19 @@ TEST(Squad, MalformedInputGivesOneLineNamingFileAndField) {
     EXPECT_EQ(error_of(R"({"data": [{"title": "t"}]})"), "bad.json: data[0]: missing field \"paragraphs\"");
     EXPECT_EQ(error_of(paragraph(R"({"question": "Who?", "answers": []})")),
               "bad.json: data[0].paragraphs[0].qas[0]: missing field \"id\"");
-    EXPECT_EQ(error_of(paragraph(R"({"id": "q", "question": "Who?", "answers": [{"text": "Denver", "answer_start": "0"}]})")),
-              "bad.json: data[0].paragraphs[0].qas[0].answers[0]: field \"answer_start\" must be an integer, got \"0\"");
+    EXPECT_EQ(
+        error_of(paragraph(
+            R"({"id": "q", "question": "Who?", "answers": [{"text": "Denver", "answer_start": "0"}]})")),
+        "bad.json: data[0].paragraphs[0].qas[0].answers[0]: field \"answer_start\" must be an integer, got "
+        "\"0\"");
     EXPECT_EQ(error_of(paragraph(R"({"id": "q", "question": 7, "answers": []})")),
               "bad.json: data[0].paragraphs[0].qas[0]: field \"question\" must be a string, got number");
-    EXPECT_EQ(error_of(paragraph(R"({"id": "q", "question": "Who?", "answers": []})")),
-              "bad.json: data[0].paragraphs[0].qas[0]: question q has no answers and is not marked is_impossible");
-    EXPECT_EQ(error_of(paragraph(R"({"id": "q", "question": "Who?", "answers": [], "is_impossible": "yes"})")),
-              "bad.json: data[0].paragraphs[0].qas[0]: field \"is_impossible\" must be true or false, got \"yes\"");
+    EXPECT_EQ(
+        error_of(paragraph(R"({"id": "q", "question": "Who?", "answers": []})")),
+        "bad.json: data[0].paragraphs[0].qas[0]: question q has no answers and is not marked is_impossible");
+    EXPECT_EQ(
+        error_of(paragraph(R"({"id": "q", "question": "Who?", "answers": [], "is_impossible": "yes"})")),
+        "bad.json: data[0].paragraphs[0].qas[0]: field \"is_impossible\" must be true or false, got \"yes\"");
 }
 
 TEST(Squad, BadAnswerSpansAreReportedOneByOneThenFailOrAreSkipped) {
@@ -107,8 +113,9 @@ TEST(Squad, BadAnswerSpansAreReportedOneByOneThenFailOrAreSkipped) {
         EXPECT_NE(std::string(e.what()).find("--skip-invalid"), std::string::npos) << e.what();
     }
     ASSERT_EQ(reports.size(), 2u);
-    EXPECT_NE(reports[0].find("question shifted (data[0].paragraphs[0].qas[1].answers[0]): text not at answer_start 1 "
-                              "(the context has \"env\" there); it occurs at 7"),
+    EXPECT_NE(reports[0].find(
+                  "question shifted (data[0].paragraphs[0].qas[1].answers[0]): text not at answer_start 1 "
+                  "(the context has \"env\" there); it occurs at 7"),
               std::string::npos)
         << reports[0];
     EXPECT_NE(reports[1].find("question past_end"), std::string::npos);

@@ -21,8 +21,8 @@ std::set<std::string> names_in(const SquadDataset& ds) {
         std::istringstream in(e.question);
         std::vector<std::string> caps;
         for (std::string w; in >> w;) {
-            if (!w.empty() && std::isupper(static_cast<unsigned char>(w[0])) && w != "When" && w != "Where" && w != "What" &&
-                w != "Which" && w != "Who" && w != "In" && w != "For") {
+            if (!w.empty() && std::isupper(static_cast<unsigned char>(w[0])) && w != "When" && w != "Where" &&
+                w != "What" && w != "Which" && w != "Who" && w != "In" && w != "For") {
                 caps.push_back(w);
             }
         }
@@ -33,8 +33,9 @@ std::set<std::string> names_in(const SquadDataset& ds) {
 
 TEST(Synth, AnswersAreExactSpansAndTrainDevNamesAreDisjoint) {
     TempDir dir;
-    const auto train = load_squad(dir.write("train.json", synth_squad_json({200, 3, 2, 1, false})));  // checks spans
-    const auto dev   = load_squad(dir.write("dev.json", synth_squad_json({50, 3, 2, 2, true})));
+    const auto train =
+        load_squad(dir.write("train.json", synth_squad_json({200, 3, 2, 1, false})));  // checks spans
+    const auto dev = load_squad(dir.write("dev.json", synth_squad_json({50, 3, 2, 2, true})));
     EXPECT_EQ(train.examples.size(), 200u * 3 * 2);
     EXPECT_EQ(dev.examples.size(), 50u * 3 * 2);
     const auto a = names_in(train), b = names_in(dev);

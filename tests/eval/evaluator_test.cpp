@@ -14,7 +14,8 @@ namespace bitswitch::eval {
 namespace {
 
 const text::BpeTokenizer& gpt2() {
-    static const text::BpeTokenizer tok = text::BpeTokenizer::load(bitswitch::testing::asset("gpt2-tokenizer"));
+    static const text::BpeTokenizer tok =
+        text::BpeTokenizer::load(bitswitch::testing::asset("gpt2-tokenizer"));
     return tok;
 }
 
@@ -38,16 +39,16 @@ data::SquadDataset two_questions() {
 
 // Batches cut to their longest sequence (and run longest first) give the logits of full-length padding.
 TEST(Evaluator, TrimmedBatchesGiveTheLogitsOfFullPadding) {
-    auto model        = tiny_gpt2_vocab(1);
-    const auto ds     = two_questions();
+    auto model    = tiny_gpt2_vocab(1);
+    const auto ds = two_questions();
     data::FeatureOptions fo;
-    fo.max_seq_length = 48;
-    fo.doc_stride     = 8;
-    fo.max_question_length = 16;
-    const auto features = data::build_features(ds, gpt2(), fo);
+    fo.max_seq_length       = 48;
+    fo.doc_stride           = 8;
+    fo.max_question_length  = 16;
+    const auto features     = data::build_features(ds, gpt2(), fo);
     const auto [start, end] = predict_logits(model, features, 2, false);
     torch::NoGradGuard no_grad;
-    const auto full = data::make_batch(features, {0, 1}, /*trim=*/false);
+    const auto full   = data::make_batch(features, {0, 1}, /*trim=*/false);
     const auto [s, e] = model->forward(full.input_ids, full.attention_mask);
     for (size_t f = 0; f < features.size(); ++f) {
         for (int64_t t = 0; t < data::real_length(features[f]); ++t) {
@@ -58,9 +59,9 @@ TEST(Evaluator, TrimmedBatchesGiveTheLogitsOfFullPadding) {
 }
 
 TEST(Evaluator, AnswerQuestionReturnsASpanOfTheContext) {
-    auto model = tiny_gpt2_vocab(2);
+    auto model                = tiny_gpt2_vocab(2);
     const std::string context = "Warsaw is the capital of Poland.";
-    const auto p = answer_question(model, gpt2(), "What is the capital?", context, {}, {});
+    const auto p              = answer_question(model, gpt2(), "What is the capital?", context, {}, {});
     EXPECT_FALSE(p.text.empty());
     EXPECT_NE(context.find(p.text), std::string::npos) << p.text;
 }
@@ -72,7 +73,8 @@ TEST(LmScore, ShortTextEqualsTheLogSoftmaxOfOneForward) {
     ASSERT_EQ(r.tokens, int64_t(ids.size()) - 1);
     torch::NoGradGuard no_grad;
     const auto input = torch::tensor(std::vector<int64_t>(ids.begin(), ids.end())).view({1, -1});
-    const auto logp  = torch::log_softmax(model->transformer->lm_logits(model->transformer->forward(input)), -1)[0];
+    const auto logp =
+        torch::log_softmax(model->transformer->lm_logits(model->transformer->forward(input)), -1)[0];
     double nll = 0;
     for (size_t t = 1; t < ids.size(); ++t) nll -= logp[int64_t(t) - 1][ids[t]].item<double>();
     EXPECT_NEAR(r.nll, nll, 1e-4);
@@ -83,12 +85,14 @@ TEST(LmScore, LongTextIsScoredOnceperTokenInWindows) {
     auto model = tiny_gpt2_vocab(4, 16);  // n_positions 16
     std::vector<int32_t> ids;
     for (int i = 0; i < 50; ++i) ids.push_back(int32_t(100 + i * 7));
-    const auto r = score_tokens(model, ids, 8);  // windows [0,16) [8,24) [16,32) ... each scores only new tokens
+    const auto r =
+        score_tokens(model, ids, 8);  // windows [0,16) [8,24) [16,32) ... each scores only new tokens
     EXPECT_EQ(r.tokens, 49);
     // Token 20 is scored in window [8, 24) with context tokens 8..19.
     torch::NoGradGuard no_grad;
     const auto input = torch::tensor(std::vector<int64_t>(ids.begin() + 8, ids.begin() + 24)).view({1, -1});
-    const auto logp  = torch::log_softmax(model->transformer->lm_logits(model->transformer->forward(input)), -1)[0];
+    const auto logp =
+        torch::log_softmax(model->transformer->lm_logits(model->transformer->forward(input)), -1)[0];
     EXPECT_NEAR(r.token_logprobs[19], logp[11][ids[20]].item<double>(), 1e-5);
 }
 

@@ -35,9 +35,10 @@ constexpr float kLow = -10.0f;
 TEST(Postprocess, PicksTheBestValidSpanAndCutsItsText) {
     Fixture fx;
     //                            q0    q1    Denver Broncos beat  Carolina pad  pad
-    std::vector<float> start = {kLow, 9.0f, 3.0f, 1.0f, 0.0f, 0.0f, 8.0f, kLow};  // q1 and pad are not context
+    std::vector<float> start = {kLow, 9.0f, 3.0f, 1.0f,
+                                0.0f, 0.0f, 8.0f, kLow};  // q1 and pad are not context
     std::vector<float> end   = {kLow, kLow, 0.0f, 4.0f, 0.0f, 2.0f, 9.0f, kLow};
-    const auto preds = postprocess_qa_predictions(fx.ds, fx.features, start, end, {});
+    const auto preds         = postprocess_qa_predictions(fx.ds, fx.features, start, end, {});
     ASSERT_EQ(preds.size(), 1u);
     EXPECT_EQ(preds[0].text, "Denver Broncos");  // 3 + 4 = 7 beats 3 + 2 (Denver..Carolina) and 1 + 4
     EXPECT_FLOAT_EQ(preds[0].nbest[0].score, 7.0f);
@@ -53,21 +54,21 @@ TEST(Postprocess, RespectsMaxAnswerLengthAndEndNotBeforeStart) {
     std::vector<float> end   = {kLow, kLow, kLow, kLow, 6.0f, 2.0f, kLow, kLow};
     PostprocessOptions o;
     o.max_answer_length = 2;  // Denver..beat (3 tokens, 11) and Denver..Carolina (4 tokens, 7) are too long
-    auto preds = postprocess_qa_predictions(fx.ds, fx.features, start, end, o);
+    auto preds          = postprocess_qa_predictions(fx.ds, fx.features, start, end, o);
     // Carolina..beat ends before it starts; the best valid span is Carolina..Carolina (4 + 2).
     EXPECT_EQ(preds[0].text, "Carolina");
     o.max_answer_length = 3;
-    preds = postprocess_qa_predictions(fx.ds, fx.features, start, end, o);
+    preds               = postprocess_qa_predictions(fx.ds, fx.features, start, end, o);
     EXPECT_EQ(preds[0].text, "Denver Broncos beat");  // 5 + 6
 }
 
 TEST(Postprocess, BestSpanAcrossWindowsAndNBestLimit) {
     Fixture fx(2);
     std::vector<float> start(16, kLow), end(16, kLow);
-    start[2] = 1.0f, end[3] = 1.0f;            // window 0: Denver Broncos = 2
-    start[8 + 5] = 2.0f, end[8 + 5] = 2.0f;    // window 1: Carolina = 4
+    start[2] = 1.0f, end[3] = 1.0f;          // window 0: Denver Broncos = 2
+    start[8 + 5] = 2.0f, end[8 + 5] = 2.0f;  // window 1: Carolina = 4
     PostprocessOptions o;
-    o.n_best_size = 1;
+    o.n_best_size    = 1;
     const auto preds = postprocess_qa_predictions(fx.ds, fx.features, start, end, o);
     EXPECT_EQ(preds[0].text, "Carolina");
     EXPECT_EQ(preds[0].nbest.size(), 1u);
@@ -78,7 +79,7 @@ TEST(Postprocess, NoValidSpanAnswersEmptyLikeUtilsQa) {
     std::vector<float> start = {kLow, kLow, kLow, kLow, kLow, 9.0f, kLow, kLow};
     std::vector<float> end   = {kLow, kLow, 9.0f, kLow, kLow, kLow, kLow, kLow};
     PostprocessOptions o;
-    o.n_best_size = 1;  // only (Carolina, Denver): end before start
+    o.n_best_size    = 1;  // only (Carolina, Denver): end before start
     const auto preds = postprocess_qa_predictions(fx.ds, fx.features, start, end, o);
     EXPECT_EQ(preds[0].text, "empty");
 }
@@ -94,7 +95,7 @@ TEST(Postprocess, Squad2NullScoreThreshold) {
     EXPECT_EQ(preds[0].text, "");
     EXPECT_DOUBLE_EQ(preds[0].null_score_diff, 2.0);
     o.null_score_diff_threshold = 2.5;
-    preds = postprocess_qa_predictions(fx.ds, fx.features, start, end, o);
+    preds                       = postprocess_qa_predictions(fx.ds, fx.features, start, end, o);
     EXPECT_EQ(preds[0].text, "Denver Broncos");
 }
 

@@ -15,7 +15,9 @@ namespace {
 using bitswitch::testing::asset;
 using bitswitch::testing::fixture_path;
 
-std::u32string u32(const std::string& s) { return text::utf8_to_u32(s); }
+std::u32string u32(const std::string& s) {
+    return text::utf8_to_u32(s);
+}
 
 TEST(PythonText, LowerMatchesPythonOnSpecialCases) {
     EXPECT_EQ(py_lower(u32("İ")), u32("i\u0307"));          // one code point becomes two
@@ -27,7 +29,9 @@ TEST(PythonText, LowerMatchesPythonOnSpecialCases) {
 
 TEST(PythonText, SplitUsesPythonWhitespace) {
     // U+001C is isspace() in Python (but not Unicode White_Space); U+200B is neither.
-    EXPECT_EQ(py_split(u32(" a\x1c" "b\u00a0c\u200bd  ")), (std::vector<std::u32string>{U"a", U"b", U"c\u200bd"}));
+    EXPECT_EQ(py_split(u32(" a\x1c"
+                           "b\u00a0c\u200bd  ")),
+              (std::vector<std::u32string>{U"a", U"b", U"c\u200bd"}));
 }
 
 TEST(SquadMetric, NormalizationByHand) {
@@ -47,7 +51,7 @@ TEST(SquadMetric, F1AndExactMatchByHand) {
     EXPECT_EQ(f1_score("Broncos", "Panthers"), 0.0);
     EXPECT_TRUE(exact_match("The Denver Broncos.", "denver broncos"));
     EXPECT_FALSE(exact_match("Denver", "Denver Broncos"));
-    EXPECT_EQ(f1_score_v2("", ""), 1.0);   // both empty: agree
+    EXPECT_EQ(f1_score_v2("", ""), 1.0);     // both empty: agree
     EXPECT_EQ(f1_score_v2("", "the"), 1.0);  // "the" normalises to nothing
     EXPECT_EQ(f1_score_v2("x", ""), 0.0);
 }
@@ -57,7 +61,7 @@ TEST(SquadMetric, PairsEqualTheOfficialScripts) {
     std::istringstream in(core::read_file(fixture_path("metric_pairs.jsonl")));
     int n = 0;
     for (std::string line; std::getline(in, line); ++n) {
-        const auto j = nlohmann::json::parse(line);
+        const auto j        = nlohmann::json::parse(line);
         const std::string p = j["prediction"], g = j["ground_truth"];
         ASSERT_EQ(normalize_answer(p), j["normalized_prediction"].get<std::string>()) << line;
         ASSERT_EQ(exact_match(p, g), j["exact_match"].get<bool>()) << line;
@@ -81,7 +85,8 @@ TEST(SquadMetric, DatasetScoresEqualTheOfficialV11Script) {
     load.check_answer_spans = false;
     const auto ds           = data::load_squad(asset("data/squad-v1.1-dev-subset.json"), load);
     int warnings            = 0;
-    const auto r = evaluate_v1(ds, read_predictions("metric_predictions_v1.json"), [&](const std::string&) { ++warnings; });
+    const auto r            = evaluate_v1(ds, read_predictions("metric_predictions_v1.json"),
+                                          [&](const std::string&) { ++warnings; });
     EXPECT_NEAR(r.exact_match, expected["v1"]["exact_match"].get<double>(), 1e-9);
     EXPECT_NEAR(r.f1, expected["v1"]["f1"].get<double>(), 1e-9);
     EXPECT_EQ(r.total, 1877);

@@ -28,21 +28,22 @@ std::vector<float> multipliers(const Case& c) {
     std::vector<float> m(size_t(c.count() * S));
     const float scale = 1.0f / (1.0f - c.rows.dropout_p);
     for (int64_t r = 0; r < c.count(); ++r) {
-        dropout_row_multipliers(c.rows.dropout_seed, uint64_t(r), dropout_threshold(c.rows.dropout_p), scale, 0, S, m.data() + r * S);
+        dropout_row_multipliers(c.rows.dropout_seed, uint64_t(r), dropout_threshold(c.rows.dropout_p), scale,
+                                0, S, m.data() + r * S);
     }
     return m;
 }
 
 Case make_case(float p) {
     Case c;
-    c.batch             = 2;
-    c.rows.heads        = 2;
-    c.rows.queries      = 5;
-    c.rows.keys         = 37;
-    c.rows.past         = 32;
+    c.batch        = 2;
+    c.rows.heads   = 2;
+    c.rows.queries = 5;
+    c.rows.keys    = 37;
+    c.rows.past    = 32;
     c.bias.assign(size_t(c.batch * c.rows.keys), 0.0f);
     for (int64_t s = 3; s < 37; ++s) c.bias[size_t(37 + s)] = -kInf;
-    c.bias[37] = -kInf;
+    c.bias[37]          = -kInf;
     c.rows.key_bias     = c.bias.data();
     c.rows.dropout_p    = p;
     c.rows.dropout_seed = 1234;
@@ -61,8 +62,10 @@ std::vector<double> reference_probs(const Case& c, const std::vector<float>& x, 
     std::vector<double> p(size_t(S), 0.0);
     double max = -1e300, total = 0;
     const auto visible = [&](int64_t s) { return s <= c.rows.past + t && c.bias[size_t(b * S + s)] == 0.0f; };
-    for (int64_t s = 0; s < S; ++s) if (visible(s)) max = std::max(max, double(x[size_t(r * S + s)]));
-    for (int64_t s = 0; s < S; ++s) if (visible(s)) total += (p[size_t(s)] = std::exp(double(x[size_t(r * S + s)]) - max));
+    for (int64_t s = 0; s < S; ++s)
+        if (visible(s)) max = std::max(max, double(x[size_t(r * S + s)]));
+    for (int64_t s = 0; s < S; ++s)
+        if (visible(s)) total += (p[size_t(s)] = std::exp(double(x[size_t(r * S + s)]) - max));
     for (auto& v : p) v = total > 0 ? v / total : 0.0;
     return p;
 }
@@ -95,7 +98,7 @@ TEST(AttentionSoftmax, DropoutScalesTheKeptProbabilitiesOfTheHashMask) {
     std::vector<float> dropped(x.size(), -1.0f);
     attention_softmax_forward(c.rows, 0, c.count(), x.data(), dropped.data());
     const auto mult = multipliers(c);
-    int64_t zeros = 0;
+    int64_t zeros   = 0;
     for (size_t i = 0; i < x.size(); ++i) {
         ASSERT_FLOAT_EQ(dropped[i], x[i] * mult[i]) << i;
         zeros += mult[i] == 0.0f;
@@ -117,7 +120,8 @@ TEST(AttentionSoftmax, BackwardEqualsTheSoftmaxJacobianWithDropout) {
     for (int64_t r = 0; r < c.count(); ++r) {
         // dL/dscore_s = sum_j dL/dP_j · P_j (δ_js − P_s), with dL/dP_j = upstream_j · mult_j.
         double dot = 0;
-        for (int64_t j = 0; j < S; ++j) dot += double(upstream[size_t(r * S + j)]) * mult[size_t(r * S + j)] * probs[size_t(r * S + j)];
+        for (int64_t j = 0; j < S; ++j)
+            dot += double(upstream[size_t(r * S + j)]) * mult[size_t(r * S + j)] * probs[size_t(r * S + j)];
         for (int64_t s = 0; s < S; ++s) {
             const size_t i    = size_t(r * S + s);
             const double want = probs[i] * (double(upstream[i]) * mult[i] - dot);

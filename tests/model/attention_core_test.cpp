@@ -30,10 +30,10 @@ Inputs make_inputs() {
 
 torch::Tensor reference(const Inputs& in, const torch::Tensor& dropout_multipliers) {
     const int64_t T = in.q.size(2), S = in.k.size(2);
-    auto scores   = torch::matmul(in.q, in.k.transpose(-2, -1));
-    auto hidden   = torch::ones({T, S}, torch::kBool).tril(S - T).logical_not();
-    hidden        = hidden.logical_or(in.key_bias.isinf().view({2, 1, 1, S}));
-    const auto p  = torch::softmax(scores.masked_fill(hidden, -std::numeric_limits<float>::infinity()), -1);
+    auto scores  = torch::matmul(in.q, in.k.transpose(-2, -1));
+    auto hidden  = torch::ones({T, S}, torch::kBool).tril(S - T).logical_not();
+    hidden       = hidden.logical_or(in.key_bias.isinf().view({2, 1, 1, S}));
+    const auto p = torch::softmax(scores.masked_fill(hidden, -std::numeric_limits<float>::infinity()), -1);
     return torch::matmul(p * dropout_multipliers, in.v);
 }
 
@@ -44,8 +44,8 @@ TEST(CausalAttention, ForwardAndGradientsEqualTheOpChainWithTheSameDropoutMask) 
     const uint64_t seed = draw_dropout_seed();  // the seed the function will draw after the same reseed
     auto mult           = torch::empty({2, 3, 7, 11});
     for (int64_t r = 0; r < 2 * 3 * 7; ++r) {
-        kernels::dropout_row_multipliers(seed, uint64_t(r), kernels::dropout_threshold(p), float(1.0 / (1.0 - p)), 0, 11,
-                                         mult.data_ptr<float>() + r * 11);
+        kernels::dropout_row_multipliers(seed, uint64_t(r), kernels::dropout_threshold(p),
+                                         float(1.0 / (1.0 - p)), 0, 11, mult.data_ptr<float>() + r * 11);
     }
     ASSERT_GT(mult.eq(0).sum().item<int64_t>(), 0);
 
@@ -54,17 +54,18 @@ TEST(CausalAttention, ForwardAndGradientsEqualTheOpChainWithTheSameDropoutMask) 
     const auto y_ref = reference(in, mult);
     ASSERT_TRUE(torch::allclose(y, y_ref, 1e-5, 1e-6));
 
-    const auto upstream = torch::randn(y.sizes());
+    const auto upstream  = torch::randn(y.sizes());
     const auto grads     = torch::autograd::grad({y}, {in.q, in.k, in.v}, {upstream});
     const auto grads_ref = torch::autograd::grad({y_ref}, {in.q, in.k, in.v}, {upstream});
-    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(torch::allclose(grads[i], grads_ref[i], 1e-4, 1e-5)) << "input " << i;
+    for (size_t i = 0; i < 3; ++i)
+        EXPECT_TRUE(torch::allclose(grads[i], grads_ref[i], 1e-4, 1e-5)) << "input " << i;
 }
 
 TEST(CausalAttention, EvaluationIgnoresDropoutAndNoBiasMeansNoPadding) {
-    auto in           = make_inputs();
-    in.key_bias       = torch::zeros({2, 11});
-    const auto y      = causal_attention(in.q, in.k, in.v, {}, 0.3, /*training=*/false);
-    const auto y_ref  = reference(in, torch::ones({2, 3, 7, 11}));
+    auto in          = make_inputs();
+    in.key_bias      = torch::zeros({2, 11});
+    const auto y     = causal_attention(in.q, in.k, in.v, {}, 0.3, /*training=*/false);
+    const auto y_ref = reference(in, torch::ones({2, 3, 7, 11}));
     EXPECT_TRUE(torch::allclose(y, y_ref, 1e-5, 1e-6));
 }
 
@@ -89,7 +90,8 @@ TEST(CausalAttention, InferenceInSlicesEqualsTheAutogradPath) {
     }
     const auto graph = causal_attention(q.clone().requires_grad_(), k, v, bias, 0.1, /*training=*/false);
     ASSERT_TRUE(graph.requires_grad());
-    EXPECT_TRUE(torch::allclose(sliced, graph.detach(), 1e-6, 1e-6)) << (sliced - graph).abs().max().item<float>();
+    EXPECT_TRUE(torch::allclose(sliced, graph.detach(), 1e-6, 1e-6))
+        << (sliced - graph).abs().max().item<float>();
 }
 
 }  // namespace

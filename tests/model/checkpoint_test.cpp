@@ -39,9 +39,11 @@ TEST(Checkpoint, Conv1dWeightsAreStoredInOutAndTransposedBack) {
     const auto model = tiny_model(2);
     save_pretrained(model, dir.path());
     const SafetensorsReader reader(dir.path() / "model.safetensors");
-    EXPECT_EQ(reader.entries().at("transformer.h.0.attn.c_attn.weight").shape, (std::vector<int64_t>{16, 48}));
+    EXPECT_EQ(reader.entries().at("transformer.h.0.attn.c_attn.weight").shape,
+              (std::vector<int64_t>{16, 48}));
     EXPECT_EQ(reader.entries().at("transformer.h.1.mlp.c_proj.weight").shape, (std::vector<int64_t>{64, 16}));
-    EXPECT_EQ(reader.entries().at("qa_outputs.weight").shape, (std::vector<int64_t>{2, 16}));  // nn.Linear: [out, in]
+    EXPECT_EQ(reader.entries().at("qa_outputs.weight").shape,
+              (std::vector<int64_t>{2, 16}));  // nn.Linear: [out, in]
     EXPECT_TRUE(torch::equal(reader.tensor("transformer.h.0.attn.c_attn.weight"),
                              model->transformer->blocks[0]->attn->c_attn->weight.t()));
 }
@@ -60,8 +62,12 @@ TEST(Checkpoint, F16Bf16AndF32FilesLoadToTheSameModel) {
     save_pretrained(model, d32.path(), torch::kFloat32);
     save_pretrained(model, d16.path(), torch::kFloat16);
     save_pretrained(model, dbf.path(), torch::kBFloat16);
-    EXPECT_EQ(SafetensorsReader(d16.path() / "model.safetensors").entries().at("transformer.wte.weight").dtype, "F16");
-    EXPECT_EQ(SafetensorsReader(dbf.path() / "model.safetensors").entries().at("transformer.wte.weight").dtype, "BF16");
+    EXPECT_EQ(
+        SafetensorsReader(d16.path() / "model.safetensors").entries().at("transformer.wte.weight").dtype,
+        "F16");
+    EXPECT_EQ(
+        SafetensorsReader(dbf.path() / "model.safetensors").entries().at("transformer.wte.weight").dtype,
+        "BF16");
     expect_same_parameters(model, load_pretrained(d32.path()).model);
     expect_same_parameters(model, load_pretrained(d16.path()).model);
     expect_same_parameters(model, load_pretrained(dbf.path()).model);
@@ -80,7 +86,8 @@ TEST(Checkpoint, Gpt2ModelNamesWithoutPrefixLoadAndGetAFreshQaHead) {
         }
         tensors.emplace_back(name, t);
     }
-    tensors.emplace_back("h.0.attn.bias", torch::ones({1, 1, 32, 32}));  // causal mask buffer of old checkpoints
+    tensors.emplace_back("h.0.attn.bias",
+                         torch::ones({1, 1, 32, 32}));  // causal mask buffer of old checkpoints
     tensors.emplace_back("lm_head.weight", model->transformer->wte->weight);
     core::write_file_atomic(dir.path() / "config.json", gpt2_config_json(tiny_config()));
     save_safetensors(dir.path() / "model.safetensors", tensors);
@@ -122,50 +129,62 @@ TEST(Checkpoint, EachBadCheckpointGivesItsError) {
         const auto path = dir.path() / "model.safetensors";
         const auto full = core::read_file(path);
         core::write_file_atomic(path, full.substr(0, full.size() - 100));
-        EXPECT_NE(load_error(dir.path()).find("outside the data section"), std::string::npos) << load_error(dir.path());
+        EXPECT_NE(load_error(dir.path()).find("outside the data section"), std::string::npos)
+            << load_error(dir.path());
     }
     {  // header length larger than the file
         TempDir dir;
         write_checkpoint(dir, good);
-        core::write_file_atomic(dir.path() / "model.safetensors", std::string("\xff\xff\x00\x00\x00\x00\x00\x00{}", 10));
-        EXPECT_NE(load_error(dir.path()).find("header length 65535 exceeds the file"), std::string::npos) << load_error(dir.path());
+        core::write_file_atomic(dir.path() / "model.safetensors",
+                                std::string("\xff\xff\x00\x00\x00\x00\x00\x00{}", 10));
+        EXPECT_NE(load_error(dir.path()).find("header length 65535 exceeds the file"), std::string::npos)
+            << load_error(dir.path());
     }
     {  // header not JSON
         TempDir dir;
         write_checkpoint(dir, good);
-        core::write_file_atomic(dir.path() / "model.safetensors", std::string("\x04\x00\x00\x00\x00\x00\x00\x00{{{{", 12));
+        core::write_file_atomic(dir.path() / "model.safetensors",
+                                std::string("\x04\x00\x00\x00\x00\x00\x00\x00{{{{", 12));
         EXPECT_NE(load_error(dir.path()).find("header is not valid JSON"), std::string::npos);
     }
     {  // wrong dtype
         TempDir dir;
         auto t = good;
-        for (auto& [n, v] : t) if (n == "transformer.ln_f.weight") v = v.to(torch::kInt32);
+        for (auto& [n, v] : t)
+            if (n == "transformer.ln_f.weight") v = v.to(torch::kInt32);
         write_checkpoint(dir, t);
-        EXPECT_NE(load_error(dir.path()).find("tensor \"transformer.ln_f.weight\" has dtype I32"), std::string::npos);
+        EXPECT_NE(load_error(dir.path()).find("tensor \"transformer.ln_f.weight\" has dtype I32"),
+                  std::string::npos);
     }
     {  // wrong shape
         TempDir dir;
         auto t = good;
-        for (auto& [n, v] : t) if (n == "transformer.h.0.mlp.c_fc.weight") v = v.t().contiguous();
+        for (auto& [n, v] : t)
+            if (n == "transformer.h.0.mlp.c_fc.weight") v = v.t().contiguous();
         write_checkpoint(dir, t);
-        EXPECT_NE(load_error(dir.path()).find("tensor \"transformer.h.0.mlp.c_fc.weight\" has shape [64, 16] but the config "
-                                              "needs [16, 64] (Conv1D layout [in, out])"),
+        EXPECT_NE(load_error(dir.path())
+                      .find("tensor \"transformer.h.0.mlp.c_fc.weight\" has shape [64, 16] but the config "
+                            "needs [16, 64] (Conv1D layout [in, out])"),
                   std::string::npos)
             << load_error(dir.path());
     }
     {  // missing tensor
         TempDir dir;
         auto t = good;
-        t.erase(std::remove_if(t.begin(), t.end(), [](const auto& e) { return e.first == "transformer.h.1.ln_2.bias"; }), t.end());
+        t.erase(std::remove_if(t.begin(), t.end(),
+                               [](const auto& e) { return e.first == "transformer.h.1.ln_2.bias"; }),
+                t.end());
         write_checkpoint(dir, t);
-        EXPECT_NE(load_error(dir.path()).find("missing tensor \"transformer.h.1.ln_2.bias\""), std::string::npos);
+        EXPECT_NE(load_error(dir.path()).find("missing tensor \"transformer.h.1.ln_2.bias\""),
+                  std::string::npos);
     }
     {  // unexpected tensor
         TempDir dir;
         auto t = good;
         t.emplace_back("transformer.h.2.ln_1.weight", torch::ones({16}));
         write_checkpoint(dir, t);
-        EXPECT_NE(load_error(dir.path()).find("unexpected tensor \"transformer.h.2.ln_1.weight\""), std::string::npos);
+        EXPECT_NE(load_error(dir.path()).find("unexpected tensor \"transformer.h.2.ln_1.weight\""),
+                  std::string::npos);
     }
     {  // no model.safetensors, not a folder
         TempDir dir;
@@ -176,7 +195,9 @@ TEST(Checkpoint, EachBadCheckpointGivesItsError) {
     {  // bad config
         TempDir dir;
         write_checkpoint(dir, good);
-        core::write_file_atomic(dir.path() / "config.json", R"({"n_embd": 16, "n_layer": 2, "n_head": 3, "vocab_size": 64, "n_positions": 32})");
+        core::write_file_atomic(
+            dir.path() / "config.json",
+            R"({"n_embd": 16, "n_layer": 2, "n_head": 3, "vocab_size": 64, "n_positions": 32})");
         EXPECT_NE(load_error(dir.path()).find("n_embd 16 is not a multiple of n_head 3"), std::string::npos);
     }
 }

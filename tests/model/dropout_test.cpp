@@ -10,8 +10,8 @@ namespace {
 
 TEST(FastDropout, DropsAboutPAndScalesTheRestExactly) {
     torch::manual_seed(1);
-    const auto x = torch::rand({1000, 1000}) + 0.5;  // no zeros: a zero output means dropped
-    const auto y = fast_dropout(x, 0.1, true);
+    const auto x         = torch::rand({1000, 1000}) + 0.5;  // no zeros: a zero output means dropped
+    const auto y         = fast_dropout(x, 0.1, true);
     const double dropped = (y == 0).sum().item<double>() / double(x.numel());
     // Binomial(1e6, 6553/65536): standard deviation 3e-4; allow 5 of them.
     EXPECT_NEAR(dropped, 6553.0 / 65536.0, 1.5e-3);

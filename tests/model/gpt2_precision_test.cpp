@@ -13,7 +13,9 @@ namespace {
 
 using testing::tiny_model;
 
-torch::Tensor ids() { return torch::tensor(std::vector<int64_t>{5, 17, 3, 60, 22, 9, 41, 12, 8, 33, 1, 2, 7, 0}).view({2, 7}); }
+torch::Tensor ids() {
+    return torch::tensor(std::vector<int64_t>{5, 17, 3, 60, 22, 9, 41, 12, 8, 33, 1, 2, 7, 0}).view({2, 7});
+}
 
 quant::AdapterSet two_levels() {
     quant::LevelLists lists;
@@ -51,8 +53,8 @@ TEST(Gpt2Precision, ThirtyTwoBitsEqualsTheUnquantizedModelBitForBit) {
 }
 
 TEST(Gpt2Precision, SwitchingAToBToAReturnsIdenticalOutputs) {
-    auto model      = tiny_model(2);
-    const auto set  = two_levels();
+    auto model     = tiny_model(2);
+    const auto set = two_levels();
     add_level_adapters(model, set);
     model->eval();
     model->set_precision(quant::parse_precision("8", 2, set));
@@ -84,14 +86,15 @@ TEST(Gpt2Precision, OnlyTheActiveLevelsAdaptersGetGradients) {
     for (auto& [name, layer] : model->linear_layers()) {
         const std::string active = name.rfind("h.1.", 0) == 0 ? "4" : "8";
         for (auto& [level, adapter] : layer->adapters()) {
-            const bool has_grad = adapter->B.grad().defined() && adapter->B.grad().abs().sum().item<float>() > 0;
+            const bool has_grad =
+                adapter->B.grad().defined() && adapter->B.grad().abs().sum().item<float>() > 0;
             EXPECT_EQ(has_grad, level == active) << name << " level " << level;
         }
     }
 }
 
 TEST(Gpt2Precision, MissingAdapterIsAnInputErrorNamingTheLayer) {
-    auto model = tiny_model(4);
+    auto model            = tiny_model(4);
     quant::AdapterSet set = two_levels();
     // Only the 8-bit adapters exist in the model, but the config (resolved against both levels) wants 4.
     quant::AdapterSet only8{{set.levels[0]}, ""};
@@ -100,7 +103,8 @@ TEST(Gpt2Precision, MissingAdapterIsAnInputErrorNamingTheLayer) {
         model->set_precision(quant::parse_precision("w4a4kv4", 2, set));
         FAIL();
     } catch (const InputError& e) {
-        EXPECT_NE(std::string(e.what()).find("h.0.attn.c_attn: no adapter \"4\""), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("h.0.attn.c_attn: no adapter \"4\""), std::string::npos)
+            << e.what();
     }
 }
 
@@ -108,15 +112,16 @@ TEST(Gpt2Precision, MissingAdapterIsAnInputErrorNamingTheLayer) {
 torch::Tensor attention_output(Gpt2ForQuestionAnswering& model, const std::string& kv) {
     torch::NoGradGuard no_grad;
     model->set_precision(quant::parse_precision(kv, 2, {}));
-    const auto x = model->transformer->wte->forward(ids()) + model->transformer->wpe->forward(torch::arange(7));
+    const auto x =
+        model->transformer->wte->forward(ids()) + model->transformer->wpe->forward(torch::arange(7));
     return model->transformer->blocks[0]->attn->forward(x, {}, nullptr, nullptr);
 }
 
 TEST(Gpt2Precision, KvQuantizationAtSixteenBitsIsTinyAndAtFourBitsVisible) {
-    auto model      = tiny_model(5);
+    auto model = tiny_model(5);
     model->eval();
     const auto full = attention_output(model, "fp");
-    const auto rel  = [&](const torch::Tensor& y) { return ((y - full).norm() / full.norm()).item<double>(); };
+    const auto rel = [&](const torch::Tensor& y) { return ((y - full).norm() / full.norm()).item<double>(); };
     EXPECT_LT(rel(attention_output(model, "w32a32kv16")), 1e-3);
     EXPECT_GT(rel(attention_output(model, "w32a32kv4")), 1e-2);
     // Per head uses each head's own range: a different result from across-heads at 4 bits.
@@ -131,7 +136,7 @@ TEST(Gpt2Precision, QuantizedKvCacheDecodingEqualsTheFullForward) {
     model->eval();
     model->set_precision(quant::parse_precision("w8a8kv4", 2, {}));
     torch::NoGradGuard no_grad;
-    const auto all  = model->transformer->forward(ids(), {});
+    const auto all = model->transformer->forward(ids(), {});
     KVCache cache;
     const auto head = model->transformer->forward(ids().narrow(1, 0, 4), {}, &cache);
     const auto tail = model->transformer->forward(ids().narrow(1, 4, 3), {}, &cache);

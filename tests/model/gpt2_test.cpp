@@ -18,34 +18,40 @@ using bitswitch::testing::weights_of;
 
 // Two sequences, the second right-padded: lengths 7 and 4 in a (2, 7) batch.
 const std::vector<std::vector<int64_t>> kIds = {{5, 17, 3, 60, 22, 9, 41}, {12, 8, 33, 1, 0, 0, 0}};
-const std::vector<std::vector<int>> kMask   = {{1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0, 0}};
+const std::vector<std::vector<int>> kMask    = {{1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0, 0}};
 
 torch::Tensor batch_ids() {
     return torch::tensor(std::vector<int64_t>{5, 17, 3, 60, 22, 9, 41, 12, 8, 33, 1, 0, 0, 0}).view({2, 7});
 }
-torch::Tensor batch_mask() { return torch::tensor(std::vector<int64_t>{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}).view({2, 7}); }
+torch::Tensor batch_mask() {
+    return torch::tensor(std::vector<int64_t>{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}).view({2, 7});
+}
 
 TEST(Gpt2, QaAndLmLogitsEqualThePlainLoopReference) {
     auto model = tiny_model(1);
     model->eval();
     torch::NoGradGuard no_grad;
-    const auto hidden      = model->transformer->forward(batch_ids(), batch_mask());  // (2, 7, C)
+    const auto hidden       = model->transformer->forward(batch_ids(), batch_mask());  // (2, 7, C)
     const auto [start, end] = model->forward(batch_ids(), batch_mask());
-    const auto lm          = model->transformer->lm_logits(hidden);                  // (2, 7, V)
-    const auto w           = weights_of(model);
-    const auto cfg         = tiny_config();
+    const auto lm           = model->transformer->lm_logits(hidden);  // (2, 7, V)
+    const auto w            = weights_of(model);
+    const auto cfg          = tiny_config();
     for (int b = 0; b < 2; ++b) {
         const auto ref = reference_hidden(cfg, w, kIds[b], kMask[b]);
-        const auto qa  = reference_linear(ref, 7, w.at("qa_outputs.weight"), w.at("qa_outputs.bias"), cfg.n_embd, 2);
-        const auto lm_ref = reference_linear(ref, 7, w.at("transformer.wte.weight"), {}, cfg.n_embd, cfg.vocab_size);
+        const auto qa =
+            reference_linear(ref, 7, w.at("qa_outputs.weight"), w.at("qa_outputs.bias"), cfg.n_embd, 2);
+        const auto lm_ref =
+            reference_linear(ref, 7, w.at("transformer.wte.weight"), {}, cfg.n_embd, cfg.vocab_size);
         for (int t = 0; t < 7; ++t) {
             if (!kMask[b][t]) continue;  // outputs at padding positions are unused
             for (int c = 0; c < cfg.n_embd; ++c) {
-                ASSERT_NEAR(hidden[b][t][c].item<float>(), ref[t * cfg.n_embd + c], 1e-5) << b << "," << t << "," << c;
+                ASSERT_NEAR(hidden[b][t][c].item<float>(), ref[t * cfg.n_embd + c], 1e-5)
+                    << b << "," << t << "," << c;
             }
             EXPECT_NEAR(start[b][t].item<float>(), qa[t * 2 + 0], 1e-5);
             EXPECT_NEAR(end[b][t].item<float>(), qa[t * 2 + 1], 1e-5);
-            for (int v = 0; v < cfg.vocab_size; ++v) ASSERT_NEAR(lm[b][t][v].item<float>(), lm_ref[t * cfg.vocab_size + v], 1e-4);
+            for (int v = 0; v < cfg.vocab_size; ++v)
+                ASSERT_NEAR(lm[b][t][v].item<float>(), lm_ref[t * cfg.vocab_size + v], 1e-4);
         }
     }
 }
@@ -68,7 +74,8 @@ TEST(Gpt2, KvCacheDecodingEqualsFullForward) {
     KVCache cache;
     std::vector<torch::Tensor> steps;
     steps.push_back(model->transformer->forward(ids.slice(1, 0, 3), {}, &cache));  // a prompt of 3
-    for (int t = 3; t < 7; ++t) steps.push_back(model->transformer->forward(ids.slice(1, t, t + 1), {}, &cache));
+    for (int t = 3; t < 7; ++t)
+        steps.push_back(model->transformer->forward(ids.slice(1, t, t + 1), {}, &cache));
     EXPECT_EQ(cache.length(), 7);
     EXPECT_TRUE(torch::allclose(torch::cat(steps, 1), full, 1e-5, 1e-6));
 }
@@ -79,7 +86,8 @@ TEST(Gpt2, KvCacheWithPaddingMaskEqualsFullForward) {
     torch::NoGradGuard no_grad;
     const auto full = model->transformer->forward(batch_ids(), batch_mask());
     KVCache cache;
-    const auto first  = model->transformer->forward(batch_ids().slice(1, 0, 5), batch_mask().slice(1, 0, 5), &cache);
+    const auto first =
+        model->transformer->forward(batch_ids().slice(1, 0, 5), batch_mask().slice(1, 0, 5), &cache);
     const auto second = model->transformer->forward(batch_ids().slice(1, 5, 7), batch_mask(), &cache);
     const auto both   = torch::cat({first, second}, 1);
     EXPECT_TRUE(torch::allclose(both[0], full[0], 1e-5, 1e-6));
@@ -92,9 +100,9 @@ TEST(Gpt2, TooManyPositionsIsAnInputError) {
 }
 
 TEST(Gpt2, DropoutOnlyInTrainingMode) {
-    auto cfg       = tiny_config();
+    auto cfg        = tiny_config();
     cfg.resid_pdrop = 0.5;
-    auto model     = tiny_model(6, cfg);
+    auto model      = tiny_model(6, cfg);
     torch::NoGradGuard no_grad;
     model->eval();
     const auto a = model->transformer->forward(batch_ids());
@@ -106,9 +114,9 @@ TEST(Gpt2, DropoutOnlyInTrainingMode) {
 }
 
 TEST(Gpt2, QaLossIsTheMeanOfStartAndEndCrossEntropies) {
-    const auto start = torch::tensor({0.0f, 1.0f, 2.0f}).view({1, 3});
-    const auto end   = torch::tensor({2.0f, 0.0f, 0.0f}).view({1, 3});
-    const auto loss  = qa_span_loss(start, end, torch::tensor({2}), torch::tensor({0}));
+    const auto start   = torch::tensor({0.0f, 1.0f, 2.0f}).view({1, 3});
+    const auto end     = torch::tensor({2.0f, 0.0f, 0.0f}).view({1, 3});
+    const auto loss    = qa_span_loss(start, end, torch::tensor({2}), torch::tensor({0}));
     const double lse_s = std::log(1 + std::exp(1.0) + std::exp(2.0)), lse_e = std::log(std::exp(2.0) + 2.0);
     EXPECT_NEAR(loss.item<double>(), ((lse_s - 2.0) + (lse_e - 2.0)) / 2, 1e-6);
 }
@@ -133,7 +141,8 @@ TEST(Gpt2, MaskedQaLossDoesNotDependOnPadding) {
     const auto [s7, e7] = model->forward(ids7, mask7);
     const auto loss5    = qa_span_loss(s5, e5, start, end, mask).item<double>();
     EXPECT_NEAR(qa_span_loss(s7, e7, start, end, mask7).item<double>(), loss5, 1e-5);
-    EXPECT_GT(std::fabs(qa_span_loss(s7, e7, start, end).item<double>() - loss5), 1e-4);  // unmasked: padding counts
+    EXPECT_GT(std::fabs(qa_span_loss(s7, e7, start, end).item<double>() - loss5),
+              1e-4);  // unmasked: padding counts
 }
 
 }  // namespace

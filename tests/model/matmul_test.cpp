@@ -11,8 +11,8 @@ namespace {
 
 void expect_close(const torch::Tensor& got, const torch::Tensor& want, const char* what) {
     ASSERT_EQ(got.sizes(), want.sizes()) << what;
-    EXPECT_TRUE(torch::allclose(got, want, 1e-5, 1e-5)) << what << ": max |diff| "
-                                                        << (got - want).abs().max().item<float>();
+    EXPECT_TRUE(torch::allclose(got, want, 1e-5, 1e-5))
+        << what << ": max |diff| " << (got - want).abs().max().item<float>();
 }
 
 TEST(Matmul, TheFastPathIsOnWhenTheBuildHasOneDnn) {
@@ -24,11 +24,12 @@ TEST(Matmul, TheFastPathIsOnWhenTheBuildHasOneDnn) {
 
 TEST(Matmul, LinearAndItsGradientsEqualAddmm) {
     torch::manual_seed(0);
-    for (const auto& [n, in, out] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1, 1}, {7, 13, 5}, {33, 64, 17}, {128, 96, 200}}) {
+    for (const auto& [n, in, out] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+             {1, 1, 1}, {7, 13, 5}, {33, 64, 17}, {128, 96, 200}}) {
         for (const bool with_bias : {true, false}) {
-            const auto x = torch::randn({n, in}, torch::requires_grad());
-            const auto w = torch::randn({out, in}, torch::requires_grad());
-            const auto b = with_bias ? torch::randn({out}, torch::requires_grad()) : torch::Tensor();
+            const auto x  = torch::randn({n, in}, torch::requires_grad());
+            const auto w  = torch::randn({out, in}, torch::requires_grad());
+            const auto b  = with_bias ? torch::randn({out}, torch::requires_grad()) : torch::Tensor();
             const auto dy = torch::randn({n, out});
             const auto y  = linear(x, w, b);
             y.backward(dy);
@@ -46,7 +47,8 @@ TEST(Matmul, LinearAndItsGradientsEqualAddmm) {
 
 TEST(Matmul, AccumulatingAProductEqualsAddmmInPlaceWithGradients) {
     torch::manual_seed(4);
-    const auto x = torch::randn({9, 8}, torch::requires_grad()), w = torch::randn({6, 8}, torch::requires_grad());
+    const auto x    = torch::randn({9, 8}, torch::requires_grad()),
+               w    = torch::randn({6, 8}, torch::requires_grad());
     const auto base = torch::randn({9, 6}, torch::requires_grad());
     const auto dy   = torch::randn({9, 6});
     auto y          = base * 2;  // a non-leaf, as the base layer's output is
@@ -65,10 +67,10 @@ TEST(Matmul, AccumulatingAProductEqualsAddmmInPlaceWithGradients) {
 
 TEST(Matmul, LinearReadsTransposedAndStridedInputsInPlace) {
     torch::manual_seed(1);
-    const auto x_t   = torch::randn({24, 10}).t();                  // (10, 24), column-major storage
-    const auto wide  = torch::randn({6, 3 * 24});                   // every third column block
-    const auto w     = wide.narrow(1, 24, 24);                      // (6, 24), row stride 72
-    const auto b     = torch::randn({6});
+    const auto x_t  = torch::randn({24, 10}).t();  // (10, 24), column-major storage
+    const auto wide = torch::randn({6, 3 * 24});   // every third column block
+    const auto w    = wide.narrow(1, 24, 24);      // (6, 24), row stride 72
+    const auto b    = torch::randn({6});
     expect_close(linear(x_t, w, b), torch::addmm(b, x_t, w.t()), "strided");
     const auto x_odd = torch::randn({10, 48}).slice(1, 0, 48, 2);  // neither last stride is 1: copied
     expect_close(linear(x_odd, w, b), torch::addmm(b, x_odd, w.t()), "copied");
@@ -101,7 +103,8 @@ TEST(Matmul, BatchedProductsEqualMatmulForEveryTransposeAndLayout) {
             auto out = torch::empty({B, M, H, N}).transpose(1, 2);
             batched_matmul_into(a_op, ta, b_arg, tb, out);
             expect_close(out, want, "4-D into a strided output");
-            expect_close(batched_matmul(a_op.flatten(0, 1), ta, b_arg.flatten(0, 1), tb), want.flatten(0, 1), "3-D");
+            expect_close(batched_matmul(a_op.flatten(0, 1), ta, b_arg.flatten(0, 1), tb), want.flatten(0, 1),
+                         "3-D");
         }
     }
 }

@@ -10,8 +10,8 @@ namespace {
 TEST(SplitHeads, EqualsTheViewChainWithItsGradient) {
     torch::manual_seed(0);
     const int64_t B = 2, T = 5, H = 3, D = 4, C = H * D;
-    const auto x  = torch::randn({B, T, 3 * C}, torch::requires_grad());
-    const auto xr = x.detach().clone().requires_grad_();
+    const auto x     = torch::randn({B, T, 3 * C}, torch::requires_grad());
+    const auto xr    = x.detach().clone().requires_grad_();
     const auto parts = split_heads(x, 3, H, 0.5);
     const auto head  = [&](int64_t i) { return xr.narrow(2, i * C, C).view({B, T, H, D}).transpose(1, 2); };
     const std::vector<torch::Tensor> want{head(0) * 0.5, head(1), head(2)};

@@ -23,7 +23,8 @@ TEST(ModelSize, BudgetAndBytesMatchHandComputation) {
     asym_groups.linear.weight_granularity = Granularity::kGroup;
     asym_groups.linear.weight_group_size  = 2;
     // 24 groups of 2 weights, each with a float scale and a float zero point.
-    EXPECT_DOUBLE_EQ(model_size(linears, config, 100, asym_groups).bytes, (48 + 48 + 24 * 8) + (32 + 8) + 400);
+    EXPECT_DOUBLE_EQ(model_size(linears, config, 100, asym_groups).bytes,
+                     (48 + 48 + 24 * 8) + (32 + 8) + 400);
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 namespace bitswitch::quant {
 namespace {
 
-AdapterSet bare() { return {}; }
+AdapterSet bare() {
+    return {};
+}
 
 AdapterSet trained(std::vector<int> bits) {
     LevelLists lists;
@@ -28,9 +30,9 @@ void expect_input_error(Fn fn, const std::string& fragment) {
 
 TEST(Precision, LevelsAreSortedFromHighToLowWithDefaultsFollowingWBits) {
     LevelLists lists;
-    lists.w_bits = {4, 8, 16};
-    lists.a_bits = {8};
-    lists.ranks  = {4, 8, 16};
+    lists.w_bits      = {4, 8, 16};
+    lists.a_bits      = {8};
+    lists.ranks       = {4, 8, 16};
     const auto levels = make_levels(lists);
     ASSERT_EQ(levels.size(), 3u);
     EXPECT_EQ(levels[0].name(), "w16a8kv8");
@@ -44,7 +46,8 @@ TEST(Precision, LevelListErrors) {
     LevelLists unequal;
     unequal.w_bits = {16, 8};
     unequal.ranks  = {16, 8, 4};
-    expect_input_error([&] { make_levels(unequal); }, "--w_bits has 2 values for 3 levels: give one value or 3");
+    expect_input_error([&] { make_levels(unequal); },
+                       "--w_bits has 2 values for 3 levels: give one value or 3");
     LevelLists twice;
     twice.w_bits = {8, 8};
     expect_input_error([&] { make_levels(twice); }, "level 8 is given twice");
@@ -81,11 +84,16 @@ TEST(Precision, ConfigsPickTheTrainedLevelAndItsAdapter) {
     const auto c      = parse_precision("8", 2, levels);
     EXPECT_EQ(c.at("h.0.attn.c_attn").adapter, "8");
     EXPECT_EQ(c.at("qa_outputs").bits, (BitWidths{8, 8, 8}));
-    expect_input_error([&] { parse_precision("w4", 2, levels); }, "no trained level has bits w4 (levels: 16, 8)");
+    expect_input_error([&] { parse_precision("w4", 2, levels); },
+                       "no trained level has bits w4 (levels: 16, 8)");
     LevelLists kv;
     kv.w_bits  = {8, 8};
     kv.kv_bits = {8, 16};
-    expect_input_error([&] { parse_precision("w8a8", 2, AdapterSet{make_levels(kv), ""}); }, "matches levels");
+    expect_input_error(
+        [&] {
+            parse_precision("w8a8", 2, AdapterSet{make_levels(kv), ""});
+        },
+        "matches levels");
     // A shared adapter serves any bits.
     AdapterSet shared{levels.levels, AdapterSet::kSharedName};
     EXPECT_EQ(parse_precision("w5", 2, shared).at("h.1.mlp.c_proj").adapter, AdapterSet::kSharedName);
@@ -100,13 +108,21 @@ TEST(Precision, ListGivesEachBlockThenTheHead) {
     const auto idx = precision_from_level_indices({1, 0, 1}, 2, trained({8, 16}));  // levels sorted: 16, 8
     EXPECT_EQ(idx.at("h.0.attn.c_attn").adapter, "8");
     EXPECT_EQ(idx.at("h.1.attn.c_attn").adapter, "16");
-    expect_input_error([] { precision_from_level_indices({0, 2, 0}, 2, trained({8, 16})); }, "2 is not a level index");
+    expect_input_error(
+        [] {
+            precision_from_level_indices({0, 2, 0}, 2, trained({8, 16}));
+        },
+        "2 is not a level index");
 }
 
 TEST(Precision, FilePatternsMostSpecificWins) {
     testing::TempDir dir;
-    const auto json = dir.write("mixed.json", R"({"default": 8, "h.0-1.attn.c_proj": "w4a8", "h.*.mlp.*": 6, "h.2.mlp.c_fc": 5, "qa_outputs": 16})");
-    const auto toml = dir.write("mixed.toml", "default = 8\n\"h.0-1.attn.c_proj\" = \"w4a8\"\n\"h.*.mlp.*\" = 6\n\"h.2.mlp.c_fc\" = 5\nqa_outputs = 16\n");
+    const auto json = dir.write(
+        "mixed.json",
+        R"({"default": 8, "h.0-1.attn.c_proj": "w4a8", "h.*.mlp.*": 6, "h.2.mlp.c_fc": 5, "qa_outputs": 16})");
+    const auto toml = dir.write("mixed.toml",
+                                "default = 8\n\"h.0-1.attn.c_proj\" = \"w4a8\"\n\"h.*.mlp.*\" = "
+                                "6\n\"h.2.mlp.c_fc\" = 5\nqa_outputs = 16\n");
     for (const auto& file : {json, toml}) {
         const auto c = parse_precision(file.string(), 3, bare());
         EXPECT_EQ(c.at("h.1.attn.c_proj").bits, (BitWidths{4, 8, 32})) << file;
@@ -121,14 +137,19 @@ TEST(Precision, FilePatternsMostSpecificWins) {
 TEST(Precision, FileErrorsNameThePatternOrUnit) {
     testing::TempDir dir;
     const auto write = [&](const std::string& text) { return dir.write("p.json", text).string(); };
-    expect_input_error([&] { parse_precision(write(R"({"h.*.mlp.c_fc": 4, "h.0.mlp.*": 6, "default": 8})"), 2, bare()); },
-                       "\"h.*.mlp.c_fc\" and \"h.0.mlp.*\" both match h.0.mlp.c_fc");
+    expect_input_error(
+        [&] { parse_precision(write(R"({"h.*.mlp.c_fc": 4, "h.0.mlp.*": 6, "default": 8})"), 2, bare()); },
+        "\"h.*.mlp.c_fc\" and \"h.0.mlp.*\" both match h.0.mlp.c_fc");
     expect_input_error([&] { parse_precision(write(R"({"h.*.mlp.c_fx": 4, "default": 8})"), 2, bare()); },
                        "\"h.*.mlp.c_fx\" matches no layer");
-    expect_input_error([&] { parse_precision(write(R"({"h.*.mlp.*": 4})"), 2, bare()); }, "no pattern matches h.0.attn.c_attn");
-    expect_input_error([&] { parse_precision(write(R"({"default": "w4q"})"), 2, bare()); }, "\"w4q\" is not a precision");
-    expect_input_error([&] { parse_precision(write(R"({"default": [8]})"), 2, bare()); }, "a level is a number or a string");
-    expect_input_error([&] { parse_precision((dir.path() / "missing.toml").string(), 2, bare()); }, "no file");
+    expect_input_error([&] { parse_precision(write(R"({"h.*.mlp.*": 4})"), 2, bare()); },
+                       "no pattern matches h.0.attn.c_attn");
+    expect_input_error([&] { parse_precision(write(R"({"default": "w4q"})"), 2, bare()); },
+                       "\"w4q\" is not a precision");
+    expect_input_error([&] { parse_precision(write(R"({"default": [8]})"), 2, bare()); },
+                       "a level is a number or a string");
+    expect_input_error([&] { parse_precision((dir.path() / "missing.toml").string(), 2, bare()); },
+                       "no file");
 }
 
 }  // namespace

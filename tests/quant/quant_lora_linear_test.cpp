@@ -15,7 +15,7 @@ TEST(QuantLoRALinear, NewAdapterLeavesOutputUnchanged) {
     const auto base = layer->forward(x);
     layer->add_adapter("a", {4, 8.0, 0.0});
     layer->set_active_adapter("a");
-    EXPECT_TRUE(torch::equal(layer->forward(x), base));  // B = 0
+    EXPECT_TRUE(torch::equal(layer->forward(x), base));                       // B = 0
     EXPECT_GT(layer->adapters().at("a")->A.abs().sum().item<float>(), 0.0f);  // A is random
 }
 
@@ -28,10 +28,12 @@ TEST(QuantLoRALinear, AdapterAddsScaledLowRankProduct) {
     torch::NoGradGuard no_grad;
     ad->B.normal_();
     const auto x        = torch::randn({3, 8});
-    const auto expected = torch::matmul(x, layer->weight.t()) + layer->bias + 3.0 * torch::matmul(torch::matmul(x, ad->A.t()), ad->B.t());
+    const auto expected = torch::matmul(x, layer->weight.t()) + layer->bias +
+                          3.0 * torch::matmul(torch::matmul(x, ad->A.t()), ad->B.t());
     EXPECT_TRUE(torch::allclose(layer->forward(x), expected, 1e-5, 1e-6));
     layer->set_active_adapter("");
-    EXPECT_TRUE(torch::allclose(layer->forward(x), torch::matmul(x, layer->weight.t()) + layer->bias, 1e-5, 1e-6));
+    EXPECT_TRUE(
+        torch::allclose(layer->forward(x), torch::matmul(x, layer->weight.t()) + layer->bias, 1e-5, 1e-6));
 }
 
 TEST(QuantLoRALinear, AdapterParametersAreRegisteredUnderItsName) {
@@ -65,9 +67,12 @@ TEST(QuantLoRALinear, QuantizedForwardIsQuantizedInputTimesQuantizedWeightPlusAd
     auto& ad = layer->adapters().at("a");
     ad->B.normal_();
     layer->set_bits(4, 6);
-    const auto x    = torch::randn({5, 8});
-    const auto want = torch::matmul(fake_quantize_op_chain(x, row_quant(6)), fake_quantize_op_chain(layer->weight, row_quant(4)).t()) +
-                      layer->bias + 2.0 * torch::matmul(torch::matmul(x, ad->A.t()), ad->B.t());  // adapter on the unquantized x
+    const auto x = torch::randn({5, 8});
+    const auto want =
+        torch::matmul(fake_quantize_op_chain(x, row_quant(6)),
+                      fake_quantize_op_chain(layer->weight, row_quant(4)).t()) +
+        layer->bias +
+        2.0 * torch::matmul(torch::matmul(x, ad->A.t()), ad->B.t());  // adapter on the unquantized x
     EXPECT_TRUE(torch::allclose(layer->forward(x), want, 1e-5, 1e-6));
 }
 
@@ -82,9 +87,10 @@ TEST(QuantLoRALinear, MergedModeQuantizesTheWeightWithTheAdapterFoldedIn) {
     torch::NoGradGuard no_grad;
     layer->adapters().at("a")->B.normal_();
     layer->set_bits(4, 32);
-    const auto x      = torch::randn({5, 8});
-    const auto folded = layer->weight + 2.0 * torch::matmul(layer->adapters().at("a")->B, layer->adapters().at("a")->A);
-    const auto want   = torch::matmul(x, fake_quantize_op_chain(folded, row_quant(4)).t()) + layer->bias;
+    const auto x = torch::randn({5, 8});
+    const auto folded =
+        layer->weight + 2.0 * torch::matmul(layer->adapters().at("a")->B, layer->adapters().at("a")->A);
+    const auto want = torch::matmul(x, fake_quantize_op_chain(folded, row_quant(4)).t()) + layer->bias;
     EXPECT_TRUE(torch::allclose(layer->forward(x), want, 1e-5, 1e-6));
 }
 

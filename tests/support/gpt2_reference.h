@@ -14,8 +14,8 @@ namespace bitswitch::testing {
 using Weights = std::map<std::string, std::vector<float>>;
 
 /// Final hidden states after ln_f for one sequence: (T, C), row-major. mask[t] = 0 marks padding keys.
-std::vector<float> reference_hidden(const model::Gpt2Config& config, const Weights& w, const std::vector<int64_t>& ids,
-                                    const std::vector<int>& mask);
+std::vector<float> reference_hidden(const model::Gpt2Config& config, const Weights& w,
+                                    const std::vector<int64_t>& ids, const std::vector<int>& mask);
 
 /// y = x W^T + b for x (T, in), W (out, in).
 std::vector<float> reference_linear(const std::vector<float>& x, int64_t T, const std::vector<float>& W,

@@ -1,8 +1,8 @@
 #include "support/program.h"
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
-#include <sys/wait.h>
 
 #include "bitswitch/core/io.h"
 #include "support/paths.h"

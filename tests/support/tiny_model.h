@@ -10,7 +10,8 @@ namespace bitswitch::testing {
 model::Gpt2Config tiny_config();
 
 /// A model with every base parameter random (seeded).
-model::Gpt2ForQuestionAnswering tiny_model(uint64_t seed = 0, const model::Gpt2Config& config = tiny_config());
+model::Gpt2ForQuestionAnswering tiny_model(uint64_t seed                   = 0,
+                                           const model::Gpt2Config& config = tiny_config());
 
 /// The model's base parameters as plain arrays for the reference implementation.
 Weights weights_of(const model::Gpt2ForQuestionAnswering& model);

@@ -18,7 +18,8 @@ TrainFixture::TrainFixture(const TrainFixtureOptions& options) {
     model_dir = (dir.path() / "base").string();
     model::save_pretrained(m, model_dir);
     train_file = dir.write("train.json", data::synth_squad_json(options.train)).string();
-    if (options.dev.paragraphs > 0) dev_file = dir.write("dev.json", data::synth_squad_json(options.dev)).string();
+    if (options.dev.paragraphs > 0)
+        dev_file = dir.write("dev.json", data::synth_squad_json(options.dev)).string();
 }
 
 train::TrainConfig TrainFixture::base_config(const std::string& out) const {
@@ -33,11 +34,11 @@ train::TrainConfig TrainFixture::base_config(const std::string& out) const {
 }
 
 train::TrainConfig TrainFixture::config(const std::string& out) const {
-    train::TrainConfig c           = base_config(out);
-    c.per_device_train_batch_size  = 4;
-    c.max_steps                    = 3;
-    c.logging_steps                = 1;
-    c.lora                         = {2, 4.0, 0.0};
+    train::TrainConfig c          = base_config(out);
+    c.per_device_train_batch_size = 4;
+    c.max_steps                   = 3;
+    c.logging_steps               = 1;
+    c.lora                        = {2, 4.0, 0.0};
     return c;
 }
 

@@ -45,16 +45,17 @@ TEST(BpeTokenizer, IdsAndOffsetsMatchReferenceOnVariedText) {
     const auto lines = lines_of(fixture_path("tokenizer_cases.jsonl"));
     ASSERT_GT(lines.size(), 500u);
     for (const auto& line : lines) {
-        const auto j          = nlohmann::json::parse(line);
-        const std::string in  = j.contains("hex") ? from_hex(j["hex"]) : j["text"].get<std::string>();
-        const Encoding enc    = gpt2().encode_with_offsets(in);
-        const auto ids        = j["ids"].get<std::vector<int32_t>>();
+        const auto j         = nlohmann::json::parse(line);
+        const std::string in = j.contains("hex") ? from_hex(j["hex"]) : j["text"].get<std::string>();
+        const Encoding enc   = gpt2().encode_with_offsets(in);
+        const auto ids       = j["ids"].get<std::vector<int32_t>>();
         ASSERT_EQ(enc.ids, ids) << "input: " << j.dump();
         ASSERT_EQ(gpt2().encode(in), ids) << "input: " << j.dump();
         const auto offsets = j["offsets"].get<std::vector<std::array<int64_t, 2>>>();
         ASSERT_EQ(enc.offsets.size(), offsets.size());
         for (size_t i = 0; i < offsets.size(); ++i) {
-            EXPECT_EQ(enc.offsets[i], (Offset{offsets[i][0], offsets[i][1]})) << "token " << i << " of " << j.dump();
+            EXPECT_EQ(enc.offsets[i], (Offset{offsets[i][0], offsets[i][1]}))
+                << "token " << i << " of " << j.dump();
         }
     }
 }
@@ -73,7 +74,8 @@ TEST(BpeTokenizer, IdsMatchReferenceOnEveryShippedSquadText) {
                 for (const auto& t : texts) {
                     if (!seen.insert(t).second) continue;
                     ASSERT_LT(next, lines.size());
-                    ASSERT_EQ(gpt2().encode(t), nlohmann::json::parse(lines[next++]).get<std::vector<int32_t>>())
+                    ASSERT_EQ(gpt2().encode(t),
+                              nlohmann::json::parse(lines[next++]).get<std::vector<int32_t>>())
                         << file << ": " << t;
                     ++checked;
                 }
@@ -84,8 +86,8 @@ TEST(BpeTokenizer, IdsMatchReferenceOnEveryShippedSquadText) {
 }
 
 TEST(BpeTokenizer, OffsetsCutTheTokenTextOutOfTheInput) {
-    const std::string text = "Warsaw (Polish: Warszawa) lies on the Vistula — 260 km from the Baltic.";
-    const Encoding enc     = gpt2().encode_with_offsets(text);
+    const std::string text   = "Warsaw (Polish: Warszawa) lies on the Vistula — 260 km from the Baltic.";
+    const Encoding enc       = gpt2().encode_with_offsets(text);
     const std::u32string cps = utf8_to_u32(text);
     for (size_t i = 0; i < enc.ids.size(); ++i) {
         const auto& o = enc.offsets[i];
@@ -123,7 +125,7 @@ TEST(BpeTokenizer, HuggingFaceFileNamesGiveTheSameIds) {
     TempDir dir;
     std::filesystem::copy_file(asset("gpt2-tokenizer/encoder.json"), dir.path() / "vocab.json");
     std::filesystem::copy_file(asset("gpt2-tokenizer/vocab.bpe"), dir.path() / "merges.txt");
-    const auto hf = BpeTokenizer::load(dir.path());
+    const auto hf          = BpeTokenizer::load(dir.path());
     const std::string text = "Hugging Face names: vocab.json + merges.txt.";
     EXPECT_EQ(hf.encode(text), gpt2().encode(text));
 }
@@ -147,12 +149,13 @@ TEST(BpeTokenizer, BadFilesGiveOneLineErrorsNamingFileAndEntry) {
     EXPECT_NE(error_of(not_json.path()).find("vocab.json: not valid JSON"), std::string::npos);
 
     // A tiny byte-level vocabulary: the 256 byte tokens plus "ab".
-    nlohmann::json vocab = nlohmann::json::object();
+    nlohmann::json vocab  = nlohmann::json::object();
     const auto byte_token = [](int b) {
         char32_t next = 256, mapped = 0;
         for (int x = 0; x <= b; ++x) {
-            const bool printable = (x >= '!' && x <= '~') || (x >= 0xA1 && x <= 0xAC) || (x >= 0xAE && x <= 0xFF);
-            mapped               = printable ? char32_t(x) : next++;
+            const bool printable =
+                (x >= '!' && x <= '~') || (x >= 0xA1 && x <= 0xAC) || (x >= 0xAE && x <= 0xFF);
+            mapped = printable ? char32_t(x) : next++;
         }
         std::string s;
         utf8_append(s, mapped);
@@ -164,7 +167,8 @@ TEST(BpeTokenizer, BadFilesGiveOneLineErrorsNamingFileAndEntry) {
     TempDir unknown_token;
     unknown_token.write("vocab.json", vocab.dump());
     unknown_token.write("merges.txt", "#version: 0.2\na b\nab c\n");
-    EXPECT_NE(error_of(unknown_token.path()).find("merges.txt:3: \"abc\" is not in vocab.json"), std::string::npos)
+    EXPECT_NE(error_of(unknown_token.path()).find("merges.txt:3: \"abc\" is not in vocab.json"),
+              std::string::npos)
         << error_of(unknown_token.path());
 
     TempDir malformed;

@@ -17,9 +17,9 @@ using Pieces = std::vector<std::string>;
 //   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 TEST(Pretokenizer, ContractionsOnlyLowercaseAndAtTheirOwnPosition) {
     EXPECT_EQ(split("I'm don't"), (Pieces{"I", "'m", " don", "'t"}));
-    EXPECT_EQ(split("WE'LL"), (Pieces{"WE", "'", "LL"}));     // uppercase: not a contraction
-    EXPECT_EQ(split("?'s"), (Pieces{"?'", "s"}));              // the punctuation run swallows the quote
-    EXPECT_EQ(split(" 's"), (Pieces{" '", "s"}));              // the optional space binds to the quote
+    EXPECT_EQ(split("WE'LL"), (Pieces{"WE", "'", "LL"}));  // uppercase: not a contraction
+    EXPECT_EQ(split("?'s"), (Pieces{"?'", "s"}));          // the punctuation run swallows the quote
+    EXPECT_EQ(split(" 's"), (Pieces{" '", "s"}));          // the optional space binds to the quote
 }
 
 TEST(Pretokenizer, OptionalSpaceLeadsLettersNumbersAndPunctuation) {
@@ -38,15 +38,19 @@ TEST(Pretokenizer, WhitespaceRunGivesItsLastCharacterToTheNextWord) {
 
 TEST(Pretokenizer, UnicodeClasses) {
     // U+3000 (ideographic space) is White_Space; U+FEFF (BOM) is not, so it is punctuation-like.
-    EXPECT_EQ(split("a\xE3\x80\x80" "b"), (Pieces{"a", "\xE3\x80\x80", "b"}));
-    EXPECT_EQ(split("a\xEF\xBB\xBF" "b"), (Pieces{"a", "\xEF\xBB\xBF", "b"}));
+    EXPECT_EQ(split("a\xE3\x80\x80"
+                    "b"),
+              (Pieces{"a", "\xE3\x80\x80", "b"}));
+    EXPECT_EQ(split("a\xEF\xBB\xBF"
+                    "b"),
+              (Pieces{"a", "\xEF\xBB\xBF", "b"}));
     // A combining mark (U+0301) is neither a letter nor a number.
     EXPECT_EQ(split("e\xCC\x81"), (Pieces{"e", "\xCC\x81"}));
 }
 
 TEST(Pretokenizer, PiecesCoverTheInputInOrder) {
     const std::string s = "Mixed: text, 123 numbers\n\n and  \t spaces! 'quoted' \xF0\x9F\x98\x80";
-    size_t pos = 0;
+    size_t pos          = 0;
     for (const Piece& p : gpt2_pretokenize(s)) {
         EXPECT_EQ(p.begin, pos);
         EXPECT_GT(p.end, p.begin);

@@ -29,15 +29,15 @@ TEST(Utf8, InvalidSequencesBecomeOneReplacementPerMaximalSubpart) {
         std::string hex;
         std::string expected;
     } cases[] = {
-        {"ff", kFffd},                                   // never a lead byte
-        {"80bf", kFffd + kFffd},                         // lone continuations: one each
-        {"c0af", kFffd + kFffd},                         // C0 is never valid: overlong '/'
-        {"e080af", kFffd + kFffd + kFffd},               // E0 80: second byte below A0 (overlong)
-        {"eda080", kFffd + kFffd + kFffd},               // ED A0: a UTF-16 surrogate
-        {"f4908080", kFffd + kFffd + kFffd + kFffd},     // above U+10FFFF
-        {"e282", kFffd},                                 // truncated at the end: one for the subpart
-        {"61e28262", "a" + kFffd + "b"},                 // truncated in the middle
-        {"c328", kFffd + "("},                           // the offending byte starts over
+        {"ff", kFffd},                                // never a lead byte
+        {"80bf", kFffd + kFffd},                      // lone continuations: one each
+        {"c0af", kFffd + kFffd},                      // C0 is never valid: overlong '/'
+        {"e080af", kFffd + kFffd + kFffd},            // E0 80: second byte below A0 (overlong)
+        {"eda080", kFffd + kFffd + kFffd},            // ED A0: a UTF-16 surrogate
+        {"f4908080", kFffd + kFffd + kFffd + kFffd},  // above U+10FFFF
+        {"e282", kFffd},                              // truncated at the end: one for the subpart
+        {"61e28262", "a" + kFffd + "b"},              // truncated in the middle
+        {"c328", kFffd + "("},                        // the offending byte starts over
         {"f0f0f0f0", kFffd + kFffd + kFffd + kFffd},
     };
     for (const auto& c : cases) {
@@ -47,10 +47,14 @@ TEST(Utf8, InvalidSequencesBecomeOneReplacementPerMaximalSubpart) {
     }
 }
 
-TEST(Utf8, ReplacementCharacterInInputIsValid) { EXPECT_TRUE(utf8_is_valid("x" + kFffd)); }
+TEST(Utf8, ReplacementCharacterInInputIsValid) {
+    EXPECT_TRUE(utf8_is_valid("x" + kFffd));
+}
 
 TEST(Utf8, ByteToCodePointMapsEveryByteOfACharacterToItsIndex) {
-    const std::string s = "a\xC3\xA9" "b";  // a é b
+    const std::string s =
+        "a\xC3\xA9"
+        "b";  // a é b
     EXPECT_EQ(utf8_byte_to_code_point(s), (std::vector<int64_t>{0, 1, 1, 2, 3}));
 }
 

@@ -31,7 +31,8 @@ TEST(TrainingModes, DistillLossMatchesHandComputation) {
     const auto s_start = torch::tensor({1.0f, 2.0f, 0.0f}).view({1, 3}), t_start = torch::zeros({1, 3});
     const auto s_end = torch::zeros({1, 3}), t_end = torch::tensor({0.0f, 0.0f, 3.0f}).view({1, 3});
     // MSE: start (1 + 4 + 0)/3, end 9/3; mean 7/3.
-    EXPECT_NEAR(distill_loss(s_start, s_end, t_start, t_end, KdLoss::kMse, 2.0).item<double>(), 7.0 / 3.0, 1e-6);
+    EXPECT_NEAR(distill_loss(s_start, s_end, t_start, t_end, KdLoss::kMse, 2.0).item<double>(), 7.0 / 3.0,
+                1e-6);
     // KL at T = 2, times T²: start p_t uniform vs softmax([0.5, 1, 0]); end softmax([0, 0, 1.5]) vs uniform.
     const auto kl = [](std::vector<double> teacher, std::vector<double> student) {
         const auto softmax = [](std::vector<double> z) {
@@ -58,9 +59,12 @@ TEST(TrainingModes, SwitchableAverageOfOneLevelIsStaticTraining) {
     b.mode               = "switchable";
     run_training(a);
     run_training(b);
-    const model::SafetensorsReader ra(std::filesystem::path(a.output_dir) / "adapters/8/adapter_model.safetensors");
-    const model::SafetensorsReader rb(std::filesystem::path(b.output_dir) / "adapters/8/adapter_model.safetensors");
-    for (const auto& [key, entry] : ra.entries()) EXPECT_TRUE(torch::equal(ra.tensor(key), rb.tensor(key))) << key;
+    const model::SafetensorsReader ra(std::filesystem::path(a.output_dir) /
+                                      "adapters/8/adapter_model.safetensors");
+    const model::SafetensorsReader rb(std::filesystem::path(b.output_dir) /
+                                      "adapters/8/adapter_model.safetensors");
+    for (const auto& [key, entry] : ra.entries())
+        EXPECT_TRUE(torch::equal(ra.tensor(key), rb.tensor(key))) << key;
 }
 
 TEST(TrainingModes, RandomPerLayerTrainsOnlyTheSampledAdapters) {
@@ -96,7 +100,9 @@ TEST(TrainingModes, CyclicLogFollowsTheScheduleFormula) {
     const auto schedule = jsonl(c.output_dir + "/schedule.jsonl");
     ASSERT_EQ(schedule.size(), 4u);
     for (int64_t t = 0; t < 4; ++t) {
-        EXPECT_EQ(schedule[size_t(t)]["passes"][0]["w_bits"][0].get<int>(), cyclic_bits({4, 8, 4, 1, CyclicShape::kCosine}, t)) << t;
+        EXPECT_EQ(schedule[size_t(t)]["passes"][0]["w_bits"][0].get<int>(),
+                  cyclic_bits({4, 8, 4, 1, CyclicShape::kCosine}, t))
+            << t;
     }
     // One shared adapter, reported at both ends of the schedule.
     const auto run = core::read_json_file(c.output_dir + "/bitswitch.json");
@@ -120,7 +126,8 @@ TEST(TrainingModes, PrecisionRangeTestChoosesFromItsMeasurementsAndStartsTheSche
         if (entry.contains("prt")) prt = entry["prt"];
     }
     ASSERT_FALSE(prt.is_null());
-    const int chosen = precision_range_test(prt["bits"].get<std::vector<int>>(), prt["losses"].get<std::vector<double>>(), 0.001);
+    const int chosen = precision_range_test(prt["bits"].get<std::vector<int>>(),
+                                            prt["losses"].get<std::vector<double>>(), 0.001);
     EXPECT_EQ(prt["chosen_min_bits"].get<int>(), chosen);
     EXPECT_EQ(jsonl(c.output_dir + "/schedule.jsonl")[0]["passes"][0]["w_bits"][0].get<int>(), chosen);
 }

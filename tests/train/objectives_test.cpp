@@ -59,9 +59,9 @@ TEST(Objectives, RandomModelGranularityPutsTheWholeModelAtOneLevel) {
 }
 
 TEST(Objectives, CyclicNearestSnapsToTheClosestLevelTiesGoingUp) {
-    auto p                   = planned("cyclic", {8, 4});
-    p.config.cyclic_adapter  = "nearest";
-    p.adapters               = adapter_set_for(p.config, p.levels);
+    auto p                  = planned("cyclic", {8, 4});
+    p.config.cyclic_adapter = "nearest";
+    p.adapters              = adapter_set_for(p.config, p.levels);
     const PrecisionPlanner planner(p.config, p.levels, p.adapters, 2, 100);
     EXPECT_EQ(planner.cyclic_config(5, 5).at("h.0.attn.c_attn").adapter, "4");
     EXPECT_EQ(planner.cyclic_config(6, 6).at("h.0.attn.c_attn").adapter, "8");
@@ -71,11 +71,11 @@ TEST(Objectives, CyclicNearestSnapsToTheClosestLevelTiesGoingUp) {
 }
 
 TEST(Objectives, SingleLoraCyclicSharesOneAdapterAndReportsBothEnds) {
-    auto p                  = planned("cyclic", {});
-    p.config.num_bit_min    = 4;
-    p.config.num_bit_max    = 8;
-    p.levels                = levels_of(p.config);
-    p.adapters              = adapter_set_for(p.config, p.levels);
+    auto p               = planned("cyclic", {});
+    p.config.num_bit_min = 4;
+    p.config.num_bit_max = 8;
+    p.levels             = levels_of(p.config);
+    p.adapters           = adapter_set_for(p.config, p.levels);
     const PrecisionPlanner planner(p.config, p.levels, p.adapters, 2, 64);
     EXPECT_EQ(planner.plan(3).passes[0].config.at("qa_outputs").adapter, quant::AdapterSet::kSharedName);
     const auto evals = planner.eval_configs();

@@ -26,7 +26,8 @@ TEST(StaticPrecision, LoraRunRecordsItsLevelAndEvaluatesAtItByDefault) {
     const auto run = core::read_json_file(std::filesystem::path(c.output_dir) / "bitswitch.json");
     EXPECT_EQ(run["levels"][0]["name"], "w4a8kv8");
     EXPECT_EQ(run["quantization"]["kv_granularity"], "head");
-    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(c.output_dir) / "adapters/w4a8kv8/adapter_model.safetensors"));
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(c.output_dir) /
+                                        "adapters/w4a8kv8/adapter_model.safetensors"));
 
     auto loaded = model::load_model(c.output_dir);
     ASSERT_EQ(loaded.trained_levels.size(), 1u);
@@ -46,8 +47,9 @@ TEST(StaticPrecision, EmaRangesAreTrackedInTrainingAndRestoredOnLoad) {
     StaticFixture f;
     auto c               = f.config("ema");
     c.level_lists.w_bits = {8};
-    c.quant              = quant::quant_settings_from_flags("asymmetric", "channel", 0, "token", "token", "ema", 0.9, 0, false);
-    c.lora               = {2, 4.0, 0.0};
+    c.quant =
+        quant::quant_settings_from_flags("asymmetric", "channel", 0, "token", "token", "ema", 0.9, 0, false);
+    c.lora = {2, 4.0, 0.0};
     run_training(c);
     auto loaded = model::load_model(c.output_dir);
     EXPECT_TRUE(loaded.quant.linear.ema_ranges);
@@ -69,7 +71,8 @@ TEST(StaticPrecision, FullFineTuningAtEightBitsChangesTheBaseWeightsAndSavesAFul
     auto before = model::load_model(f.model_dir);
     auto after  = model::load_model(c.output_dir);
     EXPECT_EQ(after.trained_levels.at(0).name(), "8");
-    EXPECT_FALSE(torch::equal(before.model->transformer->blocks[0]->mlp->c_fc->weight, after.model->transformer->blocks[0]->mlp->c_fc->weight));
+    EXPECT_FALSE(torch::equal(before.model->transformer->blocks[0]->mlp->c_fc->weight,
+                              after.model->transformer->blocks[0]->mlp->c_fc->weight));
 }
 
 TEST(StaticPrecision, ARunOverwritingAnotherKeepsNoneOfItsAdapters) {
@@ -77,8 +80,8 @@ TEST(StaticPrecision, ARunOverwritingAnotherKeepsNoneOfItsAdapters) {
     auto c               = f.config("reused");
     c.level_lists.w_bits = {8};
     run_training(c);
-    c.level_lists.w_bits     = {4};
-    c.overwrite_output_dir   = true;
+    c.level_lists.w_bits   = {4};
+    c.overwrite_output_dir = true;
     run_training(c);
     EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(c.output_dir) / "adapters/8"));
     const auto loaded = model::load_model(c.output_dir);

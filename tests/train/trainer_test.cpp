@@ -69,8 +69,8 @@ TEST(Trainer, ShortFullFineTuningLowersLossAndRaisesF1) {
 
 TEST(Trainer, LoraTrainsOnlyAdaptersAndHeadAndLeavesTheBaseUnchanged) {
     Fixture fx;
-    auto c      = fx.config("lora");
-    c.max_steps = 4;
+    auto c          = fx.config("lora");
+    c.max_steps     = 4;
     c.learning_rate = 1e-2;
     run_training(c);
     const auto base  = model::load_pretrained(fx.model_dir).model;
@@ -87,12 +87,14 @@ TEST(Trainer, LoraTrainsOnlyAdaptersAndHeadAndLeavesTheBaseUnchanged) {
     for (const auto& [name, layer] : tuned->linear_layers()) {
         if (name == "qa_outputs") continue;
         ASSERT_EQ(layer->active_adapter(), "fp") << name;
-        EXPECT_GT(layer->adapters().at("fp")->B.abs().sum().item<float>(), 0.0f) << name << ": B moved from zero";
+        EXPECT_GT(layer->adapters().at("fp")->B.abs().sum().item<float>(), 0.0f)
+            << name << ": B moved from zero";
         ++adapters;
     }
     EXPECT_EQ(adapters, 8);
     // PEFT names in the adapter file.
-    const model::SafetensorsReader reader(std::filesystem::path(c.output_dir) / "adapters/fp/adapter_model.safetensors");
+    const model::SafetensorsReader reader(std::filesystem::path(c.output_dir) /
+                                          "adapters/fp/adapter_model.safetensors");
     EXPECT_TRUE(reader.contains("base_model.model.transformer.h.1.mlp.c_fc.lora_A.weight"));
     EXPECT_TRUE(reader.contains("base_model.model.qa_outputs.weight"));
 }
@@ -109,7 +111,8 @@ TEST(Trainer, InLoraModeOnlyAdaptersAndTheHeadGetGradients) {
     const auto [s, e] = model->forward(ids, torch::ones({2, 6}, torch::kLong));
     model::qa_span_loss(s, e, torch::tensor({1, 2}), torch::tensor({3, 4})).backward();
     for (const auto& p : model->named_parameters()) {
-        const bool adapter_or_head = p.key().find(".lora_") != std::string::npos || p.key().rfind("qa_outputs.", 0) == 0;
+        const bool adapter_or_head =
+            p.key().find(".lora_") != std::string::npos || p.key().rfind("qa_outputs.", 0) == 0;
         EXPECT_EQ(p.value().grad().defined(), adapter_or_head) << p.key();
     }
     // With B = 0 at the start, A's gradient is zero but B's is not: the adapter still learns.
@@ -120,22 +123,22 @@ TEST(Trainer, InLoraModeOnlyAdaptersAndTheHeadGetGradients) {
 
 TEST(Trainer, ResumeAfterInterruptionReachesTheSameWeights) {
     Fixture fx;
-    auto full = fx.config("uninterrupted");
-    full.max_steps = 8;
-    full.save_steps = 3;
-    full.lora.dropout = 0.1;  // the RNG state must be restored too
+    auto full                        = fx.config("uninterrupted");
+    full.max_steps                   = 8;
+    full.save_steps                  = 3;
+    full.lora.dropout                = 0.1;  // the RNG state must be restored too
     full.gradient_accumulation_steps = 2;
-    full.learning_rate = 5e-3;
+    full.learning_rate               = 5e-3;
     run_training(full);
 
-    auto part = full;
-    part.output_dir = (fx.dir.path() / "interrupted").string();
+    auto part                  = full;
+    part.output_dir            = (fx.dir.path() / "interrupted").string();
     part.interrupt_after_steps = 4;  // killed after step 4: the newest checkpoint is step 3
     run_training(part);
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(part.output_dir) / "checkpoint-3"));
     EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(part.output_dir) / "checkpoint-8"));
     part.interrupt_after_steps = -1;
-    part.resume = true;
+    part.resume                = true;
     run_training(part);
 
     const auto a = model::load_model(full.output_dir).model;
@@ -163,7 +166,8 @@ TEST(Trainer, NanLossStopsWithAClearErrorAndKeepsTheLastCheckpoint) {
     // The newest checkpoint is whole: it loads.
     std::filesystem::path newest;
     for (const auto& e : std::filesystem::directory_iterator(c.output_dir)) {
-        if (e.path().filename().string().rfind("checkpoint-", 0) == 0 && e.path().extension() != ".tmp") newest = e.path();
+        if (e.path().filename().string().rfind("checkpoint-", 0) == 0 && e.path().extension() != ".tmp")
+            newest = e.path();
     }
     ASSERT_FALSE(newest.empty());
     EXPECT_NO_THROW(model::load_model(newest));
@@ -177,7 +181,7 @@ TEST(Trainer, ExistingCheckpointsNeedResumeOrOverwrite) {
     EXPECT_THROW(run_training(c), InputError);
     c.overwrite_output_dir = true;
     EXPECT_NO_THROW(run_training(c));
-    auto r = fx.config("never");
+    auto r      = fx.config("never");
     r.max_steps = 1;
     r.resume    = true;
     EXPECT_THROW(run_training(r), InputError);

@@ -20,7 +20,8 @@ std::string read_file(const std::filesystem::path& path) {
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        throw InputError(fmt::format("{}: cannot open ({}); check the path", path.string(), std::strerror(errno)));
+        throw InputError(
+            fmt::format("{}: cannot open ({}); check the path", path.string(), std::strerror(errno)));
     }
     std::string bytes;
     in.seekg(0, std::ios::end);
@@ -35,14 +36,18 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
-    write_file_atomic_with(path, [&](std::ostream& out) { out.write(bytes.data(), std::streamsize(bytes.size())); });
+    write_file_atomic_with(
+        path, [&](std::ostream& out) { out.write(bytes.data(), std::streamsize(bytes.size())); });
 }
 
-void write_file_atomic_with(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write) {
+void write_file_atomic_with(const std::filesystem::path& path,
+                            const std::function<void(std::ostream&)>& write) {
     if (path.has_parent_path()) {
         std::error_code ec;
         std::filesystem::create_directories(path.parent_path(), ec);
-        if (ec) throw Error(fmt::format("{}: cannot create folder ({})", path.parent_path().string(), ec.message()));
+        if (ec)
+            throw Error(
+                fmt::format("{}: cannot create folder ({})", path.parent_path().string(), ec.message()));
     }
     // The pid keeps two processes writing the same file from sharing a temporary.
     const std::filesystem::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());

@@ -18,6 +18,7 @@ std::string read_file(const std::filesystem::path& path);
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
 
 /// The same for content too large to hold in memory twice: `write` streams it into the temporary file.
-void write_file_atomic_with(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
+void write_file_atomic_with(const std::filesystem::path& path,
+                            const std::function<void(std::ostream&)>& write);
 
 }  // namespace bitswitch::core

@@ -16,10 +16,15 @@ std::string format_duration(double s) {
 }
 
 Progress::Progress(std::string what, int64_t total, int64_t every)
-    : what_(std::move(what)), total_(total), every_(std::max<int64_t>(1, every)), tty_(::isatty(STDERR_FILENO) == 1),
+    : what_(std::move(what)),
+      total_(total),
+      every_(std::max<int64_t>(1, every)),
+      tty_(::isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()) {}
 
-double Progress::elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+double Progress::elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
 
 void Progress::update(int64_t done, const std::string& detail) {
     const auto now = std::chrono::steady_clock::now();
@@ -28,11 +33,11 @@ void Progress::update(int64_t done, const std::string& detail) {
         first_time_ = now;
     }
     if (!tty_ && done % every_ != 0 && done != total_) return;
-    const double secs = std::chrono::duration<double>(now - first_time_).count();
-    const double rate = secs > 0 ? double(done - first_) / secs : 0.0;
-    const std::string eta = rate > 0 ? format_duration(double(total_ - done) / rate) : "?";
-    const std::string line = fmt::format("{} {:>6}/{} | {}{}{:.2f} it/s | eta {}", what_, done, total_, detail,
-                                         detail.empty() ? "" : " | ", rate, eta);
+    const double secs      = std::chrono::duration<double>(now - first_time_).count();
+    const double rate      = secs > 0 ? double(done - first_) / secs : 0.0;
+    const std::string eta  = rate > 0 ? format_duration(double(total_ - done) / rate) : "?";
+    const std::string line = fmt::format("{} {:>6}/{} | {}{}{:.2f} it/s | eta {}", what_, done, total_,
+                                         detail, detail.empty() ? "" : " | ", rate, eta);
     if (tty_) {
         std::fprintf(stderr, "\r\033[K%s", line.c_str());
         open_line_ = true;

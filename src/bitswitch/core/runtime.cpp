@@ -44,7 +44,7 @@ BlasReport check_blas() {
     const auto a       = torch::randn({512, 512});
     const auto b       = torch::randn({512, 512});
     report.gemm_gflops = square_gemm_gflops([&] { torch::mm(a, b); }, 512, 4);
-    report.fast_enough   = report.gemm_gflops >= kMinUsableGflops;
+    report.fast_enough = report.gemm_gflops >= kMinUsableGflops;
     return report;
 }
 
@@ -66,7 +66,8 @@ void configure_compute_threads(char** argv, int threads) {
     if (threads <= 0) {
         cpu_set_t set;
         CPU_ZERO(&set);
-        threads = ::sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : int(std::thread::hardware_concurrency());
+        threads = ::sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+                                                                 : int(std::thread::hardware_concurrency());
         threads = std::max(threads, 1);
     }
     at::set_num_threads(threads);
@@ -76,7 +77,8 @@ void configure_compute_threads(char** argv, int threads) {
     ::mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
     ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
     using SetThreadsFn = void (*)(int);
-    if (auto fn = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(threads);
+    if (auto fn = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+        fn(threads);
 }
 
 std::filesystem::path asset_path(const std::string& relative) {
@@ -91,12 +93,14 @@ std::filesystem::path asset_path(const std::string& relative) {
     for (const auto& c : candidates) {
         if (fs::exists(c, ec)) return c;
     }
-    throw InputError(fmt::format("asset \"{}\" not found in ./assets, next to the program or in the source tree; "
-                                 "pass its path explicitly",
-                                 relative));
+    throw InputError(
+        fmt::format("asset \"{}\" not found in ./assets, next to the program or in the source tree; "
+                    "pass its path explicitly",
+                    relative));
 }
 
-std::filesystem::path tokenizer_dir_for(const std::string& explicit_dir, const std::filesystem::path& model_dir) {
+std::filesystem::path tokenizer_dir_for(const std::string& explicit_dir,
+                                        const std::filesystem::path& model_dir) {
     namespace fs = std::filesystem;
     if (!explicit_dir.empty()) return explicit_dir;
     if ((fs::exists(model_dir / "vocab.json") && fs::exists(model_dir / "merges.txt")) ||

@@ -11,11 +11,11 @@
 namespace bitswitch::core {
 
 struct BlasReport {
-    std::string library;        // "OpenBLAS 0.3.21 ...", "MKL ...", or "unknown (reference BLAS?)"
-    std::string core;           // OpenBLAS's kernel family ("Haswell", "SkylakeX"); empty for other BLAS
-    double gemm_gflops = 0.0;   // measured on a 512x512x512 float GEMM through libtorch
-    int threads        = 0;     // libtorch's intra-op threads
-    bool fast_enough   = false; // gemm_gflops >= kMinUsableGflops
+    std::string library;         // "OpenBLAS 0.3.21 ...", "MKL ...", or "unknown (reference BLAS?)"
+    std::string core;            // OpenBLAS's kernel family ("Haswell", "SkylakeX"); empty for other BLAS
+    double gemm_gflops = 0.0;    // measured on a 512x512x512 float GEMM through libtorch
+    int threads        = 0;      // libtorch's intra-op threads
+    bool fast_enough   = false;  // gemm_gflops >= kMinUsableGflops
 };
 
 /// Below this a GEMM is the reference BLAS (~5 GFLOP/s here) rather than an optimized one (~180).
@@ -45,6 +45,7 @@ std::filesystem::path asset_path(const std::string& relative);
 
 /// The tokenizer folder to use with a model: `explicit_dir` when given, else the model folder when it holds
 /// tokenizer files (vocab.json + merges.txt or encoder.json + vocab.bpe), else the shipped GPT-2 files.
-std::filesystem::path tokenizer_dir_for(const std::string& explicit_dir, const std::filesystem::path& model_dir);
+std::filesystem::path tokenizer_dir_for(const std::string& explicit_dir,
+                                        const std::filesystem::path& model_dir);
 
 }  // namespace bitswitch::core

@@ -20,7 +20,8 @@ struct Batch {
 };
 
 /// The features at `indices`, padded to the longest of them (or to max_seq_length when !trim).
-Batch make_batch(const std::vector<QAFeature>& features, const std::vector<size_t>& indices, bool trim = true);
+Batch make_batch(const std::vector<QAFeature>& features, const std::vector<size_t>& indices,
+                 bool trim = true);
 
 /// Number of real (attention_mask 1) tokens of a feature.
 int64_t real_length(const QAFeature& feature);

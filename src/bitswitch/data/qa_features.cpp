@@ -10,7 +10,9 @@
 namespace bitswitch::data {
 namespace {
 
-bool is_space(char32_t cp) { return text::classify(cp) == text::CharClass::Whitespace; }
+bool is_space(char32_t cp) {
+    return text::classify(cp) == text::CharClass::Whitespace;
+}
 
 // HF's trim_offsets: a token " Denver" covers "Denver". An all-whitespace token keeps its span.
 void trim_offsets(std::vector<text::Offset>& offsets, const std::u32string& context) {
@@ -24,7 +26,7 @@ void trim_offsets(std::vector<text::Offset>& offsets, const std::u32string& cont
 
 std::string lstrip(const std::string& s) {
     const std::u32string cps = text::utf8_to_u32(s);
-    size_t i = 0;
+    size_t i                 = 0;
     while (i < cps.size() && is_space(cps[i])) ++i;
     return text::u32_to_utf8(cps.substr(i));
 }
@@ -48,21 +50,23 @@ void label_window(QAFeature& f, const Answer& answer, int64_t answer_end) {
 }  // namespace
 
 void validate(const FeatureOptions& o) {
-    if (o.max_seq_length < 2) throw InputError(fmt::format("--max_seq_length {} must be at least 2", o.max_seq_length));
+    if (o.max_seq_length < 2)
+        throw InputError(fmt::format("--max_seq_length {} must be at least 2", o.max_seq_length));
     if (o.doc_stride < 0) throw InputError(fmt::format("--doc_stride {} must not be negative", o.doc_stride));
     if (o.max_question_length < 1) {
         throw InputError(fmt::format("--max_question_length {} must be at least 1", o.max_question_length));
     }
     if (o.max_seq_length - o.max_question_length <= o.doc_stride) {
-        throw InputError(fmt::format("--max_seq_length {} leaves {} context tokens after a question of up to "
-                                     "--max_question_length {}, not more than --doc_stride {}: windows would not "
-                                     "advance; raise --max_seq_length or lower --doc_stride / --max_question_length",
-                                     o.max_seq_length, o.max_seq_length - o.max_question_length,
-                                     o.max_question_length, o.doc_stride));
+        throw InputError(fmt::format(
+            "--max_seq_length {} leaves {} context tokens after a question of up to "
+            "--max_question_length {}, not more than --doc_stride {}: windows would not "
+            "advance; raise --max_seq_length or lower --doc_stride / --max_question_length",
+            o.max_seq_length, o.max_seq_length - o.max_question_length, o.max_question_length, o.doc_stride));
     }
 }
 
-std::vector<QAFeature> build_features(const SquadDataset& ds, const text::BpeTokenizer& tok, const FeatureOptions& o) {
+std::vector<QAFeature> build_features(const SquadDataset& ds, const text::BpeTokenizer& tok,
+                                      const FeatureOptions& o) {
     validate(o);
     std::vector<QAFeature> features;
     // Questions of one paragraph are consecutive: tokenize each context once.
@@ -83,7 +87,7 @@ std::vector<QAFeature> build_features(const SquadDataset& ds, const text::BpeTok
         const int64_t window_len = o.max_seq_length - q_len;
         const int64_t n_context  = int64_t(context_enc.ids.size());
 
-        const Answer* answer = ex.answers.empty() ? nullptr : &ex.answers.front();
+        const Answer* answer     = ex.answers.empty() ? nullptr : &ex.answers.front();
         const int64_t answer_end = answer ? answer->start + int64_t(text::utf8_length(answer->text)) : 0;
         for (int64_t begin = 0;; begin += window_len - o.doc_stride) {
             const int64_t n = std::min(window_len, n_context - begin);
@@ -93,7 +97,8 @@ std::vector<QAFeature> build_features(const SquadDataset& ds, const text::BpeTok
             f.attention_mask.assign(size_t(o.max_seq_length), 0);
             f.offsets.assign(size_t(o.max_seq_length), text::Offset{kNoOffset, kNoOffset});
             std::copy(question.begin(), question.end(), f.input_ids.begin());
-            std::copy(context_enc.ids.begin() + begin, context_enc.ids.begin() + begin + n, f.input_ids.begin() + q_len);
+            std::copy(context_enc.ids.begin() + begin, context_enc.ids.begin() + begin + n,
+                      f.input_ids.begin() + q_len);
             std::copy(context_enc.offsets.begin() + begin, context_enc.offsets.begin() + begin + n,
                       f.offsets.begin() + q_len);
             std::fill(f.attention_mask.begin(), f.attention_mask.begin() + q_len + n, 1);

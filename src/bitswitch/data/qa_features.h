@@ -32,14 +32,14 @@ void validate(const FeatureOptions& options);
 inline constexpr int64_t kNoOffset = -1;  // offsets of question and padding tokens
 
 struct QAFeature {
-    int32_t example_index = 0;              // into SquadDataset::examples
-    std::vector<int32_t> input_ids;         // (max_seq_length)
-    std::vector<uint8_t> attention_mask;    // 1 for question and context tokens, 0 for padding
-    std::vector<text::Offset> offsets;      // code points into the context; kNoOffset outside the context
-    int32_t context_begin = 0;              // token index of the first context token of this window
-    int32_t context_end   = 0;              // one past the last context token
-    int32_t start_position = 0;             // label: first answer token, or 0 (no answer in this window)
-    int32_t end_position   = 0;             // label: last answer token (inclusive), or 0
+    int32_t example_index = 0;            // into SquadDataset::examples
+    std::vector<int32_t> input_ids;       // (max_seq_length)
+    std::vector<uint8_t> attention_mask;  // 1 for question and context tokens, 0 for padding
+    std::vector<text::Offset> offsets;    // code points into the context; kNoOffset outside the context
+    int32_t context_begin  = 0;           // token index of the first context token of this window
+    int32_t context_end    = 0;           // one past the last context token
+    int32_t start_position = 0;           // label: first answer token, or 0 (no answer in this window)
+    int32_t end_position   = 0;           // label: last answer token (inclusive), or 0
 };
 
 /// Features of every example, in example order (an example yields one feature per window).

@@ -28,12 +28,14 @@ class Reader {
     }
     const json& array(const json& obj, const char* name, const std::string& where) const {
         const json& v = field(obj, name, where);
-        if (!v.is_array()) fail(where, fmt::format("field \"{}\" must be an array, got {}", name, v.type_name()));
+        if (!v.is_array())
+            fail(where, fmt::format("field \"{}\" must be an array, got {}", name, v.type_name()));
         return v;
     }
     std::string string(const json& obj, const char* name, const std::string& where) const {
         const json& v = field(obj, name, where);
-        if (!v.is_string()) fail(where, fmt::format("field \"{}\" must be a string, got {}", name, v.type_name()));
+        if (!v.is_string())
+            fail(where, fmt::format("field \"{}\" must be a string, got {}", name, v.type_name()));
         return v.get<std::string>();
     }
     int64_t integer(const json& obj, const char* name, const std::string& where) const {
@@ -51,7 +53,8 @@ class Reader {
     std::string file_;
 };
 
-std::vector<Answer> read_answers(const Reader& r, const json& qa, const char* name, const std::string& where) {
+std::vector<Answer> read_answers(const Reader& r, const json& qa, const char* name,
+                                 const std::string& where) {
     std::vector<Answer> answers;
     const json& list = r.array(qa, name, where);
     for (size_t a = 0; a < list.size(); ++a) {
@@ -70,7 +73,7 @@ std::string check_span(const std::u32string& context, const Answer& answer) {
                            text.size(), context.size());
     }
     if (context.compare(size_t(answer.start), text.size(), text) == 0) return {};
-    const auto found = context.find(text);
+    const auto found        = context.find(text);
     const std::string there = text::u32_to_utf8(context.substr(size_t(answer.start), text.size()));
     return fmt::format("text not at answer_start {} (the context has \"{}\" there){}", answer.start, there,
                        found == std::u32string::npos ? std::string("; the text is nowhere in the context")
@@ -89,7 +92,7 @@ bool SquadDataset::is_v2() const {
 
 SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOptions& options) {
     const std::string file = path.string();
-    const json root = core::read_json_file(path);
+    const json root        = core::read_json_file(path);
     const Reader r(file);
     SquadDataset ds;
     ds.path = file;
@@ -97,9 +100,10 @@ SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOption
         ds.version = root["version"].get<std::string>();
     }
     const json& articles = r.array(root, "data", "top level");
-    const auto report    = options.report ? options.report
-                                          : [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-    int64_t n_bad = 0;
+    const auto report    = options.report ? options.report : [](const std::string& line) {
+        std::fprintf(stderr, "%s\n", line.c_str());
+    };
+    int64_t n_bad        = 0;
     std::string first_bad;
     for (size_t i = 0; i < articles.size(); ++i) {
         const std::string at_article = fmt::format("data[{}]", i);
@@ -113,8 +117,8 @@ SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOption
             const std::string at_paragraph = fmt::format("{}.paragraphs[{}]", at_article, j);
             const int32_t context_index    = int32_t(ds.contexts.size());
             ds.contexts.push_back(r.string(paragraphs[j], "context", at_paragraph));
-            const std::u32string context = options.check_answer_spans ? text::utf8_to_u32(ds.contexts.back())
-                                                                      : std::u32string();
+            const std::u32string context =
+                options.check_answer_spans ? text::utf8_to_u32(ds.contexts.back()) : std::u32string();
             ++ds.n_paragraphs;
             const json& qas = r.array(paragraphs[j], "qas", at_paragraph);
             for (size_t k = 0; k < qas.size(); ++k) {
@@ -127,12 +131,16 @@ SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOption
                 e.answers       = read_answers(r, qas[k], "answers", at);
                 if (qas[k].contains("is_impossible")) {
                     const json& v = qas[k]["is_impossible"];
-                    if (!v.is_boolean()) r.fail(at, fmt::format("field \"is_impossible\" must be true or false, got {}", v.dump()));
+                    if (!v.is_boolean())
+                        r.fail(at, fmt::format("field \"is_impossible\" must be true or false, got {}",
+                                               v.dump()));
                     e.is_impossible = v.get<bool>();
                 }
-                if (qas[k].contains("plausible_answers")) e.plausible_answers = read_answers(r, qas[k], "plausible_answers", at);
+                if (qas[k].contains("plausible_answers"))
+                    e.plausible_answers = read_answers(r, qas[k], "plausible_answers", at);
                 if (!e.is_impossible && e.answers.empty()) {
-                    r.fail(at, fmt::format("question {} has no answers and is not marked is_impossible", e.id));
+                    r.fail(at,
+                           fmt::format("question {} has no answers and is not marked is_impossible", e.id));
                 }
                 if (e.is_impossible && !e.answers.empty()) {
                     r.fail(at, fmt::format("question {} is_impossible but has answers", e.id));
@@ -143,8 +151,8 @@ SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOption
                         for (size_t a = 0; a < list.size(); ++a) {
                             const std::string problem = check_span(context, list[a]);
                             if (problem.empty()) continue;
-                            const std::string line = fmt::format("{}: question {} ({}.{}[{}]): {}", file, e.id, at,
-                                                                 kind, a, problem);
+                            const std::string line = fmt::format("{}: question {} ({}.{}[{}]): {}", file,
+                                                                 e.id, at, kind, a, problem);
                             report(fmt::format("{}: {}", options.skip_invalid ? "skipped" : "error", line));
                             if (first_bad.empty()) first_bad = line;
                             bad = true;
@@ -162,9 +170,10 @@ SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOption
         }
     }
     if (n_bad > 0 && !options.skip_invalid) {
-        throw InputError(fmt::format("{} question(s) with an answer that is not where answer_start says (first: {}); "
-                                     "fix the file or pass --skip-invalid to drop them",
-                                     n_bad, first_bad));
+        throw InputError(
+            fmt::format("{} question(s) with an answer that is not where answer_start says (first: {}); "
+                        "fix the file or pass --skip-invalid to drop them",
+                        n_bad, first_bad));
     }
     ds.n_skipped = n_bad;
     if (options.max_examples >= 0 && int64_t(ds.examples.size()) > options.max_examples) {

@@ -20,20 +20,20 @@ struct QAExample {
     std::string id;
     std::string title;
     std::string question;
-    int32_t context_index = 0;           // into SquadDataset::contexts (questions share their paragraph)
-    std::vector<Answer> answers;         // v2.0: empty when is_impossible
+    int32_t context_index = 0;              // into SquadDataset::contexts (questions share their paragraph)
+    std::vector<Answer> answers;            // v2.0: empty when is_impossible
     std::vector<Answer> plausible_answers;  // v2.0 only
     bool is_impossible = false;
 };
 
 struct SquadDataset {
     std::string path;
-    std::string version;                 // the file's "version" field: "1.1", "v2.0", ...
+    std::string version;  // the file's "version" field: "1.1", "v2.0", ...
     std::vector<std::string> contexts;
-    std::vector<QAExample> examples;     // in file order
+    std::vector<QAExample> examples;  // in file order
     int64_t n_articles   = 0;
     int64_t n_paragraphs = 0;
-    int64_t n_skipped    = 0;            // questions dropped by skip_invalid
+    int64_t n_skipped    = 0;  // questions dropped by skip_invalid
 
     const std::string& context_of(const QAExample& e) const { return contexts[size_t(e.context_index)]; }
     /// SQuAD 2.0 semantics (unanswerable questions): the version says v2 or a question is_impossible.

@@ -2,9 +2,9 @@
 #include "bitswitch/data/synth.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <numeric>
-#include <array>
 #include <random>
 #include <set>
 #include <vector>
@@ -24,18 +24,22 @@ const T& pick(Rng& rng, const std::array<T, N>& items) {
     return items[std::uniform_int_distribution<size_t>(0, N - 1)(rng)];
 }
 
-constexpr std::array<const char*, 24> kSyllables = {"ka", "lo", "mi", "ren", "tor", "vel", "sa",  "dan",
-                                                    "el", "is", "or", "ul",  "ba",  "ne",  "ri",  "ta",
-                                                    "zo", "fe", "gu", "har", "win", "mar", "jo",  "bel"};
-constexpr std::array<const char*, 8> kCitySuffixes = {"ton", "burg", "ville", "ford", "grad", "mouth", "stead", "field"};
-constexpr std::array<const char*, 6> kCompanySuffixes = {"Industries", "Labs", "Works", "Systems", "Foods", "Shipping"};
-constexpr std::array<const char*, 30> kOccupations = {
-    "architect", "botanist",  "carpenter", "chemist",    "composer",  "engineer",      "farmer",    "historian",
-    "journalist", "lawyer",   "librarian", "nurse",      "painter",   "pharmacist",    "photographer", "pilot",
-    "poet",      "sculptor",  "surgeon",   "teacher",    "translator", "astronomer",   "geologist", "economist",
-    "chef",      "baker",     "diplomat",  "novelist",   "mathematician", "veterinarian"};
-constexpr std::array<const char*, 12> kInstruments = {"piano", "cello",    "flute", "guitar",   "violin", "trumpet",
-                                                      "harp",  "clarinet", "oboe",  "trombone", "banjo",  "accordion"};
+constexpr std::array<const char*, 24> kSyllables      = {"ka", "lo", "mi", "ren", "tor", "vel", "sa", "dan",
+                                                         "el", "is", "or", "ul",  "ba",  "ne",  "ri", "ta",
+                                                         "zo", "fe", "gu", "har", "win", "mar", "jo", "bel"};
+constexpr std::array<const char*, 8> kCitySuffixes    = {"ton",  "burg",  "ville", "ford",
+                                                         "grad", "mouth", "stead", "field"};
+constexpr std::array<const char*, 6> kCompanySuffixes = {"Industries", "Labs",  "Works",
+                                                         "Systems",    "Foods", "Shipping"};
+constexpr std::array<const char*, 30> kOccupations    = {
+       "architect", "botanist",   "carpenter",    "chemist",    "composer",      "engineer",
+       "farmer",    "historian",  "journalist",   "lawyer",     "librarian",     "nurse",
+       "painter",   "pharmacist", "photographer", "pilot",      "poet",          "sculptor",
+       "surgeon",   "teacher",    "translator",   "astronomer", "geologist",     "economist",
+       "chef",      "baker",      "diplomat",     "novelist",   "mathematician", "veterinarian"};
+constexpr std::array<const char*, 12> kInstruments = {"piano",  "cello",    "flute", "guitar",
+                                                      "violin", "trumpet",  "harp",  "clarinet",
+                                                      "oboe",   "trombone", "banjo", "accordion"};
 // A few names with non-ASCII letters keep the code point offsets honest.
 constexpr std::array<const char*, 6> kAccented = {"José", "Zoë", "Renée", "Björn", "Łukasz", "Año"};
 
@@ -65,7 +69,8 @@ std::string person_name(Rng& rng, bool dev) {
         for (;;) {
             const size_t i = std::uniform_int_distribution<size_t>(0, kSyllables.size() - 1)(rng);
             if ((i % 2 == 1) == dev) {
-                first = capitalize(kSyllables[i]) + kSyllables[std::uniform_int_distribution<size_t>(0, kSyllables.size() - 1)(rng)];
+                first = capitalize(kSyllables[i]) +
+                        kSyllables[std::uniform_int_distribution<size_t>(0, kSyllables.size() - 1)(rng)];
                 break;
             }
         }
@@ -94,15 +99,21 @@ Sentence render(const std::string& tmpl, const Person& p) {
             s.text.push_back(tmpl[i++]);
             continue;
         }
-        const size_t close = tmpl.find('}', i);
-        const std::string key = tmpl.substr(i + 1, close - i - 1);
-        i = close + 1;
-        const std::map<std::string, const std::string*> values = {
-            {"P", &p.name}, {"year", &p.year}, {"city", &p.city}, {"occupation", &p.occupation},
-            {"company", &p.company}, {"instrument", &p.instrument}, {"other_city", &p.other_city},
-            {"other_year", &p.other_year}, {"other_company", &p.other_company},
-            {"other_instrument", &p.other_instrument}, {"other_occupation", &p.other_occupation}};
-        const std::string& value = *values.at(key);
+        const size_t close                                     = tmpl.find('}', i);
+        const std::string key                                  = tmpl.substr(i + 1, close - i - 1);
+        i                                                      = close + 1;
+        const std::map<std::string, const std::string*> values = {{"P", &p.name},
+                                                                  {"year", &p.year},
+                                                                  {"city", &p.city},
+                                                                  {"occupation", &p.occupation},
+                                                                  {"company", &p.company},
+                                                                  {"instrument", &p.instrument},
+                                                                  {"other_city", &p.other_city},
+                                                                  {"other_year", &p.other_year},
+                                                                  {"other_company", &p.other_company},
+                                                                  {"other_instrument", &p.other_instrument},
+                                                                  {"other_occupation", &p.other_occupation}};
+        const std::string& value                               = *values.at(key);
         if (key != "P") s.slots.push_back({key, s.text.size(), value});
         s.text += value;
     }
@@ -113,27 +124,42 @@ Sentence render(const std::string& tmpl, const Person& p) {
 // or end from the text up to that token, so a fact stated before its person ("{company} employs {P}")
 // could not be told apart from the other people's facts.
 const std::vector<std::string> kFactTemplates = {
-    "{P} was born in {year}.", "{P} was born in the year {year}.", "The birth year of {P} is {year}.",
-    "{P} was born in {city}.", "{P} comes from {city}.", "{P} grew up in the city of {city}.",
-    "{P} works as a {occupation}.", "{P} is a {occupation} by profession.", "By trade, {P} is a {occupation}.",
-    "{P} works for {company}.", "{P} is employed by {company}.", "{P} has a job at {company}.",
-    "{P} plays the {instrument}.", "In the evenings, {P} plays the {instrument}.", "{P} has played the {instrument} for years.",
-    "{P}, a {occupation} from {city}, was born in {year}.", "{P} was born in {city} in {year} and later joined {company}.",
+    "{P} was born in {year}.",
+    "{P} was born in the year {year}.",
+    "The birth year of {P} is {year}.",
+    "{P} was born in {city}.",
+    "{P} comes from {city}.",
+    "{P} grew up in the city of {city}.",
+    "{P} works as a {occupation}.",
+    "{P} is a {occupation} by profession.",
+    "By trade, {P} is a {occupation}.",
+    "{P} works for {company}.",
+    "{P} is employed by {company}.",
+    "{P} has a job at {company}.",
+    "{P} plays the {instrument}.",
+    "In the evenings, {P} plays the {instrument}.",
+    "{P} has played the {instrument} for years.",
+    "{P}, a {occupation} from {city}, was born in {year}.",
+    "{P} was born in {city} in {year} and later joined {company}.",
     "{P} plays the {instrument} and works as a {occupation}.",
 };
 
 // Confusable facts about the same person: a second year and city, a former employer, an instrument once
 // tried, a parent's occupation. The cue before each value ("moved to", "previously") tells them apart.
 const std::vector<std::string> kDistractorTemplates = {
-    "{P} moved to {other_city} in {other_year}.", "In {other_year}, {P} visited {other_city}.",
-    "{P} previously worked for {other_company}.", "Before that, {P} had a job at {other_company}.",
-    "{P} once tried the {other_instrument} but gave it up.", "The father of {P} was a {other_occupation}.",
+    "{P} moved to {other_city} in {other_year}.",
+    "In {other_year}, {P} visited {other_city}.",
+    "{P} previously worked for {other_company}.",
+    "Before that, {P} had a job at {other_company}.",
+    "{P} once tried the {other_instrument} but gave it up.",
+    "The father of {P} was a {other_occupation}.",
 };
 
 const std::vector<std::pair<std::string, std::vector<std::string>>> kQuestionTemplates = {
     {"year", {"When was {P} born?", "In what year was {P} born?", "What year was {P} born in?"}},
     {"city", {"Where was {P} born?", "In which city was {P} born?", "Where does {P} come from?"}},
-    {"occupation", {"What is the occupation of {P}?", "What does {P} do for a living?", "What is {P}'s profession?"}},
+    {"occupation",
+     {"What is the occupation of {P}?", "What does {P} do for a living?", "What is {P}'s profession?"}},
     {"company", {"Which company does {P} work for?", "Who employs {P}?", "For which company does {P} work?"}},
     {"instrument", {"What instrument does {P} play?", "Which instrument does {P} play?"}},
 };
@@ -150,16 +176,18 @@ Paragraph make_paragraph(Rng& rng, const SynthOptions& o, int64_t index) {
         Person p;
         p.name = person_name(rng, o.dev_names);
         if (!used_names.insert(p.name).second) continue;
-        p.city       = word(rng, 2) + pick(rng, kCitySuffixes);
-        p.occupation = pick(rng, kOccupations);
-        p.company    = word(rng, 2) + " " + pick(rng, kCompanySuffixes);
-        p.instrument = pick(rng, kInstruments);
-        p.year       = std::to_string(std::uniform_int_distribution<int>(1820, 2005)(rng));
-        p.other_city       = word(rng, 2) + pick(rng, kCitySuffixes);
-        p.other_year       = std::to_string(std::uniform_int_distribution<int>(1820, 2005)(rng));
-        p.other_company    = word(rng, 2) + " " + pick(rng, kCompanySuffixes);
-        do p.other_instrument = pick(rng, kInstruments); while (p.other_instrument == p.instrument);
-        do p.other_occupation = pick(rng, kOccupations); while (p.other_occupation == p.occupation);
+        p.city          = word(rng, 2) + pick(rng, kCitySuffixes);
+        p.occupation    = pick(rng, kOccupations);
+        p.company       = word(rng, 2) + " " + pick(rng, kCompanySuffixes);
+        p.instrument    = pick(rng, kInstruments);
+        p.year          = std::to_string(std::uniform_int_distribution<int>(1820, 2005)(rng));
+        p.other_city    = word(rng, 2) + pick(rng, kCitySuffixes);
+        p.other_year    = std::to_string(std::uniform_int_distribution<int>(1820, 2005)(rng));
+        p.other_company = word(rng, 2) + " " + pick(rng, kCompanySuffixes);
+        do p.other_instrument = pick(rng, kInstruments);
+        while (p.other_instrument == p.instrument);
+        do p.other_occupation = pick(rng, kOccupations);
+        while (p.other_occupation == p.occupation);
         people.push_back(p);
     }
     // Every fact of every person is stated once: greedily take templates that cover facts still unstated.
@@ -171,9 +199,11 @@ Paragraph make_paragraph(Rng& rng, const SynthOptions& o, int64_t index) {
     for (int pi = 0; pi < int(people.size()); ++pi) {
         std::set<std::string> missing{"year", "city", "occupation", "company", "instrument"};
         while (!missing.empty()) {
-            const std::string& tmpl = kFactTemplates[std::uniform_int_distribution<size_t>(0, kFactTemplates.size() - 1)(rng)];
-            Sentence s = render(tmpl, people[size_t(pi)]);
-            const bool all_new = std::all_of(s.slots.begin(), s.slots.end(), [&](const Slot& sl) { return missing.count(sl.fact); });
+            const std::string& tmpl =
+                kFactTemplates[std::uniform_int_distribution<size_t>(0, kFactTemplates.size() - 1)(rng)];
+            Sentence s         = render(tmpl, people[size_t(pi)]);
+            const bool all_new = std::all_of(s.slots.begin(), s.slots.end(),
+                                             [&](const Slot& sl) { return missing.count(sl.fact); });
             if (!all_new) continue;
             for (const auto& sl : s.slots) missing.erase(sl.fact);
             sentences.push_back({s, pi});
@@ -182,7 +212,8 @@ Paragraph make_paragraph(Rng& rng, const SynthOptions& o, int64_t index) {
             std::vector<size_t> kinds(kDistractorTemplates.size());
             std::iota(kinds.begin(), kinds.end(), 0);
             std::shuffle(kinds.begin(), kinds.end(), rng);
-            for (size_t d = 0; d < 3; ++d) sentences.push_back({render(kDistractorTemplates[kinds[d]], people[size_t(pi)]), pi});
+            for (size_t d = 0; d < 3; ++d)
+                sentences.push_back({render(kDistractorTemplates[kinds[d]], people[size_t(pi)]), pi});
         }
     }
     std::shuffle(sentences.begin(), sentences.end(), rng);
@@ -204,7 +235,7 @@ Paragraph make_paragraph(Rng& rng, const SynthOptions& o, int64_t index) {
         std::shuffle(kinds.begin(), kinds.end(), rng);
         for (int q = 0; q < o.questions_per_person && q < int(kinds.size()); ++q) {
             const auto& [fact, forms] = kQuestionTemplates[kinds[size_t(q)]];
-            const std::string& form   = forms[std::uniform_int_distribution<size_t>(0, forms.size() - 1)(rng)];
+            const std::string& form = forms[std::uniform_int_distribution<size_t>(0, forms.size() - 1)(rng)];
             const auto [offset, value] = where.at(std::to_string(pi) + ":" + fact);
             nlohmann::ordered_json qa;
             qa["answers"]  = {{{"answer_start", cp_of_byte[offset]}, {"text", value}}};

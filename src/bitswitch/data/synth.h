@@ -15,12 +15,12 @@
 namespace bitswitch::data {
 
 struct SynthOptions {
-    int64_t paragraphs        = 1000;
-    int people_per_paragraph  = 1;
-    int questions_per_person  = 2;
-    uint64_t seed             = 1;
-    bool dev_names            = false;  // draw names from the dev half of the name space
-    bool distractors          = true;   // three confusable facts per person
+    int64_t paragraphs       = 1000;
+    int people_per_paragraph = 1;
+    int questions_per_person = 2;
+    uint64_t seed            = 1;
+    bool dev_names           = false;  // draw names from the dev half of the name space
+    bool distractors         = true;   // three confusable facts per person
 };
 
 /// SQuAD v1.1 JSON text.

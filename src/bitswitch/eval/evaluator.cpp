@@ -32,12 +32,13 @@ std::pair<std::vector<float>, std::vector<float>> predict_logits(model::Gpt2ForQ
     const int64_t n_batches = int64_t((features.size() + size_t(batch_size) - 1) / size_t(batch_size));
     core::Progress progress("eval", n_batches, std::max<int64_t>(1, n_batches / 10));
     for (int64_t b = 0; b < n_batches; ++b) {
-        const std::vector<size_t> idx(order.begin() + b * batch_size,
-                                      order.begin() + std::min<int64_t>(int64_t(order.size()), (b + 1) * batch_size));
-        const auto batch        = data::make_batch(features, idx);
-        const auto [s, e]       = model->forward(batch.input_ids, batch.attention_mask);  // (B, T)
-        const auto s_cpu        = s.contiguous().to(torch::kCPU), e_cpu = e.contiguous().to(torch::kCPU);
-        const int64_t T         = s_cpu.size(1);
+        const std::vector<size_t> idx(
+            order.begin() + b * batch_size,
+            order.begin() + std::min<int64_t>(int64_t(order.size()), (b + 1) * batch_size));
+        const auto batch  = data::make_batch(features, idx);
+        const auto [s, e] = model->forward(batch.input_ids, batch.attention_mask);  // (B, T)
+        const auto s_cpu = s.contiguous().to(torch::kCPU), e_cpu = e.contiguous().to(torch::kCPU);
+        const int64_t T = s_cpu.size(1);
         for (size_t r = 0; r < idx.size(); ++r) {
             const float* sp = s_cpu.data_ptr<float>() + int64_t(r) * T;
             const float* ep = e_cpu.data_ptr<float>() + int64_t(r) * T;
@@ -54,7 +55,7 @@ std::pair<std::vector<float>, std::vector<float>> predict_logits(model::Gpt2ForQ
 
 EvalResult evaluate_qa(model::Gpt2ForQuestionAnswering& model, const data::SquadDataset& dataset,
                        const std::vector<data::QAFeature>& features, const EvalOptions& options) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0     = std::chrono::steady_clock::now();
     auto [start, end] = predict_logits(model, features, options.batch_size, options.show_progress);
     EvalResult r;
     r.predictions = postprocess_qa_predictions(dataset, features, start, end, options.postprocess);
@@ -64,9 +65,15 @@ EvalResult evaluate_qa(model::Gpt2ForQuestionAnswering& model, const data::Squad
         const auto v2 = evaluate_v2(dataset, answers);
         r.exact_match = v2.exact;
         r.f1          = v2.f1;
-        r.metrics     = {{"exact", v2.exact},   {"f1", v2.f1},   {"total", v2.total},
-                         {"HasAns_exact", v2.has_ans_exact}, {"HasAns_f1", v2.has_ans_f1}, {"HasAns_total", v2.has_ans_total},
-                         {"NoAns_exact", v2.no_ans_exact},   {"NoAns_f1", v2.no_ans_f1},   {"NoAns_total", v2.no_ans_total}};
+        r.metrics     = {{"exact", v2.exact},
+                         {"f1", v2.f1},
+                         {"total", v2.total},
+                         {"HasAns_exact", v2.has_ans_exact},
+                         {"HasAns_f1", v2.has_ans_f1},
+                         {"HasAns_total", v2.has_ans_total},
+                         {"NoAns_exact", v2.no_ans_exact},
+                         {"NoAns_f1", v2.no_ans_f1},
+                         {"NoAns_total", v2.no_ans_total}};
     } else {
         const auto v1 = evaluate_v1(dataset, answers);
         r.exact_match = v1.exact_match;
@@ -81,7 +88,8 @@ EvalResult evaluate_qa(model::Gpt2ForQuestionAnswering& model, const data::Squad
 
 namespace bitswitch::eval {
 
-void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& r, const nlohmann::ordered_json& extra) {
+void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& r,
+                        const nlohmann::ordered_json& extra) {
     core::write_file_atomic(dir / "predictions.json", predictions_json(r.predictions));
     core::write_file_atomic(dir / "nbest_predictions.json", nbest_json(r.predictions));
     auto results = r.metrics;
@@ -91,7 +99,8 @@ void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& r, c
 
 ExamplePrediction answer_question(model::Gpt2ForQuestionAnswering& model, const text::BpeTokenizer& tokenizer,
                                   const std::string& question, const std::string& context,
-                                  const data::FeatureOptions& features, const PostprocessOptions& postprocess) {
+                                  const data::FeatureOptions& features,
+                                  const PostprocessOptions& postprocess) {
     data::SquadDataset ds;
     ds.contexts = {context};
     data::QAExample e;

@@ -23,7 +23,7 @@ struct EvalResult {
     std::vector<ExamplePrediction> predictions;
     nlohmann::ordered_json metrics;  // v1.1: exact_match, f1; v2.0: exact, f1, HasAns_*, NoAns_*
     double exact_match = 0.0, f1 = 0.0;
-    double seconds     = 0.0;
+    double seconds = 0.0;
 };
 
 /// Start and end logits of every feature, (features x max_seq_length) each, row-major; positions past a
@@ -35,7 +35,8 @@ std::pair<std::vector<float>, std::vector<float>> predict_logits(model::Gpt2ForQ
 /// The answer to one question about one context (`bitswitch predict`): the best span of the n-best list.
 ExamplePrediction answer_question(model::Gpt2ForQuestionAnswering& model, const text::BpeTokenizer& tokenizer,
                                   const std::string& question, const std::string& context,
-                                  const data::FeatureOptions& features, const PostprocessOptions& postprocess);
+                                  const data::FeatureOptions& features,
+                                  const PostprocessOptions& postprocess);
 
 /// Writes predictions.json, nbest_predictions.json and eval_results.json (the metrics plus `extra`) into
 /// `dir`, each atomically.

@@ -9,7 +9,8 @@
 
 namespace bitswitch::eval {
 
-LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<int32_t>& ids, int64_t stride) {
+LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<int32_t>& ids,
+                     int64_t stride) {
     const int64_t W = model->transformer->config.n_positions, N = int64_t(ids.size());
     if (stride <= 0) stride = std::max<int64_t>(1, W / 2);
     if (stride > W) throw InputError(fmt::format("--stride {} exceeds n_positions {}", stride, W));
@@ -20,8 +21,10 @@ LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<i
     int64_t scored_until = 1;  // tokens [1, scored_until) are done
     for (int64_t begin = 0; scored_until < N; begin += stride) {
         const int64_t end = std::min(N, begin + W);
-        const auto input  = torch::tensor(std::vector<int64_t>(ids.begin() + begin, ids.begin() + end)).view({1, end - begin});
-        const auto logp   = torch::log_softmax(model->transformer->lm_logits(model->transformer->forward(input)), -1)[0];  // (T, V)
+        const auto input  = torch::tensor(std::vector<int64_t>(ids.begin() + begin, ids.begin() + end))
+                               .view({1, end - begin});
+        const auto logp = torch::log_softmax(
+            model->transformer->lm_logits(model->transformer->forward(input)), -1)[0];  // (T, V)
         for (int64_t t = scored_until; t < end; ++t) {  // token t is predicted at position t - 1
             const double lp = logp[t - 1 - begin][ids[size_t(t)]].item<double>();
             r.token_logprobs.push_back(lp);

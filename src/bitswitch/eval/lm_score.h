@@ -13,12 +13,13 @@
 namespace bitswitch::eval {
 
 struct LmScore {
-    int64_t tokens = 0;                 // scored tokens (the text's tokens minus the first)
-    double nll     = 0.0;               // total negative log-likelihood, nats
-    double ppl     = 0.0;               // exp(nll / tokens)
-    std::vector<double> token_logprobs; // log p(token t | ...) for t = 1..N-1
+    int64_t tokens = 0;                  // scored tokens (the text's tokens minus the first)
+    double nll     = 0.0;                // total negative log-likelihood, nats
+    double ppl     = 0.0;                // exp(nll / tokens)
+    std::vector<double> token_logprobs;  // log p(token t | ...) for t = 1..N-1
 };
 
-LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<int32_t>& ids, int64_t stride = 0);
+LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<int32_t>& ids,
+                     int64_t stride = 0);
 
 }  // namespace bitswitch::eval

@@ -34,8 +34,8 @@ std::vector<ExamplePrediction> postprocess_qa_predictions(const data::SquadDatas
                                                           const PostprocessOptions& o) {
     const size_t seq_len = features.empty() ? 0 : features.front().input_ids.size();
     if (start_logits.size() != features.size() * seq_len || end_logits.size() != features.size() * seq_len) {
-        throw Error(fmt::format("postprocess: expected {} x {} start and end logits, got {} and {}", features.size(),
-                                seq_len, start_logits.size(), end_logits.size()));
+        throw Error(fmt::format("postprocess: expected {} x {} start and end logits, got {} and {}",
+                                features.size(), seq_len, start_logits.size(), end_logits.size()));
     }
     std::vector<std::vector<size_t>> features_of(ds.examples.size());
     for (size_t i = 0; i < features.size(); ++i) features_of[size_t(features[i].example_index)].push_back(i);
@@ -61,7 +61,8 @@ std::vector<ExamplePrediction> postprocess_qa_predictions(const data::SquadDatas
             for (const int s : starts) {
                 for (const int e : ends) {
                     // Only spans inside this window's context (question and padding have no offsets).
-                    if (f.offsets[size_t(s)].start == data::kNoOffset || f.offsets[size_t(e)].start == data::kNoOffset) {
+                    if (f.offsets[size_t(s)].start == data::kNoOffset ||
+                        f.offsets[size_t(e)].start == data::kNoOffset) {
                         continue;
                     }
                     if (e < s || e - s + 1 > o.max_answer_length) continue;
@@ -72,7 +73,8 @@ std::vector<ExamplePrediction> postprocess_qa_predictions(const data::SquadDatas
         }
         if (o.version_2_with_negative && have_null) prelim.push_back(null_candidate);
         // Stable: equal scores keep their order of discovery, as Python's sorted() does.
-        std::stable_sort(prelim.begin(), prelim.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+        std::stable_sort(prelim.begin(), prelim.end(),
+                         [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
         if (prelim.size() > size_t(o.n_best_size)) prelim.resize(size_t(o.n_best_size));
         if (o.version_2_with_negative && have_null) {
             const bool kept = std::any_of(prelim.begin(), prelim.end(), [](const Candidate& c) {
@@ -82,7 +84,8 @@ std::vector<ExamplePrediction> postprocess_qa_predictions(const data::SquadDatas
         }
         const std::u32string context = text::utf8_to_u32(ds.context_of(ex));
         for (auto& c : prelim) {
-            c.text = text::u32_to_utf8(context.substr(size_t(c.char_start), size_t(c.char_end - c.char_start)));
+            c.text =
+                text::u32_to_utf8(context.substr(size_t(c.char_start), size_t(c.char_end - c.char_start)));
         }
         // No valid span (or only the null one): utils_qa.py answers "empty" to avoid failing.
         if (prelim.empty() || (prelim.size() == 1 && prelim.front().text.empty())) {
@@ -102,8 +105,9 @@ std::vector<ExamplePrediction> postprocess_qa_predictions(const data::SquadDatas
             size_t i = 0;
             while (i + 1 < prelim.size() && prelim[i].text.empty()) ++i;
             const Candidate& best = prelim[i];
-            p.null_score_diff     = double(null_candidate.score) - double(best.start_logit) - double(best.end_logit);
-            p.text                = p.null_score_diff > o.null_score_diff_threshold ? std::string() : best.text;
+            p.null_score_diff =
+                double(null_candidate.score) - double(best.start_logit) - double(best.end_logit);
+            p.text = p.null_score_diff > o.null_score_diff_threshold ? std::string() : best.text;
         }
         p.nbest = std::move(prelim);
         out.push_back(std::move(p));

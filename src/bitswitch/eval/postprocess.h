@@ -34,9 +34,9 @@ struct Candidate {
 
 struct ExamplePrediction {
     std::string id;
-    std::string text;                   // the answer ("" = no answer, SQuAD 2.0 only)
-    std::vector<Candidate> nbest;       // best first
-    double null_score_diff = 0.0;       // SQuAD 2.0: null score minus the best span's score
+    std::string text;              // the answer ("" = no answer, SQuAD 2.0 only)
+    std::vector<Candidate> nbest;  // best first
+    double null_score_diff = 0.0;  // SQuAD 2.0: null score minus the best span's score
 };
 
 /// `start_logits` and `end_logits` hold features.size() rows of max_seq_length floats each.

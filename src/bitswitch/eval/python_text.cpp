@@ -19,7 +19,9 @@ struct LowerMapping {
 
 #include "bitswitch/eval/python_text_table.inc"
 
-bool is_cased(char32_t cp) { return in_ranges(cp, std::begin(kPyCasedRanges), std::end(kPyCasedRanges)); }
+bool is_cased(char32_t cp) {
+    return in_ranges(cp, std::begin(kPyCasedRanges), std::end(kPyCasedRanges));
+}
 bool is_case_ignorable(char32_t cp) {
     return in_ranges(cp, std::begin(kPyCaseIgnorableRanges), std::end(kPyCaseIgnorableRanges));
 }
@@ -62,10 +64,13 @@ std::u32string py_lower(const std::u32string& s) {
     return out;
 }
 
-bool py_is_space(char32_t cp) { return in_ranges(cp, std::begin(kPySpaceRanges), std::end(kPySpaceRanges)); }
+bool py_is_space(char32_t cp) {
+    return in_ranges(cp, std::begin(kPySpaceRanges), std::end(kPySpaceRanges));
+}
 
 bool py_is_word(char32_t cp) {
-    if (cp < 0x80) return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') || cp == '_';
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') || cp == '_';
     return in_ranges(cp, std::begin(kPyWordRanges), std::end(kPyWordRanges));
 }
 

@@ -14,7 +14,8 @@ namespace {
 
 // string.punctuation: ASCII only, so "“" or "–" survive normalisation, exactly as in the official script.
 bool is_ascii_punctuation(char32_t c) {
-    return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) || (c >= 0x7B && c <= 0x7E);
+    return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
+           (c >= 0x7B && c <= 0x7E);
 }
 
 // re.sub(r'\b(a|an|the)\b', ' ', text): a match starts where a word starts and ends where it ends.
@@ -55,7 +56,9 @@ std::u32string normalize_u32(const std::string& s) {
     return joined;
 }
 
-std::vector<std::u32string> tokens_of(const std::string& s) { return py_split(normalize_u32(s)); }
+std::vector<std::u32string> tokens_of(const std::string& s) {
+    return py_split(normalize_u32(s));
+}
 
 // Counter(a) & Counter(b), summed.
 int64_t common_token_count(const std::vector<std::u32string>& a, const std::vector<std::u32string>& b) {
@@ -80,7 +83,9 @@ double f1_of_counts(int64_t same, size_t n_pred, size_t n_gold) {
 
 }  // namespace
 
-std::string normalize_answer(const std::string& s) { return text::u32_to_utf8(normalize_u32(s)); }
+std::string normalize_answer(const std::string& s) {
+    return text::u32_to_utf8(normalize_u32(s));
+}
 
 double f1_score(const std::string& prediction, const std::string& ground_truth) {
     const auto pred = tokens_of(prediction), gold = tokens_of(ground_truth);
@@ -155,7 +160,7 @@ SquadV2Result evaluate_v2(const data::SquadDataset& ds, const Predictions& predi
         (has_answer ? has_em : no_em) += best_em;
         (has_answer ? has_f1 : no_f1) += best_f1;
     }
-    const auto pct = [](double sum, int64_t n) { return n > 0 ? 100.0 * sum / double(n) : 0.0; };
+    const auto pct  = [](double sum, int64_t n) { return n > 0 ? 100.0 * sum / double(n) : 0.0; };
     r.exact         = pct(em, r.total);
     r.f1            = pct(f1, r.total);
     r.has_ans_exact = pct(has_em, r.has_ans_total);

@@ -26,12 +26,12 @@ struct SquadV1Result {
     double exact_match = 0.0;  // percent
     double f1          = 0.0;  // percent
     int64_t total      = 0;
-    int64_t missing    = 0;    // questions without a prediction (scored 0)
+    int64_t missing    = 0;  // questions without a prediction (scored 0)
 };
 
 struct SquadV2Result {
     double exact = 0.0, f1 = 0.0;
-    int64_t total = 0;
+    int64_t total        = 0;
     double has_ans_exact = 0.0, has_ans_f1 = 0.0;
     int64_t has_ans_total = 0;
     double no_ans_exact = 0.0, no_ans_f1 = 0.0;
@@ -43,11 +43,13 @@ using Predictions = std::map<std::string, std::string>;  // question id -> answe
 using WarnFn      = std::function<void(const std::string&)>;
 
 /// evaluate() of evaluate-v1.1.py. A question without a prediction scores 0; `warn` gets one line per id.
-SquadV1Result evaluate_v1(const data::SquadDataset& dataset, const Predictions& predictions, const WarnFn& warn = {});
+SquadV1Result evaluate_v1(const data::SquadDataset& dataset, const Predictions& predictions,
+                          const WarnFn& warn = {});
 
 /// evaluate-v2.0.py without a no-answer probability file (threshold 1.0). The official script fails with a
 /// KeyError when any prediction is missing; here a missing prediction scores 0 on both metrics and counts
 /// in the totals, as in v1.1 (`warn` gets one line per id).
-SquadV2Result evaluate_v2(const data::SquadDataset& dataset, const Predictions& predictions, const WarnFn& warn = {});
+SquadV2Result evaluate_v2(const data::SquadDataset& dataset, const Predictions& predictions,
+                          const WarnFn& warn = {});
 
 }  // namespace bitswitch::eval

@@ -23,7 +23,8 @@ template <class D>
 hn::Vec<D> dropout_lanes(D d, uint32_t key, uint32_t threshold, float scale, int64_t col) {
     const hn::RebindToSigned<D> di;
     const hn::RebindToUnsigned<D> du;
-    auto h = hn::Xor(hn::Mul(hn::Iota(du, uint32_t(col)), hn::Set(du, kDropoutColumnMultiplier)), hn::Set(du, key));
+    auto h = hn::Xor(hn::Mul(hn::Iota(du, uint32_t(col)), hn::Set(du, kDropoutColumnMultiplier)),
+                     hn::Set(du, key));
     h      = hn::Xor(h, hn::ShiftRight<16>(h));
     h      = hn::Mul(h, hn::Set(du, 0x85EBCA6Bu));
     h      = hn::Xor(h, hn::ShiftRight<13>(h));
@@ -43,7 +44,8 @@ RowPlace place_of(const AttentionRows& a, int64_t r) {
     return {r / (a.queries * a.heads), std::min(a.keys, a.past + t + 1)};
 }
 
-void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t row_end, float* scores, float* dropped) {
+void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t row_end, float* scores,
+                             float* dropped) {
     const hn::ScalableTag<float> d;
     const int64_t N       = int64_t(hn::Lanes(d));
     const int64_t S       = a.keys;
@@ -85,13 +87,14 @@ void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t 
             hn::BlendedStore(e, m, d, x + s);
         }
         // Pass 3: normalise, apply dropout, zero the invisible keys.
-        const auto inv = hn::Set(d, 1.0f / hn::GetLane(hn::SumOfLanes(d, vsum)));
+        const auto inv     = hn::Set(d, 1.0f / hn::GetLane(hn::SumOfLanes(d, vsum)));
         const uint32_t key = use_drop ? dropout_row_key(a.dropout_seed, uint64_t(r)) : 0;
         for (int64_t s = 0; s < visible; s += N) {
             const auto m = hn::FirstN(d, size_t(std::min(N, visible - s)));
             const auto p = hn::Mul(hn::MaskedLoad(m, d, x + s), inv);
             hn::BlendedStore(p, m, d, x + s);
-            if (use_drop) hn::BlendedStore(hn::Mul(p, dropout_lanes(d, key, thresh, scale, s)), m, d, out_drop + s);
+            if (use_drop)
+                hn::BlendedStore(hn::Mul(p, dropout_lanes(d, key, thresh, scale, s)), m, d, out_drop + s);
         }
         std::fill(x + visible, x + S, 0.0f);
         if (use_drop) std::fill(out_drop + visible, out_drop + S, 0.0f);
@@ -152,8 +155,8 @@ void attention_softmax_forward(const AttentionRows& a, int64_t row_begin, int64_
     HWY_DYNAMIC_DISPATCH(AttentionSoftmaxForward)(a, row_begin, row_end, scores, dropped);
 }
 
-void attention_softmax_backward(const AttentionRows& a, int64_t row_begin, int64_t row_end, const float* probs,
-                                float* grad, float* dropped) {
+void attention_softmax_backward(const AttentionRows& a, int64_t row_begin, int64_t row_end,
+                                const float* probs, float* grad, float* dropped) {
     HWY_DYNAMIC_DISPATCH(AttentionSoftmaxBackward)(a, row_begin, row_end, probs, grad, dropped);
 }
 

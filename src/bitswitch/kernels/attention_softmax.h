@@ -32,7 +32,7 @@ void attention_softmax_forward(const AttentionRows& a, int64_t row_begin, int64_
 
 /// In place: `grad` = dL/d dropout(P) -> dL/d scores, given the forward's probabilities P. With dropout,
 /// `dropped` receives dropout(P) again (needed for dL/dV); otherwise it may be nullptr.
-void attention_softmax_backward(const AttentionRows& a, int64_t row_begin, int64_t row_end, const float* probs,
-                                float* grad, float* dropped);
+void attention_softmax_backward(const AttentionRows& a, int64_t row_begin, int64_t row_end,
+                                const float* probs, float* grad, float* dropped);
 
 }  // namespace bitswitch::kernels

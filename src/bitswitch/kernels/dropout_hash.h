@@ -28,7 +28,9 @@ inline uint32_t fmix32(uint32_t h) {
 
 constexpr uint32_t kDropoutColumnMultiplier = 0x9E3779B1u;
 
-inline uint32_t dropout_threshold(double p) { return uint32_t(p * 65536.0); }
+inline uint32_t dropout_threshold(double p) {
+    return uint32_t(p * 65536.0);
+}
 
 inline uint32_t dropout_row_key(uint64_t seed, uint64_t row) {
     return uint32_t(splitmix64(seed ^ (row * 0xD1B54A32D192ED03ull)) >> 32);
@@ -36,8 +38,8 @@ inline uint32_t dropout_row_key(uint64_t seed, uint64_t row) {
 
 /// out[j] = scale if element (row, col0 + j) is kept, else 0, for j in [0, n). The scalar reference of the
 /// SIMD kernels.
-inline void dropout_row_multipliers(uint64_t seed, uint64_t row, uint32_t threshold, float scale, int64_t col0, int64_t n,
-                                    float* out) {
+inline void dropout_row_multipliers(uint64_t seed, uint64_t row, uint32_t threshold, float scale,
+                                    int64_t col0, int64_t n, float* out) {
     const uint32_t key = dropout_row_key(seed, row);
     for (int64_t j = 0; j < n; ++j) {
         const uint32_t bits = fmix32(uint32_t(col0 + j) * kDropoutColumnMultiplier ^ key);

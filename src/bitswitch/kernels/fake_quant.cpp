@@ -18,8 +18,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // Parameters of one group's quantizer, computed once per group.
 struct GroupQuant {
-    float a, b;      // symmetric: s and s + 1e-6; asymmetric: min and scale
-    float levels;    // asymmetric: 2^b - 1
+    float a, b;    // symmetric: s and s + 1e-6; asymmetric: min and scale
+    float levels;  // asymmetric: 2^b - 1
 };
 
 GroupQuant symmetric_params(int bits, float absmax) {
@@ -65,27 +65,27 @@ Range range_of(const float* x, int64_t n) {
     const int64_t N = int64_t(hn::Lanes(d));
     const float inf = std::numeric_limits<float>::infinity();
     auto vlo = hn::Set(d, inf), vhi = hn::Set(d, -inf);
-    auto nan = hn::Zero(d);  // lanes become all-ones where x is NaN
+    auto nan  = hn::Zero(d);  // lanes become all-ones where x is NaN
     int64_t i = 0;
     for (; i + N <= n; i += N) {
         const auto v = hn::LoadU(d, x + i);
-        vlo = hn::Min(vlo, v);
-        vhi = hn::Max(vhi, v);
-        nan = hn::Or(nan, hn::VecFromMask(d, hn::IsNaN(v)));
+        vlo          = hn::Min(vlo, v);
+        vhi          = hn::Max(vhi, v);
+        nan          = hn::Or(nan, hn::VecFromMask(d, hn::IsNaN(v)));
     }
     if (i < n) {
         const auto m = hn::FirstN(d, size_t(n - i));
         const auto v = hn::MaskedLoad(m, d, x + i);
-        vlo = hn::Min(vlo, hn::IfThenElse(m, v, hn::Set(d, inf)));
-        vhi = hn::Max(vhi, hn::IfThenElse(m, v, hn::Set(d, -inf)));
-        nan = hn::Or(nan, hn::VecFromMask(d, hn::IsNaN(v)));
+        vlo          = hn::Min(vlo, hn::IfThenElse(m, v, hn::Set(d, inf)));
+        vhi          = hn::Max(vhi, hn::IfThenElse(m, v, hn::Set(d, -inf)));
+        nan          = hn::Or(nan, hn::VecFromMask(d, hn::IsNaN(v)));
     }
     const bool any_nan = !hn::AllFalse(d, hn::MaskFromVec(nan));
     return {hn::GetLane(hn::MinOfLanes(d, vlo)), hn::GetLane(hn::MaxOfLanes(d, vhi)), any_nan};
 }
 
-bool FakeQuantGroups(const float* x, float* y, int64_t group_begin, int64_t group_end, int64_t group_len, int bits,
-                     QuantScheme scheme) {
+bool FakeQuantGroups(const float* x, float* y, int64_t group_begin, int64_t group_end, int64_t group_len,
+                     int bits, QuantScheme scheme) {
     for (int64_t gi = group_begin; gi < group_end; ++gi) {
         const float* xg = x + gi * group_len;
         const Range r   = range_of(xg, group_len);
@@ -97,16 +97,18 @@ bool FakeQuantGroups(const float* x, float* y, int64_t group_begin, int64_t grou
     return true;
 }
 
-void FakeQuantWithRange(const float* x, float* y, int64_t n, int bits, QuantScheme scheme, float lo, float hi) {
-    const GroupQuant q = scheme == QuantScheme::kSymmetric ? symmetric_params(bits, std::max(std::fabs(lo), std::fabs(hi)))
-                                                           : asymmetric_params(bits, lo, hi);
+void FakeQuantWithRange(const float* x, float* y, int64_t n, int bits, QuantScheme scheme, float lo,
+                        float hi) {
+    const GroupQuant q = scheme == QuantScheme::kSymmetric
+                             ? symmetric_params(bits, std::max(std::fabs(lo), std::fabs(hi)))
+                             : asymmetric_params(bits, lo, hi);
     apply(x, y, n, scheme, q);
 }
 
 bool MinMax(const float* x, int64_t n, float* lo, float* hi) {
     const Range r = range_of(x, n);
-    *lo = r.lo;
-    *hi = r.hi;
+    *lo           = r.lo;
+    *hi           = r.hi;
     return !r.nan;
 }
 
@@ -121,16 +123,19 @@ HWY_EXPORT(FakeQuantGroups);
 HWY_EXPORT(FakeQuantWithRange);
 HWY_EXPORT(MinMax);
 
-bool fake_quant_groups(const float* x, float* y, int64_t group_begin, int64_t group_end, int64_t group_len, int bits,
-                       QuantScheme scheme) {
+bool fake_quant_groups(const float* x, float* y, int64_t group_begin, int64_t group_end, int64_t group_len,
+                       int bits, QuantScheme scheme) {
     return HWY_DYNAMIC_DISPATCH(FakeQuantGroups)(x, y, group_begin, group_end, group_len, bits, scheme);
 }
 
-void fake_quant_with_range(const float* x, float* y, int64_t n, int bits, QuantScheme scheme, float lo, float hi) {
+void fake_quant_with_range(const float* x, float* y, int64_t n, int bits, QuantScheme scheme, float lo,
+                           float hi) {
     HWY_DYNAMIC_DISPATCH(FakeQuantWithRange)(x, y, n, bits, scheme, lo, hi);
 }
 
-bool min_max(const float* x, int64_t n, float* lo, float* hi) { return HWY_DYNAMIC_DISPATCH(MinMax)(x, n, lo, hi); }
+bool min_max(const float* x, int64_t n, float* lo, float* hi) {
+    return HWY_DYNAMIC_DISPATCH(MinMax)(x, n, lo, hi);
+}
 
 }  // namespace bitswitch::kernels
 #endif  // HWY_ONCE

@@ -20,12 +20,13 @@ enum class QuantScheme : uint8_t { kSymmetric, kAsymmetric };
 
 /// y[i] = Q(x[i]) for groups [group_begin, group_end) of `group_len` floats each, every group quantized
 /// with its own range. x and y may alias. Returns false if a group holds a NaN (y is then unspecified).
-bool fake_quant_groups(const float* x, float* y, int64_t group_begin, int64_t group_end, int64_t group_len, int bits,
-                       QuantScheme scheme);
+bool fake_quant_groups(const float* x, float* y, int64_t group_begin, int64_t group_end, int64_t group_len,
+                       int bits, QuantScheme scheme);
 
 /// y[i] = Q(x[i]) for i in [0, n) with a given range instead of the data's: [lo, hi] for the asymmetric
 /// scheme (values outside are clamped), max|x| = max(|lo|, |hi|) for the symmetric one.
-void fake_quant_with_range(const float* x, float* y, int64_t n, int bits, QuantScheme scheme, float lo, float hi);
+void fake_quant_with_range(const float* x, float* y, int64_t n, int bits, QuantScheme scheme, float lo,
+                           float hi);
 
 /// Minimum and maximum of x[0, n); returns false if x holds a NaN.
 bool min_max(const float* x, int64_t n, float* lo, float* hi);

@@ -18,8 +18,8 @@ bool sgemm_available();
 /// C = alpha · op(A) · op(B) + beta · C, all row-major: op(A) is m x k, op(B) is k x n, C is m x n with
 /// leading dimension ldc; op(X) = X, or Xᵀ when trans_x (X then stored k x m / n x k). Uses the calling
 /// thread's OpenMP thread count; called inside a parallel region it runs on the calling thread only.
-void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-           const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
 /// A batch of matrices as a 4-D array: dims (d0, d1, rows, cols) with strides in elements, so a transposed
 /// or head-interleaved view is described without copying. 3-D batches use d0 = 1.

@@ -4,8 +4,8 @@
 #include <set>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
@@ -18,7 +18,9 @@ namespace {
 const std::string kPeftPrefix = "base_model.model.";
 
 // "h.0.attn.c_attn" -> "transformer.h.0.attn.c_attn" (the module path inside GPT2ForQuestionAnswering).
-std::string module_path(const std::string& layer) { return layer == "qa_outputs" ? layer : "transformer." + layer; }
+std::string module_path(const std::string& layer) {
+    return layer == "qa_outputs" ? layer : "transformer." + layer;
+}
 
 std::set<std::string> adapter_names(const Gpt2ForQuestionAnswering& model) {
     std::set<std::string> names;
@@ -30,8 +32,8 @@ std::set<std::string> adapter_names(const Gpt2ForQuestionAnswering& model) {
 
 }  // namespace
 
-void save_lora_run(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir, const std::string& base_model,
-                   const nlohmann::json& extra) {
+void save_lora_run(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir,
+                   const std::string& base_model, const nlohmann::json& extra) {
     nlohmann::json names = nlohmann::json::array();
     // Adapter folders of an earlier run in the same folder must not outlive it.
     std::filesystem::remove_all(dir / "adapters");
@@ -73,12 +75,15 @@ void save_lora_run(const Gpt2ForQuestionAnswering& model, const std::filesystem:
     core::write_file_atomic(dir / "bitswitch.json", run.dump(2) + "\n");
 }
 
-void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir, const std::string& active) {
+void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir,
+                   const std::string& active) {
     const auto root = dir / "adapters";
-    if (!std::filesystem::is_directory(root)) throw InputError(fmt::format("{}: no adapters folder", dir.string()));
+    if (!std::filesystem::is_directory(root))
+        throw InputError(fmt::format("{}: no adapters folder", dir.string()));
     std::vector<std::string> names;
     const auto run_file = dir / "bitswitch.json";
-    const nlohmann::json run = std::filesystem::exists(run_file) ? core::read_json_file(run_file) : nlohmann::json::object();
+    const nlohmann::json run =
+        std::filesystem::exists(run_file) ? core::read_json_file(run_file) : nlohmann::json::object();
     if (run.contains("adapters") && run["adapters"].is_array()) {
         // The run says which adapters are its own: folders of anything else are not loaded.
         for (const auto& n : run["adapters"]) names.push_back(n.get<std::string>());
@@ -91,7 +96,7 @@ void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path&
     if (names.empty()) throw InputError(fmt::format("{}: no adapter folders", root.string()));
     torch::NoGradGuard no_grad;
     for (const auto& name : names) {
-        const auto config_path = root / name / "adapter_config.json";
+        const auto config_path      = root / name / "adapter_config.json";
         const nlohmann::json config = core::read_json_file(config_path);
         quant::LoRAOptions options;
         try {
@@ -99,17 +104,20 @@ void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path&
             options.alpha   = config.at("lora_alpha").get<double>();
             options.dropout = config.value("lora_dropout", 0.0);
         } catch (const nlohmann::json::exception& e) {
-            throw InputError(fmt::format("{}: needs numbers r and lora_alpha ({})", config_path.string(), e.what()));
+            throw InputError(
+                fmt::format("{}: needs numbers r and lora_alpha ({})", config_path.string(), e.what()));
         }
         const SafetensorsReader reader(root / name / "adapter_model.safetensors");
         std::set<std::string> used;
         const auto copy = [&](const torch::Tensor& dst, const std::string& key) {
-            if (!reader.contains(key)) throw InputError(fmt::format("{}: missing tensor \"{}\"", reader.path(), key));
+            if (!reader.contains(key))
+                throw InputError(fmt::format("{}: missing tensor \"{}\"", reader.path(), key));
             const auto src = reader.tensor(key).to(torch::kFloat32);
             if (src.sizes() != dst.sizes()) {
-                throw InputError(fmt::format("{}: tensor \"{}\" has shape [{}] but the model needs [{}] (rank {} from {})",
-                                             reader.path(), key, fmt::join(src.sizes(), ", "), fmt::join(dst.sizes(), ", "), options.rank,
-                                             config_path.filename().string()));
+                throw InputError(
+                    fmt::format("{}: tensor \"{}\" has shape [{}] but the model needs [{}] (rank {} from {})",
+                                reader.path(), key, fmt::join(src.sizes(), ", "),
+                                fmt::join(dst.sizes(), ", "), options.rank, config_path.filename().string()));
             }
             dst.copy_(src);
             used.insert(key);
@@ -127,7 +135,8 @@ void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path&
             copy(model->qa_outputs->bias, kPeftPrefix + "qa_outputs.bias");
         }
         for (const auto& [key, entry] : reader.entries()) {
-            if (!used.count(key)) throw InputError(fmt::format("{}: unexpected tensor \"{}\"", reader.path(), key));
+            if (!used.count(key))
+                throw InputError(fmt::format("{}: unexpected tensor \"{}\"", reader.path(), key));
         }
     }
     const std::string chosen = active.empty() ? names.front() : active;
@@ -143,11 +152,12 @@ LoadedModel load_model(const std::filesystem::path& dir) {
     const std::string where  = run_file.string();
     LoadedModel loaded;
     if (run.value("finetune", "lora") == "full") {
-        loaded = load_pretrained(dir);
+        loaded                = load_pretrained(dir);
         loaded.trained_levels = quant::adapter_set_from_json(run, where).levels;
     } else {
         if (!run.contains("base_model") || !run["base_model"].is_string()) {
-            throw InputError(fmt::format("{}: missing \"base_model\" (the folder of the frozen model)", where));
+            throw InputError(
+                fmt::format("{}: missing \"base_model\" (the folder of the frozen model)", where));
         }
         std::filesystem::path base = run["base_model"].get<std::string>();
         if (base.is_relative() && !std::filesystem::exists(base)) base = dir / base;
@@ -159,11 +169,13 @@ LoadedModel load_model(const std::filesystem::path& dir) {
         if (loaded.adapters.shared_adapter.empty() && loaded.adapters.levels.size() <= 1) {
             // One adapter (a static run, or a run saved before precision levels) serves every bit-width:
             // evaluating it at other bits is post-training quantization of base + adapter.
-            loaded.adapters.shared_adapter =
-                loaded.adapters.levels.empty() ? *adapter_names(loaded.model).begin() : loaded.adapters.levels[0].name();
+            loaded.adapters.shared_adapter = loaded.adapters.levels.empty()
+                                                 ? *adapter_names(loaded.model).begin()
+                                                 : loaded.adapters.levels[0].name();
         }
     }
-    if (run.contains("quantization")) set_quant_settings(loaded, quant::quant_settings_from_json(run["quantization"], where));
+    if (run.contains("quantization"))
+        set_quant_settings(loaded, quant::quant_settings_from_json(run["quantization"], where));
     load_quant_ranges(loaded.model, dir);
     return loaded;
 }
@@ -173,14 +185,17 @@ void set_quant_settings(LoadedModel& loaded, const quant::QuantSettings& setting
     loaded.model->set_quant_options(settings.linear, settings.kv_per_head);
 }
 
-std::vector<quant::PrecisionConfig> precision_configs(const LoadedModel& loaded, const std::vector<std::string>& texts,
+std::vector<quant::PrecisionConfig> precision_configs(const LoadedModel& loaded,
+                                                      const std::vector<std::string>& texts,
                                                       const std::vector<int>& level_indices) {
     const int64_t n_layer = loaded.model->transformer->config.n_layer;
     std::vector<quant::PrecisionConfig> configs;
     for (const auto& t : texts) configs.push_back(quant::parse_precision(t, n_layer, loaded.adapters));
-    if (!level_indices.empty()) configs.push_back(quant::precision_from_level_indices(level_indices, n_layer, loaded.adapters));
+    if (!level_indices.empty())
+        configs.push_back(quant::precision_from_level_indices(level_indices, n_layer, loaded.adapters));
     if (configs.empty()) {
-        for (const auto& level : loaded.trained_levels) configs.push_back(quant::parse_precision(level.name(), n_layer, loaded.adapters));
+        for (const auto& level : loaded.trained_levels)
+            configs.push_back(quant::parse_precision(level.name(), n_layer, loaded.adapters));
         if (configs.empty()) configs.push_back(quant::parse_precision("fp", n_layer, loaded.adapters));
     }
     return configs;
@@ -202,7 +217,8 @@ quant::ModelSize model_size_of(const LoadedModel& loaded, const quant::Precision
 void save_quant_ranges(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir) {
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
     for (const auto& [layer, linear] : model->linear_layers()) {
-        if (quant::EmaRange::observed(linear->input_range())) tensors.emplace_back(layer + ".input_range", linear->input_range());
+        if (quant::EmaRange::observed(linear->input_range()))
+            tensors.emplace_back(layer + ".input_range", linear->input_range());
     }
     if (!tensors.empty()) save_safetensors(dir / "quant_ranges.safetensors", tensors, {{"format", "pt"}});
 }
@@ -224,7 +240,8 @@ void load_quant_ranges(Gpt2ForQuestionAnswering& model, const std::filesystem::p
         used.insert(key);
     }
     for (const auto& [key, entry] : reader.entries()) {
-        if (!used.count(key)) throw InputError(fmt::format("{}: unexpected tensor \"{}\" (no such layer)", reader.path(), key));
+        if (!used.count(key))
+            throw InputError(fmt::format("{}: unexpected tensor \"{}\" (no such layer)", reader.path(), key));
     }
 }
 

@@ -27,7 +27,8 @@ void save_lora_run(const Gpt2ForQuestionAnswering& model, const std::filesystem:
 
 /// Adds the adapters found under `dir`/adapters to `model`, copies their weights and the QA head, and
 /// activates `active` (or the first adapter when empty). InputError naming file and tensor on mismatch.
-void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir, const std::string& active = {});
+void load_adapters(Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir,
+                   const std::string& active = {});
 
 /// A model to run: a Hugging Face folder, a LoRA run folder (bitswitch.json -> base model + adapters), or a
 /// full fine-tuning run (a Hugging Face folder with a bitswitch.json). The run's quantization settings are
@@ -40,7 +41,8 @@ void set_quant_settings(LoadedModel& loaded, const quant::QuantSettings& setting
 
 /// The configs named by `texts` (each any form of quant::parse_precision) and `level_indices` (seed 002's
 /// --activate_lora_idx); with neither, each trained level uniformly, or "fp" for a model without levels.
-std::vector<quant::PrecisionConfig> precision_configs(const LoadedModel& loaded, const std::vector<std::string>& texts,
+std::vector<quant::PrecisionConfig> precision_configs(const LoadedModel& loaded,
+                                                      const std::vector<std::string>& texts,
                                                       const std::vector<int>& level_indices);
 
 /// Bit budget and bytes of `config` on this model (quant/model_size.h).

@@ -17,7 +17,8 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
-kernels::AttentionRows rows_of(const torch::Tensor& scores, const torch::Tensor& key_bias, double p, uint64_t seed) {
+kernels::AttentionRows rows_of(const torch::Tensor& scores, const torch::Tensor& key_bias, double p,
+                               uint64_t seed) {
     kernels::AttentionRows a;
     a.heads        = scores.size(1);
     a.queries      = scores.size(2);
@@ -65,7 +66,7 @@ struct CausalAttention : torch::autograd::Function<CausalAttention> {
         const auto &q = saved[0], &k = saved[1], &v = saved[2], &probs = saved[3], &bias = saved[4];
         const double p      = ctx->saved_data["p"].toDouble();
         const auto seed     = uint64_t(ctx->saved_data["seed"].toInt());
-        const auto& grad_y  = grads[0];                                     // (B, H, T, D)
+        const auto& grad_y  = grads[0];                                // (B, H, T, D)
         auto grad_scores    = batched_matmul(grad_y, false, v, true);  // dL/d dropout(P)
         auto dropped        = p > 0 ? torch::empty_like(probs) : torch::Tensor();
         const auto rows     = rows_of(probs, bias, p, seed);
@@ -83,8 +84,9 @@ struct CausalAttention : torch::autograd::Function<CausalAttention> {
 };
 
 // The same equations as libtorch ops, for devices and dtypes the fused rows do not cover (CUDA builds).
-torch::Tensor causal_attention_op_chain(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                        const torch::Tensor& key_bias, double p, bool training) {
+torch::Tensor causal_attention_op_chain(const torch::Tensor& q, const torch::Tensor& k,
+                                        const torch::Tensor& v, const torch::Tensor& key_bias, double p,
+                                        bool training) {
     const int64_t T = q.size(2), S = k.size(2);
     const auto opts = torch::TensorOptions().dtype(torch::kBool).device(q.device());
     auto scores     = torch::matmul(q, k.transpose(-2, -1));
@@ -100,16 +102,16 @@ torch::Tensor causal_attention_op_chain(const torch::Tensor& q, const torch::Ten
 // reused buffer. The whole (B, H, T, S) score tensor of an evaluation batch (57 MB at 8 x 384 tokens)
 // would be a fresh mmap with page faults at every layer, and would leave the caches before the second
 // product reads it back.
-torch::Tensor causal_attention_inference(const torch::Tensor& q_in, const torch::Tensor& k_in, const torch::Tensor& v_in,
-                                         const torch::Tensor& key_bias) {
+torch::Tensor causal_attention_inference(const torch::Tensor& q_in, const torch::Tensor& k_in,
+                                         const torch::Tensor& v_in, const torch::Tensor& key_bias) {
     const auto q = q_in.contiguous(), k = k_in.contiguous(), v = v_in.contiguous();
     const int64_t B = q.size(0), H = q.size(1), T = q.size(2), S = k.size(2), D = v.size(3);
     constexpr int64_t kSliceBytes = 8 << 20;
-    const int64_t per_item = H * T * S * int64_t(sizeof(float));
-    const int64_t slice    = std::clamp<int64_t>(kSliceBytes / std::max<int64_t>(per_item, 1), 1, B);
-    const auto bias        = key_bias.contiguous();
-    auto y      = torch::empty({B, T, H, D}, q.options()).transpose(1, 2);
-    auto buffer = torch::empty({slice, H, T, S}, q.options());
+    const int64_t per_item        = H * T * S * int64_t(sizeof(float));
+    const int64_t slice           = std::clamp<int64_t>(kSliceBytes / std::max<int64_t>(per_item, 1), 1, B);
+    const auto bias               = key_bias.contiguous();
+    auto y                        = torch::empty({B, T, H, D}, q.options()).transpose(1, 2);
+    auto buffer                   = torch::empty({slice, H, T, S}, q.options());
     for (int64_t b = 0; b < B; b += slice) {
         const int64_t n = std::min(slice, B - b);
         auto scores     = buffer.narrow(0, 0, n);
@@ -135,7 +137,8 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
     }
     // autograd functions take defined tensors only: "no padding" travels as an empty bias.
     const auto bias = key_bias.defined() ? key_bias : torch::empty({0}, q.options());
-    const bool needs_graph = torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
+    const bool needs_graph =
+        torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
     if (!needs_graph && (!training || dropout_p == 0.0)) return causal_attention_inference(q, k, v, bias);
     return CausalAttention::apply(q, k, v, bias, training ? dropout_p : 0.0);
 }

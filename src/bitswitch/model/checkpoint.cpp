@@ -16,7 +16,8 @@ namespace {
 
 // Conv1D layers of HF GPT-2 store their weight as [in, out]; ours is [out, in].
 bool is_conv1d_weight(const std::string& name) {
-    static const std::regex conv1d(R"((transformer\.)?h\.\d+\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.weight)");
+    static const std::regex conv1d(
+        R"((transformer\.)?h\.\d+\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.weight)");
     return std::regex_match(name, conv1d);
 }
 
@@ -50,20 +51,22 @@ bool load_weights(Gpt2ForQuestionAnswering& model, const std::filesystem::path& 
         if (!prefixed && name.rfind("qa_outputs.", 0) != 0) name = "transformer." + name;
         const auto it = params.find(name);
         if (it == params.end()) {
-            throw InputError(fmt::format("{}: unexpected tensor \"{}\" (not part of GPT-2)", file.string(), stored_name));
+            throw InputError(
+                fmt::format("{}: unexpected tensor \"{}\" (not part of GPT-2)", file.string(), stored_name));
         }
         const auto type = safetensors_dtype(entry.dtype);
         if (type != torch::kFloat32 && type != torch::kFloat16 && type != torch::kBFloat16) {
-            throw InputError(fmt::format("{}: tensor \"{}\" has dtype {}; expected F32, F16 or BF16", file.string(),
-                                         stored_name, entry.dtype));
+            throw InputError(fmt::format("{}: tensor \"{}\" has dtype {}; expected F32, F16 or BF16",
+                                         file.string(), stored_name, entry.dtype));
         }
         torch::Tensor t = reader.tensor(stored_name).to(torch::kFloat32);
         if (is_conv1d_weight(name)) t = t.t();
         if (t.sizes() != it->second.sizes()) {
-            throw InputError(fmt::format("{}: tensor \"{}\" has shape [{}] but the config needs [{}]{}", file.string(),
-                                         stored_name, fmt::join(entry.shape, ", "),
-                                         fmt::join(is_conv1d_weight(name) ? it->second.t().sizes() : it->second.sizes(), ", "),
-                                         is_conv1d_weight(name) ? " (Conv1D layout [in, out])" : ""));
+            throw InputError(fmt::format(
+                "{}: tensor \"{}\" has shape [{}] but the config needs [{}]{}", file.string(), stored_name,
+                fmt::join(entry.shape, ", "),
+                fmt::join(is_conv1d_weight(name) ? it->second.t().sizes() : it->second.sizes(), ", "),
+                is_conv1d_weight(name) ? " (Conv1D layout [in, out])" : ""));
         }
         it->second.copy_(t);
         loaded.insert(name);
@@ -79,22 +82,24 @@ bool load_weights(Gpt2ForQuestionAnswering& model, const std::filesystem::path& 
 
 LoadedModel load_pretrained(const std::filesystem::path& dir) {
     if (!std::filesystem::is_directory(dir)) {
-        throw InputError(fmt::format("{}: not a model folder (expected config.json + model.safetensors)", dir.string()));
+        throw InputError(
+            fmt::format("{}: not a model folder (expected config.json + model.safetensors)", dir.string()));
     }
     const auto config = load_gpt2_config(dir / "config.json");
     LoadedModel out;
     out.model = Gpt2ForQuestionAnswering(config);
     if (!std::filesystem::exists(dir / "model.safetensors")) {
-        throw InputError(fmt::format("{}: no model.safetensors (PyTorch .bin files are not read: convert them with "
-                                     "transformers' save_pretrained(safe_serialization=True))",
-                                     dir.string()));
+        throw InputError(
+            fmt::format("{}: no model.safetensors (PyTorch .bin files are not read: convert them with "
+                        "transformers' save_pretrained(safe_serialization=True))",
+                        dir.string()));
     }
     out.qa_head_initialized = !load_weights(out.model, dir / "model.safetensors");
     return out;
 }
 
-void save_pretrained(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir, torch::ScalarType dtype,
-                     bool include_qa_head) {
+void save_pretrained(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir,
+                     torch::ScalarType dtype, bool include_qa_head) {
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
     for (const auto& [name, p] : base_parameters(model)) {
         if (!include_qa_head && name.rfind("qa_outputs.", 0) == 0) continue;

@@ -20,9 +20,9 @@ namespace bitswitch::model {
 struct LoadedModel {
     Gpt2ForQuestionAnswering model{nullptr};
     bool qa_head_initialized = false;  // the file had no qa_outputs: the head is random (N(0, 0.02), bias 0)
-    quant::AdapterSet adapters;                      // what precision configs resolve against
+    quant::AdapterSet adapters;        // what precision configs resolve against
     std::vector<quant::PrecisionLevel> trained_levels;  // the levels a run was trained at (empty: none)
-    quant::QuantSettings quant;                      // already applied to the model
+    quant::QuantSettings quant;                         // already applied to the model
 };
 
 /// Loads `dir`/config.json and `dir`/model.safetensors.

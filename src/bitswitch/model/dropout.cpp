@@ -13,7 +13,8 @@ namespace {
 constexpr int64_t kPerHash = 4;  // four 16-bit uniforms per 64-bit hash
 
 struct DropoutFunction : torch::autograd::Function<DropoutFunction> {
-    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& input, double p) {
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& input,
+                                 double p) {
         const auto x          = input.contiguous();
         auto out              = torch::empty_like(x);
         auto mask             = torch::empty(x.sizes(), torch::kUInt8);  // 1 = kept
@@ -39,7 +40,8 @@ struct DropoutFunction : torch::autograd::Function<DropoutFunction> {
         return out;
     }
 
-    static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::tensor_list grads) {
+    static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::tensor_list grads) {
         const auto mask   = ctx->get_saved_variables()[0];
         const float scale = float(ctx->saved_data["scale"].toDouble());
         const auto g      = grads[0].contiguous();
@@ -64,7 +66,8 @@ uint64_t draw_dropout_seed() {
 
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training) {
     if (!training || p <= 0.0) return x;
-    if (x.scalar_type() != torch::kFloat32 || !x.device().is_cpu() || p >= 1.0) return torch::dropout(x, p, true);
+    if (x.scalar_type() != torch::kFloat32 || !x.device().is_cpu() || p >= 1.0)
+        return torch::dropout(x, p, true);
     return DropoutFunction::apply(x, p);
 }
 

@@ -35,7 +35,8 @@ class AttentionImpl : public torch::nn::Module {
     explicit AttentionImpl(const Gpt2Config& config);
     /// x: (B, T, C); key_bias: (B, S) float, 0 for real keys and -inf for padding, or undefined (all real);
     /// causality is implied. cache_k/v: (B, H, S-T, D) or undefined; on return they hold all S keys/values.
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k, torch::Tensor* cache_v);
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k,
+                          torch::Tensor* cache_v);
 
     /// K and V are fake-quantized to kv_bits per token, across all heads (LLM-QAT) or per head, before the
     /// split into heads; the cache holds the quantized values. 32 = off.
@@ -48,8 +49,8 @@ class AttentionImpl : public torch::nn::Module {
     std::string name = "attn";  // "h.3.attn", for messages
 
   private:
-    int kv_bits_       = quant::kFullPrecisionBits;
-    bool kv_per_head_  = false;
+    int kv_bits_             = quant::kFullPrecisionBits;
+    bool kv_per_head_        = false;
     quant::Scheme kv_scheme_ = quant::Scheme::kSymmetric;
     int64_t n_head_;
     double attn_pdrop_, resid_pdrop_;
@@ -72,7 +73,8 @@ TORCH_MODULE(Mlp);
 class BlockImpl : public torch::nn::Module {
   public:
     explicit BlockImpl(const Gpt2Config& config);
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k, torch::Tensor* cache_v);
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k,
+                          torch::Tensor* cache_v);
 
     torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
     Attention attn{nullptr};
@@ -115,7 +117,8 @@ class Gpt2ForQuestionAnsweringImpl : public torch::nn::Module {
   public:
     explicit Gpt2ForQuestionAnsweringImpl(const Gpt2Config& config);
     /// Returns start and end logits, (B, T) each.
-    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask);
+    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& input_ids,
+                                                    const torch::Tensor& attention_mask);
 
     /// linear_layers() of the transformer plus "qa_outputs".
     std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const;

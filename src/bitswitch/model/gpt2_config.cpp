@@ -19,15 +19,18 @@ void validate(const Gpt2Config& c, const std::string& where) {
     positive("n_layer", c.n_layer);
     positive("n_head", c.n_head);
     if (c.n_embd % c.n_head != 0) {
-        throw InputError(fmt::format("{}: n_embd {} is not a multiple of n_head {}", where, c.n_embd, c.n_head));
+        throw InputError(
+            fmt::format("{}: n_embd {} is not a multiple of n_head {}", where, c.n_embd, c.n_head));
     }
     if (c.activation_function != "gelu_new" && c.activation_function != "gelu" &&
         c.activation_function != "gelu_pytorch_tanh") {
-        throw InputError(fmt::format("{}: activation_function \"{}\" is not supported (gelu_new, gelu_pytorch_tanh, gelu)",
-                                     where, c.activation_function));
+        throw InputError(
+            fmt::format("{}: activation_function \"{}\" is not supported (gelu_new, gelu_pytorch_tanh, gelu)",
+                        where, c.activation_function));
     }
     for (const double p : {c.attn_pdrop, c.resid_pdrop, c.embd_pdrop}) {
-        if (p < 0.0 || p >= 1.0) throw InputError(fmt::format("{}: dropout probabilities must be in [0, 1), got {}", where, p));
+        if (p < 0.0 || p >= 1.0)
+            throw InputError(fmt::format("{}: dropout probabilities must be in [0, 1), got {}", where, p));
     }
 }
 
@@ -44,14 +47,16 @@ Gpt2Config load_gpt2_config(const std::filesystem::path& path) {
             return;
         }
         if (!j[name].is_number_integer()) {
-            throw InputError(fmt::format("{}: field \"{}\" must be an integer, got {}", path.string(), name, j[name].dump()));
+            throw InputError(fmt::format("{}: field \"{}\" must be an integer, got {}", path.string(), name,
+                                         j[name].dump()));
         }
         out = j[name].get<int64_t>();
     };
     const auto number = [&](const char* name, double& out) {
         if (!j.contains(name) || j[name].is_null()) return;
         if (!j[name].is_number()) {
-            throw InputError(fmt::format("{}: field \"{}\" must be a number, got {}", path.string(), name, j[name].dump()));
+            throw InputError(fmt::format("{}: field \"{}\" must be a number, got {}", path.string(), name,
+                                         j[name].dump()));
         }
         out = j[name].get<double>();
     };

@@ -9,19 +9,19 @@
 namespace bitswitch::model {
 
 struct Gpt2Config {
-    int64_t vocab_size  = 50257;
-    int64_t n_positions = 1024;
-    int64_t n_embd      = 768;
-    int64_t n_layer     = 12;
-    int64_t n_head      = 12;
-    int64_t n_inner     = 0;  // 0 = 4 * n_embd (config.json: null)
-    double layer_norm_epsilon = 1e-5;
-    double attn_pdrop  = 0.1;
-    double resid_pdrop = 0.1;
-    double embd_pdrop  = 0.1;
+    int64_t vocab_size              = 50257;
+    int64_t n_positions             = 1024;
+    int64_t n_embd                  = 768;
+    int64_t n_layer                 = 12;
+    int64_t n_head                  = 12;
+    int64_t n_inner                 = 0;  // 0 = 4 * n_embd (config.json: null)
+    double layer_norm_epsilon       = 1e-5;
+    double attn_pdrop               = 0.1;
+    double resid_pdrop              = 0.1;
+    double embd_pdrop               = 0.1;
     std::string activation_function = "gelu_new";  // tanh GELU; "gelu" (erf) is accepted too
-    int64_t bos_token_id = 50256;
-    int64_t eos_token_id = 50256;
+    int64_t bos_token_id            = 50256;
+    int64_t eos_token_id            = 50256;
 
     int64_t inner_dim() const { return n_inner > 0 ? n_inner : 4 * n_embd; }
     int64_t head_dim() const { return n_embd / n_head; }

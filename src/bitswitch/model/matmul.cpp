@@ -40,11 +40,13 @@ bool on_fast_path(std::initializer_list<const torch::Tensor*> ts) {
 }
 
 // Readable by sgemm in place, else a contiguous copy.
-torch::Tensor readable(const torch::Tensor& t) { return matrix_ref(t).ld > 0 ? t : t.contiguous(); }
+torch::Tensor readable(const torch::Tensor& t) {
+    return matrix_ref(t).ld > 0 ? t : t.contiguous();
+}
 
 // out (m x n, row-major rows of stride ldc) = op(a) · op(b) + beta · out for 2-D a, b.
-void gemm_2d(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b, float beta, float* out,
-             int64_t ldc) {
+void gemm_2d(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b, float beta,
+             float* out, int64_t ldc) {
     const MatrixRef ra = matrix_ref(a), rb = matrix_ref(b);
     const int64_t m = trans_a ? a.size(1) : a.size(0), k = trans_a ? a.size(0) : a.size(1);
     const int64_t n = trans_b ? b.size(0) : b.size(1);
@@ -55,14 +57,15 @@ void gemm_2d(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool 
         }
         return;
     }
-    kernels::sgemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, 1.0f, a.data_ptr<float>(), ra.ld,
-                   b.data_ptr<float>(), rb.ld, beta, out, ldc);
+    kernels::sgemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, 1.0f, a.data_ptr<float>(),
+                   ra.ld, b.data_ptr<float>(), rb.ld, beta, out, ldc);
 }
 
 // For y = x·wᵀ: keeps what the gradients will need, only that (a frozen weight's input is not kept alive).
 void save_product_inputs(AutogradContext* ctx, const torch::Tensor& x_in, const torch::Tensor& w_in,
                          const torch::Tensor& x, const torch::Tensor& w) {
-    ctx->save_for_backward({w_in.requires_grad() ? x : torch::Tensor(), x_in.requires_grad() ? w : torch::Tensor()});
+    ctx->save_for_backward(
+        {w_in.requires_grad() ? x : torch::Tensor(), x_in.requires_grad() ? w : torch::Tensor()});
 }
 
 // For y = x·wᵀ, with x and w the autograd inputs at `x_input` and `x_input + 1`: dx = dy·w and dw = dyᵀ·x,
@@ -90,7 +93,7 @@ struct LinearFunction : torch::autograd::Function<LinearFunction> {
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x_in, const torch::Tensor& w_in,
                                  const torch::Tensor& b) {
         const auto x = readable(x_in), w = readable(w_in);
-        auto y = torch::empty({x.size(0), w.size(0)}, x.options());
+        auto y               = torch::empty({x.size(0), w.size(0)}, x.options());
         const bool with_bias = b.numel() > 0;
         if (with_bias) y.copy_(b.expand_as(y));  // sgemm then adds the product (beta = 1)
         gemm_2d(x, false, w, true, with_bias ? 1.0f : 0.0f, y.data_ptr<float>(), y.size(1));
@@ -181,10 +184,11 @@ void batched_matmul_into(const torch::Tensor& a_in, bool trans_a, const torch::T
     const int64_t d = a.dim(), heads = d == 4 ? a.size(1) : 1, batch = a.size(0) * heads;
     const MatrixRef ra = matrix_ref(a), rb = matrix_ref(b);
     const int64_t m = out.size(d - 2), n = out.size(d - 1), k = trans_a ? a.size(d - 2) : a.size(d - 1);
-    TORCH_CHECK((trans_a ? a.size(d - 1) : a.size(d - 2)) == m && (trans_b ? b.size(d - 1) : b.size(d - 2)) == k &&
+    TORCH_CHECK((trans_a ? a.size(d - 1) : a.size(d - 2)) == m &&
+                    (trans_b ? b.size(d - 1) : b.size(d - 2)) == k &&
                     (trans_b ? b.size(d - 2) : b.size(d - 1)) == n,
-                "batched_matmul: shapes ", a.sizes(), trans_a ? "ᵀ" : "", " x ", b.sizes(), trans_b ? "ᵀ" : "",
-                " do not give ", out.sizes());
+                "batched_matmul: shapes ", a.sizes(), trans_a ? "ᵀ" : "", " x ", b.sizes(),
+                trans_b ? "ᵀ" : "", " do not give ", out.sizes());
     if (m == 0 || n == 0 || batch == 0) return;
     if (k == 0) {
         out.zero_();
@@ -196,24 +200,25 @@ void batched_matmul_into(const torch::Tensor& a_in, bool trans_a, const torch::T
     const auto offset = [&](const torch::Tensor& t, int64_t i) {
         return d == 4 ? (i / heads) * t.stride(0) + (i % heads) * t.stride(1) : i * t.stride(0);
     };
-    const float* pa = a.data_ptr<float>();
-    const float* pb = b.data_ptr<float>();
-    float* pc       = out.data_ptr<float>();
+    const float* pa   = a.data_ptr<float>();
+    const float* pb   = b.data_ptr<float>();
+    float* pc         = out.data_ptr<float>();
     const int64_t ldc = matrix_ref(out).ld;
     at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
-            kernels::sgemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, 1.0f, pa + offset(a, i), ra.ld,
-                           pb + offset(b, i), rb.ld, 0.0f, pc + offset(out, i), ldc);
+            kernels::sgemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, 1.0f,
+                           pa + offset(a, i), ra.ld, pb + offset(b, i), rb.ld, 0.0f, pc + offset(out, i),
+                           ldc);
         }
     });
 }
 
 torch::Tensor batched_matmul(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b) {
-    auto sizes    = a.sizes().vec();
-    const auto d  = a.dim();
-    sizes[d - 2]  = trans_a ? a.size(d - 1) : a.size(d - 2);
-    sizes[d - 1]  = trans_b ? b.size(d - 2) : b.size(d - 1);
-    auto out      = torch::empty(sizes, a.options());
+    auto sizes   = a.sizes().vec();
+    const auto d = a.dim();
+    sizes[d - 2] = trans_a ? a.size(d - 1) : a.size(d - 2);
+    sizes[d - 1] = trans_b ? b.size(d - 2) : b.size(d - 1);
+    auto out     = torch::empty(sizes, a.options());
     batched_matmul_into(a, trans_a, b, trans_b, out);
     return out;
 }

@@ -22,7 +22,8 @@ void linear_accumulate(torch::Tensor& y, const torch::Tensor& x, const torch::Te
 /// flag is set: a (..., m, k) or (..., k, m), b (..., k, n) or (..., n, k), out (..., m, n). Strided
 /// views (a head of a fused QKV tensor, a transposed output) are used in place when one of their two last
 /// strides is 1. No autograd: for the insides of autograd functions.
-void batched_matmul_into(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b, torch::Tensor& out);
+void batched_matmul_into(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b,
+                         torch::Tensor& out);
 
 /// batched_matmul_into with a new contiguous output.
 torch::Tensor batched_matmul(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b);

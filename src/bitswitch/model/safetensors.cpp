@@ -9,8 +9,8 @@
 #include <cstring>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
@@ -25,9 +25,9 @@ struct DtypeInfo {
     size_t size;
 };
 constexpr DtypeInfo kDtypes[] = {
-    {"F64", torch::kFloat64, 8}, {"F32", torch::kFloat32, 4}, {"F16", torch::kFloat16, 2},
-    {"BF16", torch::kBFloat16, 2}, {"I64", torch::kInt64, 8}, {"I32", torch::kInt32, 4},
-    {"I16", torch::kInt16, 2},   {"I8", torch::kInt8, 1},     {"U8", torch::kUInt8, 1},
+    {"F64", torch::kFloat64, 8},   {"F32", torch::kFloat32, 4}, {"F16", torch::kFloat16, 2},
+    {"BF16", torch::kBFloat16, 2}, {"I64", torch::kInt64, 8},   {"I32", torch::kInt32, 4},
+    {"I16", torch::kInt16, 2},     {"I8", torch::kInt8, 1},     {"U8", torch::kUInt8, 1},
     {"BOOL", torch::kBool, 1},
 };
 
@@ -72,17 +72,20 @@ SafetensorsReader::SafetensorsReader(const std::filesystem::path& path) : path_(
     }
     ::close(fd);
     const auto* bytes = static_cast<const uint8_t*>(map_);
-    if (map_size_ < 8) throw InputError(fmt::format("{}: truncated: {} bytes, no header length", path_, map_size_));
+    if (map_size_ < 8)
+        throw InputError(fmt::format("{}: truncated: {} bytes, no header length", path_, map_size_));
     uint64_t header_len = 0;
     std::memcpy(&header_len, bytes, 8);  // little-endian, as every platform we build for
     if (header_len > kMaxHeaderBytes || 8 + header_len > map_size_) {
-        throw InputError(fmt::format("{}: header length {} exceeds the file ({} bytes): truncated or not safetensors",
-                                     path_, header_len, map_size_));
+        throw InputError(
+            fmt::format("{}: header length {} exceeds the file ({} bytes): truncated or not safetensors",
+                        path_, header_len, map_size_));
     }
     data_start_ = 8 + size_t(header_len);
     nlohmann::json header;
     try {
-        header = nlohmann::json::parse(std::string(reinterpret_cast<const char*>(bytes + 8), size_t(header_len)));
+        header =
+            nlohmann::json::parse(std::string(reinterpret_cast<const char*>(bytes + 8), size_t(header_len)));
     } catch (const nlohmann::json::parse_error& e) {
         throw InputError(fmt::format("{}: header is not valid JSON ({})", path_, e.what()));
     }
@@ -91,14 +94,16 @@ SafetensorsReader::SafetensorsReader(const std::filesystem::path& path) : path_(
     for (const auto& [name, value] : header.items()) {
         if (name == "__metadata__") {
             if (value.is_object()) {
-                for (const auto& [k, v] : value.items()) metadata_[k] = v.is_string() ? v.get<std::string>() : v.dump();
+                for (const auto& [k, v] : value.items())
+                    metadata_[k] = v.is_string() ? v.get<std::string>() : v.dump();
             }
             continue;
         }
         const auto bad = [&](const std::string& what) {
             throw InputError(fmt::format("{}: tensor \"{}\": {}", path_, name, what));
         };
-        if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") || !value.contains("data_offsets")) {
+        if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") ||
+            !value.contains("data_offsets")) {
             bad("entry needs dtype, shape and data_offsets");
         }
         TensorEntry e;
@@ -109,19 +114,21 @@ SafetensorsReader::SafetensorsReader(const std::filesystem::path& path) : path_(
         if (!value["shape"].is_array()) bad("shape is not an array");
         size_t numel = 1;
         for (const auto& d : value["shape"]) {
-            if (!d.is_number_integer() || d.get<int64_t>() < 0) bad(fmt::format("bad shape {}", value["shape"].dump()));
+            if (!d.is_number_integer() || d.get<int64_t>() < 0)
+                bad(fmt::format("bad shape {}", value["shape"].dump()));
             e.shape.push_back(d.get<int64_t>());
             numel *= size_t(d.get<int64_t>());
         }
         const auto& off = value["data_offsets"];
-        if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned()) {
+        if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
+            !off[1].is_number_unsigned()) {
             bad("data_offsets must be [begin, end]");
         }
         e.begin = off[0].get<size_t>();
         e.end   = off[1].get<size_t>();
         if (e.begin > e.end || e.end > data_size) {
-            bad(fmt::format("data_offsets [{}, {}] outside the data section ({} bytes): file truncated?", e.begin, e.end,
-                            data_size));
+            bad(fmt::format("data_offsets [{}, {}] outside the data section ({} bytes): file truncated?",
+                            e.begin, e.end, data_size));
         }
         if (e.end - e.begin != numel * dt->size) {
             bad(fmt::format("data_offsets span {} bytes but shape {} of {} needs {}", e.end - e.begin,
@@ -146,7 +153,8 @@ torch::Tensor SafetensorsReader::tensor(const std::string& name) const {
     return torch::from_blob(data, e.shape, options).clone();
 }
 
-void save_safetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+void save_safetensors(const std::filesystem::path& path,
+                      const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata) {
     nlohmann::ordered_json header = nlohmann::ordered_json::object();
     if (!metadata.empty()) header["__metadata__"] = metadata;
@@ -155,8 +163,9 @@ void save_safetensors(const std::filesystem::path& path, const std::vector<std::
     for (const auto& [name, t] : tensors) {
         const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
         const size_t bytes    = size_t(c.numel()) * c.element_size();
-        header[name] = {{"dtype", safetensors_dtype_name(c.scalar_type())}, {"shape", c.sizes().vec()},
-                        {"data_offsets", {offset, offset + bytes}}};
+        header[name]          = {{"dtype", safetensors_dtype_name(c.scalar_type())},
+                                 {"shape", c.sizes().vec()},
+                                 {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
         contiguous.push_back(c);
     }
@@ -167,7 +176,8 @@ void save_safetensors(const std::filesystem::path& path, const std::vector<std::
         out.write(reinterpret_cast<const char*>(&len), 8);
         out.write(text.data(), std::streamsize(text.size()));
         for (const auto& c : contiguous) {
-            out.write(static_cast<const char*>(c.data_ptr()), std::streamsize(size_t(c.numel()) * c.element_size()));
+            out.write(static_cast<const char*>(c.data_ptr()),
+                      std::streamsize(size_t(c.numel()) * c.element_size()));
         }
     });
 }

@@ -16,9 +16,9 @@
 namespace bitswitch::model {
 
 struct TensorEntry {
-    std::string dtype;             // "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL"
+    std::string dtype;  // "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL"
     std::vector<int64_t> shape;
-    size_t begin = 0, end = 0;     // byte offsets into the data section
+    size_t begin = 0, end = 0;  // byte offsets into the data section
 };
 
 class SafetensorsReader {
@@ -50,7 +50,8 @@ class SafetensorsReader {
 
 /// Writes tensors (contiguous copies are made as needed) atomically, entries laid out in the given order,
 /// header padded with spaces to a multiple of 8 bytes as the reference implementation does.
-void save_safetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+void save_safetensors(const std::filesystem::path& path,
+                      const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
 /// "F32" etc. for a torch dtype (InputError for unsupported ones) and back.

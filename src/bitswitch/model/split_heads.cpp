@@ -37,8 +37,8 @@ struct SplitHeads : torch::autograd::Function<SplitHeads> {
 
     static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
         const int64_t parts = ctx->saved_data["parts"].toInt(), heads = ctx->saved_data["heads"].toInt();
-        const double scale  = ctx->saved_data["scale"].toDouble();
-        const auto& g0      = grads[0];
+        const double scale = ctx->saved_data["scale"].toDouble();
+        const auto& g0     = grads[0];
         const int64_t B = g0.size(0), T = g0.size(2), D = g0.size(3);
         auto grad_x = torch::empty({B, T, parts * heads * D}, g0.options());
         for (int64_t i = 0; i < parts; ++i) {
@@ -55,9 +55,10 @@ struct SplitHeads : torch::autograd::Function<SplitHeads> {
 
 }  // namespace
 
-std::vector<torch::Tensor> split_heads(const torch::Tensor& x, int64_t parts, int64_t heads, double first_scale) {
-    TORCH_CHECK(x.dim() == 3 && x.size(2) % (parts * heads) == 0, "split_heads: (B, T, ", parts, "·H·D) expected, got ",
-                x.sizes());
+std::vector<torch::Tensor> split_heads(const torch::Tensor& x, int64_t parts, int64_t heads,
+                                       double first_scale) {
+    TORCH_CHECK(x.dim() == 3 && x.size(2) % (parts * heads) == 0, "split_heads: (B, T, ", parts,
+                "·H·D) expected, got ", x.sizes());
     return SplitHeads::apply(x, parts, heads, first_scale);
 }
 

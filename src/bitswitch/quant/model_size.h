@@ -20,13 +20,13 @@ struct LinearShape {
 };
 
 struct ModelSize {
-    int64_t linear_weights = 0;   // weights of the quantizable linears
-    double weight_bits     = 0;   // sum over them of weights × w_bits (the seeds' budget)
-    double avg_weight_bits = 0;   // weight_bits / linear_weights
-    double bytes           = 0;   // everything, including scales, biases and full-precision parameters
+    int64_t linear_weights = 0;  // weights of the quantizable linears
+    double weight_bits     = 0;  // sum over them of weights × w_bits (the seeds' budget)
+    double avg_weight_bits = 0;  // weight_bits / linear_weights
+    double bytes           = 0;  // everything, including scales, biases and full-precision parameters
 };
 
-ModelSize model_size(const std::vector<LinearShape>& linears, const PrecisionConfig& config, int64_t other_params,
-                     const QuantSettings& settings);
+ModelSize model_size(const std::vector<LinearShape>& linears, const PrecisionConfig& config,
+                     int64_t other_params, const QuantSettings& settings);
 
 }  // namespace bitswitch::quant

@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/json_file.h"
@@ -20,7 +20,8 @@ namespace {
 
 int checked_bits(int bits, const std::string& where) {
     if (!valid_bits(bits)) {
-        throw InputError(fmt::format("{}: {} bits is not supported (use 2..16, or 32 / fp for full precision)", where, bits));
+        throw InputError(fmt::format(
+            "{}: {} bits is not supported (use 2..16, or 32 / fp for full precision)", where, bits));
     }
     return bits;
 }
@@ -29,11 +30,15 @@ template <class T>
 T pick(const std::vector<T>& list, size_t i, size_t n, const char* flag, T fallback) {
     if (list.empty()) return fallback;
     if (list.size() == 1) return list[0];
-    if (list.size() != n) throw InputError(fmt::format("--{} has {} values for {} levels: give one value or {}", flag, list.size(), n, n));
+    if (list.size() != n)
+        throw InputError(
+            fmt::format("--{} has {} values for {} levels: give one value or {}", flag, list.size(), n, n));
     return list[i];
 }
 
-bool is_number(const std::string& s) { return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); }); }
+bool is_number(const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
 
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> out;
@@ -77,8 +82,10 @@ UnitPrecision resolve(const PartialBits& p, const AdapterSet& adapters, const st
         found = &l;
     }
     if (!found) {
-        throw InputError(fmt::format("{}: no trained level has bits {} (levels: {}); use one of them, or a model without adapters for post-training quantization",
-                                     where, describe(p), level_names(adapters.levels)));
+        throw InputError(
+            fmt::format("{}: no trained level has bits {} (levels: {}); use one of them, or a model without "
+                        "adapters for post-training quantization",
+                        where, describe(p), level_names(adapters.levels)));
     }
     return {found->bits, found->name()};
 }
@@ -87,7 +94,8 @@ UnitPrecision resolve(const PartialBits& p, const AdapterSet& adapters, const st
 bool segment_matches(const std::string& pattern, const std::string& name) {
     if (pattern == "*") return true;
     const auto dash = pattern.find('-');
-    if (dash != std::string::npos && is_number(pattern.substr(0, dash)) && is_number(pattern.substr(dash + 1)) && is_number(name)) {
+    if (dash != std::string::npos && is_number(pattern.substr(0, dash)) &&
+        is_number(pattern.substr(dash + 1)) && is_number(name)) {
         const int v = std::stoi(name);
         return v >= std::stoi(pattern.substr(0, dash)) && v <= std::stoi(pattern.substr(dash + 1));
     }
@@ -109,7 +117,8 @@ int match_score(const std::vector<std::string>& pattern, const std::vector<std::
 std::string entry_text(const nlohmann::json& v, const std::string& where) {
     if (v.is_number_integer()) return std::to_string(v.get<int>());
     if (v.is_string()) return v.get<std::string>();
-    throw InputError(fmt::format("{}: a level is a number or a string like \"w4a8kv8\", got {}", where, v.dump()));
+    throw InputError(
+        fmt::format("{}: a level is a number or a string like \"w4a8kv8\", got {}", where, v.dump()));
 }
 
 // Reads a .json or .toml config file into ordered (pattern, level text) pairs.
@@ -118,20 +127,26 @@ std::vector<std::pair<std::string, std::string>> read_config_file(const std::fil
     const std::string ext = path.extension().string();
     if (ext == ".json") {
         const auto j = core::read_json_file(path);
-        if (!j.is_object()) throw InputError(fmt::format("{}: expected an object of layer pattern -> level", path.string()));
-        for (const auto& [k, v] : j.items()) entries.emplace_back(k, entry_text(v, fmt::format("{}: \"{}\"", path.string(), k)));
+        if (!j.is_object())
+            throw InputError(fmt::format("{}: expected an object of layer pattern -> level", path.string()));
+        for (const auto& [k, v] : j.items())
+            entries.emplace_back(k, entry_text(v, fmt::format("{}: \"{}\"", path.string(), k)));
     } else if (ext == ".toml") {
         toml::table t;
         try {
             t = toml::parse_file(path.string());
         } catch (const toml::parse_error& e) {
-            throw InputError(fmt::format("{}: {} (line {})", path.string(), e.description(), e.source().begin.line));
+            throw InputError(
+                fmt::format("{}: {} (line {})", path.string(), e.description(), e.source().begin.line));
         }
         for (const auto& [k, v] : t) {
             const std::string where = fmt::format("{}: \"{}\"", path.string(), std::string(k.str()));
-            if (const auto i = v.value<int64_t>(); i && v.is_integer()) entries.emplace_back(std::string(k.str()), std::to_string(*i));
-            else if (const auto s = v.value<std::string>()) entries.emplace_back(std::string(k.str()), *s);
-            else throw InputError(where + ": a level is a number or a string like \"w4a8kv8\"");
+            if (const auto i = v.value<int64_t>(); i && v.is_integer())
+                entries.emplace_back(std::string(k.str()), std::to_string(*i));
+            else if (const auto s = v.value<std::string>())
+                entries.emplace_back(std::string(k.str()), *s);
+            else
+                throw InputError(where + ": a level is a number or a string like \"w4a8kv8\"");
         }
     } else {
         throw InputError(fmt::format("{}: a precision file must end in .json or .toml", path.string()));
@@ -140,8 +155,8 @@ std::vector<std::pair<std::string, std::string>> read_config_file(const std::fil
     return entries;
 }
 
-PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::string>>& entries, const std::string& source,
-                              int64_t n_layer, const AdapterSet& adapters) {
+PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::string>>& entries,
+                              const std::string& source, int64_t n_layer, const AdapterSet& adapters) {
     struct Rule {
         std::string pattern;
         std::vector<std::string> segments;
@@ -152,15 +167,17 @@ PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::stri
     std::optional<PartialBits> fallback;
     for (const auto& [pattern, text] : entries) {
         const std::string where = fmt::format("{}: \"{}\"", source, pattern);
-        if (pattern == "default") fallback = parse_bits(text, where);
-        else rules.push_back({pattern, split(pattern, '.'), parse_bits(text, where)});
+        if (pattern == "default")
+            fallback = parse_bits(text, where);
+        else
+            rules.push_back({pattern, split(pattern, '.'), parse_bits(text, where)});
     }
     PrecisionConfig config;
     config.source = source;
     for (const auto& unit : precision_units(n_layer)) {
         const auto segments = split(unit, '.');
-        int best = -1;
-        Rule* chosen = nullptr;
+        int best            = -1;
+        Rule* chosen        = nullptr;
         for (auto& r : rules) {
             const int score = match_score(r.segments, segments);
             if (score < 0) continue;
@@ -169,27 +186,34 @@ PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::stri
                 best   = score;
                 chosen = &r;
             } else if (score == best && describe(r.bits) != describe(chosen->bits)) {
-                throw InputError(fmt::format("{}: patterns \"{}\" and \"{}\" both match {} equally well with different levels; make one more specific",
-                                             source, chosen->pattern, r.pattern, unit));
+                throw InputError(
+                    fmt::format("{}: patterns \"{}\" and \"{}\" both match {} equally well with different "
+                                "levels; make one more specific",
+                                source, chosen->pattern, r.pattern, unit));
             }
         }
         if (!chosen && !fallback) {
-            throw InputError(fmt::format("{}: no pattern matches {} and there is no \"default\"", source, unit));
+            throw InputError(
+                fmt::format("{}: no pattern matches {} and there is no \"default\"", source, unit));
         }
         const PartialBits& bits = chosen ? chosen->bits : *fallback;
         config.units.emplace_back(unit, resolve(bits, adapters, fmt::format("{}: {}", source, unit)));
     }
     for (const auto& r : rules) {
         if (!r.used) {
-            throw InputError(fmt::format("{}: \"{}\" matches no layer (layers: h.{{0..{}}}.attn.c_attn, .attn.c_proj, .attn.kv, .mlp.c_fc, .mlp.c_proj, qa_outputs)",
-                                         source, r.pattern, n_layer - 1));
+            throw InputError(
+                fmt::format("{}: \"{}\" matches no layer (layers: h.{{0..{}}}.attn.c_attn, .attn.c_proj, "
+                            ".attn.kv, .mlp.c_fc, .mlp.c_proj, qa_outputs)",
+                            source, r.pattern, n_layer - 1));
         }
     }
     return config;
 }
 
 // Block index of a unit ("h.3.mlp.c_fc" -> 3), or n_layer for qa_outputs.
-int64_t block_of(const std::string& unit, int64_t n_layer) { return unit == "qa_outputs" ? n_layer : std::stoll(split(unit, '.')[1]); }
+int64_t block_of(const std::string& unit, int64_t n_layer) {
+    return unit == "qa_outputs" ? n_layer : std::stoll(split(unit, '.')[1]);
+}
 
 }  // namespace
 
@@ -199,33 +223,38 @@ std::string BitWidths::name() const {
 }
 
 std::vector<PrecisionLevel> make_levels(const LevelLists& lists) {
-    const size_t n = std::max({lists.w_bits.size(), lists.a_bits.size(), lists.kv_bits.size(), lists.ranks.size(),
-                               lists.alphas.size(), lists.dropouts.size(), size_t(1)});
+    const size_t n = std::max({lists.w_bits.size(), lists.a_bits.size(), lists.kv_bits.size(),
+                               lists.ranks.size(), lists.alphas.size(), lists.dropouts.size(), size_t(1)});
     std::vector<PrecisionLevel> levels(n);
     for (size_t i = 0; i < n; ++i) {
-        auto& l   = levels[i];
-        l.bits.w  = checked_bits(pick(lists.w_bits, i, n, "w_bits", 32), "--w_bits");
-        l.bits.a  = checked_bits(pick(lists.a_bits, i, n, "a_bits", l.bits.w), "--a_bits");
-        l.bits.kv = checked_bits(pick(lists.kv_bits, i, n, "kv_bits", l.bits.a), "--kv_bits");
+        auto& l        = levels[i];
+        l.bits.w       = checked_bits(pick(lists.w_bits, i, n, "w_bits", 32), "--w_bits");
+        l.bits.a       = checked_bits(pick(lists.a_bits, i, n, "a_bits", l.bits.w), "--a_bits");
+        l.bits.kv      = checked_bits(pick(lists.kv_bits, i, n, "kv_bits", l.bits.a), "--kv_bits");
         l.lora.rank    = pick<int64_t>(lists.ranks, i, n, "ranks", 8);
         l.lora.alpha   = pick(lists.alphas, i, n, "alphas", 16.0);
         l.lora.dropout = pick(lists.dropouts, i, n, "dropouts", 0.0);
-        if (l.lora.rank <= 0) throw InputError(fmt::format("--ranks: {} is not a positive rank", l.lora.rank));
-        if (l.lora.dropout < 0 || l.lora.dropout >= 1) throw InputError(fmt::format("--dropouts: {} is not in [0, 1)", l.lora.dropout));
+        if (l.lora.rank <= 0)
+            throw InputError(fmt::format("--ranks: {} is not a positive rank", l.lora.rank));
+        if (l.lora.dropout < 0 || l.lora.dropout >= 1)
+            throw InputError(fmt::format("--dropouts: {} is not in [0, 1)", l.lora.dropout));
     }
     std::stable_sort(levels.begin(), levels.end(), [](const PrecisionLevel& x, const PrecisionLevel& y) {
         return std::tie(x.bits.w, x.bits.a, x.bits.kv) > std::tie(y.bits.w, y.bits.a, y.bits.kv);
     });
     for (size_t i = 1; i < n; ++i) {
-        if (levels[i].bits == levels[i - 1].bits) throw InputError(fmt::format("level {} is given twice", levels[i].name()));
+        if (levels[i].bits == levels[i - 1].bits)
+            throw InputError(fmt::format("level {} is given twice", levels[i].name()));
     }
     return levels;
 }
 
 PartialBits parse_bits(const std::string& raw, const std::string& where) {
     const std::string text = trim(raw);
-    const auto bad = [&] {
-        return InputError(fmt::format("{}: \"{}\" is not a precision: write 8, fp, w4a8kv8, w4a8 or w4 (bits 2..16 or 32)", where, raw));
+    const auto bad         = [&] {
+        return InputError(
+                    fmt::format("{}: \"{}\" is not a precision: write 8, fp, w4a8kv8, w4a8 or w4 (bits 2..16 or 32)",
+                                where, raw));
     };
     if (text == "fp" || text == "32") return {32, 32, 32};
     if (is_number(text) && text.size() <= 3) {
@@ -236,15 +265,19 @@ PartialBits parse_bits(const std::string& raw, const std::string& where) {
     size_t i = 0;
     while (i < text.size()) {
         std::optional<int>* slot = nullptr;
-        if (text.compare(i, 2, "kv") == 0) slot = &p.kv, i += 2;
-        else if (text[i] == 'w') slot = &p.w, i += 1;
-        else if (text[i] == 'a') slot = &p.a, i += 1;
-        else throw bad();
+        if (text.compare(i, 2, "kv") == 0)
+            slot = &p.kv, i += 2;
+        else if (text[i] == 'w')
+            slot = &p.w, i += 1;
+        else if (text[i] == 'a')
+            slot = &p.a, i += 1;
+        else
+            throw bad();
         size_t j = i;
         while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
         if (j == i || j - i > 3 || slot->has_value()) throw bad();
         *slot = checked_bits(std::stoi(text.substr(i, j - i)), where);
-        i = j;
+        i     = j;
     }
     if (!p.w && !p.a && !p.kv) throw bad();
     return p;
@@ -254,13 +287,16 @@ std::vector<std::string> precision_units(int64_t n_layer) {
     std::vector<std::string> units;
     for (int64_t i = 0; i < n_layer; ++i) {
         const std::string p = fmt::format("h.{}.", i);
-        for (const char* s : {"attn.c_attn", "attn.c_proj", "attn.kv", "mlp.c_fc", "mlp.c_proj"}) units.push_back(p + s);
+        for (const char* s : {"attn.c_attn", "attn.c_proj", "attn.kv", "mlp.c_fc", "mlp.c_proj"})
+            units.push_back(p + s);
     }
     units.emplace_back("qa_outputs");
     return units;
 }
 
-bool is_kv_unit(const std::string& unit) { return unit.size() > 8 && unit.compare(unit.size() - 8, 8, ".attn.kv") == 0; }
+bool is_kv_unit(const std::string& unit) {
+    return unit.size() > 8 && unit.compare(unit.size() - 8, 8, ".attn.kv") == 0;
+}
 
 const UnitPrecision& PrecisionConfig::at(const std::string& unit) const {
     for (const auto& [name, u] : units) {
@@ -269,16 +305,20 @@ const UnitPrecision& PrecisionConfig::at(const std::string& unit) const {
     throw Error(fmt::format("precision config \"{}\" has no unit {}", source, unit));
 }
 
-PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, int64_t n_layer, const std::string& source) {
+PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, int64_t n_layer,
+                               const std::string& source) {
     PrecisionConfig config;
     config.source = source;
-    for (const auto& unit : precision_units(n_layer)) config.units.emplace_back(unit, UnitPrecision{bits, adapter});
+    for (const auto& unit : precision_units(n_layer))
+        config.units.emplace_back(unit, UnitPrecision{bits, adapter});
     return config;
 }
 
 PrecisionConfig parse_precision(const std::string& raw, int64_t n_layer, const AdapterSet& adapters) {
     const std::string text = trim(raw);
-    if (text.empty()) throw InputError("--precision: empty; write 8, fp, w4a8kv8, a list of n_layer + 1 levels or a .json/.toml file");
+    if (text.empty())
+        throw InputError(
+            "--precision: empty; write 8, fp, w4a8kv8, a list of n_layer + 1 levels or a .json/.toml file");
     const std::filesystem::path path(text);
     const auto ext = path.extension().string();
     if (ext == ".json" || ext == ".toml") {
@@ -294,13 +334,14 @@ PrecisionConfig parse_precision(const std::string& raw, int64_t n_layer, const A
     }
     if (parts.size() > 1) {
         if (int64_t(parts.size()) != n_layer + 1) {
-            throw InputError(fmt::format("--precision \"{}\": a list needs {} entries (one per block, then qa_outputs), got {}",
-                                         text, n_layer + 1, parts.size()));
+            throw InputError(fmt::format(
+                "--precision \"{}\": a list needs {} entries (one per block, then qa_outputs), got {}", text,
+                n_layer + 1, parts.size()));
         }
         PrecisionConfig config;
         config.source = text;
         for (const auto& unit : precision_units(n_layer)) {
-            const auto b = block_of(unit, n_layer);
+            const auto b            = block_of(unit, n_layer);
             const std::string where = fmt::format("--precision entry {} ({})", b + 1, unit);
             config.units.emplace_back(unit, resolve(parse_bits(parts[size_t(b)], where), adapters, where));
         }
@@ -309,16 +350,20 @@ PrecisionConfig parse_precision(const std::string& raw, int64_t n_layer, const A
     return from_patterns({{"default", text}}, text, n_layer, adapters);
 }
 
-PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, int64_t n_layer, const AdapterSet& adapters) {
-    if (adapters.levels.empty()) throw InputError("--activate_lora_idx needs a model trained with precision levels");
+PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, int64_t n_layer,
+                                             const AdapterSet& adapters) {
+    if (adapters.levels.empty())
+        throw InputError("--activate_lora_idx needs a model trained with precision levels");
     if (int64_t(indices.size()) != n_layer + 1) {
-        throw InputError(fmt::format("--activate_lora_idx needs {} indices (one per block, then qa_outputs), got {}", n_layer + 1, indices.size()));
+        throw InputError(
+            fmt::format("--activate_lora_idx needs {} indices (one per block, then qa_outputs), got {}",
+                        n_layer + 1, indices.size()));
     }
     std::string list;
     for (const int i : indices) {
         if (i < 0 || size_t(i) >= adapters.levels.size()) {
-            throw InputError(fmt::format("--activate_lora_idx: {} is not a level index (0..{}: {})", i, adapters.levels.size() - 1,
-                                         level_names(adapters.levels)));
+            throw InputError(fmt::format("--activate_lora_idx: {} is not a level index (0..{}: {})", i,
+                                         adapters.levels.size() - 1, level_names(adapters.levels)));
         }
         const auto& b = adapters.levels[size_t(i)].bits;
         list += (list.empty() ? "" : ",") + fmt::format("w{}a{}kv{}", b.w, b.a, b.kv);

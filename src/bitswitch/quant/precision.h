@@ -81,20 +81,22 @@ struct UnitPrecision {
 };
 
 struct PrecisionConfig {
-    std::string source;  // what the user wrote, for tables and errors
+    std::string source;                                        // what the user wrote, for tables and errors
     std::vector<std::pair<std::string, UnitPrecision>> units;  // precision_units() order
     const UnitPrecision& at(const std::string& unit) const;
 };
 
 /// Every unit at `bits` with `adapter` ("" = none), without resolution: for schedules that pick bits and
 /// adapters themselves (cyclic training snapped to the nearest level).
-PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, int64_t n_layer, const std::string& source);
+PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, int64_t n_layer,
+                               const std::string& source);
 
 /// Resolves `text` (any form above) for a model with n_layer blocks. InputError naming the offending
 /// entry, pattern or unit.
 PrecisionConfig parse_precision(const std::string& text, int64_t n_layer, const AdapterSet& adapters);
 
 /// Seed 002's --activate_lora_idx: n_layer + 1 indices into the levels (high to low precision order).
-PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, int64_t n_layer, const AdapterSet& adapters);
+PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, int64_t n_layer,
+                                             const AdapterSet& adapters);
 
 }  // namespace bitswitch::quant

@@ -32,7 +32,7 @@ struct LinearQuantOptions {
     Granularity act_granularity    = Granularity::kRow;  // per token
     double ste_clip                = 0;                  // LLM-QAT's backward clip; 0 = off
     bool merged                    = false;              // quantize W + (alpha/rank)·B·A
-    bool ema_ranges                = false;              // activations: EMA range (training) instead of min/max
+    bool ema_ranges                = false;  // activations: EMA range (training) instead of min/max
     double ema_momentum            = 0.9;
 };
 
@@ -78,8 +78,8 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     torch::Tensor& input_range() { return input_range_; }
 
     int64_t in_features, out_features;
-    torch::Tensor weight;  // (out, in)
-    torch::Tensor bias;    // (out), undefined without bias
+    torch::Tensor weight;         // (out, in)
+    torch::Tensor bias;           // (out), undefined without bias
     std::string name = "linear";  // for messages: the model sets "h.3.mlp.c_fc"
 
   private:

@@ -9,7 +9,8 @@
 namespace bitswitch::quant {
 namespace {
 
-[[noreturn]] void bad_value(const std::string& where, const std::string& key, const std::string& value, const char* allowed) {
+[[noreturn]] void bad_value(const std::string& where, const std::string& key, const std::string& value,
+                            const char* allowed) {
     throw InputError(fmt::format("{}: {} \"{}\" is not one of {}", where, key, value, allowed));
 }
 
@@ -32,14 +33,16 @@ Granularity act_granularity_named(const std::string& s, const std::string& where
     bad_value(where, "activation granularity", s, "token, tensor");
 }
 
-const char* scheme_name(Scheme s) { return s == Scheme::kSymmetric ? "symmetric" : "asymmetric"; }
+const char* scheme_name(Scheme s) {
+    return s == Scheme::kSymmetric ? "symmetric" : "asymmetric";
+}
 const char* weight_granularity_name(Granularity g) {
     return g == Granularity::kRow ? "channel" : g == Granularity::kGroup ? "group" : "tensor";
 }
 
-QuantSettings build(const std::string& scheme, const std::string& wg, int64_t group_size, const std::string& ag,
-                    const std::string& kv, const std::string& range, double momentum, double ste_clip, bool merged,
-                    const std::string& where) {
+QuantSettings build(const std::string& scheme, const std::string& wg, int64_t group_size,
+                    const std::string& ag, const std::string& kv, const std::string& range, double momentum,
+                    double ste_clip, bool merged, const std::string& where) {
     QuantSettings s;
     s.linear.scheme             = scheme_named(scheme, where);
     s.linear.weight_granularity = weight_granularity_named(wg, where);
@@ -55,7 +58,8 @@ QuantSettings build(const std::string& scheme, const std::string& wg, int64_t gr
     if (s.linear.weight_granularity == Granularity::kGroup && group_size <= 0) {
         throw InputError(fmt::format("{}: group granularity needs a positive group size", where));
     }
-    if (momentum < 0 || momentum >= 1) throw InputError(fmt::format("{}: EMA momentum {} is not in [0, 1)", where, momentum));
+    if (momentum < 0 || momentum >= 1)
+        throw InputError(fmt::format("{}: EMA momentum {} is not in [0, 1)", where, momentum));
     if (ste_clip < 0) throw InputError(fmt::format("{}: ste_clip {} is negative", where, ste_clip));
     return s;
 }
@@ -63,24 +67,27 @@ QuantSettings build(const std::string& scheme, const std::string& wg, int64_t gr
 }  // namespace
 
 nlohmann::json to_json(const QuantSettings& s) {
-    return nlohmann::ordered_json{{"scheme", scheme_name(s.linear.scheme)},
-                                  {"weight_granularity", weight_granularity_name(s.linear.weight_granularity)},
-                                  {"group_size", s.linear.weight_group_size},
-                                  {"act_granularity", s.linear.act_granularity == Granularity::kRow ? "token" : "tensor"},
-                                  {"kv_granularity", s.kv_per_head ? "head" : "token"},
-                                  {"act_range", s.linear.ema_ranges ? "ema" : "minmax"},
-                                  {"ema_momentum", s.linear.ema_momentum},
-                                  {"ste_clip", s.linear.ste_clip},
-                                  {"merged", s.linear.merged}};
+    return nlohmann::ordered_json{
+        {"scheme", scheme_name(s.linear.scheme)},
+        {"weight_granularity", weight_granularity_name(s.linear.weight_granularity)},
+        {"group_size", s.linear.weight_group_size},
+        {"act_granularity", s.linear.act_granularity == Granularity::kRow ? "token" : "tensor"},
+        {"kv_granularity", s.kv_per_head ? "head" : "token"},
+        {"act_range", s.linear.ema_ranges ? "ema" : "minmax"},
+        {"ema_momentum", s.linear.ema_momentum},
+        {"ste_clip", s.linear.ste_clip},
+        {"merged", s.linear.merged}};
 }
 
 QuantSettings quant_settings_from_json(const nlohmann::json& j, const std::string& where) {
     try {
-        return build(j.value("scheme", "symmetric"), j.value("weight_granularity", "channel"), j.value("group_size", int64_t(0)),
-                     j.value("act_granularity", "token"), j.value("kv_granularity", "token"), j.value("act_range", "minmax"),
+        return build(j.value("scheme", "symmetric"), j.value("weight_granularity", "channel"),
+                     j.value("group_size", int64_t(0)), j.value("act_granularity", "token"),
+                     j.value("kv_granularity", "token"), j.value("act_range", "minmax"),
                      j.value("ema_momentum", 0.9), j.value("ste_clip", 0.0), j.value("merged", false), where);
     } catch (const nlohmann::json::exception& e) {
-        throw InputError(fmt::format("{}: \"quantization\" has a value of the wrong type ({})", where, e.what()));
+        throw InputError(
+            fmt::format("{}: \"quantization\" has a value of the wrong type ({})", where, e.what()));
     }
 }
 
@@ -116,16 +123,18 @@ AdapterSet adapter_set_from_json(const nlohmann::json& run, const std::string& w
         }
         if (!lists.w_bits.empty()) a.levels = make_levels(lists);
     } catch (const nlohmann::json::exception& e) {
-        throw InputError(fmt::format("{}: \"levels\" entries need numbers w_bits, a_bits, kv_bits ({})", where, e.what()));
+        throw InputError(
+            fmt::format("{}: \"levels\" entries need numbers w_bits, a_bits, kv_bits ({})", where, e.what()));
     }
     return a;
 }
 
-QuantSettings quant_settings_from_flags(const std::string& scheme, const std::string& weight_granularity, int64_t group_size,
-                                        const std::string& act_granularity, const std::string& kv_granularity,
-                                        const std::string& act_range, double ema_momentum, double ste_clip, bool merged) {
-    return build(scheme, weight_granularity, group_size, act_granularity, kv_granularity, act_range, ema_momentum, ste_clip,
-                 merged, "quantization flags");
+QuantSettings quant_settings_from_flags(const std::string& scheme, const std::string& weight_granularity,
+                                        int64_t group_size, const std::string& act_granularity,
+                                        const std::string& kv_granularity, const std::string& act_range,
+                                        double ema_momentum, double ste_clip, bool merged) {
+    return build(scheme, weight_granularity, group_size, act_granularity, kv_granularity, act_range,
+                 ema_momentum, ste_clip, merged, "quantization flags");
 }
 
 }  // namespace bitswitch::quant

@@ -23,14 +23,17 @@ kernels::QuantScheme kernel_scheme(Scheme s) {
 }
 
 [[noreturn]] void throw_nan(const std::string& where) {
-    throw Error(fmt::format("NaN in {} reached a quantizer: the model diverged or its input is corrupt", where));
+    throw Error(
+        fmt::format("NaN in {} reached a quantizer: the model diverged or its input is corrupt", where));
 }
 
 int64_t group_length(const torch::Tensor& x, const QuantizerOptions& o, const std::string& where) {
     const int64_t row = x.dim() == 0 ? 1 : x.size(-1);
     switch (o.granularity) {
-        case Granularity::kRow: return row;
-        case Granularity::kTensor: return x.numel();
+        case Granularity::kRow:
+            return row;
+        case Granularity::kTensor:
+            return x.numel();
         case Granularity::kGroup:
             if (o.group_size <= 0 || row % o.group_size != 0) {
                 throw InputError(fmt::format("{}: group size {} does not divide its rows of {} values", where,
@@ -49,7 +52,8 @@ std::pair<float, float> tensor_range(const float* x, int64_t n, const std::strin
     at::parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
         for (int64_t c = b; c < e; ++c) {
             const int64_t first = c * chunk;
-            if (!kernels::min_max(x + first, std::min(chunk, n - first), &lo[size_t(c)], &hi[size_t(c)])) nan = true;
+            if (!kernels::min_max(x + first, std::min(chunk, n - first), &lo[size_t(c)], &hi[size_t(c)]))
+                nan = true;
         }
     });
     if (nan) throw_nan(where);
@@ -62,9 +66,10 @@ void quantize_with_range(const float* x, float* y, int64_t n, const QuantizerOpt
     });
 }
 
-torch::Tensor quantize_forward(const torch::Tensor& input, const QuantizerOptions& o, const std::string& where) {
-    const auto x = input.contiguous();
-    auto y       = torch::empty_like(x);
+torch::Tensor quantize_forward(const torch::Tensor& input, const QuantizerOptions& o,
+                               const std::string& where) {
+    const auto x      = input.contiguous();
+    auto y            = torch::empty_like(x);
     const int64_t len = group_length(x, o, where), n = x.numel();
     if (n == 0) return y;
     const float* src = x.data_ptr<float>();
@@ -83,8 +88,8 @@ torch::Tensor quantize_forward(const torch::Tensor& input, const QuantizerOption
 }
 
 // Straight-through gradient, masked where the forward clamped (given range) or beyond ste_clip.
-torch::Tensor straight_through(const torch::Tensor& grad, const torch::Tensor& x, double ste_clip, bool ranged,
-                               double lo, double hi) {
+torch::Tensor straight_through(const torch::Tensor& grad, const torch::Tensor& x, double ste_clip,
+                               bool ranged, double lo, double hi) {
     auto pass = torch::Tensor();
     if (ste_clip > 0) pass = x.abs().lt(ste_clip);
     if (ranged) {
@@ -97,13 +102,13 @@ torch::Tensor straight_through(const torch::Tensor& grad, const torch::Tensor& x
 struct FakeQuant : torch::autograd::Function<FakeQuant> {
     // lo > hi: the range is the data's (per the granularity); otherwise [lo, hi] is given.
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, int64_t bits, int64_t scheme,
-                                 int64_t granularity, int64_t group_size, double ste_clip, double lo, double hi,
-                                 const std::string& where) {
+                                 int64_t granularity, int64_t group_size, double ste_clip, double lo,
+                                 double hi, const std::string& where) {
         QuantizerOptions o;
-        o.bits        = int(bits);
-        o.scheme      = Scheme(scheme);
-        o.granularity = Granularity(granularity);
-        o.group_size  = group_size;
+        o.bits            = int(bits);
+        o.scheme          = Scheme(scheme);
+        o.granularity     = Granularity(granularity);
+        o.group_size      = group_size;
         const bool ranged = lo <= hi;
         if (ste_clip > 0 || ranged) ctx->save_for_backward({x});
         ctx->saved_data["ste_clip"] = ste_clip;
@@ -122,23 +127,28 @@ struct FakeQuant : torch::autograd::Function<FakeQuant> {
         const double lo = ctx->saved_data["lo"].toDouble(), hi = ctx->saved_data["hi"].toDouble();
         const bool ranged = lo <= hi;
         auto grad         = grads[0];
-        if (ste_clip > 0 || ranged) grad = straight_through(grad, ctx->get_saved_variables()[0], ste_clip, ranged, lo, hi);
+        if (ste_clip > 0 || ranged)
+            grad = straight_through(grad, ctx->get_saved_variables()[0], ste_clip, ranged, lo, hi);
         return {grad, {}, {}, {}, {}, {}, {}, {}, {}};
     }
 };
 
 void check_bits(const QuantizerOptions& o, const std::string& where) {
     if (!valid_bits(o.bits)) {
-        throw InputError(fmt::format("{}: {} bits is not a supported bit-width (use 2..16, or 32 for full precision)",
-                                     where, o.bits));
+        throw InputError(fmt::format(
+            "{}: {} bits is not a supported bit-width (use 2..16, or 32 for full precision)", where, o.bits));
     }
 }
 
-bool kernel_path(const torch::Tensor& x) { return x.scalar_type() == torch::kFloat32 && x.device().is_cpu(); }
+bool kernel_path(const torch::Tensor& x) {
+    return x.scalar_type() == torch::kFloat32 && x.device().is_cpu();
+}
 
 }  // namespace
 
-bool valid_bits(int bits) { return (bits >= 2 && bits <= 16) || bits == kFullPrecisionBits; }
+bool valid_bits(int bits) {
+    return (bits >= 2 && bits <= 16) || bits == kFullPrecisionBits;
+}
 
 torch::Tensor fake_quantize(const torch::Tensor& x, const QuantizerOptions& o, const std::string& where) {
     check_bits(o, where);
@@ -150,7 +160,8 @@ torch::Tensor fake_quantize(const torch::Tensor& x, const QuantizerOptions& o, c
         const auto g = o.ste_clip > 0 ? x * x.detach().abs().lt(o.ste_clip) : x;
         return g + (y - g).detach();
     }
-    return FakeQuant::apply(x, o.bits, int64_t(o.scheme), int64_t(o.granularity), o.group_size, o.ste_clip, 1.0, 0.0, where);
+    return FakeQuant::apply(x, o.bits, int64_t(o.scheme), int64_t(o.granularity), o.group_size, o.ste_clip,
+                            1.0, 0.0, where);
 }
 
 torch::Tensor fake_quantize_with_range(const torch::Tensor& x, const QuantizerOptions& o, float lo, float hi,
@@ -159,25 +170,27 @@ torch::Tensor fake_quantize_with_range(const torch::Tensor& x, const QuantizerOp
     if (o.bits == kFullPrecisionBits) return x;
     if (!(lo <= hi)) throw Error(fmt::format("{}: quantization range [{}, {}] is empty", where, lo, hi));
     TORCH_CHECK(kernel_path(x), "fake_quantize_with_range: float32 CPU tensors only");
-    return FakeQuant::apply(x, o.bits, int64_t(o.scheme), int64_t(o.granularity), o.group_size, o.ste_clip, lo, hi, where);
+    return FakeQuant::apply(x, o.bits, int64_t(o.scheme), int64_t(o.granularity), o.group_size, o.ste_clip,
+                            lo, hi, where);
 }
 
 torch::Tensor fake_quantize_op_chain(const torch::Tensor& x, const QuantizerOptions& o) {
     if (o.bits == kFullPrecisionBits) return x;
-    const int64_t len = o.granularity == Granularity::kTensor ? x.numel()
+    const int64_t len = o.granularity == Granularity::kTensor  ? x.numel()
                         : o.granularity == Granularity::kGroup ? o.group_size
                                                                : x.size(-1);
-    const auto g = x.reshape({-1, len});
+    const auto g      = x.reshape({-1, len});
     torch::Tensor y;
     if (o.scheme == Scheme::kSymmetric) {
         const auto absmax = g.abs().amax(1, true);
-        const auto s      = (absmax + 1e-6).reciprocal() * double((1 << (o.bits - 1)) - 1);  // as Python's 7 / t
-        y                 = (g * s).round().div(s + 1e-6);
+        const auto s = (absmax + 1e-6).reciprocal() * double((1 << (o.bits - 1)) - 1);  // as Python's 7 / t
+        y            = (g * s).round().div(s + 1e-6);
     } else {
         const double levels = double((1u << o.bits) - 1);
         const auto lo = g.amin(1, true), hi = g.amax(1, true);
         const auto width = hi - lo;
-        const auto scale = torch::where(width.isfinite(), width / levels, hi / levels - lo / levels).clamp_min(1e-8);
+        const auto scale =
+            torch::where(width.isfinite(), width / levels, hi / levels - lo / levels).clamp_min(1e-8);
         y = ((g - lo) / scale).round().clamp(0, levels) * scale + lo;
     }
     return y.view(x.sizes());
@@ -193,7 +206,8 @@ bool EmaRange::observed(const torch::Tensor& state) {
     return a[0] <= a[1];
 }
 
-void EmaRange::update(torch::Tensor& state, const torch::Tensor& x, double momentum, const std::string& where) {
+void EmaRange::update(torch::Tensor& state, const torch::Tensor& x, double momentum,
+                      const std::string& where) {
     torch::NoGradGuard no_grad;
     const auto xc       = x.detach().to(torch::kFloat32).contiguous().cpu();
     const auto [lo, hi] = tensor_range(xc.data_ptr<float>(), xc.numel(), where);

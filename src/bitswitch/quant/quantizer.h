@@ -6,7 +6,8 @@
 //                                  x̂ = clamp(round((x - min) / scale), 0, 2^b - 1) · scale + min
 // round = round half to even (torch.round). LLM-QAT's + 1e-6 terms cost a relative error of about
 // 1e-6·max|x|/(2^(b-1) - 1): negligible for activations up to ~1e3, dominant for huge magnitudes (kept for
-// fidelity to the seeds; use the asymmetric scheme for such tensors). The range (max|x|, or min and max) is taken per group:
+// fidelity to the seeds; use the asymmetric scheme for such tensors). The range (max|x|, or min and max) is
+// taken per group:
 //   kRow    each row of the last dimension: per output channel of a weight (out, in), per token of an
 //           activation (..., features), per token across all heads for K and V (..., C)
 //   kGroup  G consecutive values of each row (G divides the row; per head for K/V with G = head size;
@@ -44,7 +45,8 @@ bool valid_bits(int bits);
 
 /// Fake-quantized x (same shape) with straight-through backward; x itself when bits == 32.
 /// `where` names the tensor in errors ("h.3.mlp.c_fc input").
-torch::Tensor fake_quantize(const torch::Tensor& x, const QuantizerOptions& o, const std::string& where = "tensor");
+torch::Tensor fake_quantize(const torch::Tensor& x, const QuantizerOptions& o,
+                            const std::string& where = "tensor");
 
 /// The same with a given range [lo, hi] instead of the data's (granularity ignored: one range).
 torch::Tensor fake_quantize_with_range(const torch::Tensor& x, const QuantizerOptions& o, float lo, float hi,
@@ -62,7 +64,8 @@ struct EmaRange {
     static torch::Tensor empty_state();  // [+inf, -inf]
     static bool observed(const torch::Tensor& state);
     /// Folds x's range into state (in place); Error on NaN.
-    static void update(torch::Tensor& state, const torch::Tensor& x, double momentum, const std::string& where);
+    static void update(torch::Tensor& state, const torch::Tensor& x, double momentum,
+                       const std::string& where);
 };
 
 }  // namespace bitswitch::quant

@@ -44,7 +44,9 @@ struct Merge {
     int32_t id;
 };
 
-inline uint64_t pair_key(int32_t a, int32_t b) { return (uint64_t(uint32_t(a)) << 32) | uint32_t(b); }
+inline uint64_t pair_key(int32_t a, int32_t b) {
+    return (uint64_t(uint32_t(a)) << 32) | uint32_t(b);
+}
 
 }  // namespace
 
@@ -137,8 +139,8 @@ void BpeTokenizer::Impl::bpe_heap(std::string_view piece, std::vector<int32_t>& 
         heap.pop();
         const int right = next[c.left];
         if (id[c.left] != c.left_id || right < 0 || id[right] != c.right_id) continue;  // stale
-        id[c.left] = merge_of(c.left_id, c.right_id).id;
-        id[right]  = -1;  // removed
+        id[c.left]   = merge_of(c.left_id, c.right_id).id;
+        id[right]    = -1;  // removed
         next[c.left] = next[right];
         if (next[right] >= 0) prev[next[right]] = c.left;
         push(prev[c.left]);
@@ -186,12 +188,13 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
         vocab_path  = dir / "encoder.json";
         merges_path = dir / "vocab.bpe";
     } else {
-        throw InputError(fmt::format("{}: no tokenizer files; expected vocab.json + merges.txt (Hugging Face) or "
-                                     "encoder.json + vocab.bpe (OpenAI)",
-                                     dir.string()));
+        throw InputError(
+            fmt::format("{}: no tokenizer files; expected vocab.json + merges.txt (Hugging Face) or "
+                        "encoder.json + vocab.bpe (OpenAI)",
+                        dir.string()));
     }
 
-    auto impl = std::make_unique<Impl>();
+    auto impl             = std::make_unique<Impl>();
     const auto byte_to_cp = byte_to_code_point_table();
     std::unordered_map<char32_t, uint8_t> cp_to_byte;
     for (int b = 0; b < 256; ++b) cp_to_byte[byte_to_cp[b]] = uint8_t(b);
@@ -204,12 +207,13 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
     std::vector<bool> seen(vocab.size(), false);
     for (const auto& [token, id_json] : vocab.items()) {
         if (!id_json.is_number_integer()) {
-            throw InputError(fmt::format("{}: id of token \"{}\" is not an integer", vocab_path.string(), token));
+            throw InputError(
+                fmt::format("{}: id of token \"{}\" is not an integer", vocab_path.string(), token));
         }
         const int64_t id = id_json.get<int64_t>();
         if (id < 0 || id >= int64_t(vocab.size()) || seen[id]) {
-            throw InputError(fmt::format("{}: token \"{}\" has id {}, expected unique ids 0..{}", vocab_path.string(),
-                                         token, id, vocab.size() - 1));
+            throw InputError(fmt::format("{}: token \"{}\" has id {}, expected unique ids 0..{}",
+                                         vocab_path.string(), token, id, vocab.size() - 1));
         }
         seen[id] = true;
         std::string bytes;
@@ -217,8 +221,9 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
             const auto it = cp_to_byte.find(cp);
             if (it == cp_to_byte.end()) {
                 if (token == "<|endoftext|>") break;  // special token: not byte-mapped
-                throw InputError(fmt::format("{}: token \"{}\" (id {}) has a character outside GPT-2's byte alphabet",
-                                             vocab_path.string(), token, id));
+                throw InputError(
+                    fmt::format("{}: token \"{}\" (id {}) has a character outside GPT-2's byte alphabet",
+                                vocab_path.string(), token, id));
             }
             bytes.push_back(char(it->second));
         }
@@ -247,19 +252,19 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
             const auto it = cp_to_byte.find(cp);
             if (it == cp_to_byte.end()) {
                 throw InputError(fmt::format("{}:{}: \"{}\" has a character outside GPT-2's byte alphabet",
-                                             merges_path.string(), line, token));
+                                                       merges_path.string(), line, token));
             }
             bytes.push_back(char(it->second));
         }
         const auto it = impl->bytes_to_id.find(bytes);
         if (it == impl->bytes_to_id.end()) {
             throw InputError(fmt::format("{}:{}: \"{}\" is not in {}", merges_path.string(), line, token,
-                                         vocab_path.filename().string()));
+                                                   vocab_path.filename().string()));
         }
         return it->second;
     };
     size_t line_no = 0, begin = 0;
-    int32_t rank   = 0;
+    int32_t rank = 0;
     while (begin < merges_text.size()) {
         size_t end = merges_text.find('\n', begin);
         if (end == std::string::npos) end = merges_text.size();
@@ -276,14 +281,15 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
         }
         const std::string left = line.substr(0, space), right = line.substr(space + 1);
         const int32_t merged = token_id(left + right, line_no);
-        impl->merges.emplace(pair_key(token_id(left, line_no), token_id(right, line_no)), Merge{rank++, merged});
+        impl->merges.emplace(pair_key(token_id(left, line_no), token_id(right, line_no)),
+                             Merge{rank++, merged});
     }
     if (impl->merges.empty()) throw InputError(fmt::format("{}: no merges", merges_path.string()));
     return BpeTokenizer(std::move(impl));
 }
 
 std::vector<int32_t> BpeTokenizer::encode(std::string_view text) const {
-    const std::string sanitized = utf8_is_valid(text) ? std::string() : utf8_sanitize(text);
+    const std::string sanitized  = utf8_is_valid(text) ? std::string() : utf8_sanitize(text);
     const std::string_view input = sanitized.empty() ? text : std::string_view(sanitized);
     std::vector<int32_t> ids;
     ids.reserve(input.size() / 3 + 1);
@@ -292,8 +298,8 @@ std::vector<int32_t> BpeTokenizer::encode(std::string_view text) const {
 }
 
 Encoding BpeTokenizer::encode_with_offsets(std::string_view text) const {
-    const std::string sanitized = utf8_is_valid(text) ? std::string() : utf8_sanitize(text);
-    const std::string_view input = sanitized.empty() ? text : std::string_view(sanitized);
+    const std::string sanitized           = utf8_is_valid(text) ? std::string() : utf8_sanitize(text);
+    const std::string_view input          = sanitized.empty() ? text : std::string_view(sanitized);
     const std::vector<int64_t> cp_of_byte = utf8_byte_to_code_point(input);
     Encoding enc;
     impl_->encode_text(input, [&](int32_t id, size_t begin, size_t end) {
@@ -307,16 +313,23 @@ std::string BpeTokenizer::decode_bytes(const std::vector<int32_t>& ids) const {
     std::string out;
     for (const int32_t id : ids) {
         if (id < 0 || id >= vocab_size()) {
-            throw InputError(fmt::format("token id {} is outside the vocabulary (0..{})", id, vocab_size() - 1));
+            throw InputError(
+                fmt::format("token id {} is outside the vocabulary (0..{})", id, vocab_size() - 1));
         }
         out += impl_->id_to_bytes[id];
     }
     return out;
 }
 
-std::string BpeTokenizer::decode(const std::vector<int32_t>& ids) const { return utf8_sanitize(decode_bytes(ids)); }
+std::string BpeTokenizer::decode(const std::vector<int32_t>& ids) const {
+    return utf8_sanitize(decode_bytes(ids));
+}
 
-int32_t BpeTokenizer::vocab_size() const { return int32_t(impl_->id_to_bytes.size()); }
-int32_t BpeTokenizer::end_of_text_id() const { return impl_->end_of_text; }
+int32_t BpeTokenizer::vocab_size() const {
+    return int32_t(impl_->id_to_bytes.size());
+}
+int32_t BpeTokenizer::end_of_text_id() const {
+    return impl_->end_of_text;
+}
 
 }  // namespace bitswitch::text

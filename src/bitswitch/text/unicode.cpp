@@ -13,7 +13,8 @@ namespace {
 CharClass classify_slow(char32_t cp) {
     if (in_ranges(cp, std::begin(kLetterRanges), std::end(kLetterRanges))) return CharClass::Letter;
     if (in_ranges(cp, std::begin(kNumberRanges), std::end(kNumberRanges))) return CharClass::Number;
-    if (in_ranges(cp, std::begin(kWhitespaceRanges), std::end(kWhitespaceRanges))) return CharClass::Whitespace;
+    if (in_ranges(cp, std::begin(kWhitespaceRanges), std::end(kWhitespaceRanges)))
+        return CharClass::Whitespace;
     return CharClass::Other;
 }
 
@@ -27,10 +28,13 @@ const std::array<CharClass, 256> kLatin1Classes = [] {
 }  // namespace
 
 bool in_ranges(char32_t cp, const CodePointRange* begin, const CodePointRange* end) {
-    const auto it = std::upper_bound(begin, end, cp, [](char32_t c, const CodePointRange& r) { return c < r.first; });
+    const auto it =
+        std::upper_bound(begin, end, cp, [](char32_t c, const CodePointRange& r) { return c < r.first; });
     return it != begin && cp <= std::prev(it)->last;
 }
 
-CharClass classify(char32_t cp) { return cp < 256 ? kLatin1Classes[cp] : classify_slow(cp); }
+CharClass classify(char32_t cp) {
+    return cp < 256 ? kLatin1Classes[cp] : classify_slow(cp);
+}
 
 }  // namespace bitswitch::text

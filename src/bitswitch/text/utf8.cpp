@@ -4,13 +4,13 @@
 namespace bitswitch::text {
 
 size_t utf8_next(std::string_view s, size_t pos, char32_t* cp) {
-    const auto byte = [&](size_t i) { return static_cast<uint8_t>(s[i]); };
+    const auto byte  = [&](size_t i) { return static_cast<uint8_t>(s[i]); };
     const uint8_t b0 = byte(pos);
     if (b0 < 0x80) {
         *cp = b0;
         return 1;
     }
-    int needed = 0;
+    int needed     = 0;
     char32_t value = 0;
     uint8_t lower = 0x80, upper = 0xBF;  // allowed range of the second byte (narrowed for E0/ED/F0/F4)
     if (b0 >= 0xC2 && b0 <= 0xDF) {

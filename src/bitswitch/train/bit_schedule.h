@@ -3,9 +3,9 @@
 // same bits for the same step without communicating, and a resumed run replays the same schedule.
 //
 // Cyclic shapes over T = total_steps / periods optimizer steps (t = step mod T, rint = round half to even):
-//   cosine (CPT paper, default)  bits = rint(b_min + ½(b_max − b_min)(1 − cos(π·t/T)))      saw-tooth: low → high
-//   triangular (seed 001)        bits = rint(b_min + (b_max − b_min)(1 − |2t/T − 1|))        low → high → low
-//   cosine-updown                bits = rint(b_min + ½(b_max − b_min)(1 − cos(2π·t/T)))     low → high → low
+//   cosine (CPT paper, default)  bits = rint(b_min + ½(b_max − b_min)(1 − cos(π·t/T)))    low → high, reset
+//   triangular (seed 001)        bits = rint(b_min + (b_max − b_min)(1 − |2t/T − 1|))      low → high → low
+//   cosine-updown                bits = rint(b_min + ½(b_max − b_min)(1 − cos(2π·t/T)))   low → high → low
 #pragma once
 
 #include <cstdint>
@@ -21,8 +21,8 @@ CyclicShape cyclic_shape_named(const std::string& name);
 
 struct CyclicSchedule {
     int b_min = 4, b_max = 8;
-    int64_t total_steps = 1;  // optimizer steps of the run
-    int periods         = 32; // the CPT paper's default
+    int64_t total_steps = 1;   // optimizer steps of the run
+    int periods         = 32;  // the CPT paper's default
     CyclicShape shape   = CyclicShape::kCosine;
 };
 
@@ -32,7 +32,8 @@ int cyclic_bits(const CyclicSchedule& s, int64_t step);
 /// Random precision: for each of `slots` slots (n_layer + 1 for per-layer sampling, 1 for the whole model)
 /// the index of a level in [0, levels), drawn with probabilities `probs` (uniform when empty) from a
 /// generator seeded by (seed, step).
-std::vector<size_t> sample_levels(uint64_t seed, int64_t step, size_t slots, size_t levels, const std::vector<double>& probs);
+std::vector<size_t> sample_levels(uint64_t seed, int64_t step, size_t slots, size_t levels,
+                                  const std::vector<double>& probs);
 
 /// Precision Range Test (named by the CPT paper, implemented in none of the seeds). The CPT paper raises the
 /// precision from the lowest until training "starts to work"; here: given the mean training loss of a short

@@ -4,9 +4,9 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <torch/torch.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
 
@@ -16,9 +16,11 @@ namespace {
 int env_int(const char* name, int fallback) {
     const char* v = std::getenv(name);
     if (!v || !*v) return fallback;
-    char* end          = nullptr;
-    const long parsed  = std::strtol(v, &end, 10);
-    if (*end != '\0' || parsed < 0) throw InputError(fmt::format("environment variable {}=\"{}\" is not a non-negative integer", name, v));
+    char* end         = nullptr;
+    const long parsed = std::strtol(v, &end, 10);
+    if (*end != '\0' || parsed < 0)
+        throw InputError(
+            fmt::format("environment variable {}=\"{}\" is not a non-negative integer", name, v));
     return int(parsed);
 }
 
@@ -40,8 +42,10 @@ DistributedEnv distributed_env_from_environment() {
     if (const char* addr = std::getenv("MASTER_ADDR"); addr && *addr) e.master_addr = addr;
     e.master_port = env_int("MASTER_PORT", 29500);
     if (e.world_size < 1) throw InputError("WORLD_SIZE must be at least 1");
-    if (e.rank >= e.world_size) throw InputError(fmt::format("RANK {} is not below WORLD_SIZE {}", e.rank, e.world_size));
-    if (e.master_port < 1 || e.master_port > 65535) throw InputError(fmt::format("MASTER_PORT {} is not a TCP port", e.master_port));
+    if (e.rank >= e.world_size)
+        throw InputError(fmt::format("RANK {} is not below WORLD_SIZE {}", e.rank, e.world_size));
+    if (e.master_port < 1 || e.master_port > 65535)
+        throw InputError(fmt::format("MASTER_PORT {} is not a TCP port", e.master_port));
     return e;
 }
 
@@ -49,20 +53,22 @@ struct DataParallel::Impl {
     c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
 };
 
-DataParallel::DataParallel(const DistributedEnv& env, std::chrono::seconds timeout) : env_(env), impl_(std::make_unique<Impl>()) {
+DataParallel::DataParallel(const DistributedEnv& env, std::chrono::seconds timeout)
+    : env_(env), impl_(std::make_unique<Impl>()) {
     try {
         c10d::TCPStoreOptions store_options;
         store_options.port       = uint16_t(env.master_port);
         store_options.isServer   = env.rank == 0;
         store_options.numWorkers = size_t(env.world_size);
         store_options.timeout    = timeout;
-        auto store   = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
-        auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+        auto store               = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
+        auto options             = c10d::ProcessGroupGloo::Options::create(timeout);
         options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(env.master_addr));
         impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, env.rank, env.world_size, options);
     } catch (const std::exception& e) {
-        throw Error(fmt::format("data parallel: rank {} of {} could not join the group at {}:{} within {} s: {}", env.rank,
-                                env.world_size, env.master_addr, env.master_port, timeout.count(), first_line(e)));
+        throw Error(fmt::format(
+            "data parallel: rank {} of {} could not join the group at {}:{} within {} s: {}", env.rank,
+            env.world_size, env.master_addr, env.master_port, timeout.count(), first_line(e)));
     }
 }
 
@@ -75,9 +81,10 @@ void collective(const DistributedEnv& env, const char* what, Fn fn) {
     try {
         fn();
     } catch (const std::exception& e) {
-        throw Error(fmt::format("data parallel: {} failed on rank {} of {} (another rank died, hung past the timeout or "
-                                "diverged): {}",
-                                what, env.rank, env.world_size, first_line(e)));
+        throw Error(fmt::format(
+            "data parallel: {} failed on rank {} of {} (another rank died, hung past the timeout or "
+            "diverged): {}",
+            what, env.rank, env.world_size, first_line(e)));
     }
 }
 

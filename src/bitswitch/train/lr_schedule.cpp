@@ -11,9 +11,10 @@
 namespace bitswitch::train {
 
 void validate(const LrSchedule& s) {
-    if (s.type != "linear" && s.type != "cosine" && s.type != "constant" && s.type != "constant_with_warmup") {
-        throw InputError(fmt::format("--lr_scheduler_type {}: expected linear, cosine, constant or constant_with_warmup",
-                                     s.type));
+    if (s.type != "linear" && s.type != "cosine" && s.type != "constant" &&
+        s.type != "constant_with_warmup") {
+        throw InputError(fmt::format(
+            "--lr_scheduler_type {}: expected linear, cosine, constant or constant_with_warmup", s.type));
     }
     if (s.warmup < 0) throw InputError(fmt::format("--warmup_steps {} must not be negative", s.warmup));
     if (!(s.peak > 0.0)) throw InputError(fmt::format("--learning_rate {} must be positive", s.peak));

@@ -9,10 +9,10 @@
 namespace bitswitch::train {
 
 struct LrSchedule {
-    std::string type  = "linear";
-    double peak       = 5e-4;
-    int64_t warmup    = 0;     // steps
-    int64_t total     = 1000;  // steps
+    std::string type = "linear";
+    double peak      = 5e-4;
+    int64_t warmup   = 0;     // steps
+    int64_t total    = 1000;  // steps
 };
 
 /// InputError naming the flag for unknown types or negative lengths.

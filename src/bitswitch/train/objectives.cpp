@@ -12,7 +12,9 @@ namespace bitswitch::train {
 namespace {
 
 // Bit-widths above 16 are not quantized (float32 holds 24 bits of mantissa): they run at full precision.
-int runnable_bits(int bits) { return bits > 16 ? quant::kFullPrecisionBits : bits; }
+int runnable_bits(int bits) {
+    return bits > 16 ? quant::kFullPrecisionBits : bits;
+}
 
 }  // namespace
 
@@ -22,8 +24,8 @@ KdLoss kd_loss_named(const std::string& name) {
     throw InputError(fmt::format("--kd_loss {}: expected mse or kl", name));
 }
 
-torch::Tensor distill_loss(const torch::Tensor& s_start, const torch::Tensor& s_end, const torch::Tensor& t_start,
-                           const torch::Tensor& t_end, KdLoss kind, double T) {
+torch::Tensor distill_loss(const torch::Tensor& s_start, const torch::Tensor& s_end,
+                           const torch::Tensor& t_start, const torch::Tensor& t_end, KdLoss kind, double T) {
     const auto one = [&](const torch::Tensor& s, const torch::Tensor& t) {
         if (kind == KdLoss::kMse) return torch::mse_loss(s, t.detach());
         const auto log_p_student = torch::log_softmax(s / T, -1);
@@ -40,13 +42,17 @@ quant::AdapterSet adapter_set_for(const TrainConfig& c, const std::vector<quant:
     return {levels, ""};
 }
 
-PrecisionPlanner::PrecisionPlanner(const TrainConfig& c, std::vector<quant::PrecisionLevel> levels, quant::AdapterSet adapters,
-                                   int64_t n_layer, int64_t total_steps)
-    : c_(c), levels_(std::move(levels)), adapters_(std::move(adapters)), n_layer_(n_layer), total_steps_(total_steps) {
+PrecisionPlanner::PrecisionPlanner(const TrainConfig& c, std::vector<quant::PrecisionLevel> levels,
+                                   quant::AdapterSet adapters, int64_t n_layer, int64_t total_steps)
+    : c_(c),
+      levels_(std::move(levels)),
+      adapters_(std::move(adapters)),
+      n_layer_(n_layer),
+      total_steps_(total_steps) {
     if (c.mode == "cyclic") {
         const auto& w = c.cyclic_w_bits_schedule;
         cyclic_       = {w.empty() ? c.num_bit_min : w[0], w.empty() ? c.num_bit_max : w[1], total_steps,
-                         c.num_cyclic_period, cyclic_shape_named(c.cyclic_schedule)};
+                   c.num_cyclic_period, cyclic_shape_named(c.cyclic_schedule)};
         cyclic_a_     = cyclic_;
         if (!c.cyclic_a_bits_schedule.empty()) {
             cyclic_a_.b_min = c.cyclic_a_bits_schedule[0];
@@ -106,12 +112,13 @@ StepPlan PrecisionPlanner::plan(int64_t step) const {
             label += (s ? "," : "") + level.name();
             bits.push_back(level.bits.w);
         }
-        auto config = adapters_.levels.empty() ? quant::parse_precision(list, n_layer_, {}) : quant::parse_precision(list, n_layer_, adapters_);
+        auto config = adapters_.levels.empty() ? quant::parse_precision(list, n_layer_, {})
+                                               : quant::parse_precision(list, n_layer_, adapters_);
         p.passes.push_back({std::move(config), 1.0, slots == 1 ? levels_[picks[0]].name() : label, bits});
     } else {  // cyclic
-        const int w = cyclic_bits(cyclic_, step);
-        const int a = c_.cyclic_a_bits_schedule.empty() ? w : cyclic_bits(cyclic_a_, step);
-        auto config = cyclic_config(w, a);
+        const int w      = cyclic_bits(cyclic_, step);
+        const int a      = c_.cyclic_a_bits_schedule.empty() ? w : cyclic_bits(cyclic_a_, step);
+        auto config      = cyclic_config(w, a);
         const auto label = config.source;
         p.passes.push_back({std::move(config), 1.0, label, uniform_bits(runnable_bits(w))});
     }
@@ -122,7 +129,8 @@ std::vector<quant::PrecisionConfig> PrecisionPlanner::eval_configs() const {
     std::vector<quant::PrecisionConfig> out;
     if (c_.mode == "cyclic" && (c_.finetune != "lora" || !adapters_.shared_adapter.empty())) {
         out.push_back(cyclic_config(cyclic_.b_max, cyclic_a_.b_max));
-        if (cyclic_.b_min != cyclic_.b_max || cyclic_a_.b_min != cyclic_a_.b_max) out.push_back(cyclic_config(cyclic_.b_min, cyclic_a_.b_min));
+        if (cyclic_.b_min != cyclic_.b_max || cyclic_a_.b_min != cyclic_a_.b_max)
+            out.push_back(cyclic_config(cyclic_.b_min, cyclic_a_.b_min));
         return out;
     }
     for (size_t i = 0; i < levels_.size(); ++i) out.push_back(level_config(i));

@@ -29,14 +29,15 @@ enum class KdLoss { kMse, kKl };
 KdLoss kd_loss_named(const std::string& name);
 
 /// D(student, stopgrad teacher) over start and end logits (B, T) each.
-torch::Tensor distill_loss(const torch::Tensor& student_start, const torch::Tensor& student_end, const torch::Tensor& teacher_start,
-                           const torch::Tensor& teacher_end, KdLoss kind, double temperature);
+torch::Tensor distill_loss(const torch::Tensor& student_start, const torch::Tensor& student_end,
+                           const torch::Tensor& teacher_start, const torch::Tensor& teacher_end, KdLoss kind,
+                           double temperature);
 
 struct LevelPass {
     quant::PrecisionConfig config;
     double weight = 1.0;
-    std::string label;       // for logs: the level name or the sampled bits
-    std::vector<int> w_bits; // per block, then the head: the schedule's bits at this step
+    std::string label;        // for logs: the level name or the sampled bits
+    std::vector<int> w_bits;  // per block, then the head: the schedule's bits at this step
 };
 
 struct StepPlan {
@@ -48,8 +49,8 @@ struct StepPlan {
 class PrecisionPlanner {
   public:
     /// levels: the run's levels, high to low; adapters: what configs resolve against.
-    PrecisionPlanner(const TrainConfig& config, std::vector<quant::PrecisionLevel> levels, quant::AdapterSet adapters,
-                     int64_t n_layer, int64_t total_steps);
+    PrecisionPlanner(const TrainConfig& config, std::vector<quant::PrecisionLevel> levels,
+                     quant::AdapterSet adapters, int64_t n_layer, int64_t total_steps);
     StepPlan plan(int64_t step) const;
     /// The uniform configs evaluated at each evaluation (one per level; cyclic: its minimum and maximum).
     std::vector<quant::PrecisionConfig> eval_configs() const;
@@ -70,6 +71,7 @@ class PrecisionPlanner {
 
 /// Levels and adapters a run trains, from its settings: per-level adapters, or (cyclic with a shared
 /// adapter) one adapter named quant::AdapterSet::kSharedName serving the schedule's bits.
-quant::AdapterSet adapter_set_for(const TrainConfig& config, const std::vector<quant::PrecisionLevel>& levels);
+quant::AdapterSet adapter_set_for(const TrainConfig& config,
+                                  const std::vector<quant::PrecisionLevel>& levels);
 
 }  // namespace bitswitch::train

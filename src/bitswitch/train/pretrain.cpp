@@ -6,8 +6,8 @@
 #include <random>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
@@ -49,8 +49,9 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
     if (c.corpus_files.empty()) throw InputError("pretrain: give at least one --corpus file");
     if (c.output_dir.empty()) throw InputError("pretrain: --output_dir is required");
     const auto dtype = save_type(c.save_dtype);
-    const auto tok   = text::BpeTokenizer::load(c.tokenizer_dir.empty() ? core::asset_path("gpt2-tokenizer")
-                                                                        : std::filesystem::path(c.tokenizer_dir));
+    const auto tok =
+        text::BpeTokenizer::load(c.tokenizer_dir.empty() ? core::asset_path("gpt2-tokenizer")
+                                                         : std::filesystem::path(c.tokenizer_dir));
     model::Gpt2Config cfg = c.model;
     cfg.vocab_size        = tok.vocab_size();
     model::validate(cfg, "pretrain");
@@ -65,7 +66,8 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
             stream.push_back(tok.end_of_text_id());
         }
     }
-    if (int64_t(stream.size()) < c.seq_length + 2) throw InputError("pretrain: the corpus is shorter than one window");
+    if (int64_t(stream.size()) < c.seq_length + 2)
+        throw InputError("pretrain: the corpus is shorter than one window");
     // Restricted softmax: corpus ids -> dense class indices.
     std::vector<int64_t> class_of(size_t(cfg.vocab_size), -1), vocab;
     for (const int64_t id : stream) {
@@ -83,12 +85,13 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
     model::Gpt2& gpt = m->transformer;
     std::vector<torch::Tensor> params;
     for (auto& p : gpt->parameters()) params.push_back(p);
-    torch::optim::AdamW opt(params, torch::optim::AdamWOptions(c.learning_rate).weight_decay(c.weight_decay).betas({0.9, 0.95}));
+    torch::optim::AdamW opt(
+        params, torch::optim::AdamWOptions(c.learning_rate).weight_decay(c.weight_decay).betas({0.9, 0.95}));
     const LrSchedule schedule{"cosine", c.learning_rate, c.warmup_steps, c.max_steps};
     std::mt19937_64 rng(uint64_t(c.seed));
     std::uniform_int_distribution<int64_t> start_dist(0, int64_t(stream.size()) - c.seq_length - 2);
-    std::fprintf(stderr, "pretrain: %zu corpus tokens, %zu distinct ids, %lld steps of %d x %lld tokens\n", stream.size(),
-                 vocab.size(), (long long)c.max_steps, c.batch_size, (long long)c.seq_length);
+    std::fprintf(stderr, "pretrain: %zu corpus tokens, %zu distinct ids, %lld steps of %d x %lld tokens\n",
+                 stream.size(), vocab.size(), (long long)c.max_steps, c.batch_size, (long long)c.seq_length);
 
     gpt->train();
     core::Progress progress("pretrain", c.max_steps, c.logging_steps);
@@ -99,26 +102,32 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
     for (int64_t step = 0; step < c.max_steps; ++step) {
         std::vector<int64_t> starts(size_t(c.batch_size));
         for (auto& s : starts) s = start_dist(rng);
-        const auto offsets = torch::tensor(starts).view({-1, 1}) + torch::arange(c.seq_length + 1).view({1, -1});
-        const auto ids     = stream_t.index({offsets});                      // (B, T+1)
-        const auto targets = classes_t.index({offsets}).slice(1, 1);         // (B, T) classes of the next tokens
-        const auto hidden  = gpt->forward(ids.slice(1, 0, c.seq_length));    // (B, T, C)
-        const auto weight  = gpt->wte->weight.index_select(0, vocab_ids);    // (K, C): tied head, corpus rows
-        const auto logits  = torch::matmul(hidden, weight.t());              // (B, T, K)
-        const auto loss    = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(2)}), targets.reshape({-1}));
-        for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr_at(schedule, step));
+        const auto offsets =
+            torch::tensor(starts).view({-1, 1}) + torch::arange(c.seq_length + 1).view({1, -1});
+        const auto ids     = stream_t.index({offsets});               // (B, T+1)
+        const auto targets = classes_t.index({offsets}).slice(1, 1);  // (B, T) classes of the next tokens
+        const auto hidden  = gpt->forward(ids.slice(1, 0, c.seq_length));  // (B, T, C)
+        const auto weight  = gpt->wte->weight.index_select(0, vocab_ids);  // (K, C): tied head, corpus rows
+        const auto logits  = torch::matmul(hidden, weight.t());            // (B, T, K)
+        const auto loss =
+            torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(2)}), targets.reshape({-1}));
+        for (auto& g : opt.param_groups())
+            static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr_at(schedule, step));
         opt.zero_grad();
         loss.backward();
         torch::nn::utils::clip_grad_norm_(params, 1.0);
         opt.step();
         const double v = loss.item<double>();
-        if (!std::isfinite(v)) throw Error(fmt::format("pretrain step {}: loss is {}; lower --learning_rate", step + 1, v));
+        if (!std::isfinite(v))
+            throw Error(fmt::format("pretrain step {}: loss is {}; lower --learning_rate", step + 1, v));
         window += v;
         ++window_n;
         progress.update(step + 1, fmt::format("loss {:.3f}", v));
         if ((step + 1) % c.logging_steps == 0 || step + 1 == c.max_steps) {
             last = window / double(window_n);
-            log_file << nlohmann::json{{"step", step + 1}, {"loss", last}, {"elapsed", progress.elapsed()}}.dump() << "\n";
+            log_file
+                << nlohmann::json{{"step", step + 1}, {"loss", last}, {"elapsed", progress.elapsed()}}.dump()
+                << "\n";
             log_file.flush();
             window   = 0.0;
             window_n = 0;
@@ -126,7 +135,8 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
     }
     progress.finish();
     gpt->eval();
-    model::save_pretrained(m, c.output_dir, dtype, /*include_qa_head=*/false);  // a language model has no QA head
+    model::save_pretrained(m, c.output_dir, dtype,
+                           /*include_qa_head=*/false);  // a language model has no QA head
     return {last, progress.elapsed(), int64_t(stream.size()), int64_t(vocab.size())};
 }
 

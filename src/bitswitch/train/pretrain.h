@@ -20,21 +20,21 @@ struct PretrainConfig {
     std::vector<std::string> corpus_files;
     std::string output_dir;
     std::string tokenizer_dir;
-    model::Gpt2Config model;          // vocab_size must equal the tokenizer's
-    int64_t seq_length  = 256;
-    int batch_size      = 16;
-    int64_t max_steps   = 2000;
-    double learning_rate = 1e-3;
-    double weight_decay  = 0.01;
-    int64_t warmup_steps = 100;
-    int64_t logging_steps = 50;
-    int64_t seed = 1;
-    std::string save_dtype = "f16";   // f32, f16 or bf16
+    model::Gpt2Config model;  // vocab_size must equal the tokenizer's
+    int64_t seq_length     = 256;
+    int batch_size         = 16;
+    int64_t max_steps      = 2000;
+    double learning_rate   = 1e-3;
+    double weight_decay    = 0.01;
+    int64_t warmup_steps   = 100;
+    int64_t logging_steps  = 50;
+    int64_t seed           = 1;
+    std::string save_dtype = "f16";  // f32, f16 or bf16
 };
 
 struct PretrainResult {
-    double final_loss = 0.0;          // mean over the last logging window, nats per token
-    double seconds    = 0.0;
+    double final_loss     = 0.0;  // mean over the last logging window, nats per token
+    double seconds        = 0.0;
     int64_t corpus_tokens = 0, corpus_vocab = 0;
 };
 

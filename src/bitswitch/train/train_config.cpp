@@ -11,13 +11,13 @@ std::vector<quant::PrecisionLevel> levels_of(const TrainConfig& c) {
     quant::LevelLists lists = c.level_lists;
     if (c.mode == "cyclic" && lists.w_bits.empty()) {
         // Single-LoRA CPT: the levels are what evaluation reports, the schedule's two ends.
-        const auto& w = c.cyclic_w_bits_schedule;
-        const auto& a = c.cyclic_a_bits_schedule;
+        const auto& w   = c.cyclic_w_bits_schedule;
+        const auto& a   = c.cyclic_a_bits_schedule;
         const int w_max = w.size() == 2 ? w[1] : c.num_bit_max, w_min = w.size() == 2 ? w[0] : c.num_bit_min;
         const int a_max = a.size() == 2 ? a[1] : w_max, a_min = a.size() == 2 ? a[0] : w_min;
         const auto runnable = [](int b) { return b > 16 ? 32 : b; };
-        lists.w_bits = {runnable(w_max)};
-        lists.a_bits = {runnable(a_max)};
+        lists.w_bits        = {runnable(w_max)};
+        lists.a_bits        = {runnable(a_max)};
         if (runnable(w_min) != runnable(w_max) || runnable(a_min) != runnable(a_max)) {
             lists.w_bits.push_back(runnable(w_min));
             lists.a_bits.push_back(runnable(a_min));
@@ -36,9 +36,11 @@ void validate(const TrainConfig& c) {
     require(!c.model_name_or_path.empty(), "--model_name_or_path is required");
     require(!c.train_file.empty(), "--train_file is required");
     require(!c.output_dir.empty(), "--output_dir is required");
-    require(c.finetune == "lora" || c.finetune == "full", fmt::format("--finetune {}: expected lora or full", c.finetune));
+    require(c.finetune == "lora" || c.finetune == "full",
+            fmt::format("--finetune {}: expected lora or full", c.finetune));
     require(c.lora.rank > 0, fmt::format("--lora_r {} must be positive", c.lora.rank));
-    require(c.lora.dropout >= 0 && c.lora.dropout < 1, fmt::format("--lora_dropout {} must be in [0, 1)", c.lora.dropout));
+    require(c.lora.dropout >= 0 && c.lora.dropout < 1,
+            fmt::format("--lora_dropout {} must be in [0, 1)", c.lora.dropout));
     require(c.per_device_train_batch_size > 0, "--per_device_train_batch_size must be positive");
     require(c.per_device_eval_batch_size > 0, "--per_device_eval_batch_size must be positive");
     require(c.gradient_accumulation_steps > 0, "--gradient_accumulation_steps must be positive");
@@ -54,34 +56,43 @@ void validate(const TrainConfig& c) {
     require(!c.qa_head_lora || c.finetune == "lora", "--qa_head_lora needs --finetune lora");
     const auto levels = levels_of(c);
     if (c.mode == "static") {
-        require(levels.size() == 1, fmt::format("--mode static trains one precision level, got {}: give one value to --w_bits/--a_bits/--kv_bits", levels.size()));
+        require(levels.size() == 1, fmt::format("--mode static trains one precision level, got {}: give one "
+                                                "value to --w_bits/--a_bits/--kv_bits",
+                                                levels.size()));
     }
     require(c.loss_scale.empty() || c.loss_scale.size() == levels.size(),
             fmt::format("--loss_scale has {} values for {} levels", c.loss_scale.size(), levels.size()));
     require(c.sample_probs.empty() || c.sample_probs.size() == levels.size(),
             fmt::format("--sample_probs has {} values for {} levels", c.sample_probs.size(), levels.size()));
-    require(c.switch_loss == "avg" || c.switch_loss == "cascade", fmt::format("--switch_loss {}: expected avg or cascade", c.switch_loss));
+    require(c.switch_loss == "avg" || c.switch_loss == "cascade",
+            fmt::format("--switch_loss {}: expected avg or cascade", c.switch_loss));
     require(c.switch_schedule == "joint" || c.switch_schedule == "sequential",
             fmt::format("--switch_schedule {}: expected joint or sequential", c.switch_schedule));
-    require(c.kd_loss == "kl" || c.kd_loss == "mse", fmt::format("--kd_loss {}: expected kl or mse", c.kd_loss));
+    require(c.kd_loss == "kl" || c.kd_loss == "mse",
+            fmt::format("--kd_loss {}: expected kl or mse", c.kd_loss));
     require(c.kd_temperature > 0, "--kd_temperature must be positive");
     require(c.distill_weight >= 0, "--distill_weight must not be negative");
     require(c.random_granularity == "layer" || c.random_granularity == "model",
             fmt::format("--random_granularity {}: expected layer or model", c.random_granularity));
     for (const auto* s : {&c.cyclic_w_bits_schedule, &c.cyclic_a_bits_schedule}) {
-        require(s->empty() || (s->size() == 2 && (*s)[0] <= (*s)[1] && (*s)[0] >= 2 && (*s)[1] <= 32),
-                "--cyclic_w_bits_schedule / --cyclic_a_bits_schedule take MIN MAX with 2 <= MIN <= MAX <= 32");
+        require(
+            s->empty() || (s->size() == 2 && (*s)[0] <= (*s)[1] && (*s)[0] >= 2 && (*s)[1] <= 32),
+            "--cyclic_w_bits_schedule / --cyclic_a_bits_schedule take MIN MAX with 2 <= MIN <= MAX <= 32");
     }
     require(c.num_bit_min >= 2 && c.num_bit_min <= c.num_bit_max && c.num_bit_max <= 32,
-            fmt::format("--num_bit_min {} / --num_bit_max {}: need 2 <= min <= max <= 32", c.num_bit_min, c.num_bit_max));
+            fmt::format("--num_bit_min {} / --num_bit_max {}: need 2 <= min <= max <= 32", c.num_bit_min,
+                        c.num_bit_max));
     require(c.num_cyclic_period >= 1, "--num_cyclic_period must be positive");
-    require(c.cyclic_schedule == "cosine" || c.cyclic_schedule == "triangular" || c.cyclic_schedule == "cosine-updown",
-            fmt::format("--cyclic_schedule {}: expected cosine, triangular or cosine-updown", c.cyclic_schedule));
+    require(
+        c.cyclic_schedule == "cosine" || c.cyclic_schedule == "triangular" ||
+            c.cyclic_schedule == "cosine-updown",
+        fmt::format("--cyclic_schedule {}: expected cosine, triangular or cosine-updown", c.cyclic_schedule));
     require(c.cyclic_adapter == "shared" || c.cyclic_adapter == "nearest",
             fmt::format("--cyclic_adapter {}: expected shared or nearest", c.cyclic_adapter));
     require(!(c.mode == "cyclic" && c.cyclic_adapter == "nearest" && c.level_lists.w_bits.empty()),
             "--cyclic_adapter nearest needs the levels whose adapters to snap to (--w_bits ...)");
-    require(!c.prt || c.mode == "cyclic", "--prt sets the cyclic schedule's minimum: use it with --mode cyclic");
+    require(!c.prt || c.mode == "cyclic",
+            "--prt sets the cyclic schedule's minimum: use it with --mode cyclic");
     require(c.dist_timeout > 0, "--dist_timeout must be positive");
     require(c.prt_steps > 0 && c.prt_threshold > 0, "--prt_steps and --prt_threshold must be positive");
     data::validate(c.features);

@@ -19,10 +19,10 @@
 namespace bitswitch::train {
 
 struct TrainResult {
-    int64_t steps       = 0;
-    double last_loss    = 0.0;   // mean loss of the last logging window
-    double seconds      = 0.0;
-    nlohmann::ordered_json eval; // final evaluation metrics (empty without validation_file)
+    int64_t steps    = 0;
+    double last_loss = 0.0;  // mean loss of the last logging window
+    double seconds   = 0.0;
+    nlohmann::ordered_json eval;  // final evaluation metrics (empty without validation_file)
 };
 
 /// Sets requires_grad on every parameter of `model` for `finetune` ("lora": only adapters (".lora_") and
