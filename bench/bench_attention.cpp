@@ -6,11 +6,11 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include "bitswitch/model/attention_core.h"
+#include "bitswitch/ops/attention.h"
 
 namespace {
 
-using bitswitch::model::causal_attention;
+using bitswitch::ops::attention;
 
 struct Heads {
     torch::Tensor q, k, v, bias;
@@ -24,19 +24,21 @@ struct Heads {
 void BM_TrainingForwardBackward(benchmark::State& state) {
     Heads h(4);
     const auto q = h.q.requires_grad_(), grad = torch::randn({4, 12, 384, 64});
-    for (auto _ : state) causal_attention(q, h.k, h.v, h.bias, 0.1, true).backward(grad);
+    for (auto _ : state) attention(q, h.k, h.v, h.bias, /*causal=*/true, 0.1, true).backward(grad);
 }
 
 void BM_EvalSlicedNoGrad(benchmark::State& state) {
     Heads h(8);
     torch::NoGradGuard no_grad;
-    for (auto _ : state) benchmark::DoNotOptimize(causal_attention(h.q, h.k, h.v, h.bias, 0.1, false));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(attention(h.q, h.k, h.v, h.bias, /*causal=*/true, 0.1, false));
 }
 
 void BM_EvalWholeScoresThroughAutograd(benchmark::State& state) {
     Heads h(8);
     const auto q = h.q.requires_grad_();  // forces the autograd path; no backward is run
-    for (auto _ : state) benchmark::DoNotOptimize(causal_attention(q, h.k, h.v, h.bias, 0.1, false));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(attention(q, h.k, h.v, h.bias, /*causal=*/true, 0.1, false));
 }
 
 BENCHMARK(BM_TrainingForwardBackward)->Unit(benchmark::kMillisecond)->UseRealTime();

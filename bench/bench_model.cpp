@@ -22,7 +22,8 @@
 #include "bench_support.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/model/gpt2.h"
-#include "bitswitch/model/matmul.h"
+#include "bitswitch/model/qa_head.h"
+#include "bitswitch/ops/matmul.h"
 #include "bitswitch/quant/precision.h"
 
 namespace {
@@ -51,7 +52,7 @@ GemmCeilings gemm_ceilings() {
         return best;
     };
     return {best_of([&] { torch::mm(a, b); }),
-            best_of([&] { bitswitch::model::linear(a, w, torch::Tensor()); })};
+            best_of([&] { bitswitch::ops::linear(a, w, torch::Tensor()); })};
 }
 
 double peak_rss_mb() {
@@ -77,11 +78,10 @@ int main(int argc, char** argv) {
     GemmCeilings ceiling = gemm_ceilings();  // measured again after the workload; the better one counts
 
     bitswitch::model::Gpt2ForQuestionAnswering model(cfg);
-    for (auto& [name, layer] : model->transformer->linear_layers()) {
+    for (auto& [name, layer] : model->transformer->linear_layers())
         layer->add_adapter("default", {r, 16.0, 0.0});
-        layer->set_active_adapter("default");
-    }
-    torch::optim::AdamW opt(bitswitch::bench::lora_trainable(model), torch::optim::AdamWOptions(1e-4));
+    model->set_precision(bitswitch::quant::uniform_config({}, "default", model->units(), "default"));
+    torch::optim::AdamW opt(bitswitch::bench::lora_trainable(*model), torch::optim::AdamWOptions(1e-4));
 
     // Training step: batch 4 x 384.
     model->train();
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
     double fwd8_seconds = 0;
     {
         torch::NoGradGuard no_grad;
-        model->set_precision(bitswitch::quant::parse_precision("8", cfg.n_layer, {}));
+        model->set_precision(bitswitch::quant::parse_precision("8", model->units(), {}));  // base only
         model->forward(eval_ids, eval_mask);  // fills the weight cache
         t = Clock::now();
         for (int i = 0; i < steps; ++i) model->forward(eval_ids, eval_mask);

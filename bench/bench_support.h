@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "bitswitch/data/batch.h"
 #include "bitswitch/model/gpt2.h"
 #include "bitswitch/train/trainer.h"
 
@@ -17,15 +18,17 @@ inline double seconds_since(Clock::time_point t) {
 }
 
 /// Marks the adapters and the QA head trainable, everything else frozen, as `train --finetune lora` does.
-inline std::vector<torch::Tensor> lora_trainable(model::Gpt2ForQuestionAnswering& model) {
+inline std::vector<torch::Tensor> lora_trainable(model::QuantModel& model) {
     std::vector<torch::Tensor> params;
-    for (auto& [name, p] : train::mark_trainable(model, "lora")) params.push_back(p);
+    for (auto& [name, p] : train::mark_trainable(model, train::Finetune::kLora)) params.push_back(p);
     return params;
 }
 
 /// Random token ids, a full attention mask and random answer positions for `batch` windows of `tokens`.
 struct QaBatch {
     torch::Tensor ids, mask, start, end;
+    /// The same as the trainer's batch type.
+    data::Batch as_batch() const { return {ids, mask, start, end}; }
     QaBatch(int64_t vocab, int64_t batch, int64_t tokens)
         : ids(torch::randint(0, vocab, {batch, tokens})),
           mask(torch::ones({batch, tokens}, torch::kLong)),

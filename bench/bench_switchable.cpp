@@ -12,7 +12,8 @@
 #include "bench_support.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/model/gpt2.h"
-#include "bitswitch/train/objectives.h"
+#include "bitswitch/train/objective.h"
+#include "bitswitch/train/planner.h"
 
 using bitswitch::bench::Clock;
 using bitswitch::bench::seconds_since;
@@ -33,22 +34,18 @@ int main(int argc, char** argv) {
     for (auto& [name, layer] : model->transformer->linear_layers()) {
         for (const auto& l : levels) layer->add_adapter(l.name(), l.lora);
     }
-    const auto trainable = bitswitch::bench::lora_trainable(model);
+    const auto trainable = bitswitch::bench::lora_trainable(*model);
     torch::optim::AdamW opt(trainable, torch::optim::AdamWOptions(1e-4));
     model->train();
     const bitswitch::bench::QaBatch batch(cfg.vocab_size, 4, T);
-    const auto &ids = batch.ids, &mask = batch.mask, &start = batch.start, &end = batch.end;
 
-    const auto run_steps = [&](const std::string& mode) {
+    // The trainer's own step (planner + objective), without data loading and logging.
+    const auto run_steps = [&](bitswitch::train::Mode mode) {
         c.mode = mode;
-        const bitswitch::train::PrecisionPlanner planner(c, levels, adapters, cfg.n_layer, steps + 1);
+        const bitswitch::train::PrecisionPlanner planner(c, levels, adapters, model->units(), steps + 1);
         const auto step = [&](int64_t i) {
             for (auto& p : trainable) p.mutable_grad() = torch::Tensor();
-            for (const auto& pass : planner.plan(i).passes) {
-                model->set_precision(pass.config);
-                const auto [s, e] = model->forward(ids, mask);
-                (bitswitch::model::qa_span_loss(s, e, start, end, mask) * pass.weight).backward();
-            }
+            bitswitch::train::backward_micro_batch(*model, batch.as_batch(), planner.plan(i), {}, {}, 1.0);
             opt.step();
         };
         step(0);  // warm-up: fills the weight caches
@@ -56,8 +53,8 @@ int main(int argc, char** argv) {
         for (int i = 1; i <= steps; ++i) step(i);
         return seconds_since(t) / steps;
     };
-    const double static_s     = run_steps("static");
-    const double switchable_s = run_steps("switchable");
+    const double static_s     = run_steps(bitswitch::train::Mode::kStatic);
+    const double switchable_s = run_steps(bitswitch::train::Mode::kSwitchable);
     const double L            = double(levels.size());
     std::printf("%s\n", nlohmann::ordered_json{{"name", "bitswitch switchable step"},
                                                {"threads", at::get_num_threads()},

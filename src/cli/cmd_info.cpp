@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/runtime.h"
-#include "bitswitch/model/matmul.h"
+#include "bitswitch/ops/matmul.h"
 #include "cli/commands.h"
 
 namespace bitswitch::cli {
@@ -17,7 +17,7 @@ namespace {
 double model_gemm_gflops() {
     torch::NoGradGuard no_grad;
     const auto x = torch::randn({512, 512}), w = torch::randn({512, 512});
-    return core::square_gemm_gflops([&] { model::linear(x, w, torch::Tensor()); }, 512, 8);
+    return core::square_gemm_gflops([&] { ops::linear(x, w, torch::Tensor()); }, 512, 8);
 }
 
 }  // namespace
@@ -28,14 +28,13 @@ void add_info_command(CLI::App& app) {
     cmd->callback([] {
         prepare_compute(0);  // report the BLAS and threads as the compute commands set them up
         const auto r = core::check_blas();
-        const nlohmann::json j{
-            {"blas", r.library},
-            {"blas_core", r.core},
-            {"model_gemm", model::fast_gemm_enabled() ? "oneDNN" : "libtorch (BLAS above)"},
-            {"model_gemm_gflops_512", model_gemm_gflops()},
-            {"blas_gemm_gflops_512", r.gemm_gflops},
-            {"torch_threads", r.threads},
-            {"blas_fast_enough", r.fast_enough}};
+        const nlohmann::json j{{"blas", r.library},
+                               {"blas_core", r.core},
+                               {"model_gemm", ops::fast_gemm_enabled() ? "oneDNN" : "libtorch (BLAS above)"},
+                               {"model_gemm_gflops_512", model_gemm_gflops()},
+                               {"blas_gemm_gflops_512", r.gemm_gflops},
+                               {"torch_threads", r.threads},
+                               {"blas_fast_enough", r.fast_enough}};
         std::printf("%s\n", j.dump(2).c_str());
     });
 }

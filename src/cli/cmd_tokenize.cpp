@@ -54,9 +54,7 @@ std::string process(const text::BpeTokenizer& tok, const TokenizeConfig& c, cons
 }
 
 void run_tokenize(const TokenizeConfig& c) {
-    const std::filesystem::path dir =
-        c.tokenizer_dir.empty() ? core::asset_path("gpt2-tokenizer") : std::filesystem::path(c.tokenizer_dir);
-    const auto tok = text::BpeTokenizer::load(dir);
+    const auto tok = text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir));
     if (!c.jsonl.empty()) {
         // Each line is a JSON string (or, with --decode, a JSON array of ids).
         const std::string content = c.jsonl == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})

@@ -4,11 +4,125 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bitswitch/core/runtime.h"
 #include "bitswitch/train/trainer.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 
 namespace bitswitch::cli {
+namespace {
+
+void add_mode_flags(CLI::App* cmd, train::TrainConfig& c) {
+    const char* modes = "Training modes";
+    add_enum_option(cmd, "--mode", c.mode, train::kModeNames, "Training paradigm");
+    cmd->add_option("--loss_scale", c.loss_scale,
+                    "switchable: weight of each level's loss, high to low (default 1/L)")
+        ->group(modes);
+    add_enum_option(cmd, "--switch_loss", c.switch_loss, train::kSwitchLossNames,
+                    "switchable: weighted sum, or InstantNet's cascaded distillation")
+        ->group(modes);
+    add_enum_option(cmd, "--switch_schedule", c.switch_schedule, train::kSwitchScheduleNames,
+                    "switchable: all levels every step, or one after another")
+        ->group(modes);
+    add_enum_option(cmd, "--kd_loss", c.kd_loss, train::kKdLossNames,
+                    "Distillation distance: T²·KL on start/end distributions, or MSE on the logits")
+        ->group(modes);
+    cmd->add_option("--kd_temperature", c.kd_temperature, "Temperature T of --kd_loss kl")
+        ->capture_default_str()
+        ->group(modes);
+    cmd->add_option("--distill_weight", c.distill_weight, "β: weight of every distillation term")
+        ->capture_default_str()
+        ->group(modes);
+    cmd->add_option("--teacher", c.teacher,
+                    "Distill from a fine-tuned model folder, or self-fp (this model at full precision)")
+        ->group(modes);
+    add_enum_option(cmd, "--random_granularity", c.random_granularity, train::kRandomGranularityNames,
+                    "random: a level per block and the head, or one for the whole model")
+        ->group(modes);
+    cmd->add_option("--sample_probs", c.sample_probs,
+                    "random: probability of each level, high to low (default uniform)")
+        ->group(modes);
+    cmd->add_option("--num_cyclic_period", c.num_cyclic_period,
+                    "cyclic: periods over the run (CPT paper: 32)")
+        ->capture_default_str()
+        ->group(modes);
+    cmd->add_option("--num_bit_min", c.num_bit_min, "cyclic: lowest bits")
+        ->capture_default_str()
+        ->group(modes);
+    cmd->add_option("--num_bit_max", c.num_bit_max, "cyclic: highest bits (above 16 = full precision)")
+        ->capture_default_str()
+        ->group(modes);
+    cmd->add_option("--cyclic_w_bits_schedule", c.cyclic_w_bits_schedule,
+                    "cyclic: MIN MAX of the weight bits")
+        ->expected(2)
+        ->group(modes);
+    cmd->add_option("--cyclic_a_bits_schedule", c.cyclic_a_bits_schedule,
+                    "cyclic: MIN MAX of activation/KV bits (default: as w)")
+        ->expected(2)
+        ->group(modes);
+    add_enum_option(cmd, "--cyclic_schedule", c.cyclic_schedule, train::kCyclicShapeNames,
+                    "cyclic: CPT saw-tooth, up and down, or cosine up and down")
+        ->group(modes);
+    add_enum_option(cmd, "--cyclic_adapter", c.cyclic_adapter, train::kCyclicAdapterNames,
+                    "cyclic: one shared adapter, or the nearest level's")
+        ->group(modes);
+    cmd->add_flag("--prt", c.prt, "cyclic: a Precision Range Test picks the minimum bits before training")
+        ->group(modes);
+    cmd->add_option("--prt_steps", c.prt_steps, "Steps per bit-width in the precision range test")
+        ->capture_default_str()
+        ->group(modes);
+    cmd->add_option("--prt_threshold", c.prt_threshold, "Relative loss drop that marks the minimum bits")
+        ->capture_default_str()
+        ->group(modes);
+}
+
+void add_optimizer_flags(CLI::App* cmd, train::TrainConfig& c) {
+    cmd->add_option("--learning_rate", c.learning_rate, "Peak learning rate")->capture_default_str();
+    cmd->add_option("--weight_decay", c.weight_decay, "AdamW weight decay (not on biases, LayerNorms)")
+        ->capture_default_str();
+    cmd->add_option("--adam_beta1", c.adam_beta1)->capture_default_str();
+    cmd->add_option("--adam_beta2", c.adam_beta2)->capture_default_str();
+    cmd->add_option("--adam_epsilon", c.adam_epsilon)->capture_default_str();
+    add_enum_option(cmd, "--lr_scheduler_type", c.lr_scheduler_type, train::kLrScheduleNames,
+                    "Learning-rate schedule");
+    cmd->add_option("--warmup_steps", c.warmup_steps, "Linear warmup steps")->capture_default_str();
+    cmd->add_option("--warmup_ratio", c.warmup_ratio,
+                    "Warmup as a fraction of the steps (if --warmup_steps is 0)")
+        ->capture_default_str();
+    cmd->add_option("--per_device_train_batch_size", c.per_device_train_batch_size)->capture_default_str();
+    cmd->add_option("--per_device_eval_batch_size", c.per_device_eval_batch_size)->capture_default_str();
+    cmd->add_option("--gradient_accumulation_steps", c.gradient_accumulation_steps)->capture_default_str();
+    cmd->add_option("--max_grad_norm", c.max_grad_norm,
+                    "Gradient clipping (0 = off; the norm is logged either way)")
+        ->capture_default_str();
+    cmd->add_option("--max_steps", c.max_steps, "Optimizer steps (> 0 overrides --num_train_epochs)")
+        ->capture_default_str();
+    cmd->add_option("--num_train_epochs", c.num_train_epochs)->capture_default_str();
+}
+
+void add_run_flags(CLI::App* cmd, train::TrainConfig& c) {
+    cmd->add_option("--seed", c.seed, "Seed of every random choice")->capture_default_str();
+    cmd->add_option("--logging_steps", c.logging_steps, "Log line (and log.jsonl entry) every N steps")
+        ->capture_default_str();
+    cmd->add_option("--eval_steps", c.eval_steps, "Evaluate every N steps (0 = at the end only)")
+        ->capture_default_str();
+    cmd->add_option("--save_steps", c.save_steps, "Checkpoint every N steps (0 = at the end only)")
+        ->capture_default_str();
+    cmd->add_option("--max_train_samples", c.max_train_samples, "Use the first N training questions")
+        ->capture_default_str();
+    cmd->add_option("--max_eval_samples", c.max_eval_samples, "Use the first N evaluation questions")
+        ->capture_default_str();
+    cmd->add_flag("--resume", c.resume, "Continue from the newest checkpoint-N in --output_dir");
+    cmd->add_flag("--overwrite_output_dir", c.overwrite_output_dir,
+                  "Start over even if --output_dir has checkpoints");
+    cmd->add_flag("--skip-invalid", c.skip_invalid,
+                  "Drop questions whose answer_start is wrong instead of failing");
+    cmd->add_option("--dist_timeout", c.dist_timeout,
+                    "Data parallel: seconds before a missing or stuck rank is an error")
+        ->capture_default_str();
+}
+
+}  // namespace
 
 void add_train_command(CLI::App& app) {
     auto c        = std::make_shared<train::TrainConfig>();
@@ -26,124 +140,19 @@ void add_train_command(CLI::App& app) {
         ->required();
     cmd->add_option("--tokenizer", c->tokenizer_dir,
                     "Tokenizer folder (default: the model's, else the shipped GPT-2)");
-    cmd->add_option("--finetune", c->finetune, "lora (frozen base, adapters + QA head) or full")
-        ->capture_default_str();
+    add_enum_option(cmd, "--finetune", c->finetune, train::kFinetuneNames,
+                    "lora: frozen base, adapters + QA head trained; full: everything");
     cmd->add_option("--lora_r", c->lora.rank, "LoRA rank")->capture_default_str();
     cmd->add_option("--lora_alpha", c->lora.alpha, "LoRA alpha (scale alpha / r)")->capture_default_str();
     cmd->add_option("--lora_dropout", c->lora.dropout, "Dropout on the LoRA input")->capture_default_str();
     cmd->add_flag(
         "--qa_head_lora", c->qa_head_lora,
         "Give the QA head its own adapter per level too (seed 002: the most precision-sensitive layer)");
-    cmd->add_option("--mode", c->mode, "Training paradigm: static, switchable, random, cyclic")
-        ->capture_default_str();
-    const char* modes = "Training modes";
-    cmd->add_option("--loss_scale", c->loss_scale,
-                    "switchable: weight of each level's loss, high to low (default 1/L)")
-        ->group(modes);
-    cmd->add_option("--switch_loss", c->switch_loss,
-                    "switchable: avg, or cascade (InstantNet's cascaded distillation)")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--switch_schedule", c->switch_schedule,
-                    "switchable: joint (all levels every step) or sequential")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--kd_loss", c->kd_loss,
-                    "Distillation distance: kl (T²·KL on start/end distributions) or mse (logits)")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--kd_temperature", c->kd_temperature, "Temperature T of --kd_loss kl")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--distill_weight", c->distill_weight, "β: weight of every distillation term")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--teacher", c->teacher,
-                    "Distill from a fine-tuned model folder, or self-fp (this model at full precision)")
-        ->group(modes);
-    cmd->add_option("--random_granularity", c->random_granularity,
-                    "random: layer (each block and the head) or model")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--sample_probs", c->sample_probs,
-                    "random: probability of each level, high to low (default uniform)")
-        ->group(modes);
-    cmd->add_option("--num_cyclic_period", c->num_cyclic_period,
-                    "cyclic: periods over the run (CPT paper: 32)")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--num_bit_min", c->num_bit_min, "cyclic: lowest bits")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--num_bit_max", c->num_bit_max, "cyclic: highest bits (above 16 = full precision)")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--cyclic_w_bits_schedule", c->cyclic_w_bits_schedule,
-                    "cyclic: MIN MAX of the weight bits")
-        ->expected(2)
-        ->group(modes);
-    cmd->add_option("--cyclic_a_bits_schedule", c->cyclic_a_bits_schedule,
-                    "cyclic: MIN MAX of activation/KV bits (default: as w)")
-        ->expected(2)
-        ->group(modes);
-    cmd->add_option("--cyclic_schedule", c->cyclic_schedule,
-                    "cyclic: cosine (CPT saw-tooth), triangular, cosine-updown")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--cyclic_adapter", c->cyclic_adapter,
-                    "cyclic: shared (one adapter) or nearest (the nearest level's)")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--dist_timeout", c->dist_timeout,
-                    "Data parallel: seconds before a missing or stuck rank is an error")
-        ->capture_default_str();
-    cmd->add_flag("--prt", c->prt, "cyclic: a Precision Range Test picks the minimum bits before training")
-        ->group(modes);
-    cmd->add_option("--prt_steps", c->prt_steps, "Steps per bit-width in the precision range test")
-        ->capture_default_str()
-        ->group(modes);
-    cmd->add_option("--prt_threshold", c->prt_threshold, "Relative loss drop that marks the minimum bits")
-        ->capture_default_str()
-        ->group(modes);
+    add_mode_flags(cmd, *c);
     add_level_flags(cmd, c->level_lists);
     add_quant_flags(cmd, *quant);
-    cmd->add_option("--learning_rate", c->learning_rate, "Peak learning rate")->capture_default_str();
-    cmd->add_option("--weight_decay", c->weight_decay, "AdamW weight decay (not on biases, LayerNorms)")
-        ->capture_default_str();
-    cmd->add_option("--adam_beta1", c->adam_beta1)->capture_default_str();
-    cmd->add_option("--adam_beta2", c->adam_beta2)->capture_default_str();
-    cmd->add_option("--adam_epsilon", c->adam_epsilon)->capture_default_str();
-    cmd->add_option("--lr_scheduler_type", c->lr_scheduler_type,
-                    "linear, cosine, constant, constant_with_warmup")
-        ->capture_default_str();
-    cmd->add_option("--warmup_steps", c->warmup_steps, "Linear warmup steps")->capture_default_str();
-    cmd->add_option("--warmup_ratio", c->warmup_ratio,
-                    "Warmup as a fraction of the steps (if --warmup_steps is 0)")
-        ->capture_default_str();
-    cmd->add_option("--per_device_train_batch_size", c->per_device_train_batch_size)->capture_default_str();
-    cmd->add_option("--per_device_eval_batch_size", c->per_device_eval_batch_size)->capture_default_str();
-    cmd->add_option("--gradient_accumulation_steps", c->gradient_accumulation_steps)->capture_default_str();
-    cmd->add_option("--max_grad_norm", c->max_grad_norm, "Gradient clipping (0 = off)")
-        ->capture_default_str();
-    cmd->add_option("--max_steps", c->max_steps, "Optimizer steps (> 0 overrides --num_train_epochs)")
-        ->capture_default_str();
-    cmd->add_option("--num_train_epochs", c->num_train_epochs)->capture_default_str();
-    cmd->add_option("--seed", c->seed, "Seed of every random choice")->capture_default_str();
-    cmd->add_option("--logging_steps", c->logging_steps, "Log line (and log.jsonl entry) every N steps")
-        ->capture_default_str();
-    cmd->add_option("--eval_steps", c->eval_steps, "Evaluate every N steps (0 = at the end only)")
-        ->capture_default_str();
-    cmd->add_option("--save_steps", c->save_steps, "Checkpoint every N steps (0 = at the end only)")
-        ->capture_default_str();
-    cmd->add_option("--max_train_samples", c->max_train_samples, "Use the first N training questions")
-        ->capture_default_str();
-    cmd->add_option("--max_eval_samples", c->max_eval_samples, "Use the first N evaluation questions")
-        ->capture_default_str();
-    cmd->add_flag("--resume", c->resume, "Continue from the newest checkpoint-N in --output_dir");
-    cmd->add_flag("--overwrite_output_dir", c->overwrite_output_dir,
-                  "Start over even if --output_dir has checkpoints");
-    cmd->add_flag("--skip-invalid", c->skip_invalid,
-                  "Drop questions whose answer_start is wrong instead of failing");
+    add_optimizer_flags(cmd, *c);
+    add_run_flags(cmd, *c);
     add_feature_flags(cmd, c->features);
     add_postprocess_flags(cmd, c->postprocess);
     cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
@@ -153,7 +162,7 @@ void add_train_command(CLI::App& app) {
         prepare_compute(*threads);
         const auto r = train::run_training(*c);
         std::printf("%s\n", nlohmann::ordered_json{{"steps", r.steps},
-                                                   {"train_loss", r.last_loss},
+                                                   {"train_loss", r.train_loss},
                                                    {"train_seconds", r.seconds},
                                                    {"eval", r.eval}}
                                 .dump()

@@ -1,14 +1,37 @@
-// Flag groups shared by several commands, so each flag has one spelling, help text and default.
+// Flag groups shared by several commands, so each flag has one spelling, help text and default (the
+// default is the library config's member initializer, shown by --help).
 #pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "bitswitch/core/enum_names.h"
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/eval/postprocess.h"
 #include "bitswitch/quant/precision.h"
 #include "bitswitch/quant/quant_settings.h"
 
 namespace bitswitch::cli {
+
+/// A flag whose value is one of an enum's names (core/enum_names.h): the choices in --help come from the
+/// table, a wrong name is a usage error listing them, and the default shown is the name of `value`'s
+/// current value.
+template <class E, size_t N>
+CLI::Option* add_enum_option(CLI::App* cmd, const std::string& flag, E& value,
+                             const core::EnumName<E> (&table)[N], const std::string& help) {
+    return cmd
+        ->add_option_function<std::string>(
+            flag,
+            [&value, &table, flag](const std::string& text) {
+                value = core::enum_from_name(table, text, flag);
+            },
+            help)
+        ->check(CLI::IsMember(core::enum_name_list(table)))
+        ->default_str(core::enum_name(table, value));
+}
 
 inline void add_feature_flags(CLI::App* cmd, data::FeatureOptions& f) {
     cmd->add_option("--max_seq_length", f.max_seq_length, "Tokens per window, question included")
@@ -31,13 +54,10 @@ inline void add_postprocess_flags(CLI::App* cmd, eval::PostprocessOptions& p) {
         ->capture_default_str();
 }
 
-/// How to quantize (the bits come from the levels or --precision). `given` tells whether the user set any.
+/// How to quantize (the bits come from the levels or --precision), as the flags spell it; the defaults are
+/// quant::QuantSettings's. `given` tells whether the user set any flag of the group.
 struct QuantFlags {
-    std::string scheme = "symmetric", weight_granularity = "channel", act_granularity = "token",
-                kv_granularity = "token", act_range = "minmax";
-    int64_t group_size  = 0;
-    double ema_momentum = 0.9, ste_clip = 0.0;
-    bool merged = false;
+    quant::QuantSettingsText text = quant::QuantSettingsText::of({});
     std::vector<CLI::Option*> options;
 
     bool given() const {
@@ -46,48 +66,44 @@ struct QuantFlags {
         }
         return false;
     }
-    quant::QuantSettings settings() const {
-        return quant::quant_settings_from_flags(scheme, weight_granularity, group_size, act_granularity,
-                                                kv_granularity, act_range, ema_momentum, ste_clip, merged);
+    quant::QuantSettings settings() const { return quant::quant_settings_from_flags(text); }
+    /// The settings when any flag was given (they then replace a run's own), else none.
+    std::optional<quant::QuantSettings> override_settings() const {
+        return given() ? std::optional<quant::QuantSettings>(settings()) : std::nullopt;
     }
 };
 
 inline void add_quant_flags(CLI::App* cmd, QuantFlags& q) {
-    const char* group = "Quantization";
-    q.options         = {
-                cmd->add_option("--quant_scheme", q.scheme,
-                                "symmetric (LLM-QAT) or asymmetric (CPT: min/max, unsigned levels)")
-                    ->capture_default_str()
-                    ->group(group),
-                cmd->add_option("--weight_granularity", q.weight_granularity,
-                                "Weight ranges per: channel, group, tensor")
-                    ->capture_default_str()
-                    ->group(group),
-                cmd->add_option("--group_size", q.group_size, "Columns per weight group (--weight_granularity group)")
-                    ->capture_default_str()
-                    ->group(group),
-                cmd->add_option("--act_granularity", q.act_granularity, "Activation ranges per: token, tensor")
-                    ->capture_default_str()
-                    ->group(group),
-                cmd->add_option("--kv_granularity", q.kv_granularity,
-                                "K/V ranges per: token (across heads, LLM-QAT) or head")
-                    ->capture_default_str()
-                    ->group(group),
-                cmd->add_option("--act_range", q.act_range,
-                                "minmax of each tensor, or ema: ranges tracked in training (asymmetric)")
-                    ->capture_default_str()
-                    ->group(group),
-                cmd->add_option("--ema_momentum", q.ema_momentum, "EMA momentum of --act_range ema")
-                    ->capture_default_str()
-                    ->group(group),
-                cmd->add_option("--ste_clip", q.ste_clip,
-                                "Zero the straight-through gradient where |x| >= this (LLM-QAT: 2; 0 = off)")
-                    ->capture_default_str()
-                    ->group(group),
-                cmd->add_flag("--merged_quant", q.merged,
-                              "Quantize W + (alpha/r)·B·A (the deployed weight) instead of W")
-                    ->group(group),
+    const char* group  = "Quantization";
+    const auto choices = [](const auto& table) { return " (" + core::enum_choices(table) + ")"; };
+    auto& t            = q.text;
+    q.options          = {
+                 cmd->add_option("--quant_scheme", t.scheme,
+                                 "symmetric (LLM-QAT) or asymmetric (CPT: min/max, unsigned levels)" +
+                                     choices(quant::kSchemeNames)),
+                 cmd->add_option("--weight_granularity", t.weight_granularity,
+                                 "Weight ranges per output channel, group of columns or tensor" +
+                                     choices(quant::kWeightGranularityNames)),
+                 cmd->add_option("--group_size", t.group_size,
+                                 "Columns per weight group (--weight_granularity group)"),
+                 cmd->add_option("--act_granularity", t.act_granularity,
+                                 "Activation ranges per token or tensor" + choices(quant::kActGranularityNames)),
+                 cmd->add_option("--kv_granularity", t.kv_granularity,
+                                 "K/V ranges per token across heads (LLM-QAT) or per token and head" +
+                                     choices(quant::kKvGranularityNames)),
+                 cmd->add_option("--act_range", t.act_range,
+                                 "Activation ranges from each tensor's min/max, or an EMA tracked in training" +
+                                     choices(quant::kActRangeNames)),
+                 cmd->add_option("--ema_momentum", t.ema_momentum, "EMA momentum of --act_range ema"),
+                 cmd->add_option("--ste_clip", t.ste_clip,
+                                 "Zero the straight-through gradient where |x| >= this (LLM-QAT: 2; 0 = off)"),
+                 cmd->add_flag("--merged_quant", t.merged,
+                               "Quantize W + (alpha/r)·B·A (the deployed weight) instead of W"),
     };
+    for (auto* o : q.options) {
+        o->group(group);
+        if (o->get_expected_min() > 0) o->capture_default_str();
+    }
 }
 
 /// The seeds' precision-level flags: lists of equal length, or one value for every level.
@@ -102,21 +118,21 @@ inline void add_level_flags(CLI::App* cmd, quant::LevelLists& l) {
         ->group(group);
 }
 
-struct PrecisionFlags {
-    std::vector<std::string> precision;
-    std::vector<int> activate_lora_idx;
-};
-
-inline void add_precision_flags(CLI::App* cmd, PrecisionFlags& p, bool many) {
+/// Which precision configs a command runs: texts (any form of quant::parse_precision) and seed 002's indices.
+inline void add_precision_flags(CLI::App* cmd, std::vector<std::string>& precision,
+                                std::vector<int>& level_indices, bool many) {
     cmd->add_option(
-           "--precision", p.precision,
-           many ? "Precision config(s) to run: 8, fp, w4a8kv8, a list of n_layer+1 levels, or a .json/.toml "
-                  "file; "
-                  "repeat for several (default: each trained level, or fp)"
-                : "Precision config: 8, fp, w4a8kv8, a list of n_layer+1 levels, or a .json/.toml file")
+           "--precision", precision,
+           many ? "Precision config(s) to run: 8, fp, w4a8kv8, a list with one level per block (then "
+                  "the head), or a .json/.toml file; repeat for several (default: each trained level, "
+                  "or fp)"
+                : "Precision config: 8, fp, w4a8kv8, a list with one level per block (then the head), "
+                  "or a .json/.toml file")
         ->group("Precision");
-    cmd->add_option("--activate_lora_idx", p.activate_lora_idx,
-                    "Seed 002's form: n_layer+1 indices into the trained levels (0 = highest precision)")
+    cmd->add_option(
+           "--activate_lora_idx", level_indices,
+           "Seed 002's form: one index into the trained levels per block, then the head (0 = highest "
+           "precision)")
         ->group("Precision");
 }
 

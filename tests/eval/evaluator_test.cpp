@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <limits>
 
 #include "bitswitch/data/batch.h"
 #include "bitswitch/eval/lm_score.h"
@@ -46,7 +47,7 @@ TEST(Evaluator, TrimmedBatchesGiveTheLogitsOfFullPadding) {
     fo.doc_stride           = 8;
     fo.max_question_length  = 16;
     const auto features     = data::build_features(ds, gpt2(), fo);
-    const auto [start, end] = predict_logits(model, features, 2, false);
+    const auto [start, end] = predict_logits(*model, features, 2, false);
     torch::NoGradGuard no_grad;
     const auto full   = data::make_batch(features, {0, 1}, /*trim=*/false);
     const auto [s, e] = model->forward(full.input_ids, full.attention_mask);
@@ -58,12 +59,35 @@ TEST(Evaluator, TrimmedBatchesGiveTheLogitsOfFullPadding) {
     }
 }
 
-TEST(Evaluator, AnswerQuestionReturnsASpanOfTheContext) {
-    auto model                = tiny_gpt2_vocab(2);
-    const std::string context = "Warsaw is the capital of Poland.";
-    const auto p              = answer_question(model, gpt2(), "What is the capital?", context, {}, {});
-    EXPECT_FALSE(p.text.empty());
-    EXPECT_NE(context.find(p.text), std::string::npos) << p.text;
+// The answer is the best-scoring span of the logits, found here by trying every valid span (start <= end
+// inside the context, at most max_answer_length tokens): the context is short enough that the n-best
+// candidates postprocessing keeps cover every position.
+TEST(Evaluator, AnswerQuestionIsTheBestSpanOfTheLogits) {
+    auto model                 = tiny_gpt2_vocab(2);
+    const std::string context  = "Warsaw is the capital of Poland.";
+    const std::string question = "What is the capital?";
+    const auto p               = answer_question(*model, gpt2(), question, context, {}, {});
+
+    data::SquadDataset ds;
+    ds.contexts  = {context};
+    ds.examples  = {{"q", "", question, 0, {}, {}, false}};
+    const auto f = data::build_features(ds, gpt2(), {}).at(0);
+    torch::NoGradGuard no_grad;
+    const auto batch   = data::make_batch({f}, {0});
+    const auto [s, e]  = model->forward(batch.input_ids, batch.attention_mask);
+    float best         = -std::numeric_limits<float>::infinity();
+    int64_t best_start = -1, best_end = -1;
+    for (int32_t i = f.context_begin; i < f.context_end; ++i) {
+        for (int32_t j = i; j < std::min(f.context_end, i + 30); ++j) {
+            const float score = s[0][i].item<float>() + e[0][j].item<float>();
+            if (score > best) best = score, best_start = f.offsets[i].start, best_end = f.offsets[j].end;
+        }
+    }
+    ASSERT_GE(best_start, 0);
+    EXPECT_EQ(p.text, context.substr(size_t(best_start), size_t(best_end - best_start)));
+    EXPECT_EQ(p.nbest.front().char_start, best_start);
+    EXPECT_EQ(p.nbest.front().char_end, best_end);
+    EXPECT_NEAR(p.nbest.front().score, best, 1e-5);
 }
 
 TEST(LmScore, ShortTextEqualsTheLogSoftmaxOfOneForward) {
@@ -73,8 +97,9 @@ TEST(LmScore, ShortTextEqualsTheLogSoftmaxOfOneForward) {
     ASSERT_EQ(r.tokens, int64_t(ids.size()) - 1);
     torch::NoGradGuard no_grad;
     const auto input = torch::tensor(std::vector<int64_t>(ids.begin(), ids.end())).view({1, -1});
-    const auto logp =
-        torch::log_softmax(model->transformer->lm_logits(model->transformer->forward(input)), -1)[0];
+    const auto logp  = torch::log_softmax(
+         model->transformer->lm_logits(model->transformer->forward(input, {}, model->default_precision())),
+         -1)[0];
     double nll = 0;
     for (size_t t = 1; t < ids.size(); ++t) nll -= logp[int64_t(t) - 1][ids[t]].item<double>();
     EXPECT_NEAR(r.nll, nll, 1e-4);
@@ -91,8 +116,9 @@ TEST(LmScore, LongTextIsScoredOnceperTokenInWindows) {
     // Token 20 is scored in window [8, 24) with context tokens 8..19.
     torch::NoGradGuard no_grad;
     const auto input = torch::tensor(std::vector<int64_t>(ids.begin() + 8, ids.begin() + 24)).view({1, -1});
-    const auto logp =
-        torch::log_softmax(model->transformer->lm_logits(model->transformer->forward(input)), -1)[0];
+    const auto logp  = torch::log_softmax(
+         model->transformer->lm_logits(model->transformer->forward(input, {}, model->default_precision())),
+         -1)[0];
     EXPECT_NEAR(r.token_logprobs[19], logp[11][ids[20]].item<double>(), 1e-5);
 }
 

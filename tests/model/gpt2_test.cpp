@@ -1,4 +1,5 @@
 #include "bitswitch/model/gpt2.h"
+#include "bitswitch/model/qa_head.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -31,7 +32,8 @@ TEST(Gpt2, QaAndLmLogitsEqualThePlainLoopReference) {
     auto model = tiny_model(1);
     model->eval();
     torch::NoGradGuard no_grad;
-    const auto hidden       = model->transformer->forward(batch_ids(), batch_mask());  // (2, 7, C)
+    const auto hidden =
+        model->transformer->forward(batch_ids(), batch_mask(), model->default_precision());  // (2, 7, C)
     const auto [start, end] = model->forward(batch_ids(), batch_mask());
     const auto lm           = model->transformer->lm_logits(hidden);  // (2, 7, V)
     const auto w            = weights_of(model);
@@ -60,8 +62,9 @@ TEST(Gpt2, RightPaddingDoesNotChangeRealTokens) {
     auto model = tiny_model(2);
     model->eval();
     torch::NoGradGuard no_grad;
-    const auto padded   = model->transformer->forward(batch_ids(), batch_mask());
-    const auto unpadded = model->transformer->forward(batch_ids().slice(0, 1, 2).slice(1, 0, 4));
+    const auto padded   = model->transformer->forward(batch_ids(), batch_mask(), model->default_precision());
+    const auto unpadded = model->transformer->forward(batch_ids().slice(0, 1, 2).slice(1, 0, 4), {},
+                                                      model->default_precision());
     EXPECT_TRUE(torch::allclose(padded[1].slice(0, 0, 4), unpadded[0], 1e-6, 1e-6));
 }
 
@@ -70,12 +73,14 @@ TEST(Gpt2, KvCacheDecodingEqualsFullForward) {
     model->eval();
     torch::NoGradGuard no_grad;
     const auto ids  = batch_ids().slice(0, 0, 1);  // (1, 7)
-    const auto full = model->transformer->forward(ids);
+    const auto full = model->transformer->forward(ids, {}, model->default_precision());
     KVCache cache;
     std::vector<torch::Tensor> steps;
-    steps.push_back(model->transformer->forward(ids.slice(1, 0, 3), {}, &cache));  // a prompt of 3
+    steps.push_back(model->transformer->forward(ids.slice(1, 0, 3), {}, model->default_precision(),
+                                                &cache));  // a prompt of 3
     for (int t = 3; t < 7; ++t)
-        steps.push_back(model->transformer->forward(ids.slice(1, t, t + 1), {}, &cache));
+        steps.push_back(
+            model->transformer->forward(ids.slice(1, t, t + 1), {}, model->default_precision(), &cache));
     EXPECT_EQ(cache.length(), 7);
     EXPECT_TRUE(torch::allclose(torch::cat(steps, 1), full, 1e-5, 1e-6));
 }
@@ -84,11 +89,12 @@ TEST(Gpt2, KvCacheWithPaddingMaskEqualsFullForward) {
     auto model = tiny_model(4);
     model->eval();
     torch::NoGradGuard no_grad;
-    const auto full = model->transformer->forward(batch_ids(), batch_mask());
+    const auto full = model->transformer->forward(batch_ids(), batch_mask(), model->default_precision());
     KVCache cache;
-    const auto first =
-        model->transformer->forward(batch_ids().slice(1, 0, 5), batch_mask().slice(1, 0, 5), &cache);
-    const auto second = model->transformer->forward(batch_ids().slice(1, 5, 7), batch_mask(), &cache);
+    const auto first  = model->transformer->forward(batch_ids().slice(1, 0, 5), batch_mask().slice(1, 0, 5),
+                                                    model->default_precision(), &cache);
+    const auto second = model->transformer->forward(batch_ids().slice(1, 5, 7), batch_mask(),
+                                                    model->default_precision(), &cache);
     const auto both   = torch::cat({first, second}, 1);
     EXPECT_TRUE(torch::allclose(both[0], full[0], 1e-5, 1e-6));
     EXPECT_TRUE(torch::allclose(both[1].slice(0, 0, 4), full[1].slice(0, 0, 4), 1e-5, 1e-6));
@@ -96,7 +102,9 @@ TEST(Gpt2, KvCacheWithPaddingMaskEqualsFullForward) {
 
 TEST(Gpt2, TooManyPositionsIsAnInputError) {
     auto model = tiny_model(5);
-    EXPECT_THROW(model->transformer->forward(torch::zeros({1, 33}, torch::kLong)), InputError);
+    EXPECT_THROW(
+        model->transformer->forward(torch::zeros({1, 33}, torch::kLong), {}, model->default_precision()),
+        InputError);
 }
 
 TEST(Gpt2, DropoutOnlyInTrainingMode) {
@@ -105,11 +113,11 @@ TEST(Gpt2, DropoutOnlyInTrainingMode) {
     auto model      = tiny_model(6, cfg);
     torch::NoGradGuard no_grad;
     model->eval();
-    const auto a = model->transformer->forward(batch_ids());
-    const auto b = model->transformer->forward(batch_ids());
+    const auto a = model->transformer->forward(batch_ids(), {}, model->default_precision());
+    const auto b = model->transformer->forward(batch_ids(), {}, model->default_precision());
     EXPECT_TRUE(torch::equal(a, b));
     model->train();
-    const auto c = model->transformer->forward(batch_ids());
+    const auto c = model->transformer->forward(batch_ids(), {}, model->default_precision());
     EXPECT_FALSE(torch::allclose(a, c));
 }
 

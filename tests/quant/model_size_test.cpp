@@ -7,8 +7,12 @@ namespace bitswitch::quant {
 namespace {
 
 TEST(ModelSize, BudgetAndBytesMatchHandComputation) {
-    const std::vector<LinearShape> linears = {{"h.0.attn.c_attn", 4, 12, true}, {"qa_outputs", 4, 2, true}};
-    const auto config = parse_precision("8,fp", 1, {});  // block 0 at 8 bits, the head in full precision
+    // Units made up here (no model): a linear and a KV unit in group 0, a head in group 1.
+    const UnitList linears = {{"h.0.attn.c_attn", UnitKind::kLinear, 0, 4, 12, true},
+                              {"h.0.attn.kv", UnitKind::kKv, 0},
+                              {"qa_outputs", UnitKind::kHead, 1, 4, 2, true}};
+    const auto config =
+        parse_precision("8,fp", linears, {});  // group 0 at 8 bits, the head in full precision
     QuantSettings sym;
     const auto m = model_size(linears, config, 100, sym);
     EXPECT_EQ(m.linear_weights, 56);

@@ -4,9 +4,15 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/quant/precision.h"
 #include "support/temp_dir.h"
+#include "support/tiny_model.h"
 
 namespace bitswitch::quant {
 namespace {
+
+// GPT-2's units with n blocks: what users' configs resolve against.
+UnitList units(int64_t n_layer) {
+    return bitswitch::testing::gpt2_units(n_layer);
+}
 
 AdapterSet bare() {
     return {};
@@ -72,7 +78,7 @@ TEST(Precision, BitsAreWrittenAsANumberFpOrLetters) {
 }
 
 TEST(Precision, UniformConfigOnABareModel) {
-    const auto c = parse_precision("w4a8", 2, bare());
+    const auto c = parse_precision("w4a8", units(2), bare());
     ASSERT_EQ(c.units.size(), 11u);  // 2 blocks x 5 units + qa_outputs
     EXPECT_EQ(c.at("h.1.mlp.c_fc").bits, (BitWidths{4, 8, 32}));
     EXPECT_EQ(c.at("h.0.attn.kv").bits, (BitWidths{4, 8, 32}));
@@ -81,36 +87,37 @@ TEST(Precision, UniformConfigOnABareModel) {
 
 TEST(Precision, ConfigsPickTheTrainedLevelAndItsAdapter) {
     const auto levels = trained({16, 8});
-    const auto c      = parse_precision("8", 2, levels);
+    const auto c      = parse_precision("8", units(2), levels);
     EXPECT_EQ(c.at("h.0.attn.c_attn").adapter, "8");
     EXPECT_EQ(c.at("qa_outputs").bits, (BitWidths{8, 8, 8}));
-    expect_input_error([&] { parse_precision("w4", 2, levels); },
+    expect_input_error([&] { parse_precision("w4", units(2), levels); },
                        "no trained level has bits w4 (levels: 16, 8)");
     LevelLists kv;
     kv.w_bits  = {8, 8};
     kv.kv_bits = {8, 16};
     expect_input_error(
         [&] {
-            parse_precision("w8a8", 2, AdapterSet{make_levels(kv), ""});
+            parse_precision("w8a8", units(2), AdapterSet{make_levels(kv), ""});
         },
         "matches levels");
     // A shared adapter serves any bits.
     AdapterSet shared{levels.levels, AdapterSet::kSharedName};
-    EXPECT_EQ(parse_precision("w5", 2, shared).at("h.1.mlp.c_proj").adapter, AdapterSet::kSharedName);
+    EXPECT_EQ(parse_precision("w5", units(2), shared).at("h.1.mlp.c_proj").adapter, AdapterSet::kSharedName);
 }
 
 TEST(Precision, ListGivesEachBlockThenTheHead) {
-    const auto c = parse_precision("8, 16 ,fp", 2, bare());
+    const auto c = parse_precision("8, 16 ,fp", units(2), bare());
     EXPECT_EQ(c.at("h.0.attn.kv").bits, (BitWidths{8, 8, 8}));
     EXPECT_EQ(c.at("h.1.mlp.c_proj").bits, (BitWidths{16, 16, 16}));
     EXPECT_EQ(c.at("qa_outputs").bits, (BitWidths{32, 32, 32}));
-    expect_input_error([] { parse_precision("8,8", 2, bare()); }, "a list needs 3 entries");
-    const auto idx = precision_from_level_indices({1, 0, 1}, 2, trained({8, 16}));  // levels sorted: 16, 8
+    expect_input_error([] { parse_precision("8,8", units(2), bare()); }, "a list needs 3 entries");
+    const auto idx =
+        precision_from_level_indices({1, 0, 1}, units(2), trained({8, 16}));  // levels sorted: 16, 8
     EXPECT_EQ(idx.at("h.0.attn.c_attn").adapter, "8");
     EXPECT_EQ(idx.at("h.1.attn.c_attn").adapter, "16");
     expect_input_error(
         [] {
-            precision_from_level_indices({0, 2, 0}, 2, trained({8, 16}));
+            precision_from_level_indices({0, 2, 0}, units(2), trained({8, 16}));
         },
         "2 is not a level index");
 }
@@ -124,7 +131,7 @@ TEST(Precision, FilePatternsMostSpecificWins) {
                                 "default = 8\n\"h.0-1.attn.c_proj\" = \"w4a8\"\n\"h.*.mlp.*\" = "
                                 "6\n\"h.2.mlp.c_fc\" = 5\nqa_outputs = 16\n");
     for (const auto& file : {json, toml}) {
-        const auto c = parse_precision(file.string(), 3, bare());
+        const auto c = parse_precision(file.string(), units(3), bare());
         EXPECT_EQ(c.at("h.1.attn.c_proj").bits, (BitWidths{4, 8, 32})) << file;
         EXPECT_EQ(c.at("h.2.attn.c_proj").bits, (BitWidths{8, 8, 8})) << file;
         EXPECT_EQ(c.at("h.1.mlp.c_fc").bits, (BitWidths{6, 6, 6})) << file;
@@ -138,17 +145,20 @@ TEST(Precision, FileErrorsNameThePatternOrUnit) {
     testing::TempDir dir;
     const auto write = [&](const std::string& text) { return dir.write("p.json", text).string(); };
     expect_input_error(
-        [&] { parse_precision(write(R"({"h.*.mlp.c_fc": 4, "h.0.mlp.*": 6, "default": 8})"), 2, bare()); },
+        [&] {
+            parse_precision(write(R"({"h.*.mlp.c_fc": 4, "h.0.mlp.*": 6, "default": 8})"), units(2), bare());
+        },
         "\"h.*.mlp.c_fc\" and \"h.0.mlp.*\" both match h.0.mlp.c_fc");
-    expect_input_error([&] { parse_precision(write(R"({"h.*.mlp.c_fx": 4, "default": 8})"), 2, bare()); },
-                       "\"h.*.mlp.c_fx\" matches no layer");
-    expect_input_error([&] { parse_precision(write(R"({"h.*.mlp.*": 4})"), 2, bare()); },
+    expect_input_error(
+        [&] { parse_precision(write(R"({"h.*.mlp.c_fx": 4, "default": 8})"), units(2), bare()); },
+        "\"h.*.mlp.c_fx\" matches no unit of this model");
+    expect_input_error([&] { parse_precision(write(R"({"h.*.mlp.*": 4})"), units(2), bare()); },
                        "no pattern matches h.0.attn.c_attn");
-    expect_input_error([&] { parse_precision(write(R"({"default": "w4q"})"), 2, bare()); },
+    expect_input_error([&] { parse_precision(write(R"({"default": "w4q"})"), units(2), bare()); },
                        "\"w4q\" is not a precision");
-    expect_input_error([&] { parse_precision(write(R"({"default": [8]})"), 2, bare()); },
+    expect_input_error([&] { parse_precision(write(R"({"default": [8]})"), units(2), bare()); },
                        "a level is a number or a string");
-    expect_input_error([&] { parse_precision((dir.path() / "missing.toml").string(), 2, bare()); },
+    expect_input_error([&] { parse_precision((dir.path() / "missing.toml").string(), units(2), bare()); },
                        "no file");
 }
 

@@ -25,6 +25,12 @@ model::Gpt2ForQuestionAnswering tiny_model(uint64_t seed, const model::Gpt2Confi
     return m;
 }
 
+quant::UnitList gpt2_units(int64_t n_layer) {
+    auto config    = tiny_config();
+    config.n_layer = n_layer;
+    return model::Gpt2ForQuestionAnswering(config)->units();
+}
+
 Weights weights_of(const model::Gpt2ForQuestionAnswering& model) {
     Weights w;
     for (const auto& p : model->named_parameters()) {

@@ -13,6 +13,10 @@ model::Gpt2Config tiny_config();
 model::Gpt2ForQuestionAnswering tiny_model(uint64_t seed                   = 0,
                                            const model::Gpt2Config& config = tiny_config());
 
+/// The units of a GPT-2 with n_layer blocks (tiny_config otherwise), in precision-config order: what
+/// precision configs in tests resolve against.
+quant::UnitList gpt2_units(int64_t n_layer);
+
 /// The model's base parameters as plain arrays for the reference implementation.
 Weights weights_of(const model::Gpt2ForQuestionAnswering& model);
 

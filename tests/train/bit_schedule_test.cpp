@@ -41,7 +41,7 @@ TEST(BitSchedule, PeriodsAreCountedInOptimizerStepsWithFractionalLength) {
 TEST(BitSchedule, BadCyclicSettingsAreInputErrors) {
     EXPECT_THROW(cyclic_bits({8, 4, 10, 2, CyclicShape::kCosine}, 0), InputError);
     EXPECT_THROW(cyclic_bits({4, 8, 10, 11, CyclicShape::kCosine}, 0), InputError);
-    EXPECT_THROW(cyclic_shape_named("square"), InputError);
+    EXPECT_THROW(core::enum_from_name(kCyclicShapeNames, "square", "--cyclic_schedule"), InputError);
 }
 
 TEST(BitSchedule, RandomSamplingCoversEveryLevelWithTheExpectedFrequencyAndRepeatsPerStep) {

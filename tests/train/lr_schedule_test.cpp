@@ -10,7 +10,7 @@ namespace bitswitch::train {
 namespace {
 
 TEST(LrSchedule, LinearWarmupThenLinearDecayToZero) {
-    const LrSchedule s{"linear", 1.0, 10, 110};
+    const LrSchedule s{LrScheduleType::kLinear, 1.0, 10, 110};
     EXPECT_DOUBLE_EQ(lr_at(s, 0), 0.0);
     EXPECT_DOUBLE_EQ(lr_at(s, 5), 0.5);
     EXPECT_DOUBLE_EQ(lr_at(s, 10), 1.0);
@@ -19,7 +19,7 @@ TEST(LrSchedule, LinearWarmupThenLinearDecayToZero) {
 }
 
 TEST(LrSchedule, CosineIsHalfAPeriod) {
-    const LrSchedule s{"cosine", 2.0, 0, 100};
+    const LrSchedule s{LrScheduleType::kCosine, 2.0, 0, 100};
     EXPECT_DOUBLE_EQ(lr_at(s, 0), 2.0);
     EXPECT_NEAR(lr_at(s, 50), 1.0, 1e-12);
     EXPECT_NEAR(lr_at(s, 25), 1.0 + std::cos(M_PI / 4), 1e-12);
@@ -27,11 +27,11 @@ TEST(LrSchedule, CosineIsHalfAPeriod) {
 }
 
 TEST(LrSchedule, ConstantKindsAndErrors) {
-    EXPECT_DOUBLE_EQ(lr_at({"constant", 3.0, 10, 100}, 0), 3.0);
-    EXPECT_DOUBLE_EQ(lr_at({"constant_with_warmup", 3.0, 10, 100}, 5), 1.5);
-    EXPECT_DOUBLE_EQ(lr_at({"constant_with_warmup", 3.0, 10, 100}, 50), 3.0);
-    EXPECT_THROW(validate(LrSchedule{"polynomial", 1.0, 0, 10}), InputError);
-    EXPECT_THROW(validate(LrSchedule{"linear", 0.0, 0, 10}), InputError);
+    EXPECT_DOUBLE_EQ(lr_at(LrSchedule{LrScheduleType::kConstant, 3.0, 10, 100}, 0), 3.0);
+    EXPECT_DOUBLE_EQ(lr_at(LrSchedule{LrScheduleType::kConstantWithWarmup, 3.0, 10, 100}, 5), 1.5);
+    EXPECT_DOUBLE_EQ(lr_at(LrSchedule{LrScheduleType::kConstantWithWarmup, 3.0, 10, 100}, 50), 3.0);
+    EXPECT_THROW(core::enum_from_name(kLrScheduleNames, "polynomial", "--lr_scheduler_type"), InputError);
+    EXPECT_THROW(validate(LrSchedule{LrScheduleType::kLinear, 0.0, 0, 10}), InputError);
 }
 
 }  // namespace

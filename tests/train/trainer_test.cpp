@@ -9,7 +9,9 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
-#include "bitswitch/model/adapters.h"
+#include "bitswitch/model/checkpoint.h"
+#include "bitswitch/model/loaded_model.h"
+#include "bitswitch/model/qa_head.h"
 #include "bitswitch/model/safetensors.h"
 #include "support/paths.h"
 #include "support/tiny_model.h"
@@ -52,7 +54,7 @@ std::vector<double> logged_losses(const std::string& out) {
 TEST(Trainer, ShortFullFineTuningLowersLossAndRaisesF1) {
     Fixture fx;
     auto c            = fx.config("full");
-    c.finetune        = "full";
+    c.finetune        = Finetune::kFull;
     c.validation_file = fx.dev_file;
     c.learning_rate   = 3e-3;
     c.max_steps       = 600;
@@ -73,10 +75,11 @@ TEST(Trainer, LoraTrainsOnlyAdaptersAndHeadAndLeavesTheBaseUnchanged) {
     c.max_steps     = 4;
     c.learning_rate = 1e-2;
     run_training(c);
-    const auto base  = model::load_pretrained(fx.model_dir).model;
-    const auto tuned = model::load_model(c.output_dir).model;
+    const auto base   = model::load_pretrained(fx.model_dir).model;
+    const auto loaded = model::LoadedModel::load(c.output_dir);
+    const auto& tuned = loaded.model();
     for (const auto& p : base->named_parameters()) {
-        const auto q = tuned->named_parameters()[p.key()];
+        const auto q = tuned.named_parameters()[p.key()];
         if (p.key().rfind("qa_outputs.", 0) == 0) {
             EXPECT_FALSE(torch::equal(p.value(), q)) << p.key() << " (the head is trained)";
         } else {
@@ -84,9 +87,9 @@ TEST(Trainer, LoraTrainsOnlyAdaptersAndHeadAndLeavesTheBaseUnchanged) {
         }
     }
     int adapters = 0;
-    for (const auto& [name, layer] : tuned->linear_layers()) {
+    for (const auto& [name, layer] : tuned.linear_layers()) {
         if (name == "qa_outputs") continue;
-        ASSERT_EQ(layer->active_adapter(), "fp") << name;
+        ASSERT_EQ(tuned.default_precision().at(name).adapter, "fp") << name;
         EXPECT_GT(layer->adapters().at("fp")->B.abs().sum().item<float>(), 0.0f)
             << name << ": B moved from zero";
         ++adapters;
@@ -101,11 +104,10 @@ TEST(Trainer, LoraTrainsOnlyAdaptersAndHeadAndLeavesTheBaseUnchanged) {
 
 TEST(Trainer, InLoraModeOnlyAdaptersAndTheHeadGetGradients) {
     auto model = bitswitch::testing::tiny_model(11);
-    for (auto& [name, layer] : model->transformer->linear_layers()) {
+    for (auto& [name, layer] : model->transformer->linear_layers())
         layer->add_adapter("default", {2, 4.0, 0.0});
-        layer->set_active_adapter("default");
-    }
-    const auto trainable = mark_trainable(model, "lora");
+    model->set_precision(quant::uniform_config({}, "default", model->units(), "default"));
+    const auto trainable = mark_trainable(*model, Finetune::kLora);
     EXPECT_EQ(trainable.size(), 2u * 8 + 2);  // A and B of 8 linears, head weight and bias
     const auto ids    = torch::randint(0, 64, {2, 6});
     const auto [s, e] = model->forward(ids, torch::ones({2, 6}, torch::kLong));
@@ -118,7 +120,7 @@ TEST(Trainer, InLoraModeOnlyAdaptersAndTheHeadGetGradients) {
     // With B = 0 at the start, A's gradient is zero but B's is not: the adapter still learns.
     const auto& adapter = model->transformer->blocks[0]->attn->c_attn->adapters().at("default");
     EXPECT_GT(adapter->B.grad().abs().sum().item<float>(), 0.0f);
-    EXPECT_EQ(mark_trainable(model, "full").size(), model->parameters().size());
+    EXPECT_EQ(mark_trainable(*model, Finetune::kFull).size(), model->parameters().size());
 }
 
 TEST(Trainer, ResumeAfterInterruptionReachesTheSameWeights) {
@@ -141,10 +143,10 @@ TEST(Trainer, ResumeAfterInterruptionReachesTheSameWeights) {
     part.resume                = true;
     run_training(part);
 
-    const auto a = model::load_model(full.output_dir).model;
-    const auto b = model::load_model(part.output_dir).model;
-    for (const auto& p : a->named_parameters()) {
-        EXPECT_TRUE(torch::allclose(p.value(), b->named_parameters()[p.key()], 0.0, 1e-7)) << p.key();
+    const auto a = model::LoadedModel::load(full.output_dir);
+    const auto b = model::LoadedModel::load(part.output_dir);
+    for (const auto& p : a.model().named_parameters()) {
+        EXPECT_TRUE(torch::allclose(p.value(), b.model().named_parameters()[p.key()], 0.0, 1e-7)) << p.key();
     }
 }
 
@@ -170,7 +172,7 @@ TEST(Trainer, NanLossStopsWithAClearErrorAndKeepsTheLastCheckpoint) {
             newest = e.path();
     }
     ASSERT_FALSE(newest.empty());
-    EXPECT_NO_THROW(model::load_model(newest));
+    EXPECT_NO_THROW(model::LoadedModel::load(newest));
 }
 
 TEST(Trainer, ExistingCheckpointsNeedResumeOrOverwrite) {

@@ -43,9 +43,10 @@ void configure_compute_threads(char** argv, int threads = 0);
 /// program (../assets), or in the source tree the program was built from. Throws InputError if absent.
 std::filesystem::path asset_path(const std::string& relative);
 
-/// The tokenizer folder to use with a model: `explicit_dir` when given, else the model folder when it holds
-/// tokenizer files (vocab.json + merges.txt or encoder.json + vocab.bpe), else the shipped GPT-2 files.
+/// The tokenizer folder to use (with a model, or none): `explicit_dir` when given, else the model folder when
+/// it holds tokenizer files (vocab.json + merges.txt or encoder.json + vocab.bpe), else the shipped GPT-2
+/// files. The one place the default tokenizer is named.
 std::filesystem::path tokenizer_dir_for(const std::string& explicit_dir,
-                                        const std::filesystem::path& model_dir);
+                                        const std::filesystem::path& model_dir = {});
 
 }  // namespace bitswitch::core

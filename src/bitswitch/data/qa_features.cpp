@@ -1,6 +1,8 @@
 // Question + context windows with offsets and span labels (HF run_qa.py's prepare_*_features for GPT-2).
 #include "bitswitch/data/qa_features.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "bitswitch/core/error.h"
@@ -110,6 +112,56 @@ std::vector<QAFeature> build_features(const SquadDataset& ds, const text::BpeTok
         }
     }
     return features;
+}
+
+nlohmann::ordered_json dataset_summary(const SquadDataset& ds) {
+    int64_t answers = 0, impossible = 0;
+    for (const auto& e : ds.examples) {
+        answers += int64_t(e.answers.size());
+        impossible += e.is_impossible ? 1 : 0;
+    }
+    return {{"file", ds.path},
+            {"version", ds.version},
+            {"articles", ds.n_articles},
+            {"paragraphs", ds.n_paragraphs},
+            {"questions", ds.examples.size()},
+            {"answers", answers},
+            {"impossible", impossible},
+            {"skipped_invalid", ds.n_skipped}};
+}
+
+nlohmann::ordered_json feature_summary(const SquadDataset& ds, const std::vector<QAFeature>& features) {
+    int64_t labelled = 0, max_windows = 0, windows = 0;
+    int32_t last_example = -1;
+    for (const auto& f : features) {
+        labelled += f.start_position > 0 ? 1 : 0;
+        windows      = f.example_index == last_example ? windows + 1 : 1;
+        last_example = f.example_index;
+        max_windows  = std::max(max_windows, windows);
+    }
+    auto summary                        = dataset_summary(ds);
+    summary["features"]                 = features.size();
+    summary["features_with_answer"]     = labelled;
+    summary["max_windows_per_question"] = max_windows;
+    return summary;
+}
+
+std::string features_jsonl(const SquadDataset& ds, const std::vector<QAFeature>& features) {
+    std::string jsonl;
+    for (const auto& f : features) {
+        nlohmann::json offsets = nlohmann::json::array();
+        for (int32_t t = f.context_begin; t < f.context_end; ++t)
+            offsets.push_back({f.offsets[t].start, f.offsets[t].end});
+        const nlohmann::ordered_json j{
+            {"id", ds.examples[size_t(f.example_index)].id},
+            {"input_ids", std::vector<int32_t>(f.input_ids.begin(), f.input_ids.begin() + f.context_end)},
+            {"context_begin", f.context_begin},
+            {"context_offsets", offsets},
+            {"start_position", f.start_position},
+            {"end_position", f.end_position}};
+        jsonl += j.dump() + "\n";
+    }
+    return jsonl;
 }
 
 }  // namespace bitswitch::data

@@ -12,7 +12,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "bitswitch/data/squad.h"
 #include "bitswitch/text/bpe_tokenizer.h"
@@ -46,5 +49,14 @@ struct QAFeature {
 /// Labels come from the first answer, as in run_qa.py's training features.
 std::vector<QAFeature> build_features(const SquadDataset& dataset, const text::BpeTokenizer& tokenizer,
                                       const FeatureOptions& options);
+
+/// `bitswitch data check` / `data features`: the file's counts (articles, questions, answers, ...) and, with
+/// features, how many windows there are, carry an answer, and the most windows one question needed.
+nlohmann::ordered_json dataset_summary(const SquadDataset& dataset);
+nlohmann::ordered_json feature_summary(const SquadDataset& dataset, const std::vector<QAFeature>& features);
+
+/// One JSON line per feature: id, input_ids (up to the context's end), context_begin, context_offsets,
+/// start_position, end_position.
+std::string features_jsonl(const SquadDataset& dataset, const std::vector<QAFeature>& features);
 
 }  // namespace bitswitch::data

@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
 #include "bitswitch/text/utf8.h"
 
 namespace bitswitch::data {
@@ -90,7 +92,13 @@ struct Sentence {
     std::vector<Slot> slots;
 };
 
-// Fills "{P} was born in {year}." style templates, recording the byte offset of every {fact}.
+// "a" or "an" before a word, by its first letter (every word the generator uses follows that rule).
+const char* article_for(const std::string& word) {
+    return !word.empty() && std::string("aeiouAEIOU").find(word[0]) != std::string::npos ? "an" : "a";
+}
+
+// Fills "{P} was born in {year}." style templates, recording the byte offset of every {fact}. "{a fact}"
+// puts the article the value needs before it ("an astronomer"); the slot holds the value alone.
 Sentence render(const std::string& tmpl, const Person& p) {
     Sentence s;
     size_t i = 0;
@@ -99,9 +107,11 @@ Sentence render(const std::string& tmpl, const Person& p) {
             s.text.push_back(tmpl[i++]);
             continue;
         }
-        const size_t close                                     = tmpl.find('}', i);
-        const std::string key                                  = tmpl.substr(i + 1, close - i - 1);
-        i                                                      = close + 1;
+        const size_t close      = tmpl.find('}', i);
+        std::string key         = tmpl.substr(i + 1, close - i - 1);
+        i                       = close + 1;
+        const bool with_article = key.rfind("a ", 0) == 0;
+        if (with_article) key = key.substr(2);
         const std::map<std::string, const std::string*> values = {{"P", &p.name},
                                                                   {"year", &p.year},
                                                                   {"city", &p.city},
@@ -114,6 +124,7 @@ Sentence render(const std::string& tmpl, const Person& p) {
                                                                   {"other_instrument", &p.other_instrument},
                                                                   {"other_occupation", &p.other_occupation}};
         const std::string& value                               = *values.at(key);
+        if (with_article) s.text += std::string(article_for(value)) + " ";
         if (key != "P") s.slots.push_back({key, s.text.size(), value});
         s.text += value;
     }
@@ -264,6 +275,27 @@ std::string synth_corpus(const SynthOptions& o) {
     std::string out;
     for (int64_t i = 0; i < o.paragraphs; ++i) out += make_paragraph(rng, o, i).context + "\n";
     return out;
+}
+
+SynthFiles write_synth_dataset(const SynthDatasetConfig& c) {
+    if (c.people_per_paragraph < 1 || c.questions_per_person < 1 || c.questions_per_person > 5) {
+        throw InputError(
+            "data synth: --people_per_paragraph must be >= 1 and --questions_per_person in 1..5");
+    }
+    if (c.train_paragraphs < 0 || c.dev_paragraphs < 0)
+        throw InputError("data synth: --train_paragraphs and --dev_paragraphs must not be negative");
+    // Dev draws from its own generator (a seed far from train's) and from the other half of the names.
+    const SynthOptions train{
+        c.train_paragraphs, c.people_per_paragraph, c.questions_per_person, c.seed, false, c.distractors};
+    const SynthOptions dev{
+        c.dev_paragraphs, c.people_per_paragraph, c.questions_per_person, c.seed + 1000003, true,
+        c.distractors};
+    const std::filesystem::path out = c.output_dir;
+    const SynthFiles files{out / "train.json", out / "dev.json", out / "corpus.txt"};
+    core::write_file_atomic(files.train, synth_squad_json(train));
+    core::write_file_atomic(files.dev, synth_squad_json(dev));
+    core::write_file_atomic(files.corpus, synth_corpus(train));
+    return files;
 }
 
 }  // namespace bitswitch::data

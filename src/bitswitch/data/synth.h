@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace bitswitch::data {
@@ -28,5 +29,23 @@ std::string synth_squad_json(const SynthOptions& options);
 
 /// The paragraphs alone, one per line (a corpus for language-model pretraining).
 std::string synth_corpus(const SynthOptions& options);
+
+/// `bitswitch data synth`: a train split, a dev split about other people, and the train paragraphs as a
+/// corpus.
+struct SynthDatasetConfig {
+    std::string output_dir;
+    int64_t train_paragraphs = 2000, dev_paragraphs = 200;
+    int people_per_paragraph = 1;
+    int questions_per_person = 2;
+    uint64_t seed            = 1;  // train's; dev's generator is seeded from it
+    bool distractors         = true;
+};
+
+struct SynthFiles {
+    std::filesystem::path train, dev, corpus;
+};
+
+/// Writes train.json, dev.json and corpus.txt into output_dir (atomically); InputError on bad counts.
+SynthFiles write_synth_dataset(const SynthDatasetConfig& config);
 
 }  // namespace bitswitch::data

@@ -15,9 +15,10 @@
 
 namespace bitswitch::eval {
 
-std::pair<std::vector<float>, std::vector<float>> predict_logits(model::Gpt2ForQuestionAnswering& model,
+std::pair<std::vector<float>, std::vector<float>> predict_logits(model::QuantModel& model,
                                                                  const std::vector<data::QAFeature>& features,
-                                                                 int batch_size, bool show_progress) {
+                                                                 int batch_size, bool show_progress,
+                                                                 const quant::PrecisionConfig* precision) {
     const size_t seq_len = features.empty() ? 0 : features.front().input_ids.size();
     std::vector<float> start(features.size() * seq_len, std::numeric_limits<float>::lowest());
     std::vector<float> end(start.size(), std::numeric_limits<float>::lowest());
@@ -26,8 +27,10 @@ std::pair<std::vector<float>, std::vector<float>> predict_logits(model::Gpt2ForQ
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
         return data::real_length(features[a]) > data::real_length(features[b]);
     });
-    const bool was_training = model->is_training();
-    model->eval();
+    // Only a model in training mode is switched (and back): concurrent evaluations of one model in eval mode
+    // then write nothing shared.
+    const bool was_training = model.is_training();
+    if (was_training) model.eval();
     torch::NoGradGuard no_grad;
     const int64_t n_batches = int64_t((features.size() + size_t(batch_size) - 1) / size_t(batch_size));
     core::Progress progress("eval", n_batches, std::max<int64_t>(1, n_batches / 10));
@@ -36,7 +39,7 @@ std::pair<std::vector<float>, std::vector<float>> predict_logits(model::Gpt2ForQ
             order.begin() + b * batch_size,
             order.begin() + std::min<int64_t>(int64_t(order.size()), (b + 1) * batch_size));
         const auto batch  = data::make_batch(features, idx);
-        const auto [s, e] = model->forward(batch.input_ids, batch.attention_mask);  // (B, T)
+        const auto [s, e] = model.forward(batch.input_ids, batch.attention_mask, precision);  // (B, T)
         const auto s_cpu = s.contiguous().to(torch::kCPU), e_cpu = e.contiguous().to(torch::kCPU);
         const int64_t T = s_cpu.size(1);
         for (size_t r = 0; r < idx.size(); ++r) {
@@ -49,14 +52,15 @@ std::pair<std::vector<float>, std::vector<float>> predict_logits(model::Gpt2ForQ
         if (show_progress) progress.update(b + 1);
     }
     if (show_progress) progress.finish();
-    if (was_training) model->train();
+    if (was_training) model.train();
     return {std::move(start), std::move(end)};
 }
 
-EvalResult evaluate_qa(model::Gpt2ForQuestionAnswering& model, const data::SquadDataset& dataset,
-                       const std::vector<data::QAFeature>& features, const EvalOptions& options) {
+EvalResult evaluate_qa(model::QuantModel& model, const data::SquadDataset& dataset,
+                       const std::vector<data::QAFeature>& features, const EvalOptions& options,
+                       const quant::PrecisionConfig* precision) {
     const auto t0     = std::chrono::steady_clock::now();
-    auto [start, end] = predict_logits(model, features, options.batch_size, options.show_progress);
+    auto [start, end] = predict_logits(model, features, options.batch_size, options.show_progress, precision);
     EvalResult r;
     r.predictions = postprocess_qa_predictions(dataset, features, start, end, options.postprocess);
     Predictions answers;
@@ -84,10 +88,6 @@ EvalResult evaluate_qa(model::Gpt2ForQuestionAnswering& model, const data::Squad
     return r;
 }
 
-}  // namespace bitswitch::eval
-
-namespace bitswitch::eval {
-
 void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& r,
                         const nlohmann::ordered_json& extra) {
     core::write_file_atomic(dir / "predictions.json", predictions_json(r.predictions));
@@ -97,10 +97,10 @@ void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& r,
     core::write_file_atomic(dir / "eval_results.json", results.dump(2) + "\n");
 }
 
-ExamplePrediction answer_question(model::Gpt2ForQuestionAnswering& model, const text::BpeTokenizer& tokenizer,
+ExamplePrediction answer_question(model::QuantModel& model, const text::BpeTokenizer& tokenizer,
                                   const std::string& question, const std::string& context,
-                                  const data::FeatureOptions& features,
-                                  const PostprocessOptions& postprocess) {
+                                  const data::FeatureOptions& features, const PostprocessOptions& postprocess,
+                                  const quant::PrecisionConfig* precision) {
     data::SquadDataset ds;
     ds.contexts = {context};
     data::QAExample e;
@@ -108,8 +108,22 @@ ExamplePrediction answer_question(model::Gpt2ForQuestionAnswering& model, const 
     e.question = question;
     ds.examples.push_back(e);
     const auto f      = data::build_features(ds, tokenizer, features);
-    const auto logits = predict_logits(model, f, 8, false);
+    const auto logits = predict_logits(model, f, 8, false, precision);
     return postprocess_qa_predictions(ds, f, logits.first, logits.second, postprocess).front();
+}
+
+std::vector<EvalResult> evaluate_configs(
+    model::QuantModel& model, const data::SquadDataset& dataset, const std::vector<data::QAFeature>& features,
+    const std::vector<quant::PrecisionConfig>& configs, const EvalOptions& options,
+    const std::function<void(const quant::PrecisionConfig&, const EvalResult&)>& on_result) {
+    std::vector<EvalResult> results;
+    results.reserve(configs.size());
+    for (const auto& config : configs) {
+        model.check_precision(config);
+        results.push_back(evaluate_qa(model, dataset, features, options, &config));
+        if (on_result) on_result(config, results.back());
+    }
+    return results;
 }
 
 }  // namespace bitswitch::eval

@@ -1,7 +1,10 @@
-// Batched, gradient-free QA evaluation: features -> start/end logits -> n-best answers -> official EM/F1.
+// Batched, gradient-free QA evaluation of any QuantModel: features -> start/end logits -> n-best answers ->
+// official EM/F1, at one precision config or a list of them (the one sweep loop every command and the
+// trainer's evaluations use).
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -9,7 +12,8 @@
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/data/squad.h"
 #include "bitswitch/eval/postprocess.h"
-#include "bitswitch/model/gpt2.h"
+#include "bitswitch/model/quant_model.h"
+#include "bitswitch/text/bpe_tokenizer.h"
 
 namespace bitswitch::eval {
 
@@ -28,23 +32,32 @@ struct EvalResult {
 
 /// Start and end logits of every feature, (features x max_seq_length) each, row-major; positions past a
 /// feature's real length hold the lowest float. Features are run longest first so batches pad little.
-std::pair<std::vector<float>, std::vector<float>> predict_logits(model::Gpt2ForQuestionAnswering& model,
-                                                                 const std::vector<data::QAFeature>& features,
-                                                                 int batch_size, bool show_progress);
+/// At `precision` (the model's default when null); the model must be in eval mode or is put there and back.
+std::pair<std::vector<float>, std::vector<float>> predict_logits(
+    model::QuantModel& model, const std::vector<data::QAFeature>& features, int batch_size,
+    bool show_progress, const quant::PrecisionConfig* precision = nullptr);
 
 /// The answer to one question about one context (`bitswitch predict`): the best span of the n-best list.
-ExamplePrediction answer_question(model::Gpt2ForQuestionAnswering& model, const text::BpeTokenizer& tokenizer,
+ExamplePrediction answer_question(model::QuantModel& model, const text::BpeTokenizer& tokenizer,
                                   const std::string& question, const std::string& context,
-                                  const data::FeatureOptions& features,
-                                  const PostprocessOptions& postprocess);
+                                  const data::FeatureOptions& features, const PostprocessOptions& postprocess,
+                                  const quant::PrecisionConfig* precision = nullptr);
 
 /// Writes predictions.json, nbest_predictions.json and eval_results.json (the metrics plus `extra`) into
 /// `dir`, each atomically.
 void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& result,
                         const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
 
-/// Runs the model in eval mode (restoring the previous mode), post-processes and scores.
-EvalResult evaluate_qa(model::Gpt2ForQuestionAnswering& model, const data::SquadDataset& dataset,
-                       const std::vector<data::QAFeature>& features, const EvalOptions& options);
+/// Runs the model without gradients at `precision` (the default when null), post-processes and scores.
+EvalResult evaluate_qa(model::QuantModel& model, const data::SquadDataset& dataset,
+                       const std::vector<data::QAFeature>& features, const EvalOptions& options,
+                       const quant::PrecisionConfig* precision = nullptr);
+
+/// evaluate_qa at each config in turn; `on_result` (optional) sees each result as soon as it exists (for
+/// logs and files), before the next config runs.
+std::vector<EvalResult> evaluate_configs(
+    model::QuantModel& model, const data::SquadDataset& dataset, const std::vector<data::QAFeature>& features,
+    const std::vector<quant::PrecisionConfig>& configs, const EvalOptions& options,
+    const std::function<void(const quant::PrecisionConfig&, const EvalResult&)>& on_result = {});
 
 }  // namespace bitswitch::eval

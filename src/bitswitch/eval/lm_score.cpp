@@ -6,16 +6,21 @@
 #include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
+#include "bitswitch/core/runtime.h"
+#include "bitswitch/model/loaded_model.h"
+#include "bitswitch/text/bpe_tokenizer.h"
 
 namespace bitswitch::eval {
 
-LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<int32_t>& ids,
-                     int64_t stride) {
+LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<int32_t>& ids, int64_t stride,
+                     const quant::PrecisionConfig* precision) {
+    const quant::PrecisionConfig& p = precision ? *precision : model->default_precision();
     const int64_t W = model->transformer->config.n_positions, N = int64_t(ids.size());
     if (stride <= 0) stride = std::max<int64_t>(1, W / 2);
     if (stride > W) throw InputError(fmt::format("--stride {} exceeds n_positions {}", stride, W));
     const bool was_training = model->is_training();
-    model->eval();
+    if (was_training) model->eval();
     torch::NoGradGuard no_grad;
     LmScore r;
     int64_t scored_until = 1;  // tokens [1, scored_until) are done
@@ -24,7 +29,7 @@ LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<i
         const auto input  = torch::tensor(std::vector<int64_t>(ids.begin() + begin, ids.begin() + end))
                                .view({1, end - begin});
         const auto logp = torch::log_softmax(
-            model->transformer->lm_logits(model->transformer->forward(input)), -1)[0];  // (T, V)
+            model->transformer->lm_logits(model->transformer->forward(input, {}, p)), -1)[0];  // (T, V)
         for (int64_t t = scored_until; t < end; ++t) {  // token t is predicted at position t - 1
             const double lp = logp[t - 1 - begin][ids[size_t(t)]].item<double>();
             r.token_logprobs.push_back(lp);
@@ -36,6 +41,17 @@ LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<i
     r.tokens = int64_t(r.token_logprobs.size());
     r.ppl    = r.tokens > 0 ? std::exp(r.nll / double(r.tokens)) : 1.0;
     return r;
+}
+
+ScoreReport run_score(const ScoreConfig& c) {
+    if (c.precision.size() > 1) throw InputError("score: give one --precision");
+    const auto tok    = text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir, c.model_dir));
+    const auto ids    = tok.encode(core::read_file(c.file));
+    const auto loaded = model::LoadedModel::load(c.model_dir, c.quant_override);
+    const auto config = loaded.configs(c.precision, c.activate_lora_idx).front();
+    auto gpt2         = loaded.gpt2();
+    // Embeddings, LayerNorms and the tied LM head stay in full precision; blocks follow the config.
+    return {score_tokens(gpt2, ids, c.stride, &config), ids, config.source};
 }
 
 }  // namespace bitswitch::eval

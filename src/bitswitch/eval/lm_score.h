@@ -6,9 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "bitswitch/model/gpt2.h"
+#include "bitswitch/quant/quant_settings.h"
 
 namespace bitswitch::eval {
 
@@ -19,7 +22,26 @@ struct LmScore {
     std::vector<double> token_logprobs;  // log p(token t | ...) for t = 1..N-1
 };
 
+/// Scores `ids` at `precision` (the model's default when null).
 LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<int32_t>& ids,
-                     int64_t stride = 0);
+                     int64_t stride = 0, const quant::PrecisionConfig* precision = nullptr);
+
+/// Everything `bitswitch score` can be told.
+struct ScoreConfig {
+    std::string model_dir, file, tokenizer_dir;
+    int64_t stride = 0;  // 0 = n_positions / 2
+    std::optional<quant::QuantSettings> quant_override;
+    std::vector<std::string> precision;  // at most one config; none = the model's first
+    std::vector<int> activate_lora_idx;
+};
+
+struct ScoreReport {
+    LmScore score;
+    std::vector<int32_t> ids;  // the text's tokens
+    std::string precision;     // the config it ran at, as written
+};
+
+/// Loads the model and the text, scores it.
+ScoreReport run_score(const ScoreConfig& config);
 
 }  // namespace bitswitch::eval

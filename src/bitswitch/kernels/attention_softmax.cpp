@@ -41,7 +41,7 @@ struct RowPlace {
 
 RowPlace place_of(const AttentionRows& a, int64_t r) {
     const int64_t t = r % a.queries;
-    return {r / (a.queries * a.heads), std::min(a.keys, a.past + t + 1)};
+    return {r / (a.queries * a.heads), a.causal ? std::min(a.keys, a.past + t + 1) : a.keys};
 }
 
 void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t row_end, float* scores,

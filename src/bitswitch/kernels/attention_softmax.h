@@ -1,11 +1,12 @@
-// The row-wise middle of causal self-attention, fused into one pass each way (SIMD, dispatched at run time):
-//   forward:  scores -> P = softmax(scores + key padding bias, causal) and, in training, dropout(P)
+// The row-wise middle of self-attention, fused into one pass each way (SIMD, dispatched at run time):
+//   forward:  scores -> P = softmax(scores + key padding bias, causal limit) and, in training, dropout(P)
 //   backward: dL/d dropout(P) -> dL/d scores, regenerating the dropout mask from its seed
 // The matrix products around it (Q·Kᵀ, P·V and their gradients) stay with the BLAS.
 //
-// Rows are numbered r = (b·H + h)·T + t and hold S = past + T keys: query t sees keys [0, past + t]. A row
-// whose visible keys are all padding gets P = 0 (its output is the zero vector), unlike the additive-mask
-// formulation whose result for such rows is an artifact of float saturation. Dropout follows
+// Rows are numbered r = (b·H + h)·T + t and hold S = past + T keys. Causal (decoders): query t sees keys
+// [0, past + t]; otherwise (encoders) every key. A row whose visible keys are all padding gets P = 0 (its
+// output is the zero vector), unlike the additive-mask formulation whose result for such rows is an
+// artifact of float saturation. Dropout follows
 // dropout_hash.h with element (row r, column s).
 // Free of libtorch: callers split [0, rows) between threads.
 #pragma once
@@ -15,10 +16,11 @@
 namespace bitswitch::kernels {
 
 struct AttentionRows {
-    int64_t heads   = 1;  // H
-    int64_t queries = 1;  // T
-    int64_t keys    = 1;  // S
-    int64_t past    = 0;  // S - T, the cached keys before the first query
+    int64_t heads   = 1;     // H
+    int64_t queries = 1;     // T
+    int64_t keys    = 1;     // S
+    int64_t past    = 0;     // S - T, the cached keys before the first query
+    bool causal     = true;  // false: every query sees every (real) key
     /// (batch, S): 0 for a real key, -infinity for padding; nullptr when every key is real.
     const float* key_bias = nullptr;
     float dropout_p       = 0.0f;  // 0 = no dropout

@@ -80,13 +80,13 @@ bool load_weights(Gpt2ForQuestionAnswering& model, const std::filesystem::path& 
     return has_head;
 }
 
-LoadedModel load_pretrained(const std::filesystem::path& dir) {
+PretrainedModel load_pretrained(const std::filesystem::path& dir) {
     if (!std::filesystem::is_directory(dir)) {
         throw InputError(
             fmt::format("{}: not a model folder (expected config.json + model.safetensors)", dir.string()));
     }
     const auto config = load_gpt2_config(dir / "config.json");
-    LoadedModel out;
+    PretrainedModel out;
     out.model = Gpt2ForQuestionAnswering(config);
     if (!std::filesystem::exists(dir / "model.safetensors")) {
         throw InputError(

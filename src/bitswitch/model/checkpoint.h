@@ -13,20 +13,17 @@
 #include <torch/types.h>
 
 #include "bitswitch/model/gpt2.h"
-#include "bitswitch/quant/quant_settings.h"
 
 namespace bitswitch::model {
 
-struct LoadedModel {
+/// A Hugging Face GPT-2 folder, loaded.
+struct PretrainedModel {
     Gpt2ForQuestionAnswering model{nullptr};
     bool qa_head_initialized = false;  // the file had no qa_outputs: the head is random (N(0, 0.02), bias 0)
-    quant::AdapterSet adapters;        // what precision configs resolve against
-    std::vector<quant::PrecisionLevel> trained_levels;  // the levels a run was trained at (empty: none)
-    quant::QuantSettings quant;                         // already applied to the model
 };
 
 /// Loads `dir`/config.json and `dir`/model.safetensors.
-LoadedModel load_pretrained(const std::filesystem::path& dir);
+PretrainedModel load_pretrained(const std::filesystem::path& dir);
 
 /// Copies the tensors of `file` into `model` (same rules as load_pretrained). Returns true when the file
 /// has a qa_outputs head.

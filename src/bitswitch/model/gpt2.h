@@ -2,12 +2,16 @@
 // h.{i}.attn.c_attn, h.{i}.attn.c_proj, h.{i}.ln_2, h.{i}.mlp.c_fc, h.{i}.mlp.c_proj, ln_f.
 // Pre-LN blocks, causal self-attention with an attention mask for right padding, tanh GELU, learned
 // positions, dropout (embd/attn/resid from the config) in training mode, and a KV cache for incremental
-// decoding. Heads: the tied LM head (lm_logits) and the QA span head (Gpt2ForQuestionAnswering).
-// Not here: checkpoint files (checkpoint.h), losses and training (train/).
+// decoding. Heads: the tied LM head (lm_logits) and the QA span head (Gpt2ForQuestionAnswering, a
+// QuantModel). Every forward takes the precision config to run at (model/quant_model.h).
+// Units, in config order: per block h.{i}.attn.c_attn, h.{i}.attn.c_proj, h.{i}.attn.kv, h.{i}.mlp.c_fc,
+// h.{i}.mlp.c_proj (group i), then qa_outputs (group n_layer).
+// Not here: checkpoint files (checkpoint.h), losses (qa_head.h) and training (train/).
 //
 // Shapes: B batch, T new tokens, S = past + T keys, C n_embd, H n_head, D = C / H, V vocab.
 #pragma once
 
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -18,9 +22,10 @@
 #include <torch/nn/pimpl.h>
 
 #include "bitswitch/model/gpt2_config.h"
+#include "bitswitch/model/quant_model.h"
+#include "bitswitch/quant/kv_quant.h"
 #include "bitswitch/quant/precision.h"
 #include "bitswitch/quant/quant_lora_linear.h"
-#include "bitswitch/quant/quantizer.h"
 
 namespace bitswitch::model {
 
@@ -30,28 +35,26 @@ struct KVCache {
     int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
 };
 
+/// The precisions of one block's units, taken from a config by the block's first unit index.
+struct BlockPrecision {
+    const quant::UnitPrecision &c_attn, &attn_c_proj, &kv, &c_fc, &mlp_c_proj;
+};
+
 class AttentionImpl : public torch::nn::Module {
   public:
     explicit AttentionImpl(const Gpt2Config& config);
     /// x: (B, T, C); key_bias: (B, S) float, 0 for real keys and -inf for padding, or undefined (all real);
     /// causality is implied. cache_k/v: (B, H, S-T, D) or undefined; on return they hold all S keys/values.
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k,
-                          torch::Tensor* cache_v);
-
-    /// K and V are fake-quantized to kv_bits per token, across all heads (LLM-QAT) or per head, before the
-    /// split into heads; the cache holds the quantized values. 32 = off.
-    void set_kv_bits(int kv_bits);
-    int kv_bits() const { return kv_bits_; }
-    void set_kv_per_head(bool per_head) { kv_per_head_ = per_head; }
-    void set_kv_scheme(quant::Scheme scheme) { kv_scheme_ = scheme; }
+    /// K and V are fake-quantized to kv_bits (quant/kv_quant.h) before the split into heads; the cache holds
+    /// the quantized values.
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias,
+                          const BlockPrecision& precision, torch::Tensor* cache_k, torch::Tensor* cache_v);
 
     quant::QuantLoRALinear c_attn{nullptr}, c_proj{nullptr};
+    quant::KvQuantOptions kv_options;
     std::string name = "attn";  // "h.3.attn", for messages
 
   private:
-    int kv_bits_             = quant::kFullPrecisionBits;
-    bool kv_per_head_        = false;
-    quant::Scheme kv_scheme_ = quant::Scheme::kSymmetric;
     int64_t n_head_;
     double attn_pdrop_, resid_pdrop_;
 };
@@ -60,7 +63,7 @@ TORCH_MODULE(Attention);
 class MlpImpl : public torch::nn::Module {
   public:
     explicit MlpImpl(const Gpt2Config& config);
-    torch::Tensor forward(const torch::Tensor& x);  // (B, T, C) -> (B, T, C)
+    torch::Tensor forward(const torch::Tensor& x, const BlockPrecision& precision);  // (B, T, C) -> (B, T, C)
 
     quant::QuantLoRALinear c_fc{nullptr}, c_proj{nullptr};
 
@@ -73,8 +76,8 @@ TORCH_MODULE(Mlp);
 class BlockImpl : public torch::nn::Module {
   public:
     explicit BlockImpl(const Gpt2Config& config);
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias, torch::Tensor* cache_k,
-                          torch::Tensor* cache_v);
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias,
+                          const BlockPrecision& precision, torch::Tensor* cache_k, torch::Tensor* cache_v);
 
     torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
     Attention attn{nullptr};
@@ -86,23 +89,26 @@ class Gpt2Impl : public torch::nn::Module {
   public:
     explicit Gpt2Impl(const Gpt2Config& config);
 
-    /// input_ids: (B, T) int64. attention_mask: (B, S) with 1 for real tokens and 0 for padding (covering
-    /// the cached tokens too), or undefined = all real. With `cache`, positions continue after the cached
-    /// tokens and the cache grows by T. Returns the final hidden states (B, T, C) after ln_f.
-    torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
-                          KVCache* cache = nullptr);
+    /// Token embeddings: input_ids (B, T) int64 -> (B, T, C).
+    torch::Tensor embed(const torch::Tensor& input_ids);
+    /// Final hidden states (B, T, C) after ln_f from token embeddings (B, T, C). attention_mask: (B, S) with
+    /// 1 for real tokens and 0 for padding (covering the cached tokens too), or undefined = all real. With
+    /// `cache`, positions continue after the cached tokens and the cache grows by T. `precision` covers at
+    /// least the blocks' units (units() order), as a QA model's config does.
+    torch::Tensor forward_embeddings(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
+                                     const quant::PrecisionConfig& precision, KVCache* cache = nullptr);
+    /// forward_embeddings(embed(input_ids), ...).
+    torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                          const quant::PrecisionConfig& precision, KVCache* cache = nullptr);
 
     /// Tied LM head: hidden (..., C) -> logits (..., V) = hidden · wteᵀ.
     torch::Tensor lm_logits(const torch::Tensor& hidden) const;
 
-    /// Every linear layer with its HF name ("h.3.attn.c_attn"), blocks first.
+    /// The blocks' units, five per block (see the top of this file).
+    quant::UnitList units() const;
+    /// Every block linear with its unit name, blocks first.
     std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const;
-
-    /// Applies the bits and adapters of `config` to every block linear and KV (qa_outputs is the QA
-    /// model's). InputError when a layer lacks the adapter the config names.
-    void set_precision(const quant::PrecisionConfig& config);
-    /// Quantizer settings of every linear and KV (bits stay as they are).
-    void set_quant_options(const quant::LinearQuantOptions& options, bool kv_per_head);
+    void set_quant_settings(const quant::QuantSettings& settings);
 
     Gpt2Config config;
     torch::nn::Embedding wte{nullptr}, wpe{nullptr};
@@ -113,34 +119,20 @@ class Gpt2Impl : public torch::nn::Module {
 TORCH_MODULE(Gpt2);
 
 /// GPT2ForQuestionAnswering: the transformer plus qa_outputs (C -> 2: start and end logits).
-class Gpt2ForQuestionAnsweringImpl : public torch::nn::Module {
+class Gpt2ForQuestionAnsweringImpl : public QuantModel {
   public:
     explicit Gpt2ForQuestionAnsweringImpl(const Gpt2Config& config);
-    /// Returns start and end logits, (B, T) each.
-    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& input_ids,
-                                                    const torch::Tensor& attention_mask);
 
-    /// linear_layers() of the transformer plus "qa_outputs".
-    std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const;
-
-    /// The transformer's set_precision plus qa_outputs (whose adapter is optional: a head without adapters
-    /// takes only the bits).
-    void set_precision(const quant::PrecisionConfig& config);
-    void set_quant_options(const quant::LinearQuantOptions& options, bool kv_per_head);
+    std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const override;
+    torch::Tensor embed(const torch::Tensor& input_ids) override;
+    torch::Tensor encode(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
+                         const quant::PrecisionConfig& precision) override;
+    SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) override;
+    void set_quant_settings(const quant::QuantSettings& settings) override;
 
     Gpt2 transformer{nullptr};
     quant::QuantLoRALinear qa_outputs{nullptr};
 };
 TORCH_MODULE(Gpt2ForQuestionAnswering);
-
-/// QA loss of GPT2ForQuestionAnswering: mean of the start and end cross-entropies; positions outside
-/// [0, T) are clamped to T and ignored, as transformers does. With `attention_mask` (B, T), padding positions
-/// are excluded from the softmax (their logits set to the lowest float). transformers does not do this; it
-/// pads every window to max_seq_length, so there the padding positions' logits take part. Excluding them
-/// makes the loss independent of how much padding a batch carries, which is what lets training cut
-/// batches to their longest window and split a batch across data-parallel ranks exactly.
-torch::Tensor qa_span_loss(const torch::Tensor& start_logits, const torch::Tensor& end_logits,
-                           const torch::Tensor& start_positions, const torch::Tensor& end_positions,
-                           const torch::Tensor& attention_mask = {});
 
 }  // namespace bitswitch::model

@@ -13,12 +13,6 @@
 
 namespace bitswitch::quant {
 
-struct LinearShape {
-    std::string name;  // a linear unit of the config ("h.0.attn.c_attn")
-    int64_t in = 0, out = 0;
-    bool bias = true;
-};
-
 struct ModelSize {
     int64_t linear_weights = 0;  // weights of the quantizable linears
     double weight_bits     = 0;  // sum over them of weights × w_bits (the seeds' budget)
@@ -26,7 +20,9 @@ struct ModelSize {
     double bytes           = 0;  // everything, including scales, biases and full-precision parameters
 };
 
-ModelSize model_size(const std::vector<LinearShape>& linears, const PrecisionConfig& config,
-                     int64_t other_params, const QuantSettings& settings);
+/// The size of a model whose quantizable units are `units` (their weight shapes) at `config`, with
+/// `other_params` parameters kept in full precision (embeddings, LayerNorms; not adapters).
+ModelSize model_size(const UnitList& units, const PrecisionConfig& config, int64_t other_params,
+                     const QuantSettings& settings);
 
 }  // namespace bitswitch::quant

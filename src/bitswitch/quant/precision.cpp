@@ -156,7 +156,7 @@ std::vector<std::pair<std::string, std::string>> read_config_file(const std::fil
 }
 
 PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::string>>& entries,
-                              const std::string& source, int64_t n_layer, const AdapterSet& adapters) {
+                              const std::string& source, const UnitList& units, const AdapterSet& adapters) {
     struct Rule {
         std::string pattern;
         std::vector<std::string> segments;
@@ -174,10 +174,11 @@ PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::stri
     }
     PrecisionConfig config;
     config.source = source;
-    for (const auto& unit : precision_units(n_layer)) {
-        const auto segments = split(unit, '.');
-        int best            = -1;
-        Rule* chosen        = nullptr;
+    for (const auto& u : units) {
+        const std::string& unit = u.name;
+        const auto segments     = split(unit, '.');
+        int best                = -1;
+        Rule* chosen            = nullptr;
         for (auto& r : rules) {
             const int score = match_score(r.segments, segments);
             if (score < 0) continue;
@@ -202,17 +203,12 @@ PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::stri
     for (const auto& r : rules) {
         if (!r.used) {
             throw InputError(
-                fmt::format("{}: \"{}\" matches no layer (layers: h.{{0..{}}}.attn.c_attn, .attn.c_proj, "
-                            ".attn.kv, .mlp.c_fc, .mlp.c_proj, qa_outputs)",
-                            source, r.pattern, n_layer - 1));
+                fmt::format("{}: \"{}\" matches no unit of this model (units: {}; `bitswitch "
+                            "precision show` lists them all)",
+                            source, r.pattern, describe_units(units)));
         }
     }
     return config;
-}
-
-// Block index of a unit ("h.3.mlp.c_fc" -> 3), or n_layer for qa_outputs.
-int64_t block_of(const std::string& unit, int64_t n_layer) {
-    return unit == "qa_outputs" ? n_layer : std::stoll(split(unit, '.')[1]);
 }
 
 }  // namespace
@@ -227,17 +223,15 @@ std::vector<PrecisionLevel> make_levels(const LevelLists& lists) {
                                lists.ranks.size(), lists.alphas.size(), lists.dropouts.size(), size_t(1)});
     std::vector<PrecisionLevel> levels(n);
     for (size_t i = 0; i < n; ++i) {
-        auto& l        = levels[i];
-        l.bits.w       = checked_bits(pick(lists.w_bits, i, n, "w_bits", 32), "--w_bits");
-        l.bits.a       = checked_bits(pick(lists.a_bits, i, n, "a_bits", l.bits.w), "--a_bits");
-        l.bits.kv      = checked_bits(pick(lists.kv_bits, i, n, "kv_bits", l.bits.a), "--kv_bits");
-        l.lora.rank    = pick<int64_t>(lists.ranks, i, n, "ranks", 8);
-        l.lora.alpha   = pick(lists.alphas, i, n, "alphas", 16.0);
-        l.lora.dropout = pick(lists.dropouts, i, n, "dropouts", 0.0);
-        if (l.lora.rank <= 0)
-            throw InputError(fmt::format("--ranks: {} is not a positive rank", l.lora.rank));
-        if (l.lora.dropout < 0 || l.lora.dropout >= 1)
-            throw InputError(fmt::format("--dropouts: {} is not in [0, 1)", l.lora.dropout));
+        auto& l   = levels[i];
+        l.bits.w  = checked_bits(pick(lists.w_bits, i, n, "w_bits", 32), "--w_bits");
+        l.bits.a  = checked_bits(pick(lists.a_bits, i, n, "a_bits", l.bits.w), "--a_bits");
+        l.bits.kv = checked_bits(pick(lists.kv_bits, i, n, "kv_bits", l.bits.a), "--kv_bits");
+        const LoRAOptions defaults;
+        l.lora.rank    = pick(lists.ranks, i, n, "ranks", defaults.rank);
+        l.lora.alpha   = pick(lists.alphas, i, n, "alphas", defaults.alpha);
+        l.lora.dropout = pick(lists.dropouts, i, n, "dropouts", defaults.dropout);
+        validate(l.lora, fmt::format("level {} (--ranks/--dropouts)", l.name()));
     }
     std::stable_sort(levels.begin(), levels.end(), [](const PrecisionLevel& x, const PrecisionLevel& y) {
         return std::tie(x.bits.w, x.bits.a, x.bits.kv) > std::tie(y.bits.w, y.bits.a, y.bits.kv);
@@ -283,19 +277,18 @@ PartialBits parse_bits(const std::string& raw, const std::string& where) {
     return p;
 }
 
-std::vector<std::string> precision_units(int64_t n_layer) {
-    std::vector<std::string> units;
-    for (int64_t i = 0; i < n_layer; ++i) {
-        const std::string p = fmt::format("h.{}.", i);
-        for (const char* s : {"attn.c_attn", "attn.c_proj", "attn.kv", "mlp.c_fc", "mlp.c_proj"})
-            units.push_back(p + s);
-    }
-    units.emplace_back("qa_outputs");
-    return units;
+void validate(const LoRAOptions& o, const std::string& where) {
+    if (o.rank <= 0) throw InputError(fmt::format("{}: LoRA rank {} must be positive", where, o.rank));
+    if (o.dropout < 0 || o.dropout >= 1)
+        throw InputError(fmt::format("{}: LoRA dropout {} must be in [0, 1)", where, o.dropout));
 }
 
-bool is_kv_unit(const std::string& unit) {
-    return unit.size() > 8 && unit.compare(unit.size() - 8, 8, ".attn.kv") == 0;
+bool fits(const PrecisionConfig& config, const UnitList& units) {
+    if (config.units.size() != units.size()) return false;
+    for (size_t i = 0; i < units.size(); ++i) {
+        if (config.units[i].first != units[i].name) return false;
+    }
+    return true;
 }
 
 const UnitPrecision& PrecisionConfig::at(const std::string& unit) const {
@@ -305,25 +298,25 @@ const UnitPrecision& PrecisionConfig::at(const std::string& unit) const {
     throw Error(fmt::format("precision config \"{}\" has no unit {}", source, unit));
 }
 
-PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, int64_t n_layer,
+PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, const UnitList& units,
                                const std::string& source) {
     PrecisionConfig config;
     config.source = source;
-    for (const auto& unit : precision_units(n_layer))
-        config.units.emplace_back(unit, UnitPrecision{bits, adapter});
+    for (const auto& u : units) config.units.emplace_back(u.name, UnitPrecision{bits, adapter});
     return config;
 }
 
-PrecisionConfig parse_precision(const std::string& raw, int64_t n_layer, const AdapterSet& adapters) {
+PrecisionConfig parse_precision(const std::string& raw, const UnitList& units, const AdapterSet& adapters) {
     const std::string text = trim(raw);
     if (text.empty())
         throw InputError(
-            "--precision: empty; write 8, fp, w4a8kv8, a list of n_layer + 1 levels or a .json/.toml file");
+            "--precision: empty; write 8, fp, w4a8kv8, a list with one level per block (then the head) or a "
+            ".json/.toml file");
     const std::filesystem::path path(text);
     const auto ext = path.extension().string();
     if (ext == ".json" || ext == ".toml") {
         if (!std::filesystem::exists(path)) throw InputError(fmt::format("--precision: no file {}", text));
-        return from_patterns(read_config_file(path), text, n_layer, adapters);
+        return from_patterns(read_config_file(path), text, units, adapters);
     }
     std::vector<std::string> parts;  // a list is separated by commas or spaces
     {
@@ -333,31 +326,34 @@ PrecisionConfig parse_precision(const std::string& raw, int64_t n_layer, const A
         for (std::string p; in >> p;) parts.push_back(p);
     }
     if (parts.size() > 1) {
-        if (int64_t(parts.size()) != n_layer + 1) {
+        const int64_t groups = group_count(units);
+        if (int64_t(parts.size()) != groups) {
             throw InputError(fmt::format(
-                "--precision \"{}\": a list needs {} entries (one per block, then qa_outputs), got {}", text,
-                n_layer + 1, parts.size()));
+                "--precision \"{}\": a list needs {} entries (one per group: {} ... {}), "
+                "got {}",
+                text, groups, group_label(units, 0), group_label(units, groups - 1), parts.size()));
         }
         PrecisionConfig config;
         config.source = text;
-        for (const auto& unit : precision_units(n_layer)) {
-            const auto b            = block_of(unit, n_layer);
-            const std::string where = fmt::format("--precision entry {} ({})", b + 1, unit);
-            config.units.emplace_back(unit, resolve(parse_bits(parts[size_t(b)], where), adapters, where));
+        for (const auto& u : units) {
+            const std::string where = fmt::format("--precision entry {} ({})", u.group + 1, u.name);
+            config.units.emplace_back(u.name,
+                                      resolve(parse_bits(parts[size_t(u.group)], where), adapters, where));
         }
         return config;
     }
-    return from_patterns({{"default", text}}, text, n_layer, adapters);
+    return from_patterns({{"default", text}}, text, units, adapters);
 }
 
-PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, int64_t n_layer,
+PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, const UnitList& units,
                                              const AdapterSet& adapters) {
     if (adapters.levels.empty())
         throw InputError("--activate_lora_idx needs a model trained with precision levels");
-    if (int64_t(indices.size()) != n_layer + 1) {
+    const int64_t groups = group_count(units);
+    if (int64_t(indices.size()) != groups) {
         throw InputError(
-            fmt::format("--activate_lora_idx needs {} indices (one per block, then qa_outputs), got {}",
-                        n_layer + 1, indices.size()));
+            fmt::format("--activate_lora_idx needs {} indices (one per group: {} ... {}), got {}", groups,
+                        group_label(units, 0), group_label(units, groups - 1), indices.size()));
     }
     std::string list;
     for (const int i : indices) {
@@ -368,7 +364,7 @@ PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, in
         const auto& b = adapters.levels[size_t(i)].bits;
         list += (list.empty() ? "" : ",") + fmt::format("w{}a{}kv{}", b.w, b.a, b.kv);
     }
-    return parse_precision(list, n_layer, adapters);
+    return parse_precision(list, units, adapters);
 }
 
 }  // namespace bitswitch::quant

@@ -1,20 +1,19 @@
-// Precision levels and per-layer precision configs (DESIGN.md §4).
+// Precision levels and per-unit precision configs (DESIGN.md §4).
 //
 // A level is the bit-widths (w, a, kv) plus the hyper-parameters of its LoRA adapter. A config gives every
-// quantizable unit of a GPT-2 a bit-width triple and the adapter to use:
-//   linear units  h.{i}.attn.c_attn, h.{i}.attn.c_proj, h.{i}.mlp.c_fc, h.{i}.mlp.c_proj, qa_outputs
-//                 (w_bits for the weight, a_bits for its input)
-//   KV units      h.{i}.attn.kv (kv_bits for the block's keys and values)
-// Accepted forms of a config (`--precision`):
+// unit a model declares (quant/units.h) a bit-width triple and the adapter to use: a linear or head unit
+// takes w_bits for its weight and a_bits for its input, a kv unit kv_bits for its keys and values.
+// Accepted forms of a config (`--precision`), shown with GPT-2's unit names:
 //   "8", "fp"                 every unit at w8a8kv8 / full precision
 //   "w4a8kv8", "w4a8", "w4"   bit-widths by letter; an omitted one means "the trained level's" when the model
 //                             has levels (it must pick exactly one), full precision otherwise
-//   "8,8,...,16"              n_layer + 1 entries: block i's five units, then qa_outputs (seed 002's
-//                             --activate_lora_idx, by bits instead of index)
-//   a .json or .toml file     {"default" = 8, "h.0-3.attn.c_proj" = "w4a8", "h.*.mlp.*" = 8, "qa_outputs" = 16}
+//   "8,8,...,16"              one entry per unit group: GPT-2's blocks (each block's five units), then
+//                             qa_outputs (seed 002's --activate_lora_idx, by bits instead of index)
+//   a .json or .toml file     {"default" = 8, "h.0-3.attn.c_proj" = "w4a8", "h.*.mlp.*" = 8,
+//                              "qa_outputs" = 16}
 //                             Segments: literal, "*" (any one segment; as the last one, the rest), or a range
-//                             "0-3" of block indices. The most specific pattern wins (a literal segment counts
-//                             2, a range 1, "*" 0); equally specific patterns that disagree are an error.
+//                             "0-3" of numbers. The most specific pattern wins (a literal segment counts 2, a
+//                             range 1, "*" 0); equally specific patterns that disagree are an error.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +21,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "bitswitch/quant/units.h"
 
 namespace bitswitch::quant {
 
@@ -33,11 +34,17 @@ struct BitWidths {
     bool operator!=(const BitWidths& o) const { return !(*this == o); }
 };
 
+/// LoRA hyper-parameters (arXiv:2106.09685): the one place their defaults are written. `train`'s --lora_r,
+/// --lora_alpha and --lora_dropout, the levels' --ranks/--alphas/--dropouts and adapter files read without
+/// these fields all fall back to them.
 struct LoRAOptions {
     int64_t rank   = 8;
     double alpha   = 16.0;
-    double dropout = 0.0;
+    double dropout = 0.05;
 };
+
+/// InputError naming `where` unless rank > 0 and 0 <= dropout < 1: the one check of a LoRA setting.
+void validate(const LoRAOptions& options, const std::string& where);
 
 struct PrecisionLevel {
     BitWidths bits;
@@ -62,11 +69,6 @@ struct PartialBits {
 };
 PartialBits parse_bits(const std::string& text, const std::string& where);
 
-/// Units of a model, in order: for each block its four linears and its KV, then qa_outputs.
-std::vector<std::string> precision_units(int64_t n_layer);
-/// True for the KV units (h.{i}.attn.kv).
-bool is_kv_unit(const std::string& unit);
-
 /// What the model offers to a config: its levels, each with the adapter named after it (empty for a bare
 /// model), or one adapter that serves every bit-width (single-LoRA CPT; also runs saved before levels).
 struct AdapterSet {
@@ -80,23 +82,29 @@ struct UnitPrecision {
     std::string adapter;  // "" = no adapter
 };
 
+/// One precision per unit, in the order of the unit list it was resolved against.
 struct PrecisionConfig {
     std::string source;                                        // what the user wrote, for tables and errors
-    std::vector<std::pair<std::string, UnitPrecision>> units;  // precision_units() order
-    const UnitPrecision& at(const std::string& unit) const;
+    std::vector<std::pair<std::string, UnitPrecision>> units;  // (unit name, precision), the model's order
+    const UnitPrecision& at(const std::string& unit) const;    // by name; Error when absent
+    const UnitPrecision& operator[](size_t i) const { return units[i].second; }
+    size_t size() const { return units.size(); }
 };
+
+/// True when `config` was resolved against `units` (same names, same order).
+bool fits(const PrecisionConfig& config, const UnitList& units);
 
 /// Every unit at `bits` with `adapter` ("" = none), without resolution: for schedules that pick bits and
 /// adapters themselves (cyclic training snapped to the nearest level).
-PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, int64_t n_layer,
+PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, const UnitList& units,
                                const std::string& source);
 
-/// Resolves `text` (any form above) for a model with n_layer blocks. InputError naming the offending
-/// entry, pattern or unit.
-PrecisionConfig parse_precision(const std::string& text, int64_t n_layer, const AdapterSet& adapters);
+/// Resolves `text` (any form above) for a model with these units. InputError naming the offending entry,
+/// pattern or unit.
+PrecisionConfig parse_precision(const std::string& text, const UnitList& units, const AdapterSet& adapters);
 
-/// Seed 002's --activate_lora_idx: n_layer + 1 indices into the levels (high to low precision order).
-PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, int64_t n_layer,
+/// Seed 002's --activate_lora_idx: one index into the levels (high to low precision order) per unit group.
+PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, const UnitList& units,
                                              const AdapterSet& adapters);
 
 }  // namespace bitswitch::quant

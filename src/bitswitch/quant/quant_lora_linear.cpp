@@ -7,13 +7,13 @@
 #include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
-#include "bitswitch/model/dropout.h"
-#include "bitswitch/model/matmul.h"
+#include "bitswitch/ops/dropout.h"
+#include "bitswitch/ops/matmul.h"
 
 namespace bitswitch::quant {
 
 LoRAAdapterImpl::LoRAAdapterImpl(int64_t in_features, int64_t out_features, LoRAOptions o) : options(o) {
-    if (o.rank <= 0) throw InputError(fmt::format("LoRA rank must be positive, got {}", o.rank));
+    validate(o, "LoRA adapter");
     A = register_parameter("A", torch::empty({o.rank, in_features}));
     B = register_parameter("B", torch::zeros({out_features, o.rank}));
     torch::NoGradGuard no_grad;
@@ -21,9 +21,9 @@ LoRAAdapterImpl::LoRAAdapterImpl(int64_t in_features, int64_t out_features, LoRA
 }
 
 void LoRAAdapterImpl::add_to(torch::Tensor& y, const torch::Tensor& x) {
-    const auto in = model::fast_dropout(x, options.dropout, is_training());
-    model::linear_accumulate(y, model::linear(in, A, torch::Tensor()),
-                             B * (options.alpha / double(options.rank)));
+    const auto in = ops::fast_dropout(x, options.dropout, is_training());
+    ops::linear_accumulate(y, ops::linear(in, A, torch::Tensor()),
+                           B * (options.alpha / double(options.rank)));
 }
 
 torch::Tensor LoRAAdapterImpl::delta_weight() const {
@@ -39,24 +39,32 @@ QuantLoRALinearImpl::QuantLoRALinearImpl(int64_t in, int64_t out, bool with_bias
     input_range_ = register_buffer("input_range", EmaRange::empty_state());
 }
 
-void QuantLoRALinearImpl::set_bits(int w_bits, int a_bits) {
-    for (const int b : {w_bits, a_bits}) {
-        if (!valid_bits(b))
-            throw InputError(fmt::format("{}: {} bits is not supported (use 2..16, or 32)", name, b));
-    }
-    w_bits_ = w_bits;
-    a_bits_ = a_bits;
-}
-
 void QuantLoRALinearImpl::set_quant_options(const LinearQuantOptions& options) {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
     options_ = options;
     cache_.clear();
 }
 
-torch::Tensor QuantLoRALinearImpl::quantize_input(const torch::Tensor& x2) {
-    if (a_bits_ == kFullPrecisionBits) return x2;
+LoRAAdapterImpl* QuantLoRALinearImpl::adapter_for(const UnitPrecision& p) const {
+    for (const int b : {p.bits.w, p.bits.a}) {
+        if (!valid_bits(b))
+            throw InputError(fmt::format("{}: {} bits is not supported (use 2..16, or 32)", name, b));
+    }
+    if (p.adapter.empty() || (adapters_optional && adapters_.empty())) return nullptr;
+    const auto it = adapters_.find(p.adapter);
+    if (it == adapters_.end()) {
+        std::string have;
+        for (const auto& n : adapter_order_) have += (have.empty() ? "" : ", ") + n;
+        throw InputError(
+            fmt::format("{}: no adapter \"{}\" (has: {})", name, p.adapter, have.empty() ? "none" : have));
+    }
+    return it->second.ptr().get();
+}
+
+torch::Tensor QuantLoRALinearImpl::quantize_input(const torch::Tensor& x2, int a_bits) {
+    if (a_bits == kFullPrecisionBits) return x2;
     QuantizerOptions q;
-    q.bits                  = a_bits_;
+    q.bits                  = a_bits;
     q.scheme                = options_.scheme;
     q.granularity           = options_.act_granularity;
     q.ste_clip              = options_.ste_clip;
@@ -71,28 +79,31 @@ torch::Tensor QuantLoRALinearImpl::quantize_input(const torch::Tensor& x2) {
                                     where);
 }
 
-torch::Tensor QuantLoRALinearImpl::effective_weight() {
-    const bool merged = options_.merged && active_;
-    if (w_bits_ == kFullPrecisionBits && !merged) return weight;
+torch::Tensor QuantLoRALinearImpl::effective_weight(int w_bits, LoRAAdapterImpl* adapter,
+                                                    const std::string& adapter_name) {
+    const bool merged = options_.merged && adapter;
+    if (w_bits == kFullPrecisionBits && !merged) return weight;
     QuantizerOptions q;
-    q.bits             = w_bits_;
+    q.bits             = w_bits;
     q.scheme           = options_.scheme;
     q.granularity      = options_.weight_granularity;
     q.group_size       = options_.weight_group_size;
     const auto compute = [&] {
-        const auto w = merged ? weight + active_->delta_weight() : weight;
+        const auto w = merged ? weight + adapter->delta_weight() : weight;
         return fake_quantize(w, q, name + " weight");
     };
     const bool trains =
         torch::GradMode::is_enabled() &&
-        (weight.requires_grad() || (merged && (active_->A.requires_grad() || active_->B.requires_grad())));
+        (weight.requires_grad() || (merged && (adapter->A.requires_grad() || adapter->B.requires_grad())));
     if (trains) return compute();
     // Frozen: reuse the cached copy unless a tensor it was made from changed since (in-place updates
-    // such as loading a checkpoint or an optimizer step bump the version counter).
-    auto& entry      = cache_[{w_bits_, merged ? active_name_ : std::string()}];
+    // such as loading a checkpoint or an optimizer step bump the version counter). Concurrent callers
+    // wait for the one that computes a missing entry instead of computing it twice.
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    auto& entry      = cache_[{w_bits, merged ? adapter_name : std::string()}];
     const int64_t wv = weight._version();
-    const int64_t av = merged ? active_->A._version() : -1;
-    const int64_t bv = merged ? active_->B._version() : -1;
+    const int64_t av = merged ? adapter->A._version() : -1;
+    const int64_t bv = merged ? adapter->B._version() : -1;
     if (!entry.value.defined() || entry.weight_version != wv || entry.a_version != av ||
         entry.b_version != bv) {
         torch::NoGradGuard no_grad;
@@ -101,12 +112,14 @@ torch::Tensor QuantLoRALinearImpl::effective_weight() {
     return entry.value;
 }
 
-torch::Tensor QuantLoRALinearImpl::forward(const torch::Tensor& x) {
+torch::Tensor QuantLoRALinearImpl::forward(const torch::Tensor& x, const UnitPrecision& precision) {
+    LoRAAdapterImpl* adapter = adapter_for(precision);
     // Flatten to 2-D so the adapter product can accumulate into the base output in place.
     const auto x2 = x.reshape({-1, in_features});  // (N, in)
-    const auto xq = quantize_input(x2);
-    auto y        = model::linear(xq, effective_weight(), bias);  // (N, out)
-    if (active_ && !options_.merged) active_->add_to(y, x2);
+    const auto xq = quantize_input(x2, precision.bits.a);
+    auto y =
+        ops::linear(xq, effective_weight(precision.bits.w, adapter, precision.adapter), bias);  // (N, out)
+    if (adapter && !options_.merged) adapter->add_to(y, x2);
     auto out_shape   = x.sizes().vec();
     out_shape.back() = out_features;
     return y.view(out_shape);
@@ -117,23 +130,7 @@ void QuantLoRALinearImpl::add_adapter(const std::string& adapter, LoRAOptions op
         throw InputError(fmt::format("{}: adapter \"{}\" already exists", name, adapter));
     adapters_.emplace(adapter,
                       register_module("lora_" + adapter, LoRAAdapter(in_features, out_features, options)));
-}
-
-void QuantLoRALinearImpl::set_active_adapter(const std::string& adapter) {
-    if (adapter.empty()) {
-        active_name_.clear();
-        active_ = nullptr;
-        return;
-    }
-    const auto it = adapters_.find(adapter);
-    if (it == adapters_.end()) {
-        std::string have;
-        for (const auto& [n, a] : adapters_) have += (have.empty() ? "" : ", ") + n;
-        throw InputError(
-            fmt::format("{}: no adapter \"{}\" (has: {})", name, adapter, have.empty() ? "none" : have));
-    }
-    active_name_ = adapter;
-    active_      = it->second.get();
+    adapter_order_.push_back(adapter);
 }
 
 }  // namespace bitswitch::quant

@@ -1,19 +1,23 @@
-// The one linear layer type of the model (every block projection and the QA head): a frozen base weight,
-// any number of named LoRA adapters, and fake quantization of its weight and input at a switchable
-// bit-width (DESIGN.md §4):
+// The one quantized linear layer type (every block projection and task head of every model): a frozen base
+// weight, any number of named LoRA adapters, and fake quantization of its weight and input at the bit-widths
+// of each call (DESIGN.md §4):
 //   y = Q_a(x) · Q_w(W)ᵀ + b + (alpha / rank) · dropout(x) · Aᵀ · Bᵀ        (LoRA, arXiv:2106.09685)
-// with the active adapter on the unquantized input. In merged mode (deployment-faithful) the adapter is
+// with the call's adapter on the unquantized input. In merged mode (deployment-faithful) the adapter is
 // folded into the weight before quantization instead: y = Q_a(x) · Q_w(W + (alpha / rank)·B·A)ᵀ + b.
 // A: (R, in), Kaiming-uniform(a = sqrt(5)) as nn.Linear; B: (out, R), zero, so a new adapter changes nothing.
 //
-// Switching is free: quantized weights are cached per (bits, adapter if merged) while the weight is frozen,
-// and recomputed only when the weight changed (its version counter moved). A weight that requires gradients
-// (full fine-tuning) is quantized at every forward, with straight-through gradients.
+// Precision is an argument of forward(), not a state of the layer, so two threads can run one layer at two
+// precisions. Switching is free: quantized weights are cached per (bits, adapter if merged) while the
+// weight is frozen, behind a mutex, and recomputed only when the weight changed (its version counter
+// moved). A weight that requires gradients (full fine-tuning) is quantized at every forward, with
+// straight-through gradients. Quantizer settings (scheme, granularity) are fixed while the layer serves.
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
@@ -24,7 +28,7 @@
 
 namespace bitswitch::quant {
 
-/// How a model's linears quantize; the bit-widths come per layer from the precision config.
+/// How a model's linears quantize; the bit-widths come per unit from the precision config.
 struct LinearQuantOptions {
     Scheme scheme                  = Scheme::kSymmetric;
     Granularity weight_granularity = Granularity::kRow;  // per output channel
@@ -40,8 +44,8 @@ struct LinearQuantOptions {
 class LoRAAdapterImpl : public torch::nn::Module {
   public:
     LoRAAdapterImpl(int64_t in_features, int64_t out_features, LoRAOptions options);
-    /// y += (alpha / R) · dropout(x) · Aᵀ · Bᵀ for y (N, out) and x (N, in), in place: the scale is applied to
-    /// the small B (out, R) and the product accumulates into y inside the GEMM, saving two passes over y.
+    /// y += (alpha / R) · dropout(x) · Aᵀ · Bᵀ for y (N, out) and x (N, in), in place: the scale is applied
+    /// to the small B (out, R) and the product accumulates into y inside the GEMM, saving two passes over y.
     void add_to(torch::Tensor& y, const torch::Tensor& x);
     /// (alpha / R) · B · A, (out, in).
     torch::Tensor delta_weight() const;
@@ -55,24 +59,24 @@ class QuantLoRALinearImpl : public torch::nn::Module {
   public:
     QuantLoRALinearImpl(int64_t in_features, int64_t out_features, bool bias = true);
 
-    /// x: (..., in) -> (..., out)
-    torch::Tensor forward(const torch::Tensor& x);
+    /// x: (..., in) -> (..., out) at `precision`: its w and a bits, and its adapter ("" = none).
+    /// InputError naming this layer for an adapter it does not have.
+    torch::Tensor forward(const torch::Tensor& x, const UnitPrecision& precision);
 
     /// Adds adapter `name` (registered as submodule "lora_<name>"); InputError if it exists.
     void add_adapter(const std::string& name, LoRAOptions options);
-    /// Selects the adapter used by forward(); "" = none. InputError naming unknown adapters.
-    void set_active_adapter(const std::string& name);
-    const std::string& active_adapter() const { return active_name_; }
     const std::map<std::string, LoRAAdapter>& adapters() const { return adapters_; }
+    /// Adapter names in the order they were added: the order of their parameters in named_parameters(),
+    /// hence in an optimizer's state.
+    const std::vector<std::string>& adapter_order() const { return adapter_order_; }
+    /// The adapter `precision` runs with, or nullptr for none; InputError naming this layer when it is
+    /// missing or the bits are not 2..16 or 32.
+    LoRAAdapterImpl* adapter_for(const UnitPrecision& precision) const;
 
-    /// Bit-widths of the weight and of the input (32 = full precision). InputError outside 2..16, 32.
-    void set_bits(int w_bits, int a_bits);
-    int w_bits() const { return w_bits_; }
-    int a_bits() const { return a_bits_; }
     void set_quant_options(const LinearQuantOptions& options);
     const LinearQuantOptions& quant_options() const { return options_; }
-    /// The weight forward() uses at the current bits and adapter (cached when frozen).
-    torch::Tensor effective_weight();
+    /// The weight forward() uses at `w_bits` with `adapter` (merged mode), cached while frozen.
+    torch::Tensor effective_weight(int w_bits, LoRAAdapterImpl* adapter, const std::string& adapter_name);
     /// EMA range of the input, [lo, hi] (lo > hi until observed); a buffer, saved with the module.
     const torch::Tensor& input_range() const { return input_range_; }
     torch::Tensor& input_range() { return input_range_; }
@@ -81,19 +85,21 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     torch::Tensor weight;         // (out, in)
     torch::Tensor bias;           // (out), undefined without bias
     std::string name = "linear";  // for messages: the model sets "h.3.mlp.c_fc"
+    /// Task heads: a layer without any adapter ignores the adapter a config names (a head trained in full,
+    /// PEFT's modules_to_save, serves every level with its own weights).
+    bool adapters_optional = false;
 
   private:
-    torch::Tensor quantize_input(const torch::Tensor& x2);
+    torch::Tensor quantize_input(const torch::Tensor& x2, int a_bits);
 
     struct CachedWeight {
         int64_t weight_version = -1, a_version = -1, b_version = -1;
         torch::Tensor value;
     };
+    std::mutex cache_mutex_;
     std::map<std::pair<int, std::string>, CachedWeight> cache_;
     std::map<std::string, LoRAAdapter> adapters_;
-    std::string active_name_;
-    LoRAAdapterImpl* active_ = nullptr;
-    int w_bits_ = kFullPrecisionBits, a_bits_ = kFullPrecisionBits;
+    std::vector<std::string> adapter_order_;
     LinearQuantOptions options_;
     torch::Tensor input_range_;
 };

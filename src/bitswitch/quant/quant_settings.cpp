@@ -9,49 +9,24 @@
 namespace bitswitch::quant {
 namespace {
 
-[[noreturn]] void bad_value(const std::string& where, const std::string& key, const std::string& value,
-                            const char* allowed) {
-    throw InputError(fmt::format("{}: {} \"{}\" is not one of {}", where, key, value, allowed));
-}
-
-Scheme scheme_named(const std::string& s, const std::string& where) {
-    if (s == "symmetric" || s == "sym") return Scheme::kSymmetric;
-    if (s == "asymmetric" || s == "asym") return Scheme::kAsymmetric;
-    bad_value(where, "scheme", s, "symmetric, asymmetric");
-}
-
-Granularity weight_granularity_named(const std::string& s, const std::string& where) {
-    if (s == "channel") return Granularity::kRow;
-    if (s == "group") return Granularity::kGroup;
-    if (s == "tensor") return Granularity::kTensor;
-    bad_value(where, "weight granularity", s, "channel, group, tensor");
-}
-
-Granularity act_granularity_named(const std::string& s, const std::string& where) {
-    if (s == "token") return Granularity::kRow;
-    if (s == "tensor") return Granularity::kTensor;
-    bad_value(where, "activation granularity", s, "token, tensor");
-}
-
-const char* scheme_name(Scheme s) {
-    return s == Scheme::kSymmetric ? "symmetric" : "asymmetric";
-}
-const char* weight_granularity_name(Granularity g) {
-    return g == Granularity::kRow ? "channel" : g == Granularity::kGroup ? "group" : "tensor";
-}
-
+// Errors name where a value came from: the flag ("--quant_scheme"), or the file and key
+// ("bitswitch.json: quantization.scheme").
 QuantSettings build(const std::string& scheme, const std::string& wg, int64_t group_size,
                     const std::string& ag, const std::string& kv, const std::string& range, double momentum,
-                    double ste_clip, bool merged, const std::string& where) {
+                    double ste_clip, bool merged, const std::string& where, bool flags) {
+    const auto key = [&](const char* flag, const char* field) {
+        return flags ? std::string(flag) : fmt::format("{}: quantization.{}", where, field);
+    };
     QuantSettings s;
-    s.linear.scheme             = scheme_named(scheme, where);
-    s.linear.weight_granularity = weight_granularity_named(wg, where);
-    s.linear.weight_group_size  = group_size;
-    s.linear.act_granularity    = act_granularity_named(ag, where);
-    if (kv != "token" && kv != "head") bad_value(where, "KV granularity", kv, "token, head");
-    s.kv_per_head = kv == "head";
-    if (range != "minmax" && range != "ema") bad_value(where, "activation range", range, "minmax, ema");
-    s.linear.ema_ranges   = range == "ema";
+    s.linear.scheme = core::enum_from_name(kSchemeNames, scheme, key("--quant_scheme", "scheme"));
+    s.linear.weight_granularity =
+        core::enum_from_name(kWeightGranularityNames, wg, key("--weight_granularity", "weight_granularity"));
+    s.linear.weight_group_size = group_size;
+    s.linear.act_granularity =
+        core::enum_from_name(kActGranularityNames, ag, key("--act_granularity", "act_granularity"));
+    s.kv.per_head = core::enum_from_name(kKvGranularityNames, kv, key("--kv_granularity", "kv_granularity"));
+    s.kv.scheme   = s.linear.scheme;
+    s.linear.ema_ranges   = core::enum_from_name(kActRangeNames, range, key("--act_range", "act_range"));
     s.linear.ema_momentum = momentum;
     s.linear.ste_clip     = ste_clip;
     s.linear.merged       = merged;
@@ -68,23 +43,28 @@ QuantSettings build(const std::string& scheme, const std::string& wg, int64_t gr
 
 nlohmann::json to_json(const QuantSettings& s) {
     return nlohmann::ordered_json{
-        {"scheme", scheme_name(s.linear.scheme)},
-        {"weight_granularity", weight_granularity_name(s.linear.weight_granularity)},
+        {"scheme", core::enum_name(kSchemeNames, s.linear.scheme)},
+        {"weight_granularity", core::enum_name(kWeightGranularityNames, s.linear.weight_granularity)},
         {"group_size", s.linear.weight_group_size},
-        {"act_granularity", s.linear.act_granularity == Granularity::kRow ? "token" : "tensor"},
-        {"kv_granularity", s.kv_per_head ? "head" : "token"},
-        {"act_range", s.linear.ema_ranges ? "ema" : "minmax"},
+        {"act_granularity", core::enum_name(kActGranularityNames, s.linear.act_granularity)},
+        {"kv_granularity", core::enum_name(kKvGranularityNames, s.kv.per_head)},
+        {"act_range", core::enum_name(kActRangeNames, s.linear.ema_ranges)},
         {"ema_momentum", s.linear.ema_momentum},
         {"ste_clip", s.linear.ste_clip},
         {"merged", s.linear.merged}};
 }
 
 QuantSettings quant_settings_from_json(const nlohmann::json& j, const std::string& where) {
+    if (!j.is_object()) throw InputError(fmt::format("{}: \"quantization\" must be an object", where));
+    auto v = to_json(QuantSettings{});  // missing keys keep the defaults of QuantSettings
+    v.update(j);
     try {
-        return build(j.value("scheme", "symmetric"), j.value("weight_granularity", "channel"),
-                     j.value("group_size", int64_t(0)), j.value("act_granularity", "token"),
-                     j.value("kv_granularity", "token"), j.value("act_range", "minmax"),
-                     j.value("ema_momentum", 0.9), j.value("ste_clip", 0.0), j.value("merged", false), where);
+        return build(v["scheme"].get<std::string>(), v["weight_granularity"].get<std::string>(),
+                     v["group_size"].get<int64_t>(), v["act_granularity"].get<std::string>(),
+                     v["kv_granularity"].get<std::string>(), v["act_range"].get<std::string>(),
+                     v["ema_momentum"].get<double>(), v["ste_clip"].get<double>(), v["merged"].get<bool>(),
+                     where,
+                     /*flags=*/false);
     } catch (const nlohmann::json::exception& e) {
         throw InputError(
             fmt::format("{}: \"quantization\" has a value of the wrong type ({})", where, e.what()));
@@ -117,9 +97,10 @@ AdapterSet adapter_set_from_json(const nlohmann::json& run, const std::string& w
             lists.w_bits.push_back(l.at("w_bits").get<int>());
             lists.a_bits.push_back(l.at("a_bits").get<int>());
             lists.kv_bits.push_back(l.at("kv_bits").get<int>());
-            lists.ranks.push_back(l.value("r", int64_t(8)));
-            lists.alphas.push_back(l.value("lora_alpha", 16.0));
-            lists.dropouts.push_back(l.value("lora_dropout", 0.0));
+            const LoRAOptions defaults;
+            lists.ranks.push_back(l.value("r", defaults.rank));
+            lists.alphas.push_back(l.value("lora_alpha", defaults.alpha));
+            lists.dropouts.push_back(l.value("lora_dropout", defaults.dropout));
         }
         if (!lists.w_bits.empty()) a.levels = make_levels(lists);
     } catch (const nlohmann::json::exception& e) {
@@ -129,12 +110,23 @@ AdapterSet adapter_set_from_json(const nlohmann::json& run, const std::string& w
     return a;
 }
 
-QuantSettings quant_settings_from_flags(const std::string& scheme, const std::string& weight_granularity,
-                                        int64_t group_size, const std::string& act_granularity,
-                                        const std::string& kv_granularity, const std::string& act_range,
-                                        double ema_momentum, double ste_clip, bool merged) {
-    return build(scheme, weight_granularity, group_size, act_granularity, kv_granularity, act_range,
-                 ema_momentum, ste_clip, merged, "quantization flags");
+QuantSettingsText QuantSettingsText::of(const QuantSettings& s) {
+    QuantSettingsText t;
+    t.scheme             = core::enum_name(kSchemeNames, s.linear.scheme);
+    t.weight_granularity = core::enum_name(kWeightGranularityNames, s.linear.weight_granularity);
+    t.act_granularity    = core::enum_name(kActGranularityNames, s.linear.act_granularity);
+    t.kv_granularity     = core::enum_name(kKvGranularityNames, s.kv.per_head);
+    t.act_range          = core::enum_name(kActRangeNames, s.linear.ema_ranges);
+    t.group_size         = s.linear.weight_group_size;
+    t.ema_momentum       = s.linear.ema_momentum;
+    t.ste_clip           = s.linear.ste_clip;
+    t.merged             = s.linear.merged;
+    return t;
+}
+
+QuantSettings quant_settings_from_flags(const QuantSettingsText& t) {
+    return build(t.scheme, t.weight_granularity, t.group_size, t.act_granularity, t.kv_granularity,
+                 t.act_range, t.ema_momentum, t.ste_clip, t.merged, "quantization flags", /*flags=*/true);
 }
 
 }  // namespace bitswitch::quant

@@ -3,8 +3,10 @@
 //   "quantization": {"scheme": "symmetric", "weight_granularity": "channel", "group_size": 0,
 //                    "act_granularity": "token", "kv_granularity": "token", "act_range": "minmax",
 //                    "ema_momentum": 0.9, "ste_clip": 0, "merged": false}
-//   "levels": [{"name": "8", "w_bits": 8, "a_bits": 8, "kv_bits": 8, "r": 8, "lora_alpha": 16, "lora_dropout": 0}]
+//   "levels": [{"name": "8", "w_bits": 8, "a_bits": 8, "kv_bits": 8, "r": 8, "lora_alpha": 16,
+//               "lora_dropout": 0}]
 //   "shared_adapter": "shared"        (only when one adapter serves every bit-width)
+// The spellings come from the name tables below; the defaults from QuantSettings's member initializers.
 #pragma once
 
 #include <string>
@@ -12,14 +14,38 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "bitswitch/core/enum_names.h"
+#include "bitswitch/quant/kv_quant.h"
 #include "bitswitch/quant/precision.h"
 #include "bitswitch/quant/quant_lora_linear.h"
 
 namespace bitswitch::quant {
 
+/// Everything about how a model quantizes except the bits: its linears' options and its K/V options (whose
+/// scheme is the linears': one --quant_scheme for the whole model).
 struct QuantSettings {
     LinearQuantOptions linear;
-    bool kv_per_head = false;
+    KvQuantOptions kv;
+};
+
+inline constexpr core::EnumName<Scheme> kSchemeNames[]                 = {{Scheme::kSymmetric, "symmetric"},
+                                                                          {Scheme::kAsymmetric, "asymmetric"}};
+inline constexpr core::EnumName<Granularity> kWeightGranularityNames[] = {
+    {Granularity::kRow, "channel"}, {Granularity::kGroup, "group"}, {Granularity::kTensor, "tensor"}};
+inline constexpr core::EnumName<Granularity> kActGranularityNames[] = {{Granularity::kRow, "token"},
+                                                                       {Granularity::kTensor, "tensor"}};
+/// KV ranges per token across heads (false) or per token and head (true).
+inline constexpr core::EnumName<bool> kKvGranularityNames[] = {{false, "token"}, {true, "head"}};
+/// Activation ranges from each tensor's min/max (false) or an EMA tracked in training (true).
+inline constexpr core::EnumName<bool> kActRangeNames[] = {{false, "minmax"}, {true, "ema"}};
+
+/// The settings as the flags spell them (--quant_scheme symmetric ...).
+struct QuantSettingsText {
+    std::string scheme, weight_granularity, act_granularity, kv_granularity, act_range;
+    int64_t group_size  = 0;
+    double ema_momentum = 0, ste_clip = 0;
+    bool merged = false;
+    static QuantSettingsText of(const QuantSettings& settings);
 };
 
 nlohmann::json to_json(const QuantSettings& settings);
@@ -30,9 +56,6 @@ nlohmann::json to_json(const AdapterSet& adapters);  // {"levels": [...], "share
 AdapterSet adapter_set_from_json(const nlohmann::json& run, const std::string& where);
 
 /// Flag values -> settings; InputError naming the flag on a bad value.
-QuantSettings quant_settings_from_flags(const std::string& scheme, const std::string& weight_granularity,
-                                        int64_t group_size, const std::string& act_granularity,
-                                        const std::string& kv_granularity, const std::string& act_range,
-                                        double ema_momentum, double ste_clip, bool merged);
+QuantSettings quant_settings_from_flags(const QuantSettingsText& text);
 
 }  // namespace bitswitch::quant

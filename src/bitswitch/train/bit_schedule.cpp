@@ -10,13 +10,6 @@
 
 namespace bitswitch::train {
 
-CyclicShape cyclic_shape_named(const std::string& name) {
-    if (name == "cosine") return CyclicShape::kCosine;
-    if (name == "triangular") return CyclicShape::kTriangular;
-    if (name == "cosine-updown") return CyclicShape::kCosineUpDown;
-    throw InputError(fmt::format("--cyclic_schedule {}: expected cosine, triangular or cosine-updown", name));
-}
-
 int cyclic_bits(const CyclicSchedule& s, int64_t step) {
     if (s.b_min > s.b_max)
         throw InputError(

@@ -12,12 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "bitswitch/core/enum_names.h"
+
 namespace bitswitch::train {
 
 enum class CyclicShape { kCosine, kTriangular, kCosineUpDown };
-
-/// "cosine", "triangular", "cosine-updown"; InputError otherwise.
-CyclicShape cyclic_shape_named(const std::string& name);
+inline constexpr core::EnumName<CyclicShape> kCyclicShapeNames[] = {
+    {CyclicShape::kCosine, "cosine"},
+    {CyclicShape::kTriangular, "triangular"},
+    {CyclicShape::kCosineUpDown, "cosine-updown"}};
 
 struct CyclicSchedule {
     int b_min = 4, b_max = 8;
@@ -29,8 +32,8 @@ struct CyclicSchedule {
 /// Bits at optimizer step `step` (0-based). InputError when periods exceed the steps or b_min > b_max.
 int cyclic_bits(const CyclicSchedule& s, int64_t step);
 
-/// Random precision: for each of `slots` slots (n_layer + 1 for per-layer sampling, 1 for the whole model)
-/// the index of a level in [0, levels), drawn with probabilities `probs` (uniform when empty) from a
+/// Random precision: for each of `slots` slots (one per unit group for per-layer sampling, 1 for the whole
+/// model) the index of a level in [0, levels), drawn with probabilities `probs` (uniform when empty) from a
 /// generator seeded by (seed, step).
 std::vector<size_t> sample_levels(uint64_t seed, int64_t step, size_t slots, size_t levels,
                                   const std::vector<double>& probs);

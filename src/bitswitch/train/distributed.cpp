@@ -60,9 +60,12 @@ DataParallel::DataParallel(const DistributedEnv& env, std::chrono::seconds timeo
         store_options.port       = uint16_t(env.master_port);
         store_options.isServer   = env.rank == 0;
         store_options.numWorkers = size_t(env.world_size);
-        store_options.timeout    = timeout;
-        auto store               = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
-        auto options             = c10d::ProcessGroupGloo::Options::create(timeout);
+        // The store must not wait for the other ranks itself: gloo's rendezvous below waits for them through
+        // it, and two waits in a row made a rank that never arrives fail after twice the timeout.
+        store_options.waitWorkers = false;
+        store_options.timeout     = timeout;
+        auto store                = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
+        auto options              = c10d::ProcessGroupGloo::Options::create(timeout);
         options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(env.master_addr));
         impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, env.rank, env.world_size, options);
     } catch (const std::exception& e) {
@@ -110,9 +113,14 @@ void DataParallel::average_gradients(const std::vector<torch::Tensor>& params) {
 }
 
 double DataParallel::average(double value) {
-    std::vector<torch::Tensor> t{torch::tensor({value}, torch::kFloat64)};
+    return average(std::vector<double>{value})[0];
+}
+
+std::vector<double> DataParallel::average(const std::vector<double>& values) {
+    std::vector<torch::Tensor> t{torch::tensor(values, torch::kFloat64)};
     collective(env_, "all-reduce", [&] { impl_->group->allreduce(t)->wait(); });
-    return t[0].item<double>() / double(env_.world_size);
+    t[0].div_(double(env_.world_size));
+    return std::vector<double>(t[0].data_ptr<double>(), t[0].data_ptr<double>() + t[0].numel());
 }
 
 void DataParallel::barrier() {

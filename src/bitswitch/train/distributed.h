@@ -38,6 +38,8 @@ class DataParallel {
     void average_gradients(const std::vector<torch::Tensor>& params);
     /// Mean of a value over the ranks.
     double average(double value);
+    /// Element-wise means over the ranks, in one all-reduce.
+    std::vector<double> average(const std::vector<double>& values);
     void barrier();
 
   private:

@@ -17,6 +17,7 @@
 #include "bitswitch/model/checkpoint.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 #include "bitswitch/train/lr_schedule.h"
+#include "bitswitch/train/step_loop.h"
 
 namespace bitswitch::train {
 namespace {
@@ -48,10 +49,8 @@ torch::ScalarType save_type(const std::string& name) {
 PretrainResult run_pretraining(const PretrainConfig& c) {
     if (c.corpus_files.empty()) throw InputError("pretrain: give at least one --corpus file");
     if (c.output_dir.empty()) throw InputError("pretrain: --output_dir is required");
-    const auto dtype = save_type(c.save_dtype);
-    const auto tok =
-        text::BpeTokenizer::load(c.tokenizer_dir.empty() ? core::asset_path("gpt2-tokenizer")
-                                                         : std::filesystem::path(c.tokenizer_dir));
+    const auto dtype      = save_type(c.save_dtype);
+    const auto tok        = text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir));
     model::Gpt2Config cfg = c.model;
     cfg.vocab_size        = tok.vocab_size();
     model::validate(cfg, "pretrain");
@@ -87,57 +86,47 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
     for (auto& p : gpt->parameters()) params.push_back(p);
     torch::optim::AdamW opt(
         params, torch::optim::AdamWOptions(c.learning_rate).weight_decay(c.weight_decay).betas({0.9, 0.95}));
-    const LrSchedule schedule{"cosine", c.learning_rate, c.warmup_steps, c.max_steps};
     std::mt19937_64 rng(uint64_t(c.seed));
     std::uniform_int_distribution<int64_t> start_dist(0, int64_t(stream.size()) - c.seq_length - 2);
     std::fprintf(stderr, "pretrain: %zu corpus tokens, %zu distinct ids, %lld steps of %d x %lld tokens\n",
                  stream.size(), vocab.size(), (long long)c.max_steps, c.batch_size, (long long)c.seq_length);
 
     gpt->train();
-    core::Progress progress("pretrain", c.max_steps, c.logging_steps);
-    double window = 0.0, last = 0.0;
-    int64_t window_n = 0;
     std::filesystem::create_directories(c.output_dir);
     std::ofstream log_file(std::filesystem::path(c.output_dir) / "pretrain_log.jsonl");
-    for (int64_t step = 0; step < c.max_steps; ++step) {
+    StepLoopSettings settings;
+    settings.total_steps   = c.max_steps;
+    settings.lr            = {LrScheduleType::kCosine, c.learning_rate, c.warmup_steps, c.max_steps};
+    settings.max_grad_norm = 1.0;
+    settings.logging_steps = c.logging_steps;
+    settings.label         = "pretrain";
+    StepLoopHooks hooks;
+    hooks.compute = [&](int64_t) {
         std::vector<int64_t> starts(size_t(c.batch_size));
         for (auto& s : starts) s = start_dist(rng);
         const auto offsets =
             torch::tensor(starts).view({-1, 1}) + torch::arange(c.seq_length + 1).view({1, -1});
         const auto ids     = stream_t.index({offsets});               // (B, T+1)
         const auto targets = classes_t.index({offsets}).slice(1, 1);  // (B, T) classes of the next tokens
-        const auto hidden  = gpt->forward(ids.slice(1, 0, c.seq_length));  // (B, T, C)
-        const auto weight  = gpt->wte->weight.index_select(0, vocab_ids);  // (K, C): tied head, corpus rows
-        const auto logits  = torch::matmul(hidden, weight.t());            // (B, T, K)
+        const auto hidden =
+            gpt->forward(ids.slice(1, 0, c.seq_length), {}, m->default_precision());  // (B, T, C)
+        const auto weight = gpt->wte->weight.index_select(0, vocab_ids);  // (K, C): tied head, corpus rows
+        const auto logits = torch::matmul(hidden, weight.t());            // (B, T, K)
         const auto loss =
             torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(2)}), targets.reshape({-1}));
-        for (auto& g : opt.param_groups())
-            static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr_at(schedule, step));
-        opt.zero_grad();
         loss.backward();
-        torch::nn::utils::clip_grad_norm_(params, 1.0);
-        opt.step();
-        const double v = loss.item<double>();
-        if (!std::isfinite(v))
-            throw Error(fmt::format("pretrain step {}: loss is {}; lower --learning_rate", step + 1, v));
-        window += v;
-        ++window_n;
-        progress.update(step + 1, fmt::format("loss {:.3f}", v));
-        if ((step + 1) % c.logging_steps == 0 || step + 1 == c.max_steps) {
-            last = window / double(window_n);
-            log_file
-                << nlohmann::json{{"step", step + 1}, {"loss", last}, {"elapsed", progress.elapsed()}}.dump()
-                << "\n";
-            log_file.flush();
-            window   = 0.0;
-            window_n = 0;
-        }
-    }
-    progress.finish();
+        return StepLoss{loss.item<double>(), {}};
+    };
+    hooks.log = [&](const LogWindow& w) {
+        log_file << nlohmann::json{{"step", w.step}, {"loss", w.loss}, {"elapsed", w.elapsed}}.dump() << "\n";
+        log_file.flush();
+    };
+    hooks.nonfinite_advice = [] { return std::string("Lower --learning_rate."); };
+    const auto loop        = run_step_loop(settings, opt, params, hooks);
     gpt->eval();
     model::save_pretrained(m, c.output_dir, dtype,
                            /*include_qa_head=*/false);  // a language model has no QA head
-    return {last, progress.elapsed(), int64_t(stream.size()), int64_t(vocab.size())};
+    return {loop.state.window_loss, loop.seconds, int64_t(stream.size()), int64_t(vocab.size())};
 }
 
 }  // namespace bitswitch::train

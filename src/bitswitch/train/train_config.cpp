@@ -1,21 +1,21 @@
+// Levels of a run, cross-field validation, the config as JSON.
 #include "bitswitch/train/train_config.h"
 
 #include <fmt/format.h>
 
 #include "bitswitch/core/error.h"
-#include "bitswitch/train/lr_schedule.h"
 
 namespace bitswitch::train {
 
 std::vector<quant::PrecisionLevel> levels_of(const TrainConfig& c) {
     quant::LevelLists lists = c.level_lists;
-    if (c.mode == "cyclic" && lists.w_bits.empty()) {
+    if (c.mode == Mode::kCyclic && lists.w_bits.empty()) {
         // Single-LoRA CPT: the levels are what evaluation reports, the schedule's two ends.
         const auto& w   = c.cyclic_w_bits_schedule;
         const auto& a   = c.cyclic_a_bits_schedule;
         const int w_max = w.size() == 2 ? w[1] : c.num_bit_max, w_min = w.size() == 2 ? w[0] : c.num_bit_min;
         const int a_max = a.size() == 2 ? a[1] : w_max, a_min = a.size() == 2 ? a[0] : w_min;
-        const auto runnable = [](int b) { return b > 16 ? 32 : b; };
+        const auto runnable = [](int b) { return b > 16 ? quant::kFullPrecisionBits : b; };
         lists.w_bits        = {runnable(w_max)};
         lists.a_bits        = {runnable(a_max)};
         if (runnable(w_min) != runnable(w_max) || runnable(a_min) != runnable(a_max)) {
@@ -36,11 +36,7 @@ void validate(const TrainConfig& c) {
     require(!c.model_name_or_path.empty(), "--model_name_or_path is required");
     require(!c.train_file.empty(), "--train_file is required");
     require(!c.output_dir.empty(), "--output_dir is required");
-    require(c.finetune == "lora" || c.finetune == "full",
-            fmt::format("--finetune {}: expected lora or full", c.finetune));
-    require(c.lora.rank > 0, fmt::format("--lora_r {} must be positive", c.lora.rank));
-    require(c.lora.dropout >= 0 && c.lora.dropout < 1,
-            fmt::format("--lora_dropout {} must be in [0, 1)", c.lora.dropout));
+    quant::validate(c.lora, "--lora_r/--lora_dropout");
     require(c.per_device_train_batch_size > 0, "--per_device_train_batch_size must be positive");
     require(c.per_device_eval_batch_size > 0, "--per_device_eval_batch_size must be positive");
     require(c.gradient_accumulation_steps > 0, "--gradient_accumulation_steps must be positive");
@@ -51,29 +47,20 @@ void validate(const TrainConfig& c) {
     require(c.logging_steps > 0, "--logging_steps must be positive");
     require(c.eval_steps >= 0 && c.save_steps >= 0, "--eval_steps and --save_steps must not be negative");
     validate(LrSchedule{c.lr_scheduler_type, c.learning_rate, c.warmup_steps, 1});
-    require(c.mode == "static" || c.mode == "switchable" || c.mode == "random" || c.mode == "cyclic",
-            fmt::format("--mode {}: expected static, switchable, random or cyclic", c.mode));
-    require(!c.qa_head_lora || c.finetune == "lora", "--qa_head_lora needs --finetune lora");
+    require(!c.qa_head_lora || c.finetune == Finetune::kLora, "--qa_head_lora needs --finetune lora");
     const auto levels = levels_of(c);
-    if (c.mode == "static") {
-        require(levels.size() == 1, fmt::format("--mode static trains one precision level, got {}: give one "
-                                                "value to --w_bits/--a_bits/--kv_bits",
-                                                levels.size()));
+    if (c.mode == Mode::kStatic) {
+        require(levels.size() == 1,
+                fmt::format("--mode static trains one precision level, got {}: give one value "
+                            "to --w_bits/--a_bits/--kv_bits",
+                            levels.size()));
     }
     require(c.loss_scale.empty() || c.loss_scale.size() == levels.size(),
             fmt::format("--loss_scale has {} values for {} levels", c.loss_scale.size(), levels.size()));
     require(c.sample_probs.empty() || c.sample_probs.size() == levels.size(),
             fmt::format("--sample_probs has {} values for {} levels", c.sample_probs.size(), levels.size()));
-    require(c.switch_loss == "avg" || c.switch_loss == "cascade",
-            fmt::format("--switch_loss {}: expected avg or cascade", c.switch_loss));
-    require(c.switch_schedule == "joint" || c.switch_schedule == "sequential",
-            fmt::format("--switch_schedule {}: expected joint or sequential", c.switch_schedule));
-    require(c.kd_loss == "kl" || c.kd_loss == "mse",
-            fmt::format("--kd_loss {}: expected kl or mse", c.kd_loss));
     require(c.kd_temperature > 0, "--kd_temperature must be positive");
     require(c.distill_weight >= 0, "--distill_weight must not be negative");
-    require(c.random_granularity == "layer" || c.random_granularity == "model",
-            fmt::format("--random_granularity {}: expected layer or model", c.random_granularity));
     for (const auto* s : {&c.cyclic_w_bits_schedule, &c.cyclic_a_bits_schedule}) {
         require(
             s->empty() || (s->size() == 2 && (*s)[0] <= (*s)[1] && (*s)[0] >= 2 && (*s)[1] <= 32),
@@ -83,15 +70,10 @@ void validate(const TrainConfig& c) {
             fmt::format("--num_bit_min {} / --num_bit_max {}: need 2 <= min <= max <= 32", c.num_bit_min,
                         c.num_bit_max));
     require(c.num_cyclic_period >= 1, "--num_cyclic_period must be positive");
-    require(
-        c.cyclic_schedule == "cosine" || c.cyclic_schedule == "triangular" ||
-            c.cyclic_schedule == "cosine-updown",
-        fmt::format("--cyclic_schedule {}: expected cosine, triangular or cosine-updown", c.cyclic_schedule));
-    require(c.cyclic_adapter == "shared" || c.cyclic_adapter == "nearest",
-            fmt::format("--cyclic_adapter {}: expected shared or nearest", c.cyclic_adapter));
-    require(!(c.mode == "cyclic" && c.cyclic_adapter == "nearest" && c.level_lists.w_bits.empty()),
+    require(!(c.mode == Mode::kCyclic && c.cyclic_adapter == CyclicAdapter::kNearest &&
+              c.level_lists.w_bits.empty()),
             "--cyclic_adapter nearest needs the levels whose adapters to snap to (--w_bits ...)");
-    require(!c.prt || c.mode == "cyclic",
+    require(!c.prt || c.mode == Mode::kCyclic,
             "--prt sets the cyclic schedule's minimum: use it with --mode cyclic");
     require(c.dist_timeout > 0, "--dist_timeout must be positive");
     require(c.prt_steps > 0 && c.prt_threshold > 0, "--prt_steps and --prt_threshold must be positive");
@@ -99,33 +81,34 @@ void validate(const TrainConfig& c) {
 }
 
 nlohmann::ordered_json to_json(const TrainConfig& c) {
+    using core::enum_name;
     return {{"model_name_or_path", c.model_name_or_path},
             {"train_file", c.train_file},
             {"validation_file", c.validation_file},
             {"output_dir", c.output_dir},
             {"tokenizer", c.tokenizer_dir},
-            {"finetune", c.finetune},
+            {"finetune", enum_name(kFinetuneNames, c.finetune)},
             {"lora_r", c.lora.rank},
             {"lora_alpha", c.lora.alpha},
             {"lora_dropout", c.lora.dropout},
             {"qa_head_lora", c.qa_head_lora},
-            {"mode", c.mode},
+            {"mode", enum_name(kModeNames, c.mode)},
             {"loss_scale", c.loss_scale},
-            {"switch_loss", c.switch_loss},
-            {"switch_schedule", c.switch_schedule},
-            {"kd_loss", c.kd_loss},
+            {"switch_loss", enum_name(kSwitchLossNames, c.switch_loss)},
+            {"switch_schedule", enum_name(kSwitchScheduleNames, c.switch_schedule)},
+            {"kd_loss", enum_name(kKdLossNames, c.kd_loss)},
             {"kd_temperature", c.kd_temperature},
             {"distill_weight", c.distill_weight},
             {"teacher", c.teacher},
-            {"random_granularity", c.random_granularity},
+            {"random_granularity", enum_name(kRandomGranularityNames, c.random_granularity)},
             {"sample_probs", c.sample_probs},
             {"num_cyclic_period", c.num_cyclic_period},
             {"num_bit_min", c.num_bit_min},
             {"num_bit_max", c.num_bit_max},
             {"cyclic_w_bits_schedule", c.cyclic_w_bits_schedule},
             {"cyclic_a_bits_schedule", c.cyclic_a_bits_schedule},
-            {"cyclic_schedule", c.cyclic_schedule},
-            {"cyclic_adapter", c.cyclic_adapter},
+            {"cyclic_schedule", enum_name(kCyclicShapeNames, c.cyclic_schedule)},
+            {"cyclic_adapter", enum_name(kCyclicAdapterNames, c.cyclic_adapter)},
             {"prt", c.prt},
             {"prt_steps", c.prt_steps},
             {"prt_threshold", c.prt_threshold},
@@ -141,7 +124,7 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
             {"adam_beta1", c.adam_beta1},
             {"adam_beta2", c.adam_beta2},
             {"adam_epsilon", c.adam_epsilon},
-            {"lr_scheduler_type", c.lr_scheduler_type},
+            {"lr_scheduler_type", enum_name(kLrScheduleNames, c.lr_scheduler_type)},
             {"warmup_steps", c.warmup_steps},
             {"warmup_ratio", c.warmup_ratio},
             {"per_device_train_batch_size", c.per_device_train_batch_size},

@@ -1,5 +1,5 @@
 // Counter-based-hash dropout with an autograd backward that reuses the saved mask.
-#include "bitswitch/model/dropout.h"
+#include "bitswitch/ops/dropout.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
@@ -7,7 +7,7 @@
 
 #include "bitswitch/kernels/dropout_hash.h"
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 namespace {
 
 constexpr int64_t kPerHash = 4;  // four 16-bit uniforms per 64-bit hash
@@ -71,4 +71,4 @@ torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training) {
     return DropoutFunction::apply(x, p);
 }
 
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

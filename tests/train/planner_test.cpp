@@ -1,7 +1,9 @@
 // Step plans of each mode, computed without a model.
-#include "bitswitch/train/objectives.h"
+#include "bitswitch/train/planner.h"
 
 #include <gtest/gtest.h>
+
+#include "support/tiny_model.h"
 
 namespace bitswitch::train {
 namespace {
@@ -12,7 +14,7 @@ struct Planned {
     quant::AdapterSet adapters;
 };
 
-Planned planned(const std::string& mode, std::vector<int> w_bits) {
+Planned planned(Mode mode, std::vector<int> w_bits) {
     Planned p;
     p.config.mode               = mode;
     p.config.level_lists.w_bits = std::move(w_bits);
@@ -21,9 +23,9 @@ Planned planned(const std::string& mode, std::vector<int> w_bits) {
     return p;
 }
 
-TEST(Objectives, SwitchableRunsEveryLevelHighToLowWithAverageWeights) {
-    auto p = planned("switchable", {4, 16, 8});
-    const PrecisionPlanner planner(p.config, p.levels, p.adapters, 2, 10);
+TEST(PrecisionPlanner, SwitchableRunsEveryLevelHighToLowWithAverageWeights) {
+    auto p = planned(Mode::kSwitchable, {4, 16, 8});
+    const PrecisionPlanner planner(p.config, p.levels, p.adapters, bitswitch::testing::gpt2_units(2), 10);
     const auto plan = planner.plan(0);
     ASSERT_EQ(plan.passes.size(), 3u);
     EXPECT_EQ(plan.passes[0].label, "16");
@@ -32,37 +34,37 @@ TEST(Objectives, SwitchableRunsEveryLevelHighToLowWithAverageWeights) {
     EXPECT_FALSE(plan.cascade);
     EXPECT_EQ(plan.passes[2].config.at("h.1.mlp.c_fc").adapter, "4");
 
-    p.config.switch_loss = "cascade";
+    p.config.switch_loss = SwitchLoss::kCascade;
     p.config.loss_scale  = {0.5, 0.3, 0.2};
-    const PrecisionPlanner cascade(p.config, p.levels, p.adapters, 2, 10);
+    const PrecisionPlanner cascade(p.config, p.levels, p.adapters, bitswitch::testing::gpt2_units(2), 10);
     EXPECT_TRUE(cascade.plan(0).cascade);
     EXPECT_DOUBLE_EQ(cascade.plan(0).passes[2].weight, 0.2);
 }
 
-TEST(Objectives, SequentialScheduleGivesEachLevelAnEqualShareHighFirst) {
-    auto p                   = planned("switchable", {8, 4, 16});
-    p.config.switch_schedule = "sequential";
-    const PrecisionPlanner planner(p.config, p.levels, p.adapters, 2, 6);
+TEST(PrecisionPlanner, SequentialScheduleGivesEachLevelAnEqualShareHighFirst) {
+    auto p                   = planned(Mode::kSwitchable, {8, 4, 16});
+    p.config.switch_schedule = SwitchSchedule::kSequential;
+    const PrecisionPlanner planner(p.config, p.levels, p.adapters, bitswitch::testing::gpt2_units(2), 6);
     std::vector<std::string> labels;
     for (int64_t step = 0; step < 6; ++step) labels.push_back(planner.plan(step).passes.at(0).label);
     EXPECT_EQ(labels, (std::vector<std::string>{"16", "16", "8", "8", "4", "4"}));
 }
 
-TEST(Objectives, RandomModelGranularityPutsTheWholeModelAtOneLevel) {
-    auto p                      = planned("random", {8, 4});
-    p.config.random_granularity = "model";
-    const PrecisionPlanner planner(p.config, p.levels, p.adapters, 3, 100);
+TEST(PrecisionPlanner, RandomModelGranularityPutsTheWholeModelAtOneLevel) {
+    auto p                      = planned(Mode::kRandom, {8, 4});
+    p.config.random_granularity = RandomGranularity::kModel;
+    const PrecisionPlanner planner(p.config, p.levels, p.adapters, bitswitch::testing::gpt2_units(3), 100);
     for (int64_t step = 0; step < 20; ++step) {
         const auto bits = planner.plan(step).passes[0].w_bits;
         EXPECT_EQ(std::count(bits.begin(), bits.end(), bits[0]), 4) << step;
     }
 }
 
-TEST(Objectives, CyclicNearestSnapsToTheClosestLevelTiesGoingUp) {
-    auto p                  = planned("cyclic", {8, 4});
-    p.config.cyclic_adapter = "nearest";
+TEST(PrecisionPlanner, CyclicNearestSnapsToTheClosestLevelTiesGoingUp) {
+    auto p                  = planned(Mode::kCyclic, {8, 4});
+    p.config.cyclic_adapter = CyclicAdapter::kNearest;
     p.adapters              = adapter_set_for(p.config, p.levels);
-    const PrecisionPlanner planner(p.config, p.levels, p.adapters, 2, 100);
+    const PrecisionPlanner planner(p.config, p.levels, p.adapters, bitswitch::testing::gpt2_units(2), 100);
     EXPECT_EQ(planner.cyclic_config(5, 5).at("h.0.attn.c_attn").adapter, "4");
     EXPECT_EQ(planner.cyclic_config(6, 6).at("h.0.attn.c_attn").adapter, "8");
     EXPECT_EQ(planner.cyclic_config(6, 6).at("h.0.attn.c_attn").bits, (quant::BitWidths{6, 6, 6}));
@@ -70,13 +72,13 @@ TEST(Objectives, CyclicNearestSnapsToTheClosestLevelTiesGoingUp) {
     EXPECT_EQ(planner.cyclic_config(24, 24).at("h.0.attn.c_attn").bits, (quant::BitWidths{32, 32, 32}));
 }
 
-TEST(Objectives, SingleLoraCyclicSharesOneAdapterAndReportsBothEnds) {
-    auto p               = planned("cyclic", {});
+TEST(PrecisionPlanner, SingleLoraCyclicSharesOneAdapterAndReportsBothEnds) {
+    auto p               = planned(Mode::kCyclic, {});
     p.config.num_bit_min = 4;
     p.config.num_bit_max = 8;
     p.levels             = levels_of(p.config);
     p.adapters           = adapter_set_for(p.config, p.levels);
-    const PrecisionPlanner planner(p.config, p.levels, p.adapters, 2, 64);
+    const PrecisionPlanner planner(p.config, p.levels, p.adapters, bitswitch::testing::gpt2_units(2), 64);
     EXPECT_EQ(planner.plan(3).passes[0].config.at("qa_outputs").adapter, quant::AdapterSet::kSharedName);
     const auto evals = planner.eval_configs();
     ASSERT_EQ(evals.size(), 2u);

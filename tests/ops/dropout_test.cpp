@@ -1,11 +1,11 @@
-#include "bitswitch/model/dropout.h"
+#include "bitswitch/ops/dropout.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 namespace {
 
 TEST(FastDropout, DropsAboutPAndScalesTheRestExactly) {
@@ -49,4 +49,4 @@ TEST(FastDropout, IdentityOutsideTrainingOrAtZero) {
 }
 
 }  // namespace
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "bitswitch/model/gelu.h"
+#include "bitswitch/ops/gelu.h"
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 namespace {
 
 // The formula in double precision, written out: the reference both float implementations approximate.
@@ -54,4 +54,4 @@ TEST(GeluTanh, NonContiguousInputGivesTheSameAsItsContiguousCopy) {
 }
 
 }  // namespace
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

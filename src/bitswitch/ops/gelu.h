@@ -4,9 +4,9 @@
 
 #include <torch/types.h>
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 
 /// torch::gelu(x, "tanh"), with its gradient.
 torch::Tensor gelu_tanh(const torch::Tensor& x);
 
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

@@ -4,9 +4,9 @@
 #include <torch/torch.h>
 
 #include "bitswitch/kernels/sgemm.h"
-#include "bitswitch/model/matmul.h"
+#include "bitswitch/ops/matmul.h"
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 namespace {
 
 void expect_close(const torch::Tensor& got, const torch::Tensor& want, const char* what) {
@@ -118,4 +118,4 @@ TEST(Matmul, EmptyOperandsGiveEmptyOrZeroResults) {
 }
 
 }  // namespace
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

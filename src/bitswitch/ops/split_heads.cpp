@@ -1,9 +1,9 @@
 // Fused projection → dense heads, with a one-buffer backward (see split_heads.h).
-#include "bitswitch/model/split_heads.h"
+#include "bitswitch/ops/split_heads.h"
 
 #include <torch/torch.h>
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 namespace {
 
 using torch::autograd::AutogradContext;
@@ -62,4 +62,4 @@ std::vector<torch::Tensor> split_heads(const torch::Tensor& x, int64_t parts, in
     return SplitHeads::apply(x, parts, heads, first_scale);
 }
 
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

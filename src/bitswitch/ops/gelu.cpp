@@ -1,12 +1,12 @@
 // GELU (tanh) as an autograd function over kernels/gelu.h, split between threads.
-#include "bitswitch/model/gelu.h"
+#include "bitswitch/ops/gelu.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include "bitswitch/kernels/gelu.h"
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 namespace {
 
 using torch::autograd::AutogradContext;
@@ -47,4 +47,4 @@ torch::Tensor gelu_tanh(const torch::Tensor& x) {
     return GeluTanh::apply(x);
 }
 
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

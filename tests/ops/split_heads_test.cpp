@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "bitswitch/model/split_heads.h"
+#include "bitswitch/ops/split_heads.h"
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 namespace {
 
 TEST(SplitHeads, EqualsTheViewChainWithItsGradient) {
@@ -41,4 +41,4 @@ TEST(SplitHeads, AStridedInputAndAnUnusedPartWork) {
 }
 
 }  // namespace
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

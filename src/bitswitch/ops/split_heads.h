@@ -9,11 +9,11 @@
 
 #include <torch/types.h>
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 
 /// x: (B, T, parts·C) → `parts` contiguous tensors (B, H, T, D), D = C / heads; the first one multiplied by
 /// `first_scale` (attention's 1/√D on the queries). Any float dtype and device.
 std::vector<torch::Tensor> split_heads(const torch::Tensor& x, int64_t parts, int64_t heads,
                                        double first_scale);
 
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

@@ -1,5 +1,5 @@
 // Matrix products on oneDNN's sgemm for float32 CPU tensors, libtorch's matmul otherwise.
-#include "bitswitch/model/matmul.h"
+#include "bitswitch/ops/matmul.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -10,7 +10,7 @@
 
 #include "bitswitch/kernels/sgemm.h"
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 namespace {
 
 using torch::autograd::AutogradContext;
@@ -223,4 +223,4 @@ torch::Tensor batched_matmul(const torch::Tensor& a, bool trans_a, const torch::
     return out;
 }
 
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

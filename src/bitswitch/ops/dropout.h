@@ -8,12 +8,13 @@
 
 #include <torch/types.h>
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 
 /// x unchanged when !training or p == 0; other dtypes than float32 fall back to torch::dropout.
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training);
 
-/// One 64-bit seed from libtorch's default CPU generator, for the counter-based masks of kernels/dropout_hash.h.
+/// One 64-bit seed from libtorch's default CPU generator, for the counter-based masks of
+/// kernels/dropout_hash.h.
 uint64_t draw_dropout_seed();
 
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

@@ -5,7 +5,7 @@
 
 #include <torch/types.h>
 
-namespace bitswitch::model {
+namespace bitswitch::ops {
 
 /// True when products on float32 CPU tensors run on oneDNN: the build has it and the environment variable
 /// BITSWITCH_GEMM is not "torch" (read once; "torch" is for comparing against libtorch's BLAS).
@@ -28,4 +28,4 @@ void batched_matmul_into(const torch::Tensor& a, bool trans_a, const torch::Tens
 /// batched_matmul_into with a new contiguous output.
 torch::Tensor batched_matmul(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b);
 
-}  // namespace bitswitch::model
+}  // namespace bitswitch::ops

@@ -1,0 +1,96 @@
+// Loading HF folders and run folders into one object; configs and sizes against it.
+#include "bitswitch/model/loaded_model.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/core/json_file.h"
+#include "bitswitch/model/checkpoint.h"
+#include "bitswitch/model/run_folder.h"
+
+namespace bitswitch::model {
+
+LoadedModel LoadedModel::load(const std::filesystem::path& dir,
+                              const std::optional<quant::QuantSettings>& quant_override) {
+    LoadedModel m;
+    m.path_             = dir;
+    const auto run_file = dir / "bitswitch.json";
+    const nlohmann::json run =
+        std::filesystem::exists(run_file) ? core::read_json_file(run_file) : nlohmann::json::object();
+    const std::string where    = run_file.string();
+    const bool lora_run        = !run.empty() && run.value("finetune", "lora") != "full";
+    std::filesystem::path base = dir;
+    if (lora_run) {
+        if (!run.contains("base_model") || !run["base_model"].is_string()) {
+            throw InputError(
+                fmt::format("{}: missing \"base_model\" (the folder of the frozen model)", where));
+        }
+        base = run["base_model"].get<std::string>();
+        if (base.is_relative() && !std::filesystem::exists(base)) base = dir / base;
+    }
+    auto pretrained        = load_pretrained(base);
+    m.gpt2_                = pretrained.model;
+    m.model_               = pretrained.model.ptr();
+    m.qa_head_initialized_ = pretrained.qa_head_initialized;
+    if (!run.empty()) {
+        m.adapters_       = quant::adapter_set_from_json(run, where);
+        m.trained_levels_ = m.adapters_.levels;
+    }
+    if (lora_run) {
+        load_adapters(*m.model_, dir);
+        m.qa_head_initialized_ = false;
+        if (m.adapters_.shared_adapter.empty() && m.adapters_.levels.size() <= 1) {
+            // One adapter (a static run, or a run saved before precision levels) serves every bit-width:
+            // evaluating it at other bits is post-training quantization of base + adapter.
+            m.adapters_.shared_adapter =
+                m.adapters_.levels.empty() ? adapter_names(*m.model_).front() : m.adapters_.levels[0].name();
+        }
+    } else {
+        m.adapters_.levels.clear();  // a full fine-tuning run has no adapters: its levels give bits only
+    }
+    if (quant_override)
+        m.set_quant_settings(*quant_override);
+    else if (run.contains("quantization"))
+        m.set_quant_settings(quant::quant_settings_from_json(run["quantization"], where));
+    load_quant_ranges(*m.model_, dir);
+    m.model_->set_precision(m.configs({}).front());
+    return m;
+}
+
+Gpt2ForQuestionAnswering LoadedModel::gpt2() const {
+    if (!gpt2_)
+        throw InputError(fmt::format("{}: not a GPT-2 (this command needs its LM head)", path_.string()));
+    return gpt2_;
+}
+
+void LoadedModel::set_quant_settings(const quant::QuantSettings& settings) {
+    quant_ = settings;
+    model_->set_quant_settings(settings);
+}
+
+std::vector<quant::PrecisionConfig> LoadedModel::configs(const std::vector<std::string>& texts,
+                                                         const std::vector<int>& level_indices) const {
+    const auto& units = model_->units();
+    std::vector<quant::PrecisionConfig> out;
+    for (const auto& t : texts) out.push_back(quant::parse_precision(t, units, adapters_));
+    if (!level_indices.empty())
+        out.push_back(quant::precision_from_level_indices(level_indices, units, adapters_));
+    if (out.empty()) {
+        for (const auto& level : trained_levels_)
+            out.push_back(quant::parse_precision(level.name(), units, adapters_));
+        if (out.empty()) out.push_back(quant::parse_precision("fp", units, adapters_));
+    }
+    for (const auto& c : out) model_->check_precision(c);
+    return out;
+}
+
+quant::PrecisionConfig LoadedModel::config(const std::string& text) const {
+    return configs({text}).front();
+}
+
+quant::ModelSize LoadedModel::size_of(const quant::PrecisionConfig& config) const {
+    return quant::model_size(model_->units(), config, model_->full_precision_parameters(), quant_);
+}
+
+}  // namespace bitswitch::model

@@ -1,0 +1,79 @@
+// What quant/, train/ and eval/ (and next analysis/, attack/, serve/) need from a model, so that each of
+// them works with GPT-2, an encoder or a toy model in a test alike:
+//   - the quantizable units it declares (quant/units.h), which every precision config resolves against;
+//   - its quantized linears, for adapters, trainable parameters, sizes and run folders;
+//   - embed(ids) and a forward from embeddings with an attention mask (attacks perturb embeddings);
+//   - its task heads (the QA span head now; sequence classification next).
+// Precision is an argument of every forward, so two threads can run one loaded model at two precisions.
+// A default precision (set_precision) serves single callers that do not pass one, such as the trainer's
+// evaluations and the tests; concurrent callers must pass their own.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include "bitswitch/quant/precision.h"
+#include "bitswitch/quant/quant_lora_linear.h"
+#include "bitswitch/quant/quant_settings.h"
+#include "bitswitch/quant/units.h"
+
+namespace bitswitch::model {
+
+/// Start and end logits of the QA span head, (B, T) each.
+using SpanLogits = std::pair<torch::Tensor, torch::Tensor>;
+
+class QuantModel : public torch::nn::Module {
+  public:
+    /// The quantizable units, in precision-config order; fixed once the model is built.
+    const quant::UnitList& units() const { return units_; }
+    /// Every quantized linear (the linear and head units) with its unit name, in unit order.
+    virtual std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const = 0;
+    /// The linear of unit `name`; Error when there is none.
+    quant::QuantLoRALinear linear(const std::string& name) const;
+
+    /// Token embeddings of input_ids (B, T) int64 -> (B, T, C): what input-space attacks perturb. Position
+    /// embeddings, where the model has them, are added by encode().
+    virtual torch::Tensor embed(const torch::Tensor& input_ids) = 0;
+    /// Final hidden states (B, T, C) from token embeddings. attention_mask (B, T): 1 for real tokens, 0 for
+    /// padding, or undefined when all are real.
+    virtual torch::Tensor encode(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
+                                 const quant::PrecisionConfig& precision) = 0;
+    /// The QA span head on hidden states (B, T, C).
+    virtual SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) = 0;
+
+    /// qa_head(encode(embed(ids), mask)) at `precision`, or at the default precision when null.
+    SpanLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
+                       const quant::PrecisionConfig* precision = nullptr);
+    /// The same from token embeddings (B, T, C).
+    SpanLogits forward_embeddings(const torch::Tensor& embeddings, const torch::Tensor& attention_mask = {},
+                                  const quant::PrecisionConfig* precision = nullptr);
+
+    /// InputError naming what cannot run: a config resolved for another model, a unit's missing adapter,
+    /// bits outside 2..16 and 32.
+    void check_precision(const quant::PrecisionConfig& config) const;
+    /// The precision of calls that pass none (initially full precision without adapters), after
+    /// check_precision. Not for concurrent callers.
+    void set_precision(const quant::PrecisionConfig& config);
+    const quant::PrecisionConfig& default_precision() const { return default_precision_; }
+
+    /// Quantizer settings of every unit (the bits stay per call). Not while other threads run the model.
+    virtual void set_quant_settings(const quant::QuantSettings& settings) = 0;
+
+    /// Parameters kept in full precision whatever the config (embeddings, LayerNorms): every parameter but
+    /// the quantized linears' weights and biases and the adapters. For model sizes.
+    int64_t full_precision_parameters() const;
+
+  protected:
+    /// Called once by a model's constructor, after its modules exist.
+    void declare_units(quant::UnitList units);
+
+  private:
+    quant::UnitList units_;
+    quant::PrecisionConfig default_precision_;
+};
+
+}  // namespace bitswitch::model

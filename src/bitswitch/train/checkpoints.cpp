@@ -1,0 +1,88 @@
+// Atomic checkpoint folders.
+#include "bitswitch/train/checkpoints.h"
+
+#include <regex>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
+#include "bitswitch/core/json_file.h"
+#include "bitswitch/model/safetensors.h"
+
+namespace bitswitch::train {
+
+namespace fs = std::filesystem;
+
+std::optional<std::pair<int64_t, fs::path>> newest_checkpoint(const fs::path& dir) {
+    std::optional<std::pair<int64_t, fs::path>> best;
+    if (!fs::is_directory(dir)) return best;
+    static const std::regex name(R"(checkpoint-(\d+))");
+    for (const auto& e : fs::directory_iterator(dir)) {
+        std::smatch m;
+        const std::string n = e.path().filename().string();
+        if (!e.is_directory() || !std::regex_match(n, m, name) ||
+            !fs::exists(e.path() / "trainer_state.json"))
+            continue;
+        const int64_t step = std::stoll(m[1]);
+        if (!best || step > best->first) best = std::make_pair(step, e.path());
+    }
+    return best;
+}
+
+void write_checkpoint(const fs::path& run_dir, const TrainerState& state, torch::optim::Optimizer& optimizer,
+                      const std::function<void(const fs::path&)>& save_model) {
+    const fs::path final_dir = run_dir / fmt::format("checkpoint-{}", state.global_step);
+    const fs::path tmp       = run_dir / fmt::format("checkpoint-{}.tmp", state.global_step);
+    fs::remove_all(tmp);
+    fs::create_directories(tmp);
+    save_model(tmp);
+    torch::save(optimizer, (tmp / "optimizer.pt").string());
+    auto gen = at::detail::getDefaultCPUGenerator();
+    torch::Tensor rng_state;
+    {
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        rng_state = gen.get_state();
+    }
+    model::save_safetensors(tmp / "rng_state.safetensors", {{"cpu_generator", rng_state}});
+    core::write_file_atomic(tmp / "trainer_state.json",
+                            nlohmann::ordered_json{{"global_step", state.global_step},
+                                                   {"loss", state.loss},
+                                                   {"loss_sum", state.loss_sum},
+                                                   {"cyclic_min_bits", state.cyclic_min_bits}}
+                                    .dump(2) +
+                                "\n");
+    fs::remove_all(final_dir);
+    fs::rename(tmp, final_dir);
+}
+
+TrainerState read_checkpoint(const fs::path& dir, torch::optim::Optimizer& optimizer) {
+    torch::load(optimizer, (dir / "optimizer.pt").string());
+    const model::SafetensorsReader rng(dir / "rng_state.safetensors");
+    {
+        auto gen = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        gen.set_state(rng.tensor("cpu_generator"));
+    }
+    const auto file = dir / "trainer_state.json";
+    const auto j    = core::read_json_file(file);
+    try {
+        TrainerState s;
+        s.global_step     = j.at("global_step").get<int64_t>();
+        s.loss            = j.value("loss", 0.0);
+        s.loss_sum        = j.value("loss_sum", 0.0);
+        s.cyclic_min_bits = j.value("cyclic_min_bits", 0);
+        return s;
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(fmt::format("{}: needs a number \"global_step\" ({})", file.string(), e.what()));
+    }
+}
+
+void remove_checkpoints(const fs::path& run_dir) {
+    for (auto old = newest_checkpoint(run_dir); old; old = newest_checkpoint(run_dir))
+        fs::remove_all(old->second);
+}
+
+}  // namespace bitswitch::train

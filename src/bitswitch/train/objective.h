@@ -1,0 +1,54 @@
+// The loss of one micro-batch under a step's plan (train/planner.h), for any QuantModel: for each pass, the
+// QA span loss of the model's head at the pass's precision config, plus the distillation terms the plan and
+// the settings ask for, then backward with the pass's weight. One backward per pass frees that pass's
+// graph before the next level runs; the gradients add up.
+// Distillation D is MSE on the start and end logits (InstantNet) or T²·KL(teacher_T ‖ student_T) on the start
+// and end distributions at temperature T (the GPT-2 seeds, T = 2), averaged over start and end:
+//   cascade   level b adds β·Σ_{t higher} D(f_b, stopgrad f_t) (InstantNet's cascaded distillation)
+//   teacher   every pass adds β·D(f, stopgrad f_teacher) (--teacher DIR or self-fp)
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "bitswitch/data/batch.h"
+#include "bitswitch/model/quant_model.h"
+#include "bitswitch/train/planner.h"
+#include "bitswitch/train/train_config.h"
+
+namespace bitswitch::train {
+
+/// D(student, stopgrad teacher) over start and end logits (B, T) each.
+torch::Tensor distill_loss(const torch::Tensor& student_start, const torch::Tensor& student_end,
+                           const torch::Tensor& teacher_start, const torch::Tensor& teacher_end, KdLoss kind,
+                           double temperature);
+
+struct DistillSettings {
+    KdLoss kind        = KdLoss::kKl;
+    double temperature = 2.0;
+    double weight      = 1.0;  // β
+};
+
+/// Logits of a teacher for a batch, computed without gradients; unset = no teacher.
+using TeacherFn = std::function<model::SpanLogits(const data::Batch&)>;
+
+struct PassLoss {
+    std::string label;       // the pass's level or sampled bits
+    double task_loss = 0.0;  // its QA span loss (cross-entropy only), / accumulation
+};
+
+struct MicroBatchLoss {
+    double total = 0.0;  // Σ weight · (task + distillation) / accumulation: what was differentiated
+    std::vector<PassLoss> passes;
+};
+
+/// Forward, loss and backward of every pass of `plan` on `batch`; gradients accumulate into the model's
+/// parameters scaled by pass.weight / accumulation (gradient accumulation over micro-batches).
+MicroBatchLoss backward_micro_batch(model::QuantModel& model, const data::Batch& batch, const StepPlan& plan,
+                                    const DistillSettings& distill, const TeacherFn& teacher,
+                                    double accumulation);
+
+}  // namespace bitswitch::train

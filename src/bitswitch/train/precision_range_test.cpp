@@ -1,0 +1,51 @@
+// The precision range test's training steps.
+#include "bitswitch/train/precision_range_test.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <torch/torch.h>
+
+#include "bitswitch/model/qa_head.h"
+#include "bitswitch/train/bit_schedule.h"
+
+namespace bitswitch::train {
+
+PrecisionRangeTest run_precision_range_test(model::QuantModel& model,
+                                            const std::vector<torch::Tensor>& params,
+                                            const PrecisionPlanner& planner, const TrainConfig& c,
+                                            const std::function<data::Batch(int64_t)>& batch) {
+    std::vector<torch::Tensor> saved;
+    for (const auto& p : params) saved.push_back(p.detach().clone());
+    torch::optim::AdamW opt(params, torch::optim::AdamWOptions(c.learning_rate));
+    const auto& w = planner.cyclic_w();
+    PrecisionRangeTest result;
+    int64_t micro = 0;
+    for (int b = w.b_min; b <= std::min(w.b_max, 16); ++b) {
+        const int a       = c.cyclic_a_bits_schedule.empty() ? b : c.cyclic_a_bits_schedule[1];
+        const auto config = planner.cyclic_config(b, a);
+        double sum        = 0.0;
+        for (int64_t k = 0; k < c.prt_steps; ++k) {
+            for (const auto& p : params) p.mutable_grad() = torch::Tensor();
+            const auto x      = batch(micro++);
+            const auto [s, e] = model.forward(x.input_ids, x.attention_mask, &config);
+            const auto loss = model::qa_span_loss(s, e, x.start_positions, x.end_positions, x.attention_mask);
+            loss.backward();
+            opt.step();
+            sum += loss.item<double>();
+        }
+        result.bits.push_back(b);
+        result.losses.push_back(sum / double(c.prt_steps));
+        std::fprintf(stderr, "precision range test: %d bits, mean loss %.4f over %lld steps\n", b,
+                     result.losses.back(), (long long)c.prt_steps);
+    }
+    {
+        torch::NoGradGuard no_grad;  // the test must not leave its updates in the run
+        for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
+    }
+    result.chosen = precision_range_test(result.bits, result.losses, c.prt_threshold);
+    std::fprintf(stderr, "precision range test: the cyclic schedule starts at %d bits\n", result.chosen);
+    return result;
+}
+
+}  // namespace bitswitch::train
