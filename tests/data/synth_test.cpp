@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <set>
 
+#include "bitswitch/core/error.h"
 #include "bitswitch/data/squad.h"
 #include "support/temp_dir.h"
 
@@ -41,6 +43,40 @@ TEST(Synth, AnswersAreExactSpansAndTrainDevNamesAreDisjoint) {
     const auto a = names_in(train), b = names_in(dev);
     EXPECT_GT(a.size(), 300u);
     for (const auto& n : b) EXPECT_EQ(a.count(n), 0u) << n;
+}
+
+// "a astronomer" was written before the article followed its word; every occupation starting with a vowel
+// ("architect", "astronomer", "engineer", "economist") must read "an".
+TEST(Synth, ArticlesAgreeWithTheWordThatFollows) {
+    const std::string json = synth_squad_json({300, 1, 2, 1, false});
+    const std::regex a_before_vowel(R"(\ba [aeiouAEIOU])"), an_before_consonant(R"(\ban [^aeiouAEIOU])");
+    std::smatch m;
+    EXPECT_FALSE(std::regex_search(json, m, a_before_vowel)) << m.str();
+    EXPECT_FALSE(std::regex_search(json, m, an_before_consonant)) << m.str();
+    EXPECT_NE(json.find("an "), std::string::npos);  // the generator does use "an"
+}
+
+// The same files as the library function, from its config: train and dev names disjoint, no distractor
+// sentences when asked.
+TEST(Synth, DatasetWriterSplitsTrainAndDevAndCanLeaveOutDistractors) {
+    TempDir dir;
+    SynthDatasetConfig c;
+    c.output_dir       = dir.path().string();
+    c.train_paragraphs = 30;
+    c.dev_paragraphs   = 10;
+    c.distractors      = false;
+    const auto files   = write_synth_dataset(c);
+    const auto train = load_squad(files.train.string()), dev = load_squad(files.dev.string());
+    EXPECT_EQ(train.examples.size(), 30u * 2);
+    EXPECT_EQ(dev.examples.size(), 10u * 2);
+    for (const auto& n : names_in(dev)) EXPECT_EQ(names_in(train).count(n), 0u) << n;
+    for (const auto& ctx : train.contexts) {
+        for (const char* cue :
+             {"moved to", "previously worked", "once tried", "father of", "visited", "Before that"})
+            EXPECT_EQ(ctx.find(cue), std::string::npos) << ctx;
+    }
+    c.people_per_paragraph = 0;
+    EXPECT_THROW(write_synth_dataset(c), InputError);
 }
 
 TEST(Synth, DeterministicForASeed) {

@@ -141,18 +141,18 @@ const std::vector<std::string> kFactTemplates = {
     "{P} was born in {city}.",
     "{P} comes from {city}.",
     "{P} grew up in the city of {city}.",
-    "{P} works as a {occupation}.",
-    "{P} is a {occupation} by profession.",
-    "By trade, {P} is a {occupation}.",
+    "{P} works as {a occupation}.",
+    "{P} is {a occupation} by profession.",
+    "By trade, {P} is {a occupation}.",
     "{P} works for {company}.",
     "{P} is employed by {company}.",
     "{P} has a job at {company}.",
     "{P} plays the {instrument}.",
     "In the evenings, {P} plays the {instrument}.",
     "{P} has played the {instrument} for years.",
-    "{P}, a {occupation} from {city}, was born in {year}.",
+    "{P}, {a occupation} from {city}, was born in {year}.",
     "{P} was born in {city} in {year} and later joined {company}.",
-    "{P} plays the {instrument} and works as a {occupation}.",
+    "{P} plays the {instrument} and works as {a occupation}.",
 };
 
 // Confusable facts about the same person: a second year and city, a former employer, an instrument once
@@ -163,7 +163,7 @@ const std::vector<std::string> kDistractorTemplates = {
     "{P} previously worked for {other_company}.",
     "Before that, {P} had a job at {other_company}.",
     "{P} once tried the {other_instrument} but gave it up.",
-    "The father of {P} was a {other_occupation}.",
+    "The father of {P} was {a other_occupation}.",
 };
 
 const std::vector<std::pair<std::string, std::vector<std::string>>> kQuestionTemplates = {
