@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "bitswitch/core/error.h"
@@ -148,6 +149,51 @@ TEST(Trainer, ResumeAfterInterruptionReachesTheSameWeights) {
     for (const auto& p : a.model().named_parameters()) {
         EXPECT_TRUE(torch::allclose(p.value(), b.model().named_parameters()[p.key()], 0.0, 1e-7)) << p.key();
     }
+}
+
+std::vector<nlohmann::json> log_entries(const std::string& out) {
+    std::vector<nlohmann::json> entries;
+    std::istringstream in(core::read_file(std::filesystem::path(out) / "log.jsonl"));
+    for (std::string line; std::getline(in, line);) entries.push_back(nlohmann::json::parse(line));
+    return entries;
+}
+
+// train_results.json's train_loss is the mean step loss of the whole run (as transformers reports it), not
+// the last log window's, also across a resume; grad_norm is measured when clipping is off.
+TEST(Trainer, TrainLossIsTheRunsMeanAndTheGradNormIsLoggedWithoutClipping) {
+    Fixture fx;
+    auto c          = fx.config("mean");
+    c.max_steps     = 6;
+    c.logging_steps = 2;
+    c.save_steps    = 2;
+    c.max_grad_norm = 0.0;
+    run_training(c);
+    double sum  = 0.0;
+    int windows = 0;
+    for (const auto& e : log_entries(c.output_dir)) {
+        if (!e.contains("loss")) continue;
+        sum += e["loss"].get<double>();  // equal windows of 2 steps: the mean of means is the mean
+        ++windows;
+        EXPECT_GT(e["grad_norm"].get<double>(), 0.0) << e.dump();
+    }
+    ASSERT_EQ(windows, 3);
+    const auto results =
+        nlohmann::json::parse(core::read_file(std::filesystem::path(c.output_dir) / "train_results.json"));
+    EXPECT_NEAR(results["train_loss"].get<double>(), sum / 3, 1e-9);
+    EXPECT_GT(std::fabs(results["train_loss"].get<double>() -
+                        log_entries(c.output_dir).back()["loss"].get<double>()),
+              1e-6);
+
+    auto part                  = c;
+    part.output_dir            = (fx.dir.path() / "mean_resumed").string();
+    part.interrupt_after_steps = 3;
+    run_training(part);
+    part.interrupt_after_steps = -1;
+    part.resume                = true;
+    run_training(part);
+    const auto resumed =
+        nlohmann::json::parse(core::read_file(std::filesystem::path(part.output_dir) / "train_results.json"));
+    EXPECT_NEAR(resumed["train_loss"].get<double>(), results["train_loss"].get<double>(), 1e-9);
 }
 
 TEST(Trainer, NanLossStopsWithAClearErrorAndKeepsTheLastCheckpoint) {

@@ -56,11 +56,12 @@ void save_lora_run(const QuantModel& model, const std::filesystem::path& dir, co
         std::vector<std::pair<std::string, torch::Tensor>> tensors;
         quant::LoRAOptions options;
         std::set<std::string> targets;
+        std::vector<std::pair<std::string, torch::Tensor>> heads;  // written after the adapters' tensors
         for (const auto& [unit, linear] : model.linear_layers()) {
             const std::string prefix = kPeftPrefix + paths.at(unit);
             if (is_head(model, unit)) {
-                tensors.emplace_back(prefix + ".weight", linear->weight);
-                if (linear->bias.defined()) tensors.emplace_back(prefix + ".bias", linear->bias);
+                heads.emplace_back(prefix + ".weight", linear->weight);
+                if (linear->bias.defined()) heads.emplace_back(prefix + ".bias", linear->bias);
             }
             const auto it = linear->adapters().find(name);
             if (it == linear->adapters().end()) continue;
@@ -69,9 +70,10 @@ void save_lora_run(const QuantModel& model, const std::filesystem::path& dir, co
             tensors.emplace_back(prefix + ".lora_A.weight", it->second->A);
             tensors.emplace_back(prefix + ".lora_B.weight", it->second->B);
         }
-        std::vector<std::string> heads;
+        tensors.insert(tensors.end(), heads.begin(), heads.end());
+        std::vector<std::string> head_modules;
         for (const auto& u : model.units()) {
-            if (u.kind == quant::UnitKind::kHead) heads.push_back(paths.at(u.name));
+            if (u.kind == quant::UnitKind::kHead) head_modules.push_back(paths.at(u.name));
         }
         const nlohmann::ordered_json config{{"peft_type", "LORA"},
                                             {"task_type", "QUESTION_ANS"},
@@ -82,7 +84,7 @@ void save_lora_run(const QuantModel& model, const std::filesystem::path& dir, co
                                             {"target_modules", targets},
                                             {"fan_in_fan_out", true},  // GPT-2's Conv1D base weights
                                             {"bias", "none"},
-                                            {"modules_to_save", heads}};
+                                            {"modules_to_save", head_modules}};
         const auto adapter_dir = dir / "adapters" / name;
         std::filesystem::create_directories(adapter_dir);
         save_safetensors(adapter_dir / "adapter_model.safetensors", tensors, {{"format", "pt"}});

@@ -168,9 +168,12 @@ void Trainer::build_model() {
             names.emplace_back(adapters_.shared_adapter, levels_.front().lora);
         else
             for (const auto& l : levels_) names.emplace_back(l.name(), l.lora);
-        for (const auto& u : model_->units()) {
-            if (!u.has_weight() || (u.kind == quant::UnitKind::kHead && !c_.qa_head_lora)) continue;
-            for (const auto& [name, options] : names) model_->linear(u.name)->add_adapter(name, options);
+        // Level by level, layer by layer: the order of the adapters' random initial values.
+        for (const auto& [name, options] : names) {
+            for (const auto& u : model_->units()) {
+                if (!u.has_weight() || (u.kind == quant::UnitKind::kHead && !c_.qa_head_lora)) continue;
+                model_->linear(u.name)->add_adapter(name, options);
+            }
         }
     }
     if (resume_) {
