@@ -16,8 +16,8 @@ packages=(
     libdnnl-dev
     # c10d data parallel: gloo headers for libtorch's ProcessGroupGloo
     libgloo-dev
-    # tests and benchmarks
-    libgtest-dev libgmock-dev libbenchmark-dev
+    # tests and benchmarks (clang-format: the format check of `make test`)
+    libgtest-dev libgmock-dev libbenchmark-dev clang-format
 )
 if [ "${1:-}" = "--bench" ]; then
     packages+=(python3-torch python3-numpy)

@@ -1,5 +1,7 @@
 // Switching a whole model between precision configs: exactness at 32 bits, cheap round trips, adapter
 // gradients only where active, KV quantization in the full forward and with the cache.
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -146,6 +148,42 @@ TEST(Gpt2Precision, QuantizedKvCacheDecodingEqualsTheFullForward) {
     const auto head = model->transformer->forward(ids().narrow(1, 0, 4), {}, c, &cache);
     const auto tail = model->transformer->forward(ids().narrow(1, 4, 3), {}, c, &cache);
     EXPECT_TRUE(torch::allclose(torch::cat({head, tail}, 1), all, 1e-5, 1e-5));
+}
+
+// Precision is an argument of every forward: two threads running one model at two precisions at once get
+// what each precision gives alone. The concurrent model starts with empty weight caches, so the threads also
+// race to fill them; each thread repeats its forward to meet the other at different points.
+TEST(Gpt2Precision, TwoThreadsAtTwoPrecisionsGetTheirSequentialLogits) {
+    const auto set  = two_levels();
+    const auto make = [&] {  // the same weights and adapters every time
+        auto m = tiny_model(7);
+        torch::manual_seed(0);
+        add_level_adapters(m, set);
+        m->eval();
+        return m;
+    };
+    auto reference = make(), shared = make();
+    const auto configs =
+        std::vector<quant::PrecisionConfig>{quant::parse_precision("8", shared->units(), set),
+                                            quant::parse_precision("w4a4kv4", shared->units(), set)};
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> expected;
+    for (const auto& c : configs) expected.push_back(reference->forward(ids(), {}, &c).first);
+    ASSERT_FALSE(torch::allclose(expected[0], expected[1], 1e-3, 1e-3));
+
+    std::vector<int> mismatches(2, 0);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < 2; ++i) {
+        threads.emplace_back([&, i] {
+            torch::NoGradGuard guard;  // grad mode is per thread
+            for (int r = 0; r < 20; ++r) {
+                const auto got = shared->forward(ids(), {}, &configs[i]).first;
+                mismatches[i] += !torch::allclose(got, expected[i], 1e-5, 1e-6);
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(mismatches, (std::vector<int>{0, 0}));
 }
 
 }  // namespace
