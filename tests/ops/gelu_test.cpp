@@ -42,6 +42,9 @@ TEST(GeluTanh, ValuesAndGradientsMatchTheDoublePrecisionFormulaAsCloselyAsLibtor
     // Values up to ~9 and gradients up to ~10 in magnitude: float32 resolution there is ~1e-6.
     EXPECT_LT(y_err, 2e-6) << "libtorch: " << torch_y_err;
     EXPECT_LT(dx_err, 4e-6) << "libtorch: " << torch_dx_err;
+    // As close as libtorch's own float32 GELU: within a quarter of its error (equal on these inputs).
+    EXPECT_LE(y_err, 1.25 * torch_y_err);
+    EXPECT_LE(dx_err, 1.25 * torch_dx_err);
     std::printf("max |error| vs double: ours %.2g / %.2g, libtorch %.2g / %.2g (value / gradient)\n", y_err,
                 dx_err, torch_y_err, torch_dx_err);
 }
