@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make demo: LoRA fine-tuning of the shipped tiny GPT-2 (assets/tiny-gpt2, see its README) on generated
 # extractive QA, then EM/F1 on the generated dev split (unseen names) and on the real SQuAD v1.1 dev subset.
-# Everything lands in runs/demo/. About 3 minutes on 2 cores after the build.
+# Everything lands in runs/demo/. About 1.5 minutes on 2 cores after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 bin=${1:-build/bitswitch}
 run=runs/demo
 mkdir -p "$run"
@@ -22,7 +23,6 @@ step "3/4 Evaluate on the real SQuAD v1.1 dev subset (1,877 questions; the model
     > "$run/eval_squad.json"
 
 step "4/4 Results"
-field() { grep -o "\"$2\": *[0-9.eE+-]*" "$1" | head -1 | sed 's/.*: *//'; }
 printf '%-36s %8s %8s\n' "evaluation set" "EM" "F1"
 printf '%-36s %8.2f %8.2f\n' "synthetic dev (unseen names)" "$(field "$run/lora/eval_results.json" exact_match)" \
     "$(field "$run/lora/eval_results.json" f1)"

@@ -6,10 +6,11 @@
 # Writes runs/modes_table/<mode>/ and prints a markdown table. About 15 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 bin=${1:-build/bitswitch}
 data=runs/demo/data
 out=runs/modes_table
-[ -f "$data/train.json" ] || { echo "modes_table: run scripts/demo.sh first (needs $data)" >&2; exit 2; }
+need "$data/train.json" modes_table
 mkdir -p "$out"
 recipe=(--config configs/train/lora_tiny.toml --train_file "$data/train.json" --overwrite_output_dir --logging_steps 100)
 declare -A modes=(

@@ -6,10 +6,11 @@
 # (or scripts/demo.sh). Results: runs/quant_table/*.json and a markdown table on stdout. About 9 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 bin=${1:-build/bitswitch}
 demo=runs/demo
 out=runs/quant_table
-[ -f "$demo/lora/bitswitch.json" ] || { echo "quant_table: run scripts/demo.sh first (needs $demo/lora)" >&2; exit 2; }
+need "$demo/lora/bitswitch.json" quant_table
 mkdir -p "$out"
 recipe=(--config configs/train/lora_tiny.toml --train_file "$demo/data/train.json" --overwrite_output_dir --logging_steps 100)
 dev=(--validation_file "$demo/data/dev.json")
@@ -29,7 +30,6 @@ echo "== PTQ and static LoRA at 4 bits with per-tensor ranges" >&2
 "$bin" train "${recipe[@]}" "${coarse[@]}" --output_dir "$out/static4_tensor" --w_bits 4 > "$out/static4_tensor.train.json"
 "$bin" eval --model "$out/static4_tensor" "${dev[@]}" > "$out/static4_tensor.json"
 
-field() { grep -o "\"$2\": *[0-9.eE+-]*" "$1" | head -1 | sed 's/.*: *//'; }
 echo "| training | inference bits | EM | F1 |"
 echo "|---|---|---:|---:|"
 sed -n '3,$p' "$out/ptq.md" | awk -F'|' '{gsub(/ /,"",$2); printf "| LoRA at fp, then PTQ | %s | %s | %s |\n", $2, $5, $6}'

@@ -18,6 +18,7 @@
 #include "support/paths.h"
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"
+#include "support/train_fixture.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -117,12 +118,7 @@ TEST(DataParallel, RanksAgreeOnRandomPerLayerPrecision) {
     expect_same_adapters(one, two, "4");
     // schedule.jsonl reports the global batch's loss like log.jsonl (a random step is one pass of weight 1,
     // so the two agree), not rank 0's half of it; and it equals the single process's.
-    const auto lines = [](const std::string& path) {
-        std::vector<nlohmann::json> out;
-        std::istringstream in(core::read_file(path));
-        for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-        return out;
-    };
+    const auto lines = [](const std::string& path) { return bitswitch::testing::read_jsonl(path); };
     const auto log = lines(two + "/log.jsonl"), schedule = lines(two + "/schedule.jsonl");
     const auto single = lines(one + "/schedule.jsonl");
     ASSERT_EQ(schedule.size(), 3u);

@@ -2,7 +2,9 @@
 
 #include <torch/torch.h>
 
+#include "bitswitch/core/io.h"
 #include "bitswitch/model/checkpoint.h"
+#include "bitswitch/train/trainer.h"
 #include "support/tiny_model.h"
 
 namespace bitswitch::testing {
@@ -40,6 +42,21 @@ train::TrainConfig TrainFixture::config(const std::string& out) const {
     c.logging_steps               = 1;
     c.lora                        = {2, 4.0, 0.0};
     return c;
+}
+
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
+    std::vector<nlohmann::json> out;
+    std::istringstream in(core::read_file(path));
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+}
+
+void train_with_interruption(train::TrainConfig config, int64_t stop_after) {
+    config.interrupt_after_steps = stop_after;
+    train::run_training(config);
+    config.interrupt_after_steps = -1;
+    config.resume                = true;
+    train::run_training(config);
 }
 
 }  // namespace bitswitch::testing

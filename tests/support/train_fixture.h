@@ -1,7 +1,11 @@
 // A tiny GPT-2 over the real vocabulary saved to a folder, generated QA data, and TrainConfigs for it.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "bitswitch/data/synth.h"
 #include "bitswitch/train/train_config.h"
@@ -26,5 +30,12 @@ struct TrainFixture {
     /// base_config plus a short run: 3 steps of 4 windows, logging every step, rank-2 LoRA.
     train::TrainConfig config(const std::string& out) const;
 };
+
+/// The lines of a JSON-lines file (log.jsonl, schedule.jsonl).
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);
+
+/// Trains `config` as a run killed after step `stop_after` (the newest checkpoint is then the last one
+/// before it), then continues it with --resume to the end, in config.output_dir.
+void train_with_interruption(train::TrainConfig config, int64_t stop_after);
 
 }  // namespace bitswitch::testing

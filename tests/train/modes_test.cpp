@@ -21,10 +21,7 @@ namespace {
 using bitswitch::testing::TrainFixture;
 
 std::vector<nlohmann::json> jsonl(const std::string& path) {
-    std::vector<nlohmann::json> out;
-    std::istringstream in(core::read_file(path));
-    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-    return out;
+    return bitswitch::testing::read_jsonl(path);
 }
 
 TEST(TrainingModes, DistillLossMatchesHandComputation) {
@@ -142,13 +139,9 @@ void expect_exact_resume(TrainConfig full) {
     full.level_lists.ranks = {4, 2};
     full.lora.dropout      = 0.1;
     run_training(full);
-    auto part                  = full;
-    part.output_dir            = full.output_dir + "_interrupted";
-    part.interrupt_after_steps = 3;
-    run_training(part);
-    part.interrupt_after_steps = -1;
-    part.resume                = true;
-    run_training(part);
+    auto part       = full;
+    part.output_dir = full.output_dir + "_interrupted";
+    bitswitch::testing::train_with_interruption(part, 3);
     const auto a = model::LoadedModel::load(full.output_dir), b = model::LoadedModel::load(part.output_dir);
     const auto pb = b.model().named_parameters();
     for (const auto& p : a.model().named_parameters()) {

@@ -44,9 +44,7 @@ struct Fixture : bitswitch::testing::TrainFixture {
 
 std::vector<double> logged_losses(const std::string& out) {
     std::vector<double> losses;
-    std::istringstream in(core::read_file(std::filesystem::path(out) / "log.jsonl"));
-    for (std::string line; std::getline(in, line);) {
-        const auto j = nlohmann::json::parse(line);
+    for (const auto& j : bitswitch::testing::read_jsonl(std::filesystem::path(out) / "log.jsonl")) {
         if (j.contains("loss")) losses.push_back(j["loss"]);
     }
     return losses;
@@ -152,10 +150,7 @@ TEST(Trainer, ResumeAfterInterruptionReachesTheSameWeights) {
 }
 
 std::vector<nlohmann::json> log_entries(const std::string& out) {
-    std::vector<nlohmann::json> entries;
-    std::istringstream in(core::read_file(std::filesystem::path(out) / "log.jsonl"));
-    for (std::string line; std::getline(in, line);) entries.push_back(nlohmann::json::parse(line));
-    return entries;
+    return bitswitch::testing::read_jsonl(std::filesystem::path(out) / "log.jsonl");
 }
 
 // train_results.json's train_loss is the mean step loss of the whole run (as transformers reports it), not
@@ -184,13 +179,9 @@ TEST(Trainer, TrainLossIsTheRunsMeanAndTheGradNormIsLoggedWithoutClipping) {
                         log_entries(c.output_dir).back()["loss"].get<double>()),
               1e-6);
 
-    auto part                  = c;
-    part.output_dir            = (fx.dir.path() / "mean_resumed").string();
-    part.interrupt_after_steps = 3;
-    run_training(part);
-    part.interrupt_after_steps = -1;
-    part.resume                = true;
-    run_training(part);
+    auto part       = c;
+    part.output_dir = (fx.dir.path() / "mean_resumed").string();
+    bitswitch::testing::train_with_interruption(part, 3);
     const auto resumed =
         nlohmann::json::parse(core::read_file(std::filesystem::path(part.output_dir) / "train_results.json"));
     EXPECT_NEAR(resumed["train_loss"].get<double>(), results["train_loss"].get<double>(), 1e-9);
