@@ -3,7 +3,7 @@
 # (average and cascaded distillation), random per-layer and cyclic precision training, each with the demo's
 # LoRA recipe and the same 600-step budget, levels w8a8kv8 and w3a3kv3, all evaluated on the synthetic dev
 # split at full precision, 8, 4 and 3 bits. Needs runs/demo/data from `make demo` (or scripts/demo.sh).
-# Writes runs/modes_table/<mode>/ and prints a markdown table. About 15 minutes on 2 cores.
+# Writes runs/modes_table/<mode>/ and prints a markdown table. About 12 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

@@ -3,7 +3,7 @@
 # full-precision LoRA run of `make demo` at 16/8/6/5/4/3/2 bits, next to static LoRA training at 4 and 3
 # bits (same recipe and step budget as the demo); then the same at 4 bits with coarser ranges (one per
 # tensor for weights and activations), where 4 bits does cost accuracy. Needs runs/demo from `make demo`
-# (or scripts/demo.sh). Results: runs/quant_table/*.json and a markdown table on stdout. About 9 minutes.
+# (or scripts/demo.sh). Results: runs/quant_table/*.json and a markdown table on stdout. About 5 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

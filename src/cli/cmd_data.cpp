@@ -4,50 +4,38 @@
 #include <memory>
 #include <string>
 
-#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "bitswitch/core/error.h"
-#include "bitswitch/core/io.h"
-#include "bitswitch/core/runtime.h"
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/data/squad.h"
 #include "bitswitch/data/synth.h"
-#include "bitswitch/text/bpe_tokenizer.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 
 namespace bitswitch::cli {
 namespace {
 
-struct DataFileConfig {
-    std::string file;
-    bool skip_invalid = false;
-    std::string tokenizer_dir;
-    data::FeatureOptions features;
-    std::string output;
-};
-
-data::SquadDataset load(const DataFileConfig& c) {
+data::SquadDataset load(const std::string& file, bool skip_invalid) {
     data::SquadLoadOptions load;
-    load.skip_invalid = c.skip_invalid;
-    return data::load_squad(c.file, load);
+    load.skip_invalid = skip_invalid;
+    return data::load_squad(file, load);
 }
 
 void add_check_command(CLI::App* data_cmd) {
-    auto c = std::make_shared<DataFileConfig>();
+    auto c = std::make_shared<data::FeaturesReportConfig>();  // its file and skip_invalid
     CLI::App* cmd =
         data_cmd->add_subcommand("check", "Validate a SQuAD v1.1/v2.0 file and print its summary");
     cmd->add_option("file", c->file, "Official SQuAD JSON")->required();
     cmd->add_flag(
         "--skip-invalid", c->skip_invalid,
         "Drop questions whose answer_start does not locate the answer (counted) instead of failing");
-    cmd->callback([c] { std::printf("%s\n", data::dataset_summary(load(*c)).dump().c_str()); });
+    cmd->callback(
+        [c] { std::printf("%s\n", data::dataset_summary(load(c->file, c->skip_invalid)).dump().c_str()); });
 }
 
 void add_features_command(CLI::App* data_cmd) {
-    auto c = std::make_shared<DataFileConfig>();
+    auto c = std::make_shared<data::FeaturesReportConfig>();
     CLI::App* cmd =
         data_cmd->add_subcommand("features", "Build the model's question+context windows and labels");
     cmd->add_option("file", c->file, "Official SQuAD JSON")->required();
@@ -56,14 +44,7 @@ void add_features_command(CLI::App* data_cmd) {
     cmd->add_option("--tokenizer", c->tokenizer_dir, "Tokenizer folder (default: the shipped GPT-2 files)");
     add_feature_flags(cmd, c->features);
     cmd->add_option("--output", c->output, "Write one JSON line per feature (ids, offsets, labels)");
-    cmd->callback([c] {
-        data::validate(c->features);
-        const auto ds       = load(*c);
-        const auto tok      = text::BpeTokenizer::load(core::tokenizer_dir_for(c->tokenizer_dir));
-        const auto features = data::build_features(ds, tok, c->features);
-        if (!c->output.empty()) core::write_file_atomic(c->output, data::features_jsonl(ds, features));
-        std::printf("%s\n", data::feature_summary(ds, features).dump().c_str());
-    });
+    cmd->callback([c] { std::printf("%s\n", data::report_features(*c).dump().c_str()); });
 }
 
 void add_synth_command(CLI::App* data_cmd) {

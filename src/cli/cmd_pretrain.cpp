@@ -7,6 +7,7 @@
 
 #include "bitswitch/train/pretrain.h"
 #include "cli/commands.h"
+#include "cli/flags.h"
 
 namespace bitswitch::cli {
 
@@ -34,7 +35,7 @@ void add_pretrain_command(CLI::App& app) {
     cmd->add_option("--warmup_steps", c->warmup_steps)->capture_default_str();
     cmd->add_option("--logging_steps", c->logging_steps)->capture_default_str();
     cmd->add_option("--seed", c->seed)->capture_default_str();
-    cmd->add_option("--save_dtype", c->save_dtype, "f32, f16 or bf16")->capture_default_str();
+    add_enum_option(cmd, "--save_dtype", c->save_dtype, train::kSaveDtypeNames, "dtype of model.safetensors");
     cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
     cmd->callback([c, threads] {
         c->model.attn_pdrop = c->model.embd_pdrop = c->model.resid_pdrop;

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
+#include "bitswitch/core/runtime.h"
 #include "bitswitch/text/unicode.h"
 #include "bitswitch/text/utf8.h"
 
@@ -162,6 +164,17 @@ std::string features_jsonl(const SquadDataset& ds, const std::vector<QAFeature>&
         jsonl += j.dump() + "\n";
     }
     return jsonl;
+}
+
+nlohmann::ordered_json report_features(const FeaturesReportConfig& c) {
+    validate(c.features);
+    SquadLoadOptions load;
+    load.skip_invalid   = c.skip_invalid;
+    const auto ds       = load_squad(c.file, load);
+    const auto tok      = text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir));
+    const auto features = build_features(ds, tok, c.features);
+    if (!c.output.empty()) core::write_file_atomic(c.output, features_jsonl(ds, features));
+    return feature_summary(ds, features);
 }
 
 }  // namespace bitswitch::data

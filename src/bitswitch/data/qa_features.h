@@ -59,4 +59,16 @@ nlohmann::ordered_json feature_summary(const SquadDataset& dataset, const std::v
 /// start_position, end_position.
 std::string features_jsonl(const SquadDataset& dataset, const std::vector<QAFeature>& features);
 
+/// `bitswitch data features`: a SQuAD file's features.
+struct FeaturesReportConfig {
+    std::string file;
+    bool skip_invalid = false;
+    std::string tokenizer_dir;  // default: the shipped GPT-2 files
+    FeatureOptions features;
+    std::string output;  // write features_jsonl here when given (atomically)
+};
+
+/// Loads, tokenizes and windows the file; returns feature_summary.
+nlohmann::ordered_json report_features(const FeaturesReportConfig& config);
+
 }  // namespace bitswitch::data

@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include <c10/util/Exception.h>
 #include <fmt/format.h>
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
@@ -303,6 +304,27 @@ PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter
     PrecisionConfig config;
     config.source = source;
     for (const auto& u : units) config.units.emplace_back(u.name, UnitPrecision{bits, adapter});
+    return config;
+}
+
+std::string adapter_for_level(const PrecisionLevel& level, const AdapterSet& adapters) {
+    if (!adapters.shared_adapter.empty() || adapters.levels.empty()) return adapters.shared_adapter;
+    for (const auto& l : adapters.levels) {
+        if (l.bits == level.bits) return l.name();
+    }
+    throw InputError(
+        fmt::format("level {} has no adapter (levels: {})", level.name(), level_names(adapters.levels)));
+}
+
+PrecisionConfig config_for_levels(const std::vector<PrecisionLevel>& per_group, const UnitList& units,
+                                  const AdapterSet& adapters, const std::string& source) {
+    TORCH_INTERNAL_ASSERT(per_group.size() == 1 || int64_t(per_group.size()) == group_count(units));
+    PrecisionConfig config;
+    config.source = source;
+    for (const auto& u : units) {
+        const auto& level = per_group.size() == 1 ? per_group[0] : per_group[size_t(u.group)];
+        config.units.emplace_back(u.name, UnitPrecision{level.bits, adapter_for_level(level, adapters)});
+    }
     return config;
 }
 

@@ -99,6 +99,16 @@ bool fits(const PrecisionConfig& config, const UnitList& units);
 PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter, const UnitList& units,
                                const std::string& source);
 
+/// The adapter `adapters` gives a unit at `level`: the shared one, none (a model without adapters), or the
+/// level's own (InputError when `level` is not one of adapters.levels).
+std::string adapter_for_level(const PrecisionLevel& level, const AdapterSet& adapters);
+
+/// Group g's units at per_group[g]'s bits with that level's adapter: a choice of levels made in code
+/// (training schedules) as a config, without writing it as text and parsing it back. One level for every
+/// group when per_group has a single entry.
+PrecisionConfig config_for_levels(const std::vector<PrecisionLevel>& per_group, const UnitList& units,
+                                  const AdapterSet& adapters, const std::string& source);
+
 /// Resolves `text` (any form above) for a model with these units. InputError naming the offending entry,
 /// pattern or unit.
 PrecisionConfig parse_precision(const std::string& text, const UnitList& units, const AdapterSet& adapters);

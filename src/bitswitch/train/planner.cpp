@@ -46,10 +46,7 @@ PrecisionPlanner::PrecisionPlanner(const TrainConfig& c, std::vector<quant::Prec
 }
 
 quant::PrecisionConfig PrecisionPlanner::level_config(size_t i) const {
-    if (adapters_.levels.empty()) {  // full fine-tuning: bits only
-        return quant::uniform_config(levels_[i].bits, "", units_, levels_[i].name());
-    }
-    return quant::parse_precision(levels_[i].name(), units_, adapters_);
+    return quant::config_for_levels({levels_[i]}, units_, adapters_, levels_[i].name());
 }
 
 quant::PrecisionConfig PrecisionPlanner::cyclic_config(int w_bits, int a_bits) const {
@@ -98,17 +95,17 @@ StepPlan PrecisionPlanner::plan(int64_t step) const {
         case Mode::kRandom: {
             const size_t slots = c_.random_granularity == RandomGranularity::kModel ? 1 : groups;
             const auto picks   = sample_levels(uint64_t(c_.seed), step, slots, L, c_.sample_probs);
-            std::string list, label;
+            std::vector<quant::PrecisionLevel> chosen;
+            std::string label;
             std::vector<int> bits;
             for (size_t g = 0; g < groups; ++g) {
-                const auto& level = levels_[picks[slots == 1 ? 0 : g]];
-                list += (g ? "," : "") + fmt::format("w{}a{}kv{}", level.bits.w, level.bits.a, level.bits.kv);
-                label += (g ? "," : "") + level.name();
-                bits.push_back(level.bits.w);
+                chosen.push_back(levels_[picks[slots == 1 ? 0 : g]]);
+                label += (g ? "," : "") + chosen.back().name();
+                bits.push_back(chosen.back().bits.w);
             }
-            // A one-group model's list is a single level, which parse_precision reads as such.
-            auto config = quant::parse_precision(list, units_, adapters_);
-            p.passes.push_back({std::move(config), 1.0, slots == 1 ? levels_[picks[0]].name() : label, bits});
+            if (slots == 1) label = chosen[0].name();
+            p.passes.push_back(
+                {quant::config_for_levels(chosen, units_, adapters_, label), 1.0, label, bits});
             break;
         }
         case Mode::kCyclic: {

@@ -37,19 +37,11 @@ std::vector<std::string> documents_of(const std::string& path) {
     return docs;
 }
 
-torch::ScalarType save_type(const std::string& name) {
-    if (name == "f32") return torch::kFloat32;
-    if (name == "f16") return torch::kFloat16;
-    if (name == "bf16") return torch::kBFloat16;
-    throw InputError(fmt::format("--save_dtype {}: expected f32, f16 or bf16", name));
-}
-
 }  // namespace
 
 PretrainResult run_pretraining(const PretrainConfig& c) {
     if (c.corpus_files.empty()) throw InputError("pretrain: give at least one --corpus file");
     if (c.output_dir.empty()) throw InputError("pretrain: --output_dir is required");
-    const auto dtype      = save_type(c.save_dtype);
     const auto tok        = text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir));
     model::Gpt2Config cfg = c.model;
     cfg.vocab_size        = tok.vocab_size();
@@ -124,7 +116,7 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
     hooks.nonfinite_advice = [] { return std::string("Lower --learning_rate."); };
     const auto loop        = run_step_loop(settings, opt, params, hooks);
     gpt->eval();
-    model::save_pretrained(m, c.output_dir, dtype,
+    model::save_pretrained(m, c.output_dir, c.save_dtype,
                            /*include_qa_head=*/false);  // a language model has no QA head
     return {loop.state.window_loss, loop.seconds, int64_t(stream.size()), int64_t(vocab.size())};
 }

@@ -12,24 +12,31 @@
 #include <string>
 #include <vector>
 
+#include <torch/types.h>
+
+#include "bitswitch/core/enum_names.h"
 #include "bitswitch/model/gpt2_config.h"
 
 namespace bitswitch::train {
+
+/// The dtypes a model folder can be written in (model.safetensors' F32, F16, BF16).
+inline constexpr core::EnumName<torch::ScalarType> kSaveDtypeNames[] = {
+    {torch::kFloat32, "f32"}, {torch::kFloat16, "f16"}, {torch::kBFloat16, "bf16"}};
 
 struct PretrainConfig {
     std::vector<std::string> corpus_files;
     std::string output_dir;
     std::string tokenizer_dir;
     model::Gpt2Config model;  // vocab_size must equal the tokenizer's
-    int64_t seq_length     = 256;
-    int batch_size         = 16;
-    int64_t max_steps      = 2000;
-    double learning_rate   = 1e-3;
-    double weight_decay    = 0.01;
-    int64_t warmup_steps   = 100;
-    int64_t logging_steps  = 50;
-    int64_t seed           = 1;
-    std::string save_dtype = "f16";  // f32, f16 or bf16
+    int64_t seq_length           = 256;
+    int batch_size               = 16;
+    int64_t max_steps            = 2000;
+    double learning_rate         = 1e-3;
+    double weight_decay          = 0.01;
+    int64_t warmup_steps         = 100;
+    int64_t logging_steps        = 50;
+    int64_t seed                 = 1;
+    torch::ScalarType save_dtype = torch::kFloat16;
 };
 
 struct PretrainResult {
