@@ -4,7 +4,7 @@
 # and at 4 bits (w = a = kv). Prints the largest |difference| between the two runs' trained adapters and QA
 # head weight (not its bias: the span loss gives it no gradient, only float noise that Adam scales up) and
 # their F1 on 300 dev questions. Needs runs/demo/data (make demo) and python3-numpy
-# (scripts/install-deps.sh --bench). Usage: scripts/dp_drift.sh [BITSWITCH] [STEPS]. About 8 minutes.
+# (scripts/install-deps.sh --bench). Usage: scripts/dp_drift.sh [BITSWITCH] [STEPS]. About 2 minutes (200 steps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -45,5 +45,6 @@ for bits in 32 4; do
     wait
     diff=$(max_diff "$out/one_$name/adapters/$name/adapter_model.safetensors" \
         "$out/two_$name/adapters/$name/adapter_model.safetensors")
-    echo "| $name | $diff | $(field "$out/one_$name/eval_results.json" f1) | $(field "$out/two_$name/eval_results.json" f1) |"
+    printf '| %s | %s | %.2f | %.2f |\n' "$name" "$diff" "$(field "$out/one_$name/eval_results.json" f1)" \
+        "$(field "$out/two_$name/eval_results.json" f1)"
 done
