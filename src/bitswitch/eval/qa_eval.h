@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/data/qa_features.h"
+#include "bitswitch/eval/evaluator.h"
 #include "bitswitch/eval/postprocess.h"
 #include "bitswitch/quant/quant_settings.h"
 
@@ -28,7 +29,7 @@ struct QaModelConfig {
 struct QaEvalConfig : QaModelConfig {
     std::string validation_file;
     std::string output_dir;  // empty: write nothing
-    int batch_size           = 16;
+    int batch_size           = EvalOptions{}.batch_size;
     int64_t max_eval_samples = -1;
     bool skip_invalid        = false;
 };

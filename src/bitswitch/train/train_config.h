@@ -12,6 +12,7 @@
 
 #include "bitswitch/core/enum_names.h"
 #include "bitswitch/data/qa_features.h"
+#include "bitswitch/eval/evaluator.h"
 #include "bitswitch/eval/postprocess.h"
 #include "bitswitch/quant/precision.h"
 #include "bitswitch/quant/quant_settings.h"
@@ -98,7 +99,7 @@ struct TrainConfig {
     int64_t warmup_steps             = 0;
     double warmup_ratio              = 0.0;  // used when warmup_steps is 0
     int per_device_train_batch_size  = 8;
-    int per_device_eval_batch_size   = 16;
+    int per_device_eval_batch_size   = eval::EvalOptions{}.batch_size;
     int gradient_accumulation_steps  = 1;
     double max_grad_norm             = 1.0;  // 0 = no clipping (the norm is still logged)
     int64_t max_steps                = -1;   // > 0 overrides num_train_epochs
