@@ -64,6 +64,11 @@ void add_synth_command(CLI::App* data_cmd) {
         ->capture_default_str();
     cmd->add_flag("--no_distractors", *no_distr,
                   "Leave out the three confusable facts per person (a move, a former employer, ...)");
+    cmd->add_option("--near_misses", c->near_misses,
+                    "Per person, relatives' facts in the person's own words (\"The sister of P was born in "
+                    "...\"), 0..5: "
+                    "a harder task")
+        ->capture_default_str();
     cmd->add_option("--seed", c->seed)->capture_default_str();
     cmd->callback([c, no_distr] {
         c->distractors   = !*no_distr;

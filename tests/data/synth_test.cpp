@@ -7,6 +7,7 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/data/squad.h"
+#include "bitswitch/text/utf8.h"
 #include "support/temp_dir.h"
 
 namespace bitswitch::data {
@@ -77,6 +78,33 @@ TEST(Synth, DatasetWriterSplitsTrainAndDevAndCanLeaveOutDistractors) {
     }
     c.people_per_paragraph = 0;
     EXPECT_THROW(write_synth_dataset(c), InputError);
+}
+
+// Near misses state a relative's fact with the person's own cue ("The sister of P was born in ..."): they
+// appear as asked, the answers stay the person's own facts (load_squad checks every span), and without
+// them the generator's output is unchanged (existing data sets stay reproducible).
+TEST(Synth, NearMissesRepeatTheCueAboutARelativeAndLeaveTheAnswersAlone) {
+    SynthOptions o{60, 1, 5, 3, false, true, 2};
+    TempDir dir;
+    const auto ds = load_squad(dir.write("near.json", synth_squad_json(o)));
+    int near      = 0;
+    for (const auto& ctx : ds.contexts) {
+        for (const char* cue :
+             {"The sister of", "'s brother was born", "The mother of", "'s cousin plays", "A friend of"})
+            near += ctx.find(cue) != std::string::npos;
+    }
+    EXPECT_EQ(near, 60 * 2);  // two different kinds per paragraph, each once
+    for (const auto& e :
+         ds.examples) {  // the sentence holding the answer is about the person, not a relative
+        const auto ctx      = text::utf8_to_u32(ds.context_of(e));
+        const auto before   = text::u32_to_utf8(ctx.substr(0, size_t(e.answers[0].start)));
+        const size_t period = before.rfind(". ");
+        const auto sentence = before.substr(period == std::string::npos ? 0 : period);
+        for (const char* relation : {"sister", "brother", "mother", "cousin", "friend"})
+            EXPECT_EQ(sentence.find(relation), std::string::npos) << sentence << " -> " << e.answers[0].text;
+    }
+    o.near_misses = 0;
+    EXPECT_EQ(synth_squad_json(o), synth_squad_json({60, 1, 5, 3, false, true}));
 }
 
 TEST(Synth, DeterministicForASeed) {

@@ -166,6 +166,15 @@ const std::vector<std::string> kDistractorTemplates = {
     "The father of {P} was {a other_occupation}.",
 };
 
+// Near misses: a relative's fact in the words of the person's own fact ("The sister of P was born in 1923"
+// beside "P was born in 1950"). Only the relation before the cue tells them apart, which a small causal
+// model learns only in part: the harder task (--near_misses) that analysis needs.
+const std::vector<std::string> kNearMissTemplates = {
+    "The sister of {P} was born in {other_year}.",    "{P}'s brother was born in {other_city}.",
+    "The mother of {P} works for {other_company}.",   "{P}'s cousin plays the {other_instrument}.",
+    "A friend of {P} works as {a other_occupation}.",
+};
+
 const std::vector<std::pair<std::string, std::vector<std::string>>> kQuestionTemplates = {
     {"year", {"When was {P} born?", "In what year was {P} born?", "What year was {P} born in?"}},
     {"city", {"Where was {P} born?", "In which city was {P} born?", "Where does {P} come from?"}},
@@ -226,6 +235,13 @@ Paragraph make_paragraph(Rng& rng, const SynthOptions& o, int64_t index) {
             for (size_t d = 0; d < 3; ++d)
                 sentences.push_back({render(kDistractorTemplates[kinds[d]], people[size_t(pi)]), pi});
         }
+        if (o.near_misses > 0) {
+            std::vector<size_t> kinds(kNearMissTemplates.size());
+            std::iota(kinds.begin(), kinds.end(), 0);
+            std::shuffle(kinds.begin(), kinds.end(), rng);
+            for (int d = 0; d < o.near_misses; ++d)
+                sentences.push_back({render(kNearMissTemplates[kinds[size_t(d)]], people[size_t(pi)]), pi});
+        }
     }
     std::shuffle(sentences.begin(), sentences.end(), rng);
     Paragraph para;
@@ -282,14 +298,18 @@ SynthFiles write_synth_dataset(const SynthDatasetConfig& c) {
         throw InputError(
             "data synth: --people_per_paragraph must be >= 1 and --questions_per_person in 1..5");
     }
+    if (c.near_misses < 0 || c.near_misses > int(kNearMissTemplates.size()))
+        throw InputError(
+            fmt::format("data synth: --near_misses must be in 0..{}", kNearMissTemplates.size()));
     if (c.train_paragraphs < 0 || c.dev_paragraphs < 0)
         throw InputError("data synth: --train_paragraphs and --dev_paragraphs must not be negative");
     // Dev draws from its own generator (a seed far from train's) and from the other half of the names.
     const SynthOptions train{
-        c.train_paragraphs, c.people_per_paragraph, c.questions_per_person, c.seed, false, c.distractors};
+        c.train_paragraphs, c.people_per_paragraph, c.questions_per_person, c.seed, false,
+        c.distractors,      c.near_misses};
     const SynthOptions dev{
         c.dev_paragraphs, c.people_per_paragraph, c.questions_per_person, c.seed + 1000003, true,
-        c.distractors};
+        c.distractors,    c.near_misses};
     const std::filesystem::path out = c.output_dir;
     const SynthFiles files{out / "train.json", out / "dev.json", out / "corpus.txt"};
     core::write_file_atomic(files.train, synth_squad_json(train));

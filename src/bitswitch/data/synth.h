@@ -22,6 +22,7 @@ struct SynthOptions {
     uint64_t seed            = 1;
     bool dev_names           = false;  // draw names from the dev half of the name space
     bool distractors         = true;   // three confusable facts per person
+    int near_misses          = 0;      // relatives' facts in the person's own words (0..5 per person)
 };
 
 /// SQuAD v1.1 JSON text.
@@ -39,6 +40,7 @@ struct SynthDatasetConfig {
     int questions_per_person = 2;
     uint64_t seed            = 1;  // train's; dev's generator is seeded from it
     bool distractors         = true;
+    int near_misses          = 0;
 };
 
 struct SynthFiles {
