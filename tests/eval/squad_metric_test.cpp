@@ -92,6 +92,12 @@ TEST(SquadMetric, DatasetScoresEqualTheOfficialV11Script) {
     EXPECT_EQ(r.total, 1877);
     EXPECT_GT(r.missing, 0);
     EXPECT_EQ(warnings, r.missing);  // one warning per missing id
+    // The per-question scores add up to the official aggregates.
+    double em = 0.0, f1 = 0.0;
+    for (size_t i = 0; i < r.question_em.size(); ++i) em += r.question_em[i], f1 += r.question_f1[i];
+    ASSERT_EQ(r.question_em.size(), 1877u);
+    EXPECT_NEAR(100.0 * em / 1877, r.exact_match, 1e-9);
+    EXPECT_NEAR(100.0 * f1 / 1877, r.f1, 1e-9);
 }
 
 TEST(SquadMetric, DatasetScoresEqualTheOfficialV20Script) {
@@ -120,6 +126,11 @@ TEST(SquadMetric, HandComputedDatasetScore) {
     EXPECT_DOUBLE_EQ(r.exact_match, 100.0 / 3.0);
     EXPECT_DOUBLE_EQ(r.f1, 100.0 * (1.0 + 2.0 / 3.0) / 3.0);
     EXPECT_EQ(r.missing, 1);
+    // Each question's own score, in dataset order: what bootstrap intervals resample.
+    EXPECT_EQ(r.question_em, (std::vector<double>{1.0, 0.0, 0.0}));
+    ASSERT_EQ(r.question_f1.size(), 3u);
+    EXPECT_DOUBLE_EQ(r.question_f1[1], 2.0 / 3.0);
+    EXPECT_EQ(r.question_f1[2], 0.0);
 }
 
 }  // namespace

@@ -69,6 +69,8 @@ EvalResult evaluate_qa(model::QuantModel& model, const data::SquadDataset& datas
         const auto v2 = evaluate_v2(dataset, answers);
         r.exact_match = v2.exact;
         r.f1          = v2.f1;
+        r.question_em = v2.question_em;
+        r.question_f1 = v2.question_f1;
         r.metrics     = {{"exact", v2.exact},
                          {"f1", v2.f1},
                          {"total", v2.total},
@@ -82,6 +84,8 @@ EvalResult evaluate_qa(model::QuantModel& model, const data::SquadDataset& datas
         const auto v1 = evaluate_v1(dataset, answers);
         r.exact_match = v1.exact_match;
         r.f1          = v1.f1;
+        r.question_em = v1.question_em;
+        r.question_f1 = v1.question_f1;
         r.metrics     = {{"exact_match", v1.exact_match}, {"f1", v1.f1}};
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -27,6 +27,7 @@ struct EvalResult {
     std::vector<ExamplePrediction> predictions;
     nlohmann::ordered_json metrics;  // v1.1: exact_match, f1; v2.0: exact, f1, HasAns_*, NoAns_*
     double exact_match = 0.0, f1 = 0.0;
+    std::vector<double> question_em, question_f1;  // each question's score in [0, 1], dataset order
     double seconds = 0.0;
 };
 

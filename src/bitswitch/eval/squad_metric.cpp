@@ -113,6 +113,8 @@ SquadV1Result evaluate_v1(const data::SquadDataset& ds, const Predictions& predi
         if (it == predictions.end()) {
             ++r.missing;
             if (warn) warn(fmt::format("Unanswered question {} will receive score 0.", e.id));
+            r.question_em.push_back(0.0);
+            r.question_f1.push_back(0.0);
             continue;
         }
         double best_em = 0.0, best_f1 = 0.0;
@@ -124,6 +126,8 @@ SquadV1Result evaluate_v1(const data::SquadDataset& ds, const Predictions& predi
         }
         em += best_em;
         f1 += best_f1;
+        r.question_em.push_back(best_em);
+        r.question_f1.push_back(best_f1);
     }
     if (r.total > 0) {
         r.exact_match = 100.0 * em / double(r.total);
@@ -143,6 +147,8 @@ SquadV2Result evaluate_v2(const data::SquadDataset& ds, const Predictions& predi
         if (it == predictions.end()) {
             ++r.missing;
             if (warn) warn(fmt::format("Missing prediction for {} will receive score 0.", e.id));
+            r.question_em.push_back(0.0);
+            r.question_f1.push_back(0.0);
             continue;
         }
         std::vector<std::string> golds;
@@ -157,6 +163,8 @@ SquadV2Result evaluate_v2(const data::SquadDataset& ds, const Predictions& predi
         }
         em += best_em;
         f1 += best_f1;
+        r.question_em.push_back(best_em);
+        r.question_f1.push_back(best_f1);
         (has_answer ? has_em : no_em) += best_em;
         (has_answer ? has_f1 : no_f1) += best_f1;
     }

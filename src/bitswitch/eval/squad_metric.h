@@ -27,6 +27,8 @@ struct SquadV1Result {
     double f1          = 0.0;  // percent
     int64_t total      = 0;
     int64_t missing    = 0;  // questions without a prediction (scored 0)
+    /// Each question's score in [0, 1], in the dataset's order: what bootstrap intervals resample.
+    std::vector<double> question_em, question_f1;
 };
 
 struct SquadV2Result {
@@ -37,6 +39,7 @@ struct SquadV2Result {
     double no_ans_exact = 0.0, no_ans_f1 = 0.0;
     int64_t no_ans_total = 0;
     int64_t missing      = 0;
+    std::vector<double> question_em, question_f1;  // each question's score in [0, 1], dataset order
 };
 
 using Predictions = std::map<std::string, std::string>;  // question id -> answer text
