@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     bitswitch::cli::add_score_command(app);
     bitswitch::cli::add_pretrain_command(app);
     bitswitch::cli::add_precision_command(app);
+    bitswitch::cli::add_sweep_command(app);
     bitswitch::cli::add_info_command(app);
 
     try {

@@ -18,6 +18,8 @@ TEST(ModelSize, BudgetAndBytesMatchHandComputation) {
     EXPECT_EQ(m.linear_weights, 56);
     EXPECT_DOUBLE_EQ(m.weight_bits, 48 * 8 + 8 * 32);
     EXPECT_DOUBLE_EQ(m.avg_weight_bits, 640.0 / 56.0);
+    // Bit-operations per token: 48 MACs at 8 x 8 bits, 8 at 32 x 32.
+    EXPECT_DOUBLE_EQ(m.bit_operations_per_token, 48 * 64 + 8 * 1024);
     // c_attn: 48 one-byte weights + 12 float biases + 12 float scales; head: 8 floats + 2 float biases;
     // 100 other float parameters.
     EXPECT_DOUBLE_EQ(m.bytes, (48 + 48 + 48) + (32 + 8) + 400);

@@ -162,5 +162,22 @@ TEST(Precision, FileErrorsNameThePatternOrUnit) {
                        "no file");
 }
 
+TEST(Precision, WithUnitsAtChangesOnlyTheNamedUnitsAndResolvesTheirAdapter) {
+    const auto u    = units(2);
+    const auto set  = trained({8, 4});
+    const auto base = parse_precision("8", u, set);
+    const auto c    = with_units_at(base, {"h.1.mlp.c_fc", "h.1.attn.kv"}, "4", u, set, "8 + h.1@4");
+    EXPECT_EQ(c.source, "8 + h.1@4");
+    EXPECT_EQ(c.at("h.1.mlp.c_fc").bits, (BitWidths{4, 4, 4}));
+    EXPECT_EQ(c.at("h.1.mlp.c_fc").adapter, "4");
+    EXPECT_EQ(c.at("h.1.attn.kv").bits.kv, 4);
+    EXPECT_EQ(c.at("h.1.mlp.c_proj").bits, (BitWidths{8, 8, 8}));  // untouched
+    EXPECT_EQ(c.at("h.0.mlp.c_fc").adapter, "8");
+    expect_input_error([&] { with_units_at(base, {"h.9.mlp.c_fc"}, "4", u, set, "x"); },
+                       "no unit h.9.mlp.c_fc");
+    expect_input_error([&] { with_units_at(base, {"h.0.mlp.c_fc"}, "6", u, set, "x"); },
+                       "no trained level has bits");
+}
+
 }  // namespace
 }  // namespace bitswitch::quant

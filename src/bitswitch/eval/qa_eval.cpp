@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
+
+#include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/data/squad.h"
@@ -30,14 +33,24 @@ std::string config_folder_name(const std::string& source) {
     return s;
 }
 
-std::vector<nlohmann::ordered_json> run_qa_eval(const QaEvalConfig& c) {
+QaEvalSet load_eval_set(const QaEvalConfig& c) {
     data::validate(c.features);
     data::SquadLoadOptions load;
-    load.skip_invalid   = c.skip_invalid;
-    load.max_examples   = c.max_eval_samples;
-    const auto ds       = data::load_squad(c.validation_file, load);
-    const auto features = data::build_features(ds, tokenizer_for(c), c.features);
-    const auto loaded   = model::LoadedModel::load(c.model_dir, c.quant_override);
+    load.skip_invalid = c.skip_invalid;
+    load.max_examples = c.max_eval_samples;
+    QaEvalSet set;
+    set.dataset = data::load_squad(c.validation_file, load);
+    if (set.dataset.examples.empty())
+        throw InputError(fmt::format("{}: no questions to evaluate", c.validation_file));
+    set.features = data::build_features(set.dataset, tokenizer_for(c), c.features);
+    return set;
+}
+
+std::vector<nlohmann::ordered_json> run_qa_eval(const QaEvalConfig& c) {
+    const auto set       = load_eval_set(c);
+    const auto& ds       = set.dataset;
+    const auto& features = set.features;
+    const auto loaded    = model::LoadedModel::load(c.model_dir, c.quant_override);
     if (loaded.qa_head_initialized()) {
         std::fprintf(stderr, "warning: %s has no trained qa_outputs head; its answers are random\n",
                      c.model_dir.c_str());

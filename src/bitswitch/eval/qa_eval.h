@@ -34,6 +34,16 @@ struct QaEvalConfig : QaModelConfig {
     bool skip_invalid        = false;
 };
 
+/// The questions of an evaluation, loaded and windowed once.
+struct QaEvalSet {
+    data::SquadDataset dataset;
+    std::vector<data::QAFeature> features;
+};
+
+/// Loads validation_file (first max_eval_samples questions) and builds its features with the model's
+/// tokenizer. InputError when the file has no questions.
+QaEvalSet load_eval_set(const QaEvalConfig& config);
+
 /// One row per config: the metrics plus precision, avg_weight_bits, model_bytes, eval_samples, eval_seconds.
 /// With output_dir: predictions, n-best and eval_results.json per config (in output_dir itself for one
 /// config, in a subfolder named after it for several, plus a combined eval_results.json list).

@@ -18,6 +18,7 @@ ModelSize model_size(const UnitList& units, const PrecisionConfig& config, int64
         const int64_t count = l.in_features * l.out_features;
         m.linear_weights += count;
         m.weight_bits += double(count) * w;
+        m.bit_operations_per_token += double(count) * w * config[i].bits.a;
         m.bytes += double(count) * w / 8.0 + (l.bias ? 4.0 * double(l.out_features) : 0.0);
         if (w == kFullPrecisionBits) continue;
         switch (settings.linear.weight_granularity) {

@@ -18,6 +18,10 @@ struct ModelSize {
     double weight_bits     = 0;  // sum over them of weights × w_bits (the seeds' budget)
     double avg_weight_bits = 0;  // weight_bits / linear_weights
     double bytes           = 0;  // everything, including scales, biases and full-precision parameters
+    /// Bit-operations of the quantized linears per token: Σ in·out·w_bits·a_bits (multiply-accumulates
+    /// times their operands' bits; full precision counts 32 x 32). Attention's own products, whose cost
+    /// grows with the context, are not counted.
+    double bit_operations_per_token = 0;
 };
 
 /// The size of a model whose quantizable units are `units` (their weight shapes) at `config`, with

@@ -328,6 +328,24 @@ PrecisionConfig config_for_levels(const std::vector<PrecisionLevel>& per_group, 
     return config;
 }
 
+PrecisionConfig with_units_at(const PrecisionConfig& base, const std::vector<std::string>& selected,
+                              const std::string& level, const UnitList& units, const AdapterSet& adapters,
+                              const std::string& source) {
+    TORCH_INTERNAL_ASSERT(fits(base, units), "with_units_at: the base config was resolved for another model");
+    const std::string where = fmt::format("{}: level \"{}\"", source, level);
+    const auto at_level     = resolve(parse_bits(level, where), adapters, where);
+    PrecisionConfig config  = base;
+    config.source           = source;
+    for (const auto& name : selected) {
+        const auto it = std::find_if(config.units.begin(), config.units.end(),
+                                     [&](const auto& u) { return u.first == name; });
+        if (it == config.units.end())
+            throw InputError(fmt::format("{}: no unit {} (units: {})", source, name, describe_units(units)));
+        it->second = at_level;
+    }
+    return config;
+}
+
 PrecisionConfig parse_precision(const std::string& raw, const UnitList& units, const AdapterSet& adapters) {
     const std::string text = trim(raw);
     if (text.empty())

@@ -80,6 +80,7 @@ struct AdapterSet {
 struct UnitPrecision {
     BitWidths bits;
     std::string adapter;  // "" = no adapter
+    bool operator==(const UnitPrecision& o) const { return bits == o.bits && adapter == o.adapter; }
 };
 
 /// One precision per unit, in the order of the unit list it was resolved against.
@@ -108,6 +109,12 @@ std::string adapter_for_level(const PrecisionLevel& level, const AdapterSet& ada
 /// group when per_group has a single entry.
 PrecisionConfig config_for_levels(const std::vector<PrecisionLevel>& per_group, const UnitList& units,
                                   const AdapterSet& adapters, const std::string& source);
+
+/// `base` with the units named in `selected` set to `level` (a level as written: "4", "w4a8"), resolved
+/// against `adapters` like any config entry; `source` names the result. InputError naming an unknown unit.
+PrecisionConfig with_units_at(const PrecisionConfig& base, const std::vector<std::string>& selected,
+                              const std::string& level, const UnitList& units, const AdapterSet& adapters,
+                              const std::string& source);
 
 /// Resolves `text` (any form above) for a model with these units. InputError naming the offending entry,
 /// pattern or unit.
