@@ -18,6 +18,7 @@ void add_score_command(CLI::App& app);
 void add_pretrain_command(CLI::App& app);
 void add_precision_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
+void add_sensitivity_command(CLI::App& app);
 
 /// Commands that run a model call this first (thread set-up; may re-execute the program once).
 void prepare_compute(int threads);

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     bitswitch::cli::add_pretrain_command(app);
     bitswitch::cli::add_precision_command(app);
     bitswitch::cli::add_sweep_command(app);
+    bitswitch::cli::add_sensitivity_command(app);
     bitswitch::cli::add_info_command(app);
 
     try {

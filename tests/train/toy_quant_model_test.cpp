@@ -15,45 +15,14 @@
 #include "bitswitch/train/trainer.h"
 #include "support/paths.h"
 #include "support/temp_dir.h"
+#include "support/toy_model.h"
 
 namespace bitswitch::train {
 namespace {
 
-// ids -> embedding (V, C) -> tanh(body(x)) -> head: start and end logits. Two units in two groups.
-class ToyQaModelImpl : public model::QuantModel {
-  public:
-    ToyQaModelImpl(int64_t vocab, int64_t width) {
-        embedding               = register_module("embedding", torch::nn::Embedding(vocab, width));
-        body                    = register_module("body", quant::QuantLoRALinear(width, width));
-        head                    = register_module("head", quant::QuantLoRALinear(width, 2));
-        body->name              = "body";
-        head->name              = "head";
-        head->adapters_optional = true;
-        declare_units({{"body", quant::UnitKind::kLinear, 0, width, width, true},
-                       {"head", quant::UnitKind::kHead, 1, width, 2, true}});
-    }
-    std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const override {
-        return {{"body", body}, {"head", head}};
-    }
-    torch::Tensor embed(const torch::Tensor& ids) override { return embedding->forward(ids); }
-    torch::Tensor encode(const torch::Tensor& x, const torch::Tensor&,
-                         const quant::PrecisionConfig& p) override {
-        return torch::tanh(body->forward(x, p[0]));
-    }
-    model::SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& p) override {
-        const auto logits = head->forward(hidden, p[1]);
-        return {logits.select(2, 0), logits.select(2, 1)};
-    }
-    void set_quant_settings(const quant::QuantSettings& s) override {
-        body->set_quant_options(s.linear);
-        head->set_quant_options(s.linear);
-    }
+using bitswitch::testing::ToyQaModel;
 
-    torch::nn::Embedding embedding{nullptr};
-    quant::QuantLoRALinear body{nullptr}, head{nullptr};
-};
-TORCH_MODULE(ToyQaModel);
-
+// ids -> embedding (V, 8) -> tanh(body0(x)) -> head: start and end logits. Two units in two groups.
 ToyQaModel toy(int64_t vocab = 64) {
     torch::manual_seed(21);
     return ToyQaModel(vocab, 8);
@@ -68,8 +37,8 @@ quant::AdapterSet two_levels() {
 
 TEST(ToyQuantModel, PrecisionConfigsAndSizesResolveAgainstItsUnits) {
     auto m          = toy();
-    const auto list = quant::parse_precision("8,4", m->units(), {});  // one entry per group: body, head
-    EXPECT_EQ(list.at("body").bits, (quant::BitWidths{8, 8, 8}));
+    const auto list = quant::parse_precision("8,4", m->units(), {});  // one entry per group: body0, head
+    EXPECT_EQ(list.at("body0").bits, (quant::BitWidths{8, 8, 8}));
     EXPECT_EQ(list.at("head").bits, (quant::BitWidths{4, 4, 4}));
     EXPECT_THROW(quant::parse_precision("8,4,4", m->units(), {}), InputError);  // three entries, two groups
     bitswitch::testing::TempDir dir;
@@ -78,7 +47,7 @@ TEST(ToyQuantModel, PrecisionConfigsAndSizesResolveAgainstItsUnits) {
                                m->units(), {});
         FAIL();
     } catch (const InputError& e) {
-        EXPECT_NE(std::string(e.what()).find("units: body, head"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("units: body0, head"), std::string::npos) << e.what();
     }
     // Sizes by hand: body 64 weights at 8 bits + 8 scales + 8 biases, head 16 weights at 4 bits + 2 scales
     // + 2 biases (all scales and biases float32), the 64 x 8 embedding in full precision.
@@ -93,14 +62,14 @@ TEST(ToyQuantModel, ASwitchableStepRunsEveryLevelWithItsOwnAdapter) {
     TrainConfig c;
     c.mode               = Mode::kSwitchable;
     c.level_lists.w_bits = {8, 4};
-    for (const auto& level : adapters.levels) m->body->add_adapter(level.name(), level.lora);
+    for (const auto& level : adapters.levels) m->body[0]->add_adapter(level.name(), level.lora);
     const auto trainable = mark_trainable(*m, Finetune::kLora);
     EXPECT_EQ(trainable.size(), 2u * 2 + 2);  // A and B of two adapters, the head's weight and bias
     const PrecisionPlanner planner(c, adapters.levels, adapters, m->units(), 10);
     const auto plan = planner.plan(0);
     ASSERT_EQ(plan.passes.size(), 2u);
-    EXPECT_EQ(plan.passes[0].config.at("body").adapter, "8");
-    EXPECT_EQ(plan.passes[1].config.at("body").adapter, "4");
+    EXPECT_EQ(plan.passes[0].config.at("body0").adapter, "8");
+    EXPECT_EQ(plan.passes[1].config.at("body0").adapter, "4");
 
     m->train();
     const data::Batch batch{torch::randint(0, 64, {3, 5}), torch::ones({3, 5}, torch::kLong),
@@ -118,7 +87,7 @@ TEST(ToyQuantModel, ASwitchableStepRunsEveryLevelWithItsOwnAdapter) {
     EXPECT_NEAR(loss.total, want, 1e-6);
     // B starts at zero, so each level's B gets a gradient (A's is zero): both adapters learn from one step.
     for (const auto& name : {"8", "4"}) {
-        const auto& B = m->body->adapters().at(name)->B;
+        const auto& B = m->body[0]->adapters().at(name)->B;
         ASSERT_TRUE(B.grad().defined()) << name;
         EXPECT_GT(B.grad().abs().sum().item<float>(), 0.0f) << name;
     }

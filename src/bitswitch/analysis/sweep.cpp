@@ -32,21 +32,9 @@ std::vector<std::string> config_file_lines(const std::string& path) {
 std::vector<quant::PrecisionConfig> varied(const SweepConfig& c, const model::LoadedModel& loaded) {
     const auto& units = loaded.model().units();
     const auto base   = loaded.config(c.vary_base);
-    std::vector<std::pair<std::string, std::vector<std::string>>> targets;  // (label, unit names)
-    if (c.vary_granularity == VaryGranularity::kUnit) {
-        for (const auto& u : units) targets.push_back({u.name, {u.name}});
-    } else {
-        for (int64_t g = 0; g < quant::group_count(units); ++g) {
-            std::vector<std::string> names;
-            for (const auto& u : units) {
-                if (u.group == g) names.push_back(u.name);
-            }
-            targets.push_back({quant::group_label(units, g), names});
-        }
-    }
     std::vector<quant::PrecisionConfig> out;
     for (const auto& level : c.vary_levels) {
-        for (const auto& [label, names] : targets) {
+        for (const auto& [label, names] : vary_targets(units, c.vary_granularity)) {
             const auto source = fmt::format("{} | {}={}", base.source, label, level);
             out.push_back(quant::with_units_at(base, names, level, units, loaded.adapters(), source));
             loaded.model().check_precision(out.back());
@@ -85,6 +73,22 @@ std::string csv_field(const std::string& s) {
 }
 
 }  // namespace
+
+std::vector<VaryTarget> vary_targets(const quant::UnitList& units, VaryGranularity granularity) {
+    std::vector<VaryTarget> targets;
+    if (granularity == VaryGranularity::kUnit) {
+        for (const auto& u : units) targets.push_back({u.name, {u.name}});
+        return targets;
+    }
+    for (int64_t g = 0; g < quant::group_count(units); ++g) {
+        VaryTarget t{quant::group_label(units, g), {}};
+        for (const auto& u : units) {
+            if (u.group == g) t.units.push_back(u.name);
+        }
+        targets.push_back(std::move(t));
+    }
+    return targets;
+}
 
 std::vector<quant::PrecisionConfig> sweep_configs(const SweepConfig& c, const model::LoadedModel& loaded) {
     std::vector<std::string> texts = c.eval.precision;

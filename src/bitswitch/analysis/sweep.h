@@ -27,6 +27,15 @@ enum class OutputFormat { kMarkdown, kCsv, kJsonl };
 inline constexpr core::EnumName<OutputFormat> kOutputFormatNames[] = {
     {OutputFormat::kMarkdown, "md"}, {OutputFormat::kCsv, "csv"}, {OutputFormat::kJsonl, "jsonl"}};
 
+/// What one change covers: a unit, or a group of units (GPT-2: a block), and the label tables show.
+struct VaryTarget {
+    std::string label;               // "h.3.mlp.c_fc" or "h.3"
+    std::vector<std::string> units;  // the unit names it sets
+};
+
+/// Every unit, or every group, of `units` in order.
+std::vector<VaryTarget> vary_targets(const quant::UnitList& units, VaryGranularity granularity);
+
 struct SweepConfig {
     eval::QaEvalConfig eval;               // model, data, windows, batch size; eval.precision are configs too
     std::string configs_file;              // one config per line; blank lines and # comments are skipped

@@ -61,11 +61,20 @@ EvalResult evaluate_qa(model::QuantModel& model, const data::SquadDataset& datas
                        const quant::PrecisionConfig* precision) {
     const auto t0     = std::chrono::steady_clock::now();
     auto [start, end] = predict_logits(model, features, options.batch_size, options.show_progress, precision);
+    auto r            = score_logits(dataset, features, start, end, options.postprocess);
+    r.seconds         = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+EvalResult score_logits(const data::SquadDataset& dataset, const std::vector<data::QAFeature>& features,
+                        const std::vector<float>& start, const std::vector<float>& end,
+                        const PostprocessOptions& postprocess) {
+    const auto t0 = std::chrono::steady_clock::now();
     EvalResult r;
-    r.predictions = postprocess_qa_predictions(dataset, features, start, end, options.postprocess);
+    r.predictions = postprocess_qa_predictions(dataset, features, start, end, postprocess);
     Predictions answers;
     for (const auto& p : r.predictions) answers[p.id] = p.text;
-    if (options.postprocess.version_2_with_negative || dataset.is_v2()) {
+    if (postprocess.version_2_with_negative || dataset.is_v2()) {
         const auto v2 = evaluate_v2(dataset, answers);
         r.exact_match = v2.exact;
         r.f1          = v2.f1;

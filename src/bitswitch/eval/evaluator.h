@@ -49,6 +49,12 @@ ExamplePrediction answer_question(model::QuantModel& model, const text::BpeToken
 void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& result,
                         const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
 
+/// Post-processes logits (as predict_logits returns them) into answers and scores them; `seconds` is this
+/// step's time only.
+EvalResult score_logits(const data::SquadDataset& dataset, const std::vector<data::QAFeature>& features,
+                        const std::vector<float>& start_logits, const std::vector<float>& end_logits,
+                        const PostprocessOptions& postprocess);
+
 /// Runs the model without gradients at `precision` (the default when null), post-processes and scores.
 EvalResult evaluate_qa(model::QuantModel& model, const data::SquadDataset& dataset,
                        const std::vector<data::QAFeature>& features, const EvalOptions& options,

@@ -58,6 +58,17 @@ LoadedModel LoadedModel::load(const std::filesystem::path& dir,
     return m;
 }
 
+LoadedModel LoadedModel::wrap(std::shared_ptr<QuantModel> model, quant::AdapterSet adapters,
+                              const quant::QuantSettings& settings) {
+    LoadedModel m;
+    m.path_           = "(in memory)";
+    m.model_          = std::move(model);
+    m.adapters_       = std::move(adapters);
+    m.trained_levels_ = m.adapters_.levels;
+    m.set_quant_settings(settings);
+    return m;
+}
+
 Gpt2ForQuestionAnswering LoadedModel::gpt2() const {
     if (!gpt2_)
         throw InputError(fmt::format("{}: not a GPT-2 (this command needs its LM head)", path_.string()));

@@ -26,6 +26,10 @@ class LoadedModel {
     static LoadedModel load(const std::filesystem::path& dir,
                             const std::optional<quant::QuantSettings>& quant_override = std::nullopt);
 
+    /// A model built in code (tests, tools that make models), with what its configs resolve against.
+    static LoadedModel wrap(std::shared_ptr<QuantModel> model, quant::AdapterSet adapters = {},
+                            const quant::QuantSettings& settings = {});
+
     /// The model behind the interface every consumer uses.
     QuantModel& model() const { return *model_; }
     std::shared_ptr<QuantModel> model_ptr() const { return model_; }

@@ -120,6 +120,7 @@ torch::Tensor QuantLoRALinearImpl::forward(const torch::Tensor& x, const UnitPre
     auto y =
         ops::linear(xq, effective_weight(precision.bits.w, adapter, precision.adapter), bias);  // (N, out)
     if (adapter && !options_.merged) adapter->add_to(y, x2);
+    if (observer) observer(x2, y);
     auto out_shape   = x.sizes().vec();
     out_shape.back() = out_features;
     return y.view(out_shape);

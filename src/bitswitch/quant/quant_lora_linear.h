@@ -13,6 +13,7 @@
 // straight-through gradients. Quantizer settings (scheme, granularity) are fixed while the layer serves.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -85,6 +86,9 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     torch::Tensor weight;         // (out, in)
     torch::Tensor bias;           // (out), undefined without bias
     std::string name = "linear";  // for messages: the model sets "h.3.mlp.c_fc"
+    /// When set, forward() calls it with the flattened input (N, in) and output (N, out), the output still
+    /// part of the autograd graph: analysis uses it for gradient-based sensitivity. Not for concurrent use.
+    std::function<void(const torch::Tensor& input, const torch::Tensor& output)> observer;
     /// Task heads: a layer without any adapter ignores the adapter a config names (a head trained in full,
     /// PEFT's modules_to_save, serves every level with its own weights).
     bool adapters_optional = false;

@@ -1,0 +1,267 @@
+// Measured drops, the KL and Fisher proxies, rank correlations, output.
+#include "bitswitch/analysis/sensitivity.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "bitswitch/analysis/rank_correlation.h"
+#include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
+#include "bitswitch/data/batch.h"
+#include "bitswitch/eval/evaluator.h"
+#include "bitswitch/model/qa_head.h"
+
+namespace bitswitch::analysis {
+namespace {
+
+using Logits = std::pair<std::vector<float>, std::vector<float>>;
+
+// KL(p ‖ q) of softmax(p_logits) and softmax(q_logits) over the first n positions.
+double kl_divergence(const float* p_logits, const float* q_logits, int64_t n) {
+    double pm = p_logits[0], qm = q_logits[0];
+    for (int64_t t = 1; t < n; ++t)
+        pm = std::max(pm, double(p_logits[t])), qm = std::max(qm, double(q_logits[t]));
+    double pz = 0, qz = 0;
+    for (int64_t t = 0; t < n; ++t) pz += std::exp(p_logits[t] - pm), qz += std::exp(q_logits[t] - qm);
+    double kl = 0;
+    for (int64_t t = 0; t < n; ++t) {
+        const double log_p = p_logits[t] - pm - std::log(pz), log_q = q_logits[t] - qm - std::log(qz);
+        kl += std::exp(log_p) * (log_p - log_q);
+    }
+    return kl;
+}
+
+// Mean over the first `windows` windows of the start and end KL divergences.
+double mean_kl(const Logits& base, const Logits& test, const std::vector<data::QAFeature>& features,
+               int64_t windows) {
+    const auto T = int64_t(features.front().input_ids.size());
+    double sum   = 0;
+    for (int64_t f = 0; f < windows; ++f) {
+        const int64_t n = data::real_length(features[size_t(f)]);
+        sum += kl_divergence(base.first.data() + f * T, test.first.data() + f * T, n);
+        sum += kl_divergence(base.second.data() + f * T, test.second.data() + f * T, n);
+    }
+    return sum / double(2 * windows);
+}
+
+// ½ Σ (∂L/∂y ⊙ (y_q − y))² for every (target, level) on the calibration windows: one forward and backward
+// per batch at the base config, each unit's input and output observed, then each unit run alone at each
+// test level on that input.
+std::vector<std::vector<std::optional<double>>> fisher_scores(
+    model::QuantModel& model, const std::vector<data::QAFeature>& calibration, int batch_size,
+    const quant::PrecisionConfig& base, const std::vector<VaryTarget>& targets,
+    const std::vector<std::vector<quant::PrecisionConfig>>& configs) {
+    struct Observed {
+        torch::Tensor input, output;
+    };
+    std::map<std::string, Observed> observed;
+    auto layers = model.linear_layers();
+    for (auto& [name, layer] : layers) {
+        layer->observer = [&observed, name = name](const torch::Tensor& x, const torch::Tensor& y) {
+            if (!y.requires_grad()) return;  // the units' reruns at the test levels below are not observed
+            y.retain_grad();
+            observed[name] = {x.detach(), y};
+        };
+    }
+    std::map<std::string, size_t> unit_index;
+    for (size_t i = 0; i < model.units().size(); ++i) unit_index[model.units()[i].name] = i;
+    std::vector<std::vector<std::optional<double>>> scores(targets.size());
+    for (size_t t = 0; t < targets.size(); ++t) scores[t].resize(configs[t].size());
+    try {
+        const bool was_training = model.is_training();
+        model.eval();
+        for (size_t b = 0; b < calibration.size(); b += size_t(batch_size)) {
+            std::vector<size_t> idx;
+            for (size_t i = b; i < std::min(calibration.size(), b + size_t(batch_size)); ++i)
+                idx.push_back(i);
+            const auto batch = data::make_batch(calibration, idx);
+            observed.clear();
+            // No parameter requires a gradient: the embeddings do, so that the graph reaches every unit.
+            const auto embeddings = model.embed(batch.input_ids).detach().requires_grad_();
+            const auto [s, e]     = model.forward_embeddings(embeddings, batch.attention_mask, &base);
+            model::qa_span_loss(s, e, batch.start_positions, batch.end_positions, batch.attention_mask)
+                .backward();
+            torch::NoGradGuard no_grad;
+            for (size_t t = 0; t < targets.size(); ++t) {
+                for (const auto& name : targets[t].units) {
+                    const auto it = observed.find(name);
+                    if (it == observed.end()) continue;  // a K/V unit: no output of its own
+                    const auto& [x, y] = it->second;
+                    auto layer         = model.linear(name);
+                    for (size_t l = 0; l < configs[t].size(); ++l) {
+                        const auto y_q  = layer->forward(x, configs[t][l][unit_index.at(name)]);
+                        const double sc = 0.5 * (y.grad() * (y_q - y.detach())).pow(2).sum().item<double>();
+                        scores[t][l]    = scores[t][l].value_or(0.0) + sc;
+                    }
+                }
+            }
+        }
+        if (was_training) model.train();
+    } catch (...) {
+        for (auto& [name, layer] : layers) layer->observer = nullptr;
+        throw;
+    }
+    for (auto& [name, layer] : layers) layer->observer = nullptr;
+    return scores;
+}
+
+nlohmann::ordered_json to_json(const SensitivityRow& r, const SensitivityResult& result) {
+    const auto interval = [](const std::optional<Interval>& i) {
+        return i ? nlohmann::ordered_json{i->estimate, i->low, i->high} : nlohmann::ordered_json();
+    };
+    return {{"target", r.target},
+            {"level", r.level},
+            {"base", result.base},
+            {"f1", interval(r.f1)},
+            {"f1_drop", interval(r.f1_drop)},
+            {"kl", r.kl},
+            {"fisher", r.fisher ? nlohmann::ordered_json(*r.fisher) : nlohmann::ordered_json()}};
+}
+
+std::string optional_number(const std::optional<double>& v, const char* format) {
+    return v && std::isfinite(*v) ? fmt::format(fmt::runtime(format), *v) : "-";
+}
+
+}  // namespace
+
+SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::QaEvalSet& set,
+                                 const SensitivityConfig& c) {
+    if (c.test_levels.empty()) throw InputError("sensitivity: give the levels to test, e.g. --test 4 3");
+    if (c.calibration_samples < 1) throw InputError("sensitivity: --calibration_samples must be positive");
+    auto& model        = loaded.model();
+    const auto base    = loaded.config(c.base);
+    const auto targets = vary_targets(model.units(), c.granularity);
+    std::vector<std::vector<quant::PrecisionConfig>> configs(targets.size());
+    for (size_t t = 0; t < targets.size(); ++t) {
+        for (const auto& level : c.test_levels) {
+            const auto source = fmt::format("{} | {}={}", base.source, targets[t].label, level);
+            configs[t].push_back(quant::with_units_at(base, targets[t].units, level, model.units(),
+                                                      loaded.adapters(), source));
+            model.check_precision(configs[t].back());
+        }
+    }
+    const int64_t windows = std::min<int64_t>(c.calibration_samples, int64_t(set.features.size()));
+    const std::vector<data::QAFeature> calibration(set.features.begin(), set.features.begin() + windows);
+    const int batch = c.eval.batch_size;
+    // Measured runs score the whole set and read the calibration windows' logits from it; otherwise only
+    // the calibration windows run.
+    const auto& features = c.proxies_only ? calibration : set.features;
+    const auto logits_at = [&](const quant::PrecisionConfig& config) {
+        return eval::predict_logits(model, features, batch, false, &config);
+    };
+
+    SensitivityResult out;
+    out.base                = base.source;
+    out.questions           = int64_t(set.dataset.examples.size());
+    out.calibration_windows = windows;
+    const auto base_logits  = logits_at(base);
+    eval::EvalResult base_scores;
+    if (!c.proxies_only) {
+        base_scores = eval::score_logits(set.dataset, set.features, base_logits.first, base_logits.second,
+                                         c.eval.postprocess);
+        Interval f1 = bootstrap_mean(base_scores.question_f1, c.bootstrap);
+        out.base_f1 = Interval{100 * f1.estimate, 100 * f1.low, 100 * f1.high};
+    }
+    const auto fisher = fisher_scores(model, calibration, batch, base, targets, configs);
+    size_t done       = 0;
+    for (size_t t = 0; t < targets.size(); ++t) {
+        for (size_t l = 0; l < c.test_levels.size(); ++l) {
+            SensitivityRow row{targets[t].label, c.test_levels[l], {}, {}, 0.0, fisher[t][l]};
+            const auto logits = logits_at(configs[t][l]);
+            row.kl            = mean_kl(base_logits, logits, features, windows);
+            if (!c.proxies_only) {
+                const auto r  = eval::score_logits(set.dataset, set.features, logits.first, logits.second,
+                                                   c.eval.postprocess);
+                const auto f1 = bootstrap_mean(r.question_f1, c.bootstrap);
+                const auto drop =
+                    bootstrap_paired_difference(base_scores.question_f1, r.question_f1, c.bootstrap);
+                row.f1      = Interval{100 * f1.estimate, 100 * f1.low, 100 * f1.high};
+                row.f1_drop = Interval{100 * drop.estimate, 100 * drop.low, 100 * drop.high};
+            }
+            std::fprintf(stderr, "sensitivity %zu/%zu: %s at %s: KL %.4g%s\n", ++done,
+                         targets.size() * c.test_levels.size(), row.target.c_str(), row.level.c_str(), row.kl,
+                         row.f1_drop ? fmt::format(", F1 drop {:.2f}", row.f1_drop->estimate).c_str() : "");
+            out.rows.push_back(std::move(row));
+        }
+    }
+    if (!c.proxies_only && out.rows.size() >= 2) {
+        std::vector<double> drops, kls, fisher_drops, fishers;
+        for (const auto& r : out.rows) {
+            drops.push_back(r.f1_drop->estimate);
+            kls.push_back(r.kl);
+            if (r.fisher) fisher_drops.push_back(r.f1_drop->estimate), fishers.push_back(*r.fisher);
+        }
+        out.kl_spearman = spearman(kls, drops);
+        if (fishers.size() >= 2) out.fisher_spearman = spearman(fishers, fisher_drops);
+    }
+    return out;
+}
+
+SensitivityResult run_sensitivity(const SensitivityConfig& c) {
+    const auto set    = eval::load_eval_set(c.eval);
+    const auto loaded = model::LoadedModel::load(c.eval.model_dir, c.eval.quant_override);
+    const auto result = sensitivity_of(loaded, set, c);
+    if (!c.output_dir.empty()) {
+        const std::filesystem::path dir(c.output_dir);
+        core::write_file_atomic(dir / "sensitivity.md", format_sensitivity(result, OutputFormat::kMarkdown));
+        core::write_file_atomic(dir / "sensitivity.csv", format_sensitivity(result, OutputFormat::kCsv));
+        core::write_file_atomic(dir / "sensitivity.jsonl", format_sensitivity(result, OutputFormat::kJsonl));
+    }
+    return result;
+}
+
+std::string format_sensitivity(const SensitivityResult& result, OutputFormat format) {
+    std::string s;
+    const auto drop = [](const SensitivityRow& r) {
+        return r.f1_drop ? std::optional<double>(r.f1_drop->estimate) : std::nullopt;
+    };
+    switch (format) {
+        case OutputFormat::kJsonl:
+            for (const auto& r : result.rows) s += to_json(r, result).dump() + "\n";
+            return s;
+        case OutputFormat::kCsv:
+            s = "target,level,base,f1,f1_low,f1_high,f1_drop,f1_drop_low,f1_drop_high,kl,fisher\n";
+            for (const auto& r : result.rows) {
+                const auto v = [](const std::optional<Interval>& i, double Interval::*m) {
+                    return i ? fmt::format("{}", (*i).*m) : std::string();
+                };
+                s += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", r.target, r.level, result.base,
+                                 v(r.f1, &Interval::estimate), v(r.f1, &Interval::low),
+                                 v(r.f1, &Interval::high), v(r.f1_drop, &Interval::estimate),
+                                 v(r.f1_drop, &Interval::low), v(r.f1_drop, &Interval::high), r.kl,
+                                 r.fisher ? fmt::format("{}", *r.fisher) : "");
+            }
+            return s;
+        case OutputFormat::kMarkdown: {
+            s = fmt::format("Base {}{}; {} questions, proxies on {} windows.\n\n", result.base,
+                            result.base_f1
+                                ? fmt::format(" (F1 {:.2f} [{:.2f}, {:.2f}])", result.base_f1->estimate,
+                                              result.base_f1->low, result.base_f1->high)
+                                : "",
+                            result.questions, result.calibration_windows);
+            s += "| unit | level | F1 drop [95% CI] | KL | Fisher |\n|---|---|---:|---:|---:|\n";
+            for (const auto& r : result.rows) {
+                s += fmt::format("| {} | {} | {} | {:.4g} | {} |\n", r.target, r.level,
+                                 r.f1_drop ? fmt::format("{:.2f} [{:.2f}, {:.2f}]", r.f1_drop->estimate,
+                                                         r.f1_drop->low, r.f1_drop->high)
+                                           : "-",
+                                 r.kl, optional_number(r.fisher, "{:.4g}"));
+            }
+            if (result.kl_spearman || result.fisher_spearman) {
+                s += fmt::format("\nSpearman rank correlation with the measured drops: KL {}, Fisher {}.\n",
+                                 optional_number(result.kl_spearman, "{:.3f}"),
+                                 optional_number(result.fisher_spearman, "{:.3f}"));
+            }
+            (void)drop;
+            return s;
+        }
+    }
+    return s;
+}
+
+}  // namespace bitswitch::analysis
