@@ -16,6 +16,8 @@ packages=(
     libdnnl-dev
     # c10d data parallel: gloo headers for libtorch's ProcessGroupGloo
     libgloo-dev
+    # analysis: the exact bit-budget search solves its multiple-choice knapsack as an integer program
+    libglpk-dev
     # tests and benchmarks (clang-format: the format check of `make test`)
     libgtest-dev libgmock-dev libbenchmark-dev clang-format
 )

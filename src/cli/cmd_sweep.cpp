@@ -6,8 +6,8 @@
 
 #include "bitswitch/analysis/sweep.h"
 #include "bitswitch/core/runtime.h"
+#include "cli/analysis_flags.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
 
 namespace bitswitch::cli {
 
@@ -20,13 +20,8 @@ void add_sweep_command(CLI::App& app) {
         "sweep",
         "EM/F1 with confidence intervals, sizes and bit-operations of many precision configs of one model");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
-    auto& e = c->eval;
-    cmd->add_option("--model,--model_name_or_path", e.model_dir, "Model folder (HF) or training run folder")
-        ->required();
-    cmd->add_option("--validation_file", e.validation_file, "SQuAD v1.1/v2.0 JSON")->required();
-    cmd->add_option("--tokenizer", e.tokenizer_dir,
-                    "Tokenizer folder (default: the model's, else the shipped GPT-2)");
-    add_precision_flags(cmd, e.precision, e.activate_lora_idx, /*many=*/true);
+    add_eval_set_flags(cmd, c->eval, *quant);
+    add_precision_flags(cmd, c->eval.precision, c->eval.activate_lora_idx, /*many=*/true);
     const char* configs = "Configs";
     cmd->add_option("--configs", c->configs_file, "File with one precision config per line (# comments)")
         ->group(configs);
@@ -43,27 +38,10 @@ void add_sweep_command(CLI::App& app) {
     cmd->add_option("--reference", c->reference,
                     "Config the differences are taken against (default: the --vary base, else the first)")
         ->group(configs);
-    const char* stats = "Statistics";
-    cmd->add_option("--bootstrap_resamples", c->bootstrap.resamples, "Bootstrap resamples over questions")
-        ->capture_default_str()
-        ->group(stats);
-    cmd->add_option("--confidence", c->bootstrap.confidence, "Confidence of the intervals")
-        ->capture_default_str()
-        ->group(stats);
-    cmd->add_option("--bootstrap_seed", c->bootstrap.seed, "Seed of the resampling")
-        ->capture_default_str()
-        ->group(stats);
+    add_bootstrap_flags(cmd, c->bootstrap);
     add_enum_option(cmd, "-o,--output_format", *format, analysis::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
     cmd->add_option("--output_dir", c->output_dir, "Also write sweep.md, sweep.csv and sweep.jsonl here");
-    add_feature_flags(cmd, e.features);
-    add_postprocess_flags(cmd, e.postprocess);
-    add_quant_flags(cmd, *quant);
-    cmd->add_option("--per_device_eval_batch_size", e.batch_size)->capture_default_str();
-    cmd->add_option("--max_eval_samples", e.max_eval_samples, "Use the first N questions")
-        ->capture_default_str();
-    cmd->add_flag("--skip-invalid", e.skip_invalid,
-                  "Drop questions whose answer_start is wrong instead of failing");
     cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
     cmd->callback([c, quant, threads, format] {
         c->eval.quant_override = quant->override_settings();

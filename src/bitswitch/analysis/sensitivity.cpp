@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -215,11 +216,58 @@ SensitivityResult run_sensitivity(const SensitivityConfig& c) {
     return result;
 }
 
+SensitivityResult read_sensitivity(const std::string& path) {
+    SensitivityResult out;
+    std::istringstream in(core::read_file(path));
+    int line_number = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++line_number;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const auto where = fmt::format("{}:{}", path, line_number);
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(line);
+        } catch (const nlohmann::json::exception&) {
+            throw InputError(where + ": not JSON; give the sensitivity.jsonl of `bitswitch sensitivity`");
+        }
+        if (!j.is_object() || !j.contains("target") || !j.contains("level") || !j.contains("kl"))
+            throw InputError(
+                where +
+                ": not a sensitivity result (no target, level and kl); give the sensitivity.jsonl "
+                "that `bitswitch sensitivity --output_dir` writes");
+        const auto interval = [&](const char* key) -> std::optional<Interval> {
+            const auto& v = j.value(key, nlohmann::json());
+            if (v.is_null()) return std::nullopt;
+            if (!v.is_array() || v.size() != 3)
+                throw InputError(fmt::format("{}: {} must be [estimate, low, high]", where, key));
+            return Interval{v[0].get<double>(), v[1].get<double>(), v[2].get<double>()};
+        };
+        SensitivityRow row;
+        try {
+            row = {j["target"].get<std::string>(),
+                   j["level"].get<std::string>(),
+                   interval("f1"),
+                   interval("f1_drop"),
+                   j["kl"].get<double>(),
+                   std::nullopt};
+            if (const auto& f = j.value("fisher", nlohmann::json()); !f.is_null())
+                row.fisher = f.get<double>();
+        } catch (const nlohmann::json::exception& e) {
+            throw InputError(fmt::format("{}: {}", where, e.what()));
+        }
+        const auto base = j.value("base", std::string());
+        if (out.rows.empty()) out.base = base;
+        if (base != out.base)
+            throw InputError(
+                fmt::format("{}: base {} differs from the first line's {}", where, base, out.base));
+        out.rows.push_back(std::move(row));
+    }
+    if (out.rows.empty()) throw InputError(path + ": no sensitivity rows");
+    return out;
+}
+
 std::string format_sensitivity(const SensitivityResult& result, OutputFormat format) {
     std::string s;
-    const auto drop = [](const SensitivityRow& r) {
-        return r.f1_drop ? std::optional<double>(r.f1_drop->estimate) : std::nullopt;
-    };
     switch (format) {
         case OutputFormat::kJsonl:
             for (const auto& r : result.rows) s += to_json(r, result).dump() + "\n";
@@ -257,7 +305,6 @@ std::string format_sensitivity(const SensitivityResult& result, OutputFormat for
                                  optional_number(result.kl_spearman, "{:.3f}"),
                                  optional_number(result.fisher_spearman, "{:.3f}"));
             }
-            (void)drop;
             return s;
         }
     }

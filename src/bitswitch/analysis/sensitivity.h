@@ -55,6 +55,10 @@ SensitivityResult run_sensitivity(const SensitivityConfig& config);
 SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::QaEvalSet& set,
                                  const SensitivityConfig& config);
 
+/// The rows of a sensitivity.jsonl (base_f1 and the correlations are not in it). InputError naming the file
+/// and line when it is not one.
+SensitivityResult read_sensitivity(const std::string& path);
+
 std::string format_sensitivity(const SensitivityResult& result, OutputFormat format);
 
 }  // namespace bitswitch::analysis
