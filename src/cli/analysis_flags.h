@@ -41,6 +41,13 @@ inline void add_bootstrap_flags(CLI::App* cmd, analysis::BootstrapOptions& b) {
         ->group(group);
 }
 
+/// Off only to measure what the sharing saves: the results are the same bit for bit.
+inline void add_prefix_cache_flag(CLI::App* cmd, bool& share_prefixes) {
+    cmd->add_flag("--no_prefix_cache{false}", share_prefixes,
+                  "Run every config through every block, instead of sharing the blocks before its first "
+                  "change with the config run before it");
+}
+
 /// Seed 000's protocol: the base, the test levels, what changes at a time, the proxies' calibration set.
 /// `test_required`: whether --test must be given (search can read an earlier analysis instead).
 inline void add_sensitivity_flags(CLI::App* cmd, analysis::SensitivityConfig& c, bool test_required) {

@@ -23,6 +23,7 @@ void add_sensitivity_command(CLI::App& app) {
     add_eval_set_flags(cmd, c->eval, *quant);
     add_sensitivity_flags(cmd, *c, /*test_required=*/true);
     add_bootstrap_flags(cmd, c->bootstrap);
+    add_prefix_cache_flag(cmd, c->share_prefixes);
     add_enum_option(cmd, "-o,--output_format", *format, analysis::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
     cmd->add_option("--output_dir", c->output_dir, "Also write sensitivity.md, .csv and .jsonl here");

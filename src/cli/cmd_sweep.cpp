@@ -39,6 +39,7 @@ void add_sweep_command(CLI::App& app) {
                     "Config the differences are taken against (default: the --vary base, else the first)")
         ->group(configs);
     add_bootstrap_flags(cmd, c->bootstrap);
+    add_prefix_cache_flag(cmd, c->share_prefixes);
     add_enum_option(cmd, "-o,--output_format", *format, analysis::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
     cmd->add_option("--output_dir", c->output_dir, "Also write sweep.md, sweep.csv and sweep.jsonl here");

@@ -152,44 +152,50 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
     // Measured runs score the whole set and read the calibration windows' logits from it; otherwise only
     // the calibration windows run.
     const auto& features = c.proxies_only ? calibration : set.features;
-    const auto logits_at = [&](const quant::PrecisionConfig& config) {
-        return eval::predict_logits(model, features, batch, false, &config);
-    };
 
     SensitivityResult out;
     out.base                = base.source;
     out.questions           = int64_t(set.dataset.examples.size());
     out.calibration_windows = windows;
-    const auto base_logits  = logits_at(base);
+    const auto fisher       = fisher_scores(model, calibration, batch, base, targets, configs);
+    // The base first, then every (target, level) config: one pass over the batches sharing their blocks.
+    std::vector<quant::PrecisionConfig> all{base};
+    for (const auto& per_target : configs) all.insert(all.end(), per_target.begin(), per_target.end());
+    const size_t levels = c.test_levels.size();
+    eval::FeatureLogits base_logits;
     eval::EvalResult base_scores;
-    if (!c.proxies_only) {
-        base_scores = eval::score_logits(set.dataset, set.features, base_logits.first, base_logits.second,
-                                         c.eval.postprocess);
-        Interval f1 = bootstrap_mean(base_scores.question_f1, c.bootstrap);
-        out.base_f1 = Interval{100 * f1.estimate, 100 * f1.low, 100 * f1.high};
-    }
-    const auto fisher = fisher_scores(model, calibration, batch, base, targets, configs);
-    size_t done       = 0;
-    for (size_t t = 0; t < targets.size(); ++t) {
-        for (size_t l = 0; l < c.test_levels.size(); ++l) {
+    eval::for_each_config_logits(
+        model, features, batch, all, c.share_prefixes, false,
+        [&](size_t i, const eval::FeatureLogits& logits, double) {
+            const auto score = [&] {
+                return eval::score_logits(set.dataset, set.features, logits.first, logits.second,
+                                          c.eval.postprocess);
+            };
+            if (i == 0) {
+                base_logits = logits;
+                if (!c.proxies_only) {
+                    base_scores       = score();
+                    const Interval f1 = bootstrap_mean(base_scores.question_f1, c.bootstrap);
+                    out.base_f1       = Interval{100 * f1.estimate, 100 * f1.low, 100 * f1.high};
+                }
+                return;
+            }
+            const size_t t = (i - 1) / levels, l = (i - 1) % levels;
             SensitivityRow row{targets[t].label, c.test_levels[l], {}, {}, 0.0, fisher[t][l]};
-            const auto logits = logits_at(configs[t][l]);
-            row.kl            = mean_kl(base_logits, logits, features, windows);
+            row.kl = mean_kl(base_logits, logits, features, windows);
             if (!c.proxies_only) {
-                const auto r  = eval::score_logits(set.dataset, set.features, logits.first, logits.second,
-                                                   c.eval.postprocess);
+                const auto r  = score();
                 const auto f1 = bootstrap_mean(r.question_f1, c.bootstrap);
                 const auto drop =
                     bootstrap_paired_difference(base_scores.question_f1, r.question_f1, c.bootstrap);
                 row.f1      = Interval{100 * f1.estimate, 100 * f1.low, 100 * f1.high};
                 row.f1_drop = Interval{100 * drop.estimate, 100 * drop.low, 100 * drop.high};
             }
-            std::fprintf(stderr, "sensitivity %zu/%zu: %s at %s: KL %.4g%s\n", ++done,
-                         targets.size() * c.test_levels.size(), row.target.c_str(), row.level.c_str(), row.kl,
+            std::fprintf(stderr, "sensitivity %zu/%zu: %s at %s: KL %.4g%s\n", i, all.size() - 1,
+                         row.target.c_str(), row.level.c_str(), row.kl,
                          row.f1_drop ? fmt::format(", F1 drop {:.2f}", row.f1_drop->estimate).c_str() : "");
             out.rows.push_back(std::move(row));
-        }
-    }
+        });
     if (!c.proxies_only && out.rows.size() >= 2) {
         std::vector<double> drops, kls, fisher_drops, fishers;
         for (const auto& r : out.rows) {

@@ -29,6 +29,7 @@ struct SensitivityConfig {
     VaryGranularity granularity = VaryGranularity::kUnit;
     int64_t calibration_samples = 128;    // windows for the proxies
     bool proxies_only           = false;  // skip the measured drops (no evaluation of every config)
+    bool share_prefixes         = true;   // configs share the blocks before their change (eval/logits.h)
     BootstrapOptions bootstrap;
     std::string output_dir;  // when given: sensitivity.md, .csv, .jsonl
 };

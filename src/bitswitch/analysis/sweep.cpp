@@ -122,14 +122,15 @@ SweepResult run_sweep(const SweepConfig& c) {
     const auto loaded  = model::LoadedModel::load(c.eval.model_dir, c.eval.quant_override);
     const auto configs = sweep_configs(c, loaded);
     eval::EvalOptions options;
-    options.batch_size    = c.eval.batch_size;
-    options.postprocess   = c.eval.postprocess;
-    options.show_progress = false;
-    size_t done           = 0;
-    const auto results    = eval::evaluate_configs(
-           loaded.model(), set.dataset, set.features, configs, options, [&](const auto& config, const auto& r) {
+    options.batch_size     = c.eval.batch_size;
+    options.postprocess    = c.eval.postprocess;
+    options.show_progress  = false;
+    options.share_prefixes = c.share_prefixes;
+    size_t done            = 0;
+    const auto results     = eval::evaluate_configs(
+            loaded.model(), set.dataset, set.features, configs, options, [&](const auto& config, const auto& r) {
             std::fprintf(stderr, "sweep %zu/%zu: %s: EM %.2f F1 %.2f (%.1fs)\n", ++done, configs.size(),
-                            config.source.c_str(), r.exact_match, r.f1, r.seconds);
+                             config.source.c_str(), r.exact_match, r.f1, r.seconds);
         });
     // The reference (matched by its units), else the first config.
     size_t ref = 0;

@@ -45,7 +45,8 @@ struct SweepConfig {
     VaryGranularity vary_granularity = VaryGranularity::kUnit;
     std::string reference;  // the config differences are taken against (default: vary_base, else the first)
     BootstrapOptions bootstrap;
-    std::string output_dir;  // when given: sweep.md, sweep.csv and sweep.jsonl, each written atomically
+    bool share_prefixes = true;  // configs share the blocks they agree on from the first (eval/logits.h)
+    std::string output_dir;      // when given: sweep.md, sweep.csv and sweep.jsonl, each written atomically
 };
 
 struct SweepRow {

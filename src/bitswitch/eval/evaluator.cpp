@@ -15,47 +15,6 @@
 
 namespace bitswitch::eval {
 
-std::pair<std::vector<float>, std::vector<float>> predict_logits(model::QuantModel& model,
-                                                                 const std::vector<data::QAFeature>& features,
-                                                                 int batch_size, bool show_progress,
-                                                                 const quant::PrecisionConfig* precision) {
-    const size_t seq_len = features.empty() ? 0 : features.front().input_ids.size();
-    std::vector<float> start(features.size() * seq_len, std::numeric_limits<float>::lowest());
-    std::vector<float> end(start.size(), std::numeric_limits<float>::lowest());
-    std::vector<size_t> order(features.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        return data::real_length(features[a]) > data::real_length(features[b]);
-    });
-    // Only a model in training mode is switched (and back): concurrent evaluations of one model in eval mode
-    // then write nothing shared.
-    const bool was_training = model.is_training();
-    if (was_training) model.eval();
-    torch::NoGradGuard no_grad;
-    const int64_t n_batches = int64_t((features.size() + size_t(batch_size) - 1) / size_t(batch_size));
-    core::Progress progress("eval", n_batches, std::max<int64_t>(1, n_batches / 10));
-    for (int64_t b = 0; b < n_batches; ++b) {
-        const std::vector<size_t> idx(
-            order.begin() + b * batch_size,
-            order.begin() + std::min<int64_t>(int64_t(order.size()), (b + 1) * batch_size));
-        const auto batch  = data::make_batch(features, idx);
-        const auto [s, e] = model.forward(batch.input_ids, batch.attention_mask, precision);  // (B, T)
-        const auto s_cpu = s.contiguous().to(torch::kCPU), e_cpu = e.contiguous().to(torch::kCPU);
-        const int64_t T = s_cpu.size(1);
-        for (size_t r = 0; r < idx.size(); ++r) {
-            const float* sp = s_cpu.data_ptr<float>() + int64_t(r) * T;
-            const float* ep = e_cpu.data_ptr<float>() + int64_t(r) * T;
-            const int64_t n = data::real_length(features[idx[r]]);  // padding keeps the lowest float
-            std::copy(sp, sp + n, start.begin() + int64_t(idx[r] * seq_len));
-            std::copy(ep, ep + n, end.begin() + int64_t(idx[r] * seq_len));
-        }
-        if (show_progress) progress.update(b + 1);
-    }
-    if (show_progress) progress.finish();
-    if (was_training) model.train();
-    return {std::move(start), std::move(end)};
-}
-
 EvalResult evaluate_qa(model::QuantModel& model, const data::SquadDataset& dataset,
                        const std::vector<data::QAFeature>& features, const EvalOptions& options,
                        const quant::PrecisionConfig* precision) {
@@ -131,11 +90,14 @@ std::vector<EvalResult> evaluate_configs(
     const std::function<void(const quant::PrecisionConfig&, const EvalResult&)>& on_result) {
     std::vector<EvalResult> results;
     results.reserve(configs.size());
-    for (const auto& config : configs) {
-        model.check_precision(config);
-        results.push_back(evaluate_qa(model, dataset, features, options, &config));
-        if (on_result) on_result(config, results.back());
-    }
+    for_each_config_logits(model, features, options.batch_size, configs, options.share_prefixes,
+                           options.show_progress, [&](size_t i, const FeatureLogits& logits, double seconds) {
+                               auto r = score_logits(dataset, features, logits.first, logits.second,
+                                                     options.postprocess);
+                               r.seconds += seconds;
+                               results.push_back(std::move(r));
+                               if (on_result) on_result(configs[i], results.back());
+                           });
     return results;
 }
 

@@ -11,6 +11,7 @@
 
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/data/squad.h"
+#include "bitswitch/eval/logits.h"
 #include "bitswitch/eval/postprocess.h"
 #include "bitswitch/model/quant_model.h"
 #include "bitswitch/text/bpe_tokenizer.h"
@@ -21,6 +22,8 @@ struct EvalOptions {
     int batch_size = 16;
     PostprocessOptions postprocess;
     bool show_progress = true;
+    /// evaluate_configs: configs that agree on the first stages (GPT-2: blocks) share them, per batch.
+    bool share_prefixes = true;
 };
 
 struct EvalResult {
@@ -30,13 +33,6 @@ struct EvalResult {
     std::vector<double> question_em, question_f1;  // each question's score in [0, 1], dataset order
     double seconds = 0.0;
 };
-
-/// Start and end logits of every feature, (features x max_seq_length) each, row-major; positions past a
-/// feature's real length hold the lowest float. Features are run longest first so batches pad little.
-/// At `precision` (the model's default when null); the model must be in eval mode or is put there and back.
-std::pair<std::vector<float>, std::vector<float>> predict_logits(
-    model::QuantModel& model, const std::vector<data::QAFeature>& features, int batch_size,
-    bool show_progress, const quant::PrecisionConfig* precision = nullptr);
 
 /// The answer to one question about one context (`bitswitch predict`): the best span of the n-best list.
 ExamplePrediction answer_question(model::QuantModel& model, const text::BpeTokenizer& tokenizer,
@@ -60,8 +56,9 @@ EvalResult evaluate_qa(model::QuantModel& model, const data::SquadDataset& datas
                        const std::vector<data::QAFeature>& features, const EvalOptions& options,
                        const quant::PrecisionConfig* precision = nullptr);
 
-/// evaluate_qa at each config in turn; `on_result` (optional) sees each result as soon as it exists (for
-/// logs and files), before the next config runs.
+/// evaluate_qa at each config: the configs run together over the batches (eval/logits.h: sharing their
+/// common stages with options.share_prefixes, as many at a time as hold their logits in about 1 GiB);
+/// `on_result` (optional) sees each result as soon as it is scored (for logs and files).
 std::vector<EvalResult> evaluate_configs(
     model::QuantModel& model, const data::SquadDataset& dataset, const std::vector<data::QAFeature>& features,
     const std::vector<quant::PrecisionConfig>& configs, const EvalOptions& options,

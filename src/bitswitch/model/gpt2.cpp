@@ -125,38 +125,49 @@ torch::Tensor Gpt2Impl::forward(const torch::Tensor& input_ids, const torch::Ten
     return forward_embeddings(embed(input_ids), attention_mask, precision, cache);
 }
 
-torch::Tensor Gpt2Impl::forward_embeddings(const torch::Tensor& embeddings,
-                                           const torch::Tensor& attention_mask,
-                                           const quant::PrecisionConfig& precision, KVCache* cache) {
+torch::Tensor Gpt2Impl::block_input(const torch::Tensor& embeddings, int64_t past) {
     TORCH_CHECK(embeddings.dim() == 3 && embeddings.size(2) == config.n_embd, "embeddings must be (B, T, ",
                 config.n_embd, "), got ", embeddings.sizes());
-    TORCH_CHECK(int64_t(precision.size()) >= config.n_layer * kUnitsPerBlock, "precision config \"",
-                precision.source, "\" does not cover the model's blocks");
-    const int64_t B = embeddings.size(0), T = embeddings.size(1);
-    const int64_t past = cache ? cache->length() : 0, S = past + T;
+    const int64_t S = past + embeddings.size(1);
     if (S > config.n_positions) {
         throw InputError(fmt::format("{} tokens exceed the model's n_positions {}", S, config.n_positions));
     }
     const auto positions = torch::arange(past, S, torch::kLong);
-    auto x               = ops::fast_dropout(embeddings + wpe->forward(positions), config.embd_pdrop,
-                                             is_training());  // (B, T, C)
+    return ops::fast_dropout(embeddings + wpe->forward(positions), config.embd_pdrop, is_training());
+}
 
-    // Padding as an additive bias per key, built once for all layers; causality is the kernel's job.
-    torch::Tensor key_bias;
+// Padding as an additive bias per key, built once for all layers; causality is the kernel's job.
+torch::Tensor Gpt2Impl::padding_bias(const torch::Tensor& attention_mask, const torch::Tensor& hidden) const {
+    if (!attention_mask.defined()) return {};
+    return torch::zeros(attention_mask.sizes(), hidden.options())
+        .masked_fill_(attention_mask.eq(0), -std::numeric_limits<float>::infinity());
+}
+
+torch::Tensor Gpt2Impl::run_block(int64_t index, const torch::Tensor& hidden, const torch::Tensor& key_bias,
+                                  const quant::PrecisionConfig& precision, KVCache* cache) {
+    const auto i = size_t(index);
+    return blocks[i]->forward(hidden, key_bias, block_precision(precision, i),
+                              cache ? &cache->keys[i] : nullptr, cache ? &cache->values[i] : nullptr);
+}
+
+torch::Tensor Gpt2Impl::forward_embeddings(const torch::Tensor& embeddings,
+                                           const torch::Tensor& attention_mask,
+                                           const quant::PrecisionConfig& precision, KVCache* cache) {
+    TORCH_CHECK(int64_t(precision.size()) >= config.n_layer * kUnitsPerBlock, "precision config \"",
+                precision.source, "\" does not cover the model's blocks");
+    const int64_t past = cache ? cache->length() : 0;
+    auto x             = block_input(embeddings, past);  // (B, T, C)
     if (attention_mask.defined()) {
+        const int64_t B = x.size(0), S = past + x.size(1);
         TORCH_CHECK(attention_mask.sizes() == torch::IntArrayRef({B, S}), "attention_mask must be (B, S) = (",
                     B, ", ", S, "), got ", attention_mask.sizes());
-        key_bias = torch::zeros({B, S}, x.options())
-                       .masked_fill_(attention_mask.eq(0), -std::numeric_limits<float>::infinity());
     }
+    const auto key_bias = padding_bias(attention_mask, x);
     if (cache && cache->keys.empty()) {
         cache->keys.resize(size_t(config.n_layer));
         cache->values.resize(size_t(config.n_layer));
     }
-    for (size_t i = 0; i < blocks.size(); ++i) {
-        x = blocks[i]->forward(x, key_bias, block_precision(precision, i), cache ? &cache->keys[i] : nullptr,
-                               cache ? &cache->values[i] : nullptr);
-    }
+    for (int64_t i = 0; i < config.n_layer; ++i) x = run_block(i, x, key_bias, precision, cache);
     return ln_f->forward(x);
 }
 
@@ -229,6 +240,27 @@ SpanLogits Gpt2ForQuestionAnsweringImpl::qa_head(const torch::Tensor& hidden,
     const auto logits =
         qa_outputs->forward(hidden, precision[units().size() - 1]);  // (B, T, 2): the last unit
     return {logits.select(2, 0), logits.select(2, 1)};
+}
+
+QuantModel::StageInput Gpt2ForQuestionAnsweringImpl::stage_begin(const torch::Tensor& embeddings,
+                                                                 const torch::Tensor& attention_mask) {
+    auto x = transformer->block_input(embeddings);
+    if (attention_mask.defined())
+        TORCH_CHECK(attention_mask.sizes() == x.sizes().slice(0, 2), "attention_mask must be (B, T)");
+    auto bias = transformer->padding_bias(attention_mask, x);
+    return {std::move(x), std::move(bias)};
+}
+
+torch::Tensor Gpt2ForQuestionAnsweringImpl::stage(int64_t index, const torch::Tensor& hidden,
+                                                  const torch::Tensor& key_bias,
+                                                  const quant::PrecisionConfig& precision) {
+    TORCH_CHECK(quant::fits(precision, units()), "precision config \"", precision.source,
+                "\" was resolved for another model");
+    return transformer->run_block(index, hidden, key_bias, precision);
+}
+
+torch::Tensor Gpt2ForQuestionAnsweringImpl::stage_end(const torch::Tensor& hidden) {
+    return transformer->ln_f->forward(hidden);
 }
 
 void Gpt2ForQuestionAnsweringImpl::set_quant_settings(const quant::QuantSettings& settings) {

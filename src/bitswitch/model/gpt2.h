@@ -97,6 +97,12 @@ class Gpt2Impl : public torch::nn::Module {
     /// least the blocks' units (units() order), as a QA model's config does.
     torch::Tensor forward_embeddings(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
                                      const quant::PrecisionConfig& precision, KVCache* cache = nullptr);
+    /// The pieces of forward_embeddings without a cache: the blocks' input (position embeddings added,
+    /// embedding dropout), padding as an additive bias per key (undefined without a mask), one block.
+    torch::Tensor block_input(const torch::Tensor& embeddings, int64_t past = 0);
+    torch::Tensor padding_bias(const torch::Tensor& attention_mask, const torch::Tensor& hidden) const;
+    torch::Tensor run_block(int64_t index, const torch::Tensor& hidden, const torch::Tensor& key_bias,
+                            const quant::PrecisionConfig& precision, KVCache* cache = nullptr);
     /// forward_embeddings(embed(input_ids), ...).
     torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                           const quant::PrecisionConfig& precision, KVCache* cache = nullptr);
@@ -128,6 +134,12 @@ class Gpt2ForQuestionAnsweringImpl : public QuantModel {
     torch::Tensor encode(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
                          const quant::PrecisionConfig& precision) override;
     SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) override;
+    /// One stage per block.
+    int64_t stage_count() const override { return transformer->config.n_layer; }
+    StageInput stage_begin(const torch::Tensor& embeddings, const torch::Tensor& attention_mask) override;
+    torch::Tensor stage(int64_t index, const torch::Tensor& hidden, const torch::Tensor& key_bias,
+                        const quant::PrecisionConfig& precision) override;
+    torch::Tensor stage_end(const torch::Tensor& hidden) override;
     void set_quant_settings(const quant::QuantSettings& settings) override;
 
     Gpt2 transformer{nullptr};

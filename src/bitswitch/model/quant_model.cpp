@@ -56,6 +56,19 @@ SpanLogits QuantModel::forward_embeddings(const torch::Tensor& embeddings,
     return qa_head(encode(embeddings, attention_mask, p), p);
 }
 
+QuantModel::StageInput QuantModel::stage_begin(const torch::Tensor&, const torch::Tensor&) {
+    throw Error("this model is not run in stages (stage_count() is 0)");
+}
+
+torch::Tensor QuantModel::stage(int64_t, const torch::Tensor&, const torch::Tensor&,
+                                const quant::PrecisionConfig&) {
+    throw Error("this model is not run in stages (stage_count() is 0)");
+}
+
+torch::Tensor QuantModel::stage_end(const torch::Tensor&) {
+    throw Error("this model is not run in stages (stage_count() is 0)");
+}
+
 int64_t QuantModel::full_precision_parameters() const {
     std::set<const void*> quantized;
     for (const auto& [name, layer] : linear_layers()) {

@@ -42,6 +42,21 @@ class QuantModel : public torch::nn::Module {
     /// padding, or undefined when all are real.
     virtual torch::Tensor encode(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
                                  const quant::PrecisionConfig& precision) = 0;
+    /// Encoding stage by stage, so that configs which agree on the first stages' units can share their
+    /// output (eval/multi_config.h). Stage g uses exactly the units of group g; the groups from stage_count()
+    /// on (the heads) act after the last stage. With s = stage_begin(e, m), h_0 = s.hidden and
+    /// h_{g+1} = stage(g, h_g, s.key_bias, p), stage_end(h_n) equals encode(e, m, p) bit for bit. A model
+    /// that cannot be split reports 0 stages (the default) and is run whole.
+    struct StageInput {
+        torch::Tensor hidden;    // (B, T, C): the input of stage 0
+        torch::Tensor key_bias;  // what the stages need of the attention mask (undefined: all real)
+    };
+    virtual int64_t stage_count() const { return 0; }
+    virtual StageInput stage_begin(const torch::Tensor& embeddings, const torch::Tensor& attention_mask);
+    virtual torch::Tensor stage(int64_t index, const torch::Tensor& hidden, const torch::Tensor& key_bias,
+                                const quant::PrecisionConfig& precision);
+    virtual torch::Tensor stage_end(const torch::Tensor& hidden);
+
     /// The QA span head on hidden states (B, T, C).
     virtual SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) = 0;
 
