@@ -8,3 +8,4 @@ echo "## GPT-2-124M shapes: training step and eval forward"; bench/model.sh "$bu
 echo "## attention, one layer: training and evaluation"; "$build/bench/bench_attention"
 echo "## fake quantization: fused kernel vs libtorch op chain"; "$build/bench/bench_quantizer"
 echo "## switchable step vs static steps (GPT-2-124M shapes)"; "$build/bench/bench_switchable" 0 3
+echo "## analysis: sweep, prefix sharing, Fisher proxy (demo model)"; bench/analysis.sh "$build" 200

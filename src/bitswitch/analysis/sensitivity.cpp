@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <numeric>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -50,9 +51,10 @@ double mean_kl(const Logits& base, const Logits& test, const std::vector<data::Q
     return sum / double(2 * windows);
 }
 
-// ½ Σ (∂L/∂y ⊙ (y_q − y))² for every (target, level) on the calibration windows: one forward and backward
-// per batch at the base config, each unit's input and output observed, then each unit run alone at each
-// test level on that input.
+}  // namespace
+
+// One forward and backward per batch at the base config, each unit's input and output observed, then each
+// unit run alone at each test level on that input.
 std::vector<std::vector<std::optional<double>>> fisher_scores(
     model::QuantModel& model, const std::vector<data::QAFeature>& calibration, int batch_size,
     const quant::PrecisionConfig& base, const std::vector<VaryTarget>& targets,
@@ -69,20 +71,37 @@ std::vector<std::vector<std::optional<double>>> fisher_scores(
             observed[name] = {x.detach(), y};
         };
     }
+    std::map<std::string, quant::QuantLoRALinear> layer_of(layers.begin(), layers.end());
     std::map<std::string, size_t> unit_index;
     for (size_t i = 0; i < model.units().size(); ++i) unit_index[model.units()[i].name] = i;
     std::vector<std::vector<std::optional<double>>> scores(targets.size());
     for (size_t t = 0; t < targets.size(); ++t) scores[t].resize(configs[t].size());
+    // Gradients flow to the activations only: with the parameters frozen for the pass, the backward computes
+    // no weight gradients and the quantized weights come from their caches.
+    std::vector<torch::Tensor> frozen;
+    for (auto& p : model.parameters()) {
+        if (p.requires_grad()) frozen.push_back(p), p.requires_grad_(false);
+    }
+    const auto restore = [&] {
+        for (auto& [name, layer] : layers) layer->observer = nullptr;
+        for (auto& p : frozen) p.requires_grad_(true);
+    };
     try {
         const bool was_training = model.is_training();
         model.eval();
-        for (size_t b = 0; b < calibration.size(); b += size_t(batch_size)) {
-            std::vector<size_t> idx;
-            for (size_t i = b; i < std::min(calibration.size(), b + size_t(batch_size)); ++i)
-                idx.push_back(i);
+        // Longest first, as evaluations run, so that batches pad little.
+        std::vector<size_t> order(calibration.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            return data::real_length(calibration[a]) > data::real_length(calibration[b]);
+        });
+        for (size_t b = 0; b < order.size(); b += size_t(batch_size)) {
+            const std::vector<size_t> idx(
+                order.begin() + int64_t(b),
+                order.begin() + int64_t(std::min(order.size(), b + size_t(batch_size))));
             const auto batch = data::make_batch(calibration, idx);
             observed.clear();
-            // No parameter requires a gradient: the embeddings do, so that the graph reaches every unit.
+            // The embeddings require a gradient, so that the graph reaches every unit.
             const auto embeddings = model.embed(batch.input_ids).detach().requires_grad_();
             const auto [s, e]     = model.forward_embeddings(embeddings, batch.attention_mask, &base);
             model::qa_span_loss(s, e, batch.start_positions, batch.end_positions, batch.attention_mask)
@@ -93,10 +112,14 @@ std::vector<std::vector<std::optional<double>>> fisher_scores(
                     const auto it = observed.find(name);
                     if (it == observed.end()) continue;  // a K/V unit: no output of its own
                     const auto& [x, y] = it->second;
-                    auto layer         = model.linear(name);
+                    auto layer         = layer_of.at(name);
                     for (size_t l = 0; l < configs[t].size(); ++l) {
-                        const auto y_q  = layer->forward(x, configs[t][l][unit_index.at(name)]);
-                        const double sc = 0.5 * (y.grad() * (y_q - y.detach())).pow(2).sum().item<double>();
+                        // (y_q − y) ⊙ ∂L/∂y in place in y_q's buffer: the reruns stay memory-light.
+                        const auto d = layer->forward(x, configs[t][l][unit_index.at(name)])
+                                           .sub_(y.detach())
+                                           .mul_(y.grad())
+                                           .flatten();
+                        const double sc = 0.5 * d.dot(d).item<double>();
                         scores[t][l]    = scores[t][l].value_or(0.0) + sc;
                     }
                 }
@@ -104,12 +127,14 @@ std::vector<std::vector<std::optional<double>>> fisher_scores(
         }
         if (was_training) model.train();
     } catch (...) {
-        for (auto& [name, layer] : layers) layer->observer = nullptr;
+        restore();
         throw;
     }
-    for (auto& [name, layer] : layers) layer->observer = nullptr;
+    restore();
     return scores;
 }
+
+namespace {
 
 nlohmann::ordered_json to_json(const SensitivityRow& r, const SensitivityResult& result) {
     const auto interval = [](const std::optional<Interval>& i) {

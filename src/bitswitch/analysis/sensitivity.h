@@ -52,6 +52,13 @@ struct SensitivityResult {
 
 SensitivityResult run_sensitivity(const SensitivityConfig& config);
 
+/// The Fisher proxy ½ Σ (∂L/∂y ⊙ (y_q − y))² of every target at each of its configs (configs[t][l]: the
+/// base with target t at level l) on the calibration windows; none for a target without a linear unit.
+std::vector<std::vector<std::optional<double>>> fisher_scores(
+    model::QuantModel& model, const std::vector<data::QAFeature>& calibration, int batch_size,
+    const quant::PrecisionConfig& base, const std::vector<VaryTarget>& targets,
+    const std::vector<std::vector<quant::PrecisionConfig>>& configs);
+
 /// The same analysis on a model already loaded and questions already windowed (tests, other analyses).
 SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::QaEvalSet& set,
                                  const SensitivityConfig& config);
