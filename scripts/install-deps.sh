@@ -20,6 +20,8 @@ packages=(
     libglpk-dev
     # tests and benchmarks (clang-format: the format check of `make test`)
     libgtest-dev libgmock-dev libbenchmark-dev clang-format
+    # the report's browser test: headless Chromium loads the page (no console errors, no requests)
+    chromium
 )
 if [ "${1:-}" = "--bench" ]; then
     packages+=(python3-torch python3-numpy)

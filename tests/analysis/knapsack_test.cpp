@@ -67,6 +67,17 @@ TEST(Knapsack, AGenerousBudgetKeepsEverythingAtTheTopAndTheCheapestTakesTheBotto
     EXPECT_EQ(levels(p, greedy_choice(p, 8)), (std::vector<std::string>{"2", "2", "2"}));
 }
 
+TEST(Knapsack, AmongEqualLossesTheExactChoiceIsTheCheapest) {
+    // B at 4 predicts no loss: a budget that allows the base still gets B at 4 (cost 4 + 8 = 12 < 16).
+    const KnapsackProblem p{
+        {"A", "B"}, {{{"8", 8, 0.0}, {"4", 4, 1.0}}, {{"8", 8, 0.0}, {"4", 4, 0.0}}}, 0.0};
+    const auto e = exact_choice(p, 16);
+    EXPECT_EQ(levels(p, e), (std::vector<std::string>{"8", "4"}));
+    EXPECT_DOUBLE_EQ(e.cost, 12);
+    EXPECT_DOUBLE_EQ(e.loss, 0);
+    EXPECT_TRUE(e.optimal);
+}
+
 TEST(Knapsack, ABudgetBelowTheCheapestConfigNamesTheMinimum) {
     const auto p = hand_worked();
     try {

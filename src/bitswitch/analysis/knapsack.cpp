@@ -134,17 +134,38 @@ KnapsackChoice exact_choice(const KnapsackProblem& p, double budget) {
     parameters.presolve = GLP_ON;  // solves the LP relaxation itself
     parameters.msg_lev  = GLP_MSG_OFF;
     parameters.mip_gap  = 0.0;
-    if (const int rc = glp_intopt(lp.get(), &parameters); rc != 0)
-        throw Error(fmt::format("search: GLPK's glp_intopt failed (code {})", rc));
-    const int status = glp_mip_status(lp.get());
-    if (status != GLP_OPT && status != GLP_FEAS)
-        throw Error(fmt::format("search: GLPK found no feasible choice (status {})", status));
+    const auto solve    = [&] {
+        if (const int rc = glp_intopt(lp.get(), &parameters); rc != 0)
+            throw Error(fmt::format("search: GLPK's glp_intopt failed (code {})", rc));
+        const int status = glp_mip_status(lp.get());
+        if (status != GLP_OPT && status != GLP_FEAS)
+            throw Error(fmt::format("search: GLPK found no feasible choice (status {})", status));
+        return status;
+    };
+    const int first = solve();
+    // Among the choices of least loss, the cheapest: a generous budget then returns a point of the frontier
+    // (not any config that happens to tie, such as the base when cheaper configs predict no loss either).
+    const double least_loss = glp_mip_obj_val(lp.get());
+    const int loss_row      = glp_add_rows(lp.get(), 1);
+    glp_set_row_bnds(lp.get(), loss_row, GLP_UP, 0.0,
+                     least_loss + 1e-9 * std::max(1.0, std::abs(least_loss)));
+    std::vector<int> loss_cols{0};
+    std::vector<double> losses{0};
+    for (size_t col = 1; col < column_of.size(); ++col) {
+        const auto [t, i] = column_of[col];
+        loss_cols.push_back(int(col));
+        losses.push_back(p.options[t][i].loss);
+        glp_set_obj_coef(lp.get(), int(col), p.options[t][i].cost);
+    }
+    glp_set_mat_row(lp.get(), loss_row, int(losses.size()) - 1, loss_cols.data(), losses.data());
+    const int second  = solve();
+    const bool proven = first == GLP_OPT && second == GLP_OPT;
     std::vector<size_t> option(p.options.size());
     for (size_t col = 1; col < column_of.size(); ++col) {
         if (glp_mip_col_val(lp.get(), int(col)) > 0.5) option[column_of[col].first] = column_of[col].second;
     }
     auto choice    = evaluate_choice(p, std::move(option));
-    choice.optimal = status == GLP_OPT;
+    choice.optimal = proven;
     return choice;
 }
 

@@ -43,8 +43,9 @@ KnapsackChoice evaluate_choice(const KnapsackProblem& problem, std::vector<size_
 /// InputError when budget < cheapest_cost.
 KnapsackChoice greedy_choice(const KnapsackProblem& problem, double budget);
 
-/// The least-loss choice with cost <= budget (within 1e-9 of the budget's magnitude). InputError when budget
-/// < cheapest_cost; Error when GLPK fails.
+/// The least-loss choice with cost <= budget (within 1e-9 of the budget's magnitude) and, among those, the
+/// cheapest (a second integer program with the loss held at its minimum). InputError when budget <
+/// cheapest_cost; Error when GLPK fails.
 KnapsackChoice exact_choice(const KnapsackProblem& problem, double budget);
 
 }  // namespace bitswitch::analysis

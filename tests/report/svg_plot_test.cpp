@@ -1,0 +1,86 @@
+// The report's pieces with exact expectations: tick values, escaping, chart and heatmap contents, input
+// detection and its errors.
+#include "bitswitch/report/svg_plot.h"
+
+#include <gtest/gtest.h>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
+#include "bitswitch/report/html_report.h"
+#include "support/temp_dir.h"
+
+namespace bitswitch::report {
+namespace {
+
+TEST(SvgPlot, TicksAreOneTwoOrFiveTimesAPowerOfTenAndCoverTheRange) {
+    EXPECT_EQ(nice_ticks(0, 9.3), (std::vector<double>{0, 2, 4, 6, 8, 10}));
+    EXPECT_EQ(nice_ticks(3, 8), (std::vector<double>{3, 4, 5, 6, 7, 8}));
+    EXPECT_EQ(nice_ticks(92, 100), (std::vector<double>{92, 94, 96, 98, 100}));
+    const auto small = nice_ticks(0, 0.003);
+    ASSERT_EQ(small.size(), 4u);
+    EXPECT_DOUBLE_EQ(small[3], 0.003);
+    EXPECT_EQ(nice_ticks(-1.2, 1.2).front(), -1.5);
+}
+
+TEST(SvgPlot, TextIsEscapedAndEverySeriesIsInTheLegend) {
+    EXPECT_EQ(xml_escape("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;");
+    LineChart chart{"F1 <by> bits", "bits", "F1 (%)", {}};
+    chart.series.push_back(
+        {"exact & measured", {3, 4}, {90, 95}, {88, 93}, {92, 97}, SeriesStyle::kLine, false});
+    chart.series.push_back({"empty", {}, {}, {}, {}, SeriesStyle::kPoints, true});
+    const auto svg = render_svg(chart);
+    EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
+    EXPECT_NE(svg.find("F1 &lt;by&gt; bits"), std::string::npos);
+    EXPECT_NE(svg.find(">exact &amp; measured<"), std::string::npos);
+    EXPECT_NE(svg.find(">empty<"), std::string::npos);
+    EXPECT_EQ(std::count(svg.begin(), svg.end(), '\n') > 10, true);
+    // Two error bars, each a path with caps.
+    size_t bars = 0;
+    for (size_t at = svg.find("<path d=\"M"); at != std::string::npos; at = svg.find("<path d=\"M", at + 1))
+        ++bars;
+    EXPECT_EQ(bars, 2u);
+}
+
+TEST(SvgPlot, HeatmapCellsCarryTheirValuesAndTheScaleIsSymmetric) {
+    Heatmap h;
+    h.title        = "drops";
+    h.rows         = {"h.0", "h.1"};
+    h.columns      = {"4", "3"};
+    h.values       = {{0.5, 2.0}, {-1.0, std::nullopt}};
+    h.id           = "hm";
+    const auto svg = render_svg(h);
+    for (const auto* text : {">0.50<", ">2.00<", ">-1.00<", ">–<", "url(#hm)", ">-2<", ">2<"})
+        EXPECT_NE(svg.find(text), std::string::npos) << text;
+    EXPECT_NE(svg.find("fill=\"#b2182b\""), std::string::npos);  // the largest value: the far red
+}
+
+TEST(HtmlReport, ForeignFilesUnknownSectionsAndEmptyFoldersAreNamed) {
+    bitswitch::testing::TempDir dir;
+    const auto other = dir.write("other.jsonl", "{\"step\": 1}\n");
+    try {
+        build_report({other.string()}, "t");
+        FAIL() << "no error";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("other.jsonl is not a sweep, sensitivity or search result"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_THROW(build_report({dir.path().string()}, "t"), InputError);  // no run, no results
+    EXPECT_THROW(build_report({(dir.path() / "missing").string()}, "t"), InputError);
+    const auto sweep = dir.write(
+        "sweep.jsonl",
+        R"({"config":"8","exact_match":[90,85,95],"f1":[92,88,96],"reference":"fp","exact_match_diff":[0,0,0],)"
+        R"("f1_diff":[-1,-2,0],"avg_weight_bits":8,"model_bytes":1e6,"bit_operations_per_token":1,"questions":10})"
+        "\n");
+    EXPECT_THROW(build_report({sweep.string()}, "t", {"heatmap"}), InputError);
+    const auto page = build_report({sweep.string()}, "t", {"precision"});
+    EXPECT_NE(page.find("<section id=\"precision\">"), std::string::npos);
+    EXPECT_EQ(page.find("<section id=\"training\">"), std::string::npos);
+    EXPECT_NE(page.find("92.00 [88.00, 96.00]"), std::string::npos);
+    const auto full = build_report({sweep.string()}, "t");
+    for (const auto* id : kSectionIds)
+        EXPECT_NE(full.find(std::string("<section id=\"") + id + "\">"), std::string::npos) << id;
+}
+
+}  // namespace
+}  // namespace bitswitch::report
