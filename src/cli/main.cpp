@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
     bitswitch::cli::add_sweep_command(app);
     bitswitch::cli::add_sensitivity_command(app);
     bitswitch::cli::add_search_command(app);
+    bitswitch::cli::add_seeds_command(app);
     bitswitch::cli::add_report_command(app);
     bitswitch::cli::add_info_command(app);
 
