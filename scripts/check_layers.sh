@@ -2,7 +2,7 @@
 # Checks the layering of docs/ARCHITECTURE.md on the source tree; `make test` runs it (CTest "layers").
 #   1. A folder of src/bitswitch includes only folders of a lower layer (no back arrows, no sideways
 #      arrows between folders of one layer):
-#        core < kernels, text, report < ops < quant < model < data < eval < train, analysis, attack, serve
+#        core < kernels, text, report < ops, parallel < quant < model < data < eval < train, analysis, attack, serve
 #      src/cli may include anything.
 #   2. kernels/ and core/ headers are free of libtorch (torch, ATen, c10).
 #   3. quant/ names no GPT-2 layer in its code (comments may show them as examples): it works on the units a
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 declare -A rank=(
     [core]=0
     [kernels]=1 [text]=1 [report]=1
-    [ops]=2
+    [ops]=2 [parallel]=2
     [quant]=3
     [model]=4
     [data]=5

@@ -28,7 +28,10 @@ for base in 16 8 6; do
 done
 step "seed 000: 5 of 6 blocks at 4 bits (83%), the sixth at 8, chosen by the measured drops"
 # Blocks hold equal weights and the head almost none: 5 blocks at 4 and 1 at 8 average (5x4 + 8)/6 bits.
-"$bin" search "${flags[@]}" --sensitivity "$out/seed000_base8/sensitivity.jsonl" --budget 4.6667 \
+# Only 8 or 4 per block, as the seed's mixed config: a sensitivity at 4 alone.
+"$bin" sensitivity "${flags[@]}" --base 8 --test 4 --granularity block --output_dir "$out/seed000_at4" \
+    > /dev/null 2>&1
+"$bin" search "${flags[@]}" --sensitivity "$out/seed000_at4/sensitivity.jsonl" --budget 4.6667 \
     --output_dir "$out/seed000_mixed" 2> /dev/null
 "$bin" sweep "${flags[@]}" --uniform 8 4 --precision "$out/seed000_mixed/configs/exact_avg_bits_4.6667.json" \
     --reference 8 --output_dir "$out/seed000_mixed_vs_uniform" 2> /dev/null

@@ -47,7 +47,8 @@ void add_sweep_command(CLI::App& app) {
     cmd->callback([c, quant, threads, format] {
         c->eval.quant_override = quant->override_settings();
         prepare_compute(*threads);
-        std::printf("%s", analysis::format_sweep(analysis::run_sweep(*c), *format).c_str());
+        const auto result = analysis::run_sweep(*c);
+        if (result.primary) std::printf("%s", analysis::format_sweep(result, *format).c_str());
     });
 }
 

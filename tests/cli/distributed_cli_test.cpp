@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
@@ -31,9 +32,11 @@ struct Launched {
     std::string err_path;
 };
 
-// Starts `env bitswitch train <args>` without waiting; stdout is read by finish().
-Launched launch(const std::string& env, const std::string& args, const std::string& err_path) {
-    const std::string cmd = env + " " + bitswitch_program().string() + " train " + args + " 2>" + err_path;
+// Starts `env bitswitch <command> <args>` without waiting; stdout is read by finish().
+Launched launch(const std::string& env, const std::string& args, const std::string& err_path,
+                const std::string& command = "train") {
+    const std::string cmd =
+        env + " " + bitswitch_program().string() + " " + command + " " + args + " 2>" + err_path;
     return {popen(cmd.c_str(), "r"), err_path};
 }
 
@@ -51,16 +54,15 @@ int port_for(int offset) {
 
 struct DpFixture {
     TempDir dir;
-    std::string args;
+    std::string args, model, train;
     DpFixture() {
-        auto cfg         = bitswitch::testing::tiny_config();
-        cfg.vocab_size   = 50257;
-        cfg.n_positions  = 128;
-        const auto model = (dir.path() / "model").string();
+        auto cfg        = bitswitch::testing::tiny_config();
+        cfg.vocab_size  = 50257;
+        cfg.n_positions = 128;
+        model           = (dir.path() / "model").string();
         model::save_pretrained(bitswitch::testing::tiny_model(5, cfg), model);
-        const auto train =
-            dir.write("train.json", data::synth_squad_json({40, 1, 2, 1, false, false})).string();
-        args = "--model_name_or_path " + model + " --train_file " + train +
+        train = dir.write("train.json", data::synth_squad_json({40, 1, 2, 1, false, false})).string();
+        args  = "--model_name_or_path " + model + " --train_file " + train +
                " --max_seq_length 96 --doc_stride 32 --max_question_length 24 --lora_r 2 --lora_dropout 0 "
                "--learning_rate 1e-2"
                " --logging_steps 1 --seed 5";
@@ -126,6 +128,39 @@ TEST(DataParallel, RanksAgreeOnRandomPerLayerPrecision) {
         const double pass = schedule[step]["passes"][0]["loss"].get<double>();
         EXPECT_NEAR(pass, log[step]["loss"].get<double>(), 1e-6) << step;
         EXPECT_NEAR(pass, single[step]["passes"][0]["loss"].get<double>(), 1e-4) << step;
+    }
+}
+
+TEST(DataParallel, ASweepSplitAcrossTwoRanksEqualsOneProcessAndOnlyRankZeroWrites) {
+    DpFixture f;
+    const std::string args =
+        "--model " + f.model + " --validation_file " + f.train +
+        " --max_seq_length 96 --doc_stride 32 --max_question_length 24 --uniform fp 8 4 3 "
+        "--reference fp --output_dir ";
+    const auto one = (f.dir.path() / "sweep_one").string(), two = (f.dir.path() / "sweep_two").string();
+    auto single = launch("", args + one, one + ".err", "sweep");
+    ASSERT_EQ(finish(single), 0) << core::read_file(one + ".err");
+    const std::string env =
+        "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port_for(4)) + " WORLD_SIZE=2";
+    auto r0 = launch(env + " RANK=0", args + two, two + ".err0", "sweep");
+    auto r1 = launch(env + " RANK=1", args + two + "_rank1", two + ".err1", "sweep");
+    EXPECT_EQ(finish(r1), 0) << core::read_file(two + ".err1");
+    ASSERT_EQ(finish(r0), 0) << core::read_file(two + ".err0");
+    EXPECT_FALSE(std::filesystem::exists(two + "_rank1"));
+    // Each rank evaluated its half: two of the four configs (its progress lines count them).
+    for (const auto* err : {".err0", ".err1"}) {
+        const auto text = core::read_file(two + err);
+        EXPECT_NE(text.find("sweep 2/4"), std::string::npos) << text;
+        EXPECT_EQ(text.find("sweep 3/4"), std::string::npos) << text;
+    }
+    auto a = bitswitch::testing::read_jsonl(one + "/sweep.jsonl");
+    auto b = bitswitch::testing::read_jsonl(two + "/sweep.jsonl");
+    ASSERT_EQ(a.size(), 4u);
+    ASSERT_EQ(b.size(), 4u);
+    for (size_t i = 0; i < a.size(); ++i) {
+        a[i].erase("eval_seconds");
+        b[i].erase("eval_seconds");
+        EXPECT_EQ(a[i], b[i]) << i;  // the same scores and the same intervals, to the last bit
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "bitswitch/analysis/split_eval.h"
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
 #include "bitswitch/eval/evaluator.h"
@@ -127,11 +128,12 @@ SweepResult run_sweep(const SweepConfig& c) {
     options.show_progress  = false;
     options.share_prefixes = c.share_prefixes;
     size_t done            = 0;
-    const auto results     = eval::evaluate_configs(
-            loaded.model(), set.dataset, set.features, configs, options, [&](const auto& config, const auto& r) {
+    const auto split       = evaluate_configs_split(
+              loaded.model(), set.dataset, set.features, configs, options, [&](const auto& config, const auto& r) {
             std::fprintf(stderr, "sweep %zu/%zu: %s: EM %.2f F1 %.2f (%.1fs)\n", ++done, configs.size(),
-                             config.source.c_str(), r.exact_match, r.f1, r.seconds);
+                               config.source.c_str(), r.exact_match, r.f1, r.seconds);
         });
+    const auto& results = split.results;
     // The reference (matched by its units), else the first config.
     size_t ref = 0;
     if (const auto reference = reference_text(c); !reference.empty()) {
@@ -165,7 +167,8 @@ SweepResult run_sweep(const SweepConfig& c) {
         row.seconds                  = r.seconds;
         out.rows.push_back(row);
     }
-    if (!c.output_dir.empty()) {
+    out.primary = split.primary();
+    if (!c.output_dir.empty() && out.primary) {
         const std::filesystem::path dir(c.output_dir);
         core::write_file_atomic(dir / "sweep.md", format_sweep(out, OutputFormat::kMarkdown));
         core::write_file_atomic(dir / "sweep.csv", format_sweep(out, OutputFormat::kCsv));

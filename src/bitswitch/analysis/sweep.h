@@ -62,6 +62,7 @@ struct SweepResult {
     int64_t questions = 0;
     BootstrapOptions bootstrap;
     std::vector<SweepRow> rows;
+    bool primary = true;  // false on ranks other than 0 of a torchrun launch: they write and print nothing
 };
 
 /// The configs a sweep runs, in order: eval.precision, the file's lines, the uniform levels, the varied

@@ -17,9 +17,9 @@
 #include "bitswitch/model/checkpoint.h"
 #include "bitswitch/model/loaded_model.h"
 #include "bitswitch/model/run_folder.h"
+#include "bitswitch/parallel/process_group.h"
 #include "bitswitch/train/batch_sampler.h"
 #include "bitswitch/train/checkpoints.h"
-#include "bitswitch/train/distributed.h"
 #include "bitswitch/train/objective.h"
 #include "bitswitch/train/planner.h"
 #include "bitswitch/train/precision_range_test.h"
@@ -81,9 +81,9 @@ class Trainer {
 
     TrainConfig c_;
     fs::path out_;
-    std::vector<quant::PrecisionLevel> levels_;  // high to low; static mode: one
-    quant::AdapterSet adapters_;                 // what the levels resolve to (LoRA: one adapter per level)
-    std::unique_ptr<DataParallel> dp_;           // null when single-process
+    std::vector<quant::PrecisionLevel> levels_;   // high to low; static mode: one
+    quant::AdapterSet adapters_;                  // what the levels resolve to (LoRA: one adapter per level)
+    std::unique_ptr<parallel::DataParallel> dp_;  // null when single-process
     std::unique_ptr<RunLog> log_;
     std::optional<std::pair<int64_t, fs::path>> resume_;
     data::SquadDataset train_ds_, eval_ds_;
@@ -102,9 +102,9 @@ class Trainer {
 };
 
 void Trainer::prepare_output() {
-    const auto env = distributed_env_from_environment();
+    const auto env = parallel::distributed_env_from_environment();
     if (env.enabled()) {
-        dp_ = std::make_unique<DataParallel>(env, std::chrono::seconds(c_.dist_timeout));
+        dp_ = std::make_unique<parallel::DataParallel>(env, std::chrono::seconds(c_.dist_timeout));
         std::fprintf(stderr, "data parallel: rank %d of %d (gloo, %s:%d)\n", env.rank, env.world_size,
                      env.master_addr.c_str(), env.master_port);
     }

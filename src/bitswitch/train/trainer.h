@@ -4,7 +4,7 @@
 // continues exactly (weights, optimizer moments, RNG state, data order, the run's mean loss).
 // The parts are their own units: the step loop (step_loop.h), what a step runs (planner.h), its loss
 // (objective.h), the data order (batch_sampler.h), checkpoints (checkpoints.h), logs (run_log.h), the
-// precision range test (precision_range_test.h) and data parallelism (distributed.h).
+// precision range test (precision_range_test.h) and data parallelism (parallel/process_group.h).
 // Output folder: train_config.json, log.jsonl, schedule.jsonl, checkpoint-N/, and at the end the model
 // (LoRA run folder or HF folder), predictions.json, eval_results.json, train_results.json.
 #pragma once

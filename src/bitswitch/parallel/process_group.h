@@ -1,8 +1,9 @@
-// Data-parallel training over libtorch's c10d process groups (gloo on CPU), the engine PyTorch's DDP uses.
+// Process groups over libtorch's c10d (gloo on CPU), the engine PyTorch's DDP uses: data-parallel training
+// (train/) and analyses split across ranks (analysis/).
 // Rendezvous comes from the standard variables that torchrun and Slurm-style launchers set:
 //   RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR (default 127.0.0.1), MASTER_PORT (default 29500)
-// e.g. `torchrun --no-python --nproc_per_node=2 bitswitch train ...`. Without WORLD_SIZE (or with 1) training
-// is single-process. Rank 0 hosts the TCP store. Every collective and the rendezvous time out after
+// e.g. `torchrun --no-python --nproc_per_node=2 bitswitch train ...`. Without WORLD_SIZE (or with 1) a
+// command runs in one process. Rank 0 hosts the TCP store. Every collective and the rendezvous time out after
 // --dist_timeout seconds with an Error naming the rank, so a dead or stuck rank does not hang the others.
 #pragma once
 
@@ -13,7 +14,7 @@
 
 #include <torch/types.h>
 
-namespace bitswitch::train {
+namespace bitswitch::parallel {
 
 struct DistributedEnv {
     int rank = 0, world_size = 1, local_rank = 0;
@@ -41,6 +42,8 @@ class DataParallel {
     /// Element-wise means over the ranks, in one all-reduce.
     std::vector<double> average(const std::vector<double>& values);
     void barrier();
+    /// Every rank gets `root`'s values (the same count on every rank).
+    void broadcast(std::vector<double>& values, int root);
 
   private:
     struct Impl;
@@ -48,4 +51,4 @@ class DataParallel {
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace bitswitch::train
+}  // namespace bitswitch::parallel

@@ -1,5 +1,5 @@
-// c10d gloo process group set-up and the collectives training needs.
-#include "bitswitch/train/distributed.h"
+// c10d gloo process group set-up and the collectives training and the split analyses need.
+#include "bitswitch/parallel/process_group.h"
 
 #include <cstdlib>
 
@@ -10,7 +10,7 @@
 
 #include "bitswitch/core/error.h"
 
-namespace bitswitch::train {
+namespace bitswitch::parallel {
 namespace {
 
 int env_int(const char* name, int fallback) {
@@ -123,8 +123,16 @@ std::vector<double> DataParallel::average(const std::vector<double>& values) {
     return std::vector<double>(t[0].data_ptr<double>(), t[0].data_ptr<double>() + t[0].numel());
 }
 
+void DataParallel::broadcast(std::vector<double>& values, int root) {
+    std::vector<torch::Tensor> t{torch::tensor(values, torch::kFloat64)};
+    c10d::BroadcastOptions options;
+    options.rootRank = root;
+    collective(env_, "broadcast", [&] { impl_->group->broadcast(t, options)->wait(); });
+    std::copy(t[0].data_ptr<double>(), t[0].data_ptr<double>() + t[0].numel(), values.begin());
+}
+
 void DataParallel::barrier() {
     collective(env_, "barrier", [&] { impl_->group->barrier()->wait(); });
 }
 
-}  // namespace bitswitch::train
+}  // namespace bitswitch::parallel
