@@ -80,9 +80,6 @@ quant::PrecisionConfig config_of_levels(const model::LoadedModel& loaded,
 }
 
 nlohmann::ordered_json to_json(const SearchPoint& p, const SearchResult& result) {
-    const auto interval = [](const std::optional<Interval>& i) {
-        return i ? nlohmann::ordered_json{i->estimate, i->low, i->high} : nlohmann::ordered_json();
-    };
     nlohmann::ordered_json levels = nlohmann::ordered_json::object();
     for (const auto& [target, level] : p.levels) levels[target] = level;
     return {{"budget_kind", enum_name(kBudgetKindNames, result.budget_kind)},
@@ -93,9 +90,9 @@ nlohmann::ordered_json to_json(const SearchPoint& p, const SearchResult& result)
             {"predicted_cost", p.predicted_cost},
             {"predicted_loss", p.predicted_loss},
             {"base", result.base},
-            {"base_f1", interval(result.base_f1)},
-            {"f1", interval(p.f1)},
-            {"f1_drop", interval(p.f1_drop)},
+            {"base_f1", interval_json(result.base_f1)},
+            {"f1", interval_json(p.f1)},
+            {"f1_drop", interval_json(p.f1_drop)},
             {"avg_weight_bits", p.size.avg_weight_bits},
             {"model_bytes", p.size.bytes},
             {"bit_operations_per_token", p.size.bit_operations_per_token},
@@ -257,8 +254,8 @@ SearchResult run_search(const SearchConfig& c) {
         }
     }
     if (!c.output_dir.empty()) {
-        core::write_file_atomic(dir / "search.md", format_search(out, OutputFormat::kMarkdown));
-        core::write_file_atomic(dir / "search.jsonl", format_search(out, OutputFormat::kJsonl));
+        write_result_files(dir, "search", {OutputFormat::kMarkdown, OutputFormat::kJsonl},
+                           [&](OutputFormat f) { return format_search(out, f); });
     }
     return out;
 }

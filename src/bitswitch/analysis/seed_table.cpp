@@ -3,23 +3,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
-#include "bitswitch/core/io.h"
+#include "bitswitch/core/json_file.h"
 
 namespace bitswitch::analysis {
 namespace {
-
-Interval interval_field(const nlohmann::json& j, const char* key, const std::string& where) {
-    const auto& v = j.at(key);
-    if (!v.is_array() || v.size() != 3)
-        throw InputError(fmt::format("{}: {} must be [estimate, low, high]", where, key));
-    return {v[0].get<double>(), v[1].get<double>(), v[2].get<double>()};
-}
 
 nlohmann::ordered_json stats_json(const SpreadStats& s) {
     return {{"mean", s.mean}, {"stddev", s.stddev}, {"min", s.min}, {"max", s.max}};
@@ -42,22 +34,19 @@ SpreadStats spread(const std::vector<double>& v) {
 
 SweepResult read_sweep(const std::string& path) {
     SweepResult out;
-    std::istringstream in(core::read_file(path));
-    int line_number = 0;
-    for (std::string line; std::getline(in, line);) {
-        ++line_number;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        const auto where = fmt::format("{}:{}", path, line_number);
+    for (const auto& [line, j] : core::read_json_lines(path)) {
+        const auto where = fmt::format("{}:{}", path, line);
         try {
-            const auto j = nlohmann::json::parse(line);
-            if (!j.is_object() || !j.contains("config") || !j.contains("f1") || !j.contains("exact_match"))
+            const auto em = j.is_object() ? interval_from_json(j, "exact_match", where) : std::nullopt;
+            const auto f1 = j.is_object() ? interval_from_json(j, "f1", where) : std::nullopt;
+            if (!j.is_object() || !j.contains("config") || !em || !f1)
                 throw InputError(where +
                                  ": not a sweep result (no config, exact_match and f1); give the sweep.jsonl "
                                  "that `bitswitch sweep --output_dir` writes");
             SweepRow row;
             row.config          = j["config"].get<std::string>();
-            row.exact_match     = interval_field(j, "exact_match", where);
-            row.f1              = interval_field(j, "f1", where);
+            row.exact_match     = *em;
+            row.f1              = *f1;
             row.avg_weight_bits = j.value("avg_weight_bits", 0.0);
             row.model_bytes     = j.value("model_bytes", 0.0);
             out.reference       = j.value("reference", std::string());

@@ -3,17 +3,15 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <numeric>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "bitswitch/analysis/rank_correlation.h"
 #include "bitswitch/core/error.h"
-#include "bitswitch/core/io.h"
+#include "bitswitch/core/json_file.h"
 #include "bitswitch/data/batch.h"
 #include "bitswitch/eval/evaluator.h"
 #include "bitswitch/model/qa_head.h"
@@ -137,14 +135,11 @@ std::vector<std::vector<std::optional<double>>> fisher_scores(
 namespace {
 
 nlohmann::ordered_json to_json(const SensitivityRow& r, const SensitivityResult& result) {
-    const auto interval = [](const std::optional<Interval>& i) {
-        return i ? nlohmann::ordered_json{i->estimate, i->low, i->high} : nlohmann::ordered_json();
-    };
     return {{"target", r.target},
             {"level", r.level},
             {"base", result.base},
-            {"f1", interval(r.f1)},
-            {"f1_drop", interval(r.f1_drop)},
+            {"f1", interval_json(r.f1)},
+            {"f1_drop", interval_json(r.f1_drop)},
             {"kl", r.kl},
             {"fisher", r.fisher ? nlohmann::ordered_json(*r.fisher) : nlohmann::ordered_json()}};
 }
@@ -239,46 +234,28 @@ SensitivityResult run_sensitivity(const SensitivityConfig& c) {
     const auto loaded = model::LoadedModel::load(c.eval.model_dir, c.eval.quant_override);
     const auto result = sensitivity_of(loaded, set, c);
     if (!c.output_dir.empty()) {
-        const std::filesystem::path dir(c.output_dir);
-        core::write_file_atomic(dir / "sensitivity.md", format_sensitivity(result, OutputFormat::kMarkdown));
-        core::write_file_atomic(dir / "sensitivity.csv", format_sensitivity(result, OutputFormat::kCsv));
-        core::write_file_atomic(dir / "sensitivity.jsonl", format_sensitivity(result, OutputFormat::kJsonl));
+        write_result_files(c.output_dir, "sensitivity",
+                           {OutputFormat::kMarkdown, OutputFormat::kCsv, OutputFormat::kJsonl},
+                           [&](OutputFormat f) { return format_sensitivity(result, f); });
     }
     return result;
 }
 
 SensitivityResult read_sensitivity(const std::string& path) {
     SensitivityResult out;
-    std::istringstream in(core::read_file(path));
-    int line_number = 0;
-    for (std::string line; std::getline(in, line);) {
-        ++line_number;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        const auto where = fmt::format("{}:{}", path, line_number);
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(line);
-        } catch (const nlohmann::json::exception&) {
-            throw InputError(where + ": not JSON; give the sensitivity.jsonl of `bitswitch sensitivity`");
-        }
+    for (const auto& [line, j] : core::read_json_lines(path)) {
+        const auto where = fmt::format("{}:{}", path, line);
         if (!j.is_object() || !j.contains("target") || !j.contains("level") || !j.contains("kl"))
             throw InputError(
                 where +
                 ": not a sensitivity result (no target, level and kl); give the sensitivity.jsonl "
                 "that `bitswitch sensitivity --output_dir` writes");
-        const auto interval = [&](const char* key) -> std::optional<Interval> {
-            const auto& v = j.value(key, nlohmann::json());
-            if (v.is_null()) return std::nullopt;
-            if (!v.is_array() || v.size() != 3)
-                throw InputError(fmt::format("{}: {} must be [estimate, low, high]", where, key));
-            return Interval{v[0].get<double>(), v[1].get<double>(), v[2].get<double>()};
-        };
         SensitivityRow row;
         try {
             row = {j["target"].get<std::string>(),
                    j["level"].get<std::string>(),
-                   interval("f1"),
-                   interval("f1_drop"),
+                   interval_from_json(j, "f1", where),
+                   interval_from_json(j, "f1_drop", where),
                    j["kl"].get<double>(),
                    std::nullopt};
             if (const auto& f = j.value("fisher", nlohmann::json()); !f.is_null())

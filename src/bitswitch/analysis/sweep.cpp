@@ -2,7 +2,6 @@
 #include "bitswitch/analysis/sweep.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -45,13 +44,12 @@ std::vector<quant::PrecisionConfig> varied(const SweepConfig& c, const model::Lo
 }
 
 nlohmann::ordered_json to_json(const SweepRow& r, const SweepResult& result) {
-    const auto interval = [](const Interval& i) { return nlohmann::ordered_json{i.estimate, i.low, i.high}; };
     return {{"config", r.config},
-            {"exact_match", interval(r.exact_match)},
-            {"f1", interval(r.f1)},
+            {"exact_match", interval_json(r.exact_match)},
+            {"f1", interval_json(r.f1)},
             {"reference", result.reference},
-            {"exact_match_diff", interval(r.exact_match_diff)},
-            {"f1_diff", interval(r.f1_diff)},
+            {"exact_match_diff", interval_json(r.exact_match_diff)},
+            {"f1_diff", interval_json(r.f1_diff)},
             {"avg_weight_bits", r.avg_weight_bits},
             {"model_bytes", r.model_bytes},
             {"bit_operations_per_token", r.bit_operations_per_token},
@@ -169,10 +167,9 @@ SweepResult run_sweep(const SweepConfig& c) {
     }
     out.primary = split.primary();
     if (!c.output_dir.empty() && out.primary) {
-        const std::filesystem::path dir(c.output_dir);
-        core::write_file_atomic(dir / "sweep.md", format_sweep(out, OutputFormat::kMarkdown));
-        core::write_file_atomic(dir / "sweep.csv", format_sweep(out, OutputFormat::kCsv));
-        core::write_file_atomic(dir / "sweep.jsonl", format_sweep(out, OutputFormat::kJsonl));
+        write_result_files(c.output_dir, "sweep",
+                           {OutputFormat::kMarkdown, OutputFormat::kCsv, OutputFormat::kJsonl},
+                           [&](OutputFormat f) { return format_sweep(out, f); });
     }
     return out;
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/analysis/bootstrap.h"
+#include "bitswitch/analysis/result_files.h"
 #include "bitswitch/core/enum_names.h"
 #include "bitswitch/eval/qa_eval.h"
 #include "bitswitch/model/loaded_model.h"
@@ -22,10 +23,6 @@ namespace bitswitch::analysis {
 enum class VaryGranularity { kUnit, kBlock };
 inline constexpr core::EnumName<VaryGranularity> kVaryGranularityNames[] = {
     {VaryGranularity::kUnit, "unit"}, {VaryGranularity::kBlock, "block"}};
-
-enum class OutputFormat { kMarkdown, kCsv, kJsonl };
-inline constexpr core::EnumName<OutputFormat> kOutputFormatNames[] = {
-    {OutputFormat::kMarkdown, "md"}, {OutputFormat::kCsv, "csv"}, {OutputFormat::kJsonl, "jsonl"}};
 
 /// What one change covers: a unit, or a group of units (GPT-2: a block), and the label tables show.
 struct VaryTarget {

@@ -6,13 +6,11 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
-#include "bitswitch/core/io.h"
 #include "bitswitch/core/json_file.h"
 #include "bitswitch/report/svg_plot.h"
 
@@ -42,17 +40,7 @@ struct Inputs {
 
 std::vector<Json> read_jsonl(const fs::path& path) {
     std::vector<Json> rows;
-    std::istringstream in(core::read_file(path));
-    int line_number = 0;
-    for (std::string line; std::getline(in, line);) {
-        ++line_number;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        try {
-            rows.push_back(Json::parse(line));
-        } catch (const Json::exception&) {
-            throw InputError(fmt::format("{}:{}: not a JSON line", path.string(), line_number));
-        }
-    }
+    for (auto& [line, value] : core::read_json_lines(path)) rows.push_back(std::move(value));
     return rows;
 }
 

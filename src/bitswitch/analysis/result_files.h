@@ -1,0 +1,35 @@
+// What the analysis commands' result files share: an interval as [estimate, low, high] in JSON, read back
+// with a message naming file and line, and the --output_dir files written one per format, each atomically.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/analysis/bootstrap.h"
+#include "bitswitch/core/enum_names.h"
+
+namespace bitswitch::analysis {
+
+enum class OutputFormat { kMarkdown, kCsv, kJsonl };
+inline constexpr core::EnumName<OutputFormat> kOutputFormatNames[] = {
+    {OutputFormat::kMarkdown, "md"}, {OutputFormat::kCsv, "csv"}, {OutputFormat::kJsonl, "jsonl"}};
+
+/// [estimate, low, high], or null for none.
+nlohmann::ordered_json interval_json(const std::optional<Interval>& interval);
+
+/// The interval under `key` of a result line: none when absent or null; InputError naming `where` when it is
+/// not [estimate, low, high].
+std::optional<Interval> interval_from_json(const nlohmann::json& line, const char* key,
+                                           const std::string& where);
+
+/// <dir>/<stem>.md, .csv, .jsonl (those of `formats`), each format(f) written atomically.
+void write_result_files(const std::filesystem::path& dir, const std::string& stem,
+                        const std::vector<OutputFormat>& formats,
+                        const std::function<std::string(OutputFormat)>& format);
+
+}  // namespace bitswitch::analysis
