@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <memory>
 
 #include <fmt/format.h>
@@ -40,24 +41,28 @@ struct ProblemDeleter {
 
 }  // namespace
 
-double cheapest_cost(const KnapsackProblem& p) {
+namespace {
+
+// The fixed cost plus, per target, the option cost `prefer` picks (std::less: the cheapest).
+template <class Prefer>
+double extreme_cost(const KnapsackProblem& p, Prefer prefer) {
     double sum = p.fixed_cost;
     for (const auto& options : p.options) {
-        double least = options.front().cost;
-        for (const auto& o : options) least = std::min(least, o.cost);
-        sum += least;
+        double chosen = options.front().cost;
+        for (const auto& o : options) chosen = prefer(o.cost, chosen) ? o.cost : chosen;
+        sum += chosen;
     }
     return sum;
 }
 
+}  // namespace
+
+double cheapest_cost(const KnapsackProblem& p) {
+    return extreme_cost(p, std::less<double>());
+}
+
 double dearest_cost(const KnapsackProblem& p) {
-    double sum = p.fixed_cost;
-    for (const auto& options : p.options) {
-        double most = options.front().cost;
-        for (const auto& o : options) most = std::max(most, o.cost);
-        sum += most;
-    }
-    return sum;
+    return extreme_cost(p, std::greater<double>());
 }
 
 KnapsackChoice evaluate_choice(const KnapsackProblem& p, std::vector<size_t> option) {

@@ -3,14 +3,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <limits>
-#include <numeric>
 
 #include <torch/torch.h>
 
 #include "bitswitch/core/io.h"
-#include "bitswitch/core/progress.h"
-#include "bitswitch/data/batch.h"
 #include "bitswitch/eval/squad_metric.h"
 
 namespace bitswitch::eval {
