@@ -31,7 +31,8 @@ void add_sensitivity_command(CLI::App& app) {
     cmd->callback([c, quant, threads, format] {
         c->eval.quant_override = quant->override_settings();
         prepare_compute(*threads);
-        std::printf("%s", analysis::format_sensitivity(analysis::run_sensitivity(*c), *format).c_str());
+        const auto result = analysis::run_sensitivity(*c);
+        if (result.primary) std::printf("%s", analysis::format_sensitivity(result, *format).c_str());
     });
 }
 

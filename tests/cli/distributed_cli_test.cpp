@@ -1,5 +1,6 @@
 // Data parallel end to end: two `bitswitch train` processes on loopback with batch b equal one process
-// with batch 2b; a rank that never arrives or dies makes the other exit with an error, not hang.
+// with batch 2b; a sweep and a sensitivity analysis split across two ranks equal one process's; a rank
+// that never arrives or dies makes the other exit with an error, not hang.
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -162,6 +163,34 @@ TEST(DataParallel, ASweepSplitAcrossTwoRanksEqualsOneProcessAndOnlyRankZeroWrite
         b[i].erase("eval_seconds");
         EXPECT_EQ(a[i], b[i]) << i;  // the same scores and the same intervals, to the last bit
     }
+}
+
+TEST(DataParallel, ASensitivitySplitAcrossTwoRanksEqualsOneProcess) {
+    DpFixture f;
+    const std::string args =
+        "--model " + f.model + " --validation_file " + f.train +
+        " --max_seq_length 96 --doc_stride 32 --max_question_length 24 --base 8 --test 4 3 "
+        "--granularity block --calibration_samples 16 --output_dir ";
+    const auto one = (f.dir.path() / "sens_one").string(), two = (f.dir.path() / "sens_two").string();
+    auto single = launch("", args + one, one + ".err", "sensitivity");
+    ASSERT_EQ(finish(single), 0) << core::read_file(one + ".err");
+    const std::string env =
+        "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port_for(5)) + " WORLD_SIZE=2";
+    auto r0 = launch(env + " RANK=0", args + two, two + ".err0", "sensitivity");
+    auto r1 = launch(env + " RANK=1", args + two + "_rank1", two + ".err1", "sensitivity");
+    EXPECT_EQ(finish(r1), 0) << core::read_file(two + ".err1");
+    ASSERT_EQ(finish(r0), 0) << core::read_file(two + ".err0");
+    EXPECT_FALSE(std::filesystem::exists(two + "_rank1"));
+    // Six rows (two blocks and the head, at two levels): each rank measured three.
+    for (const auto* err : {".err0", ".err1"}) {
+        const auto text = core::read_file(two + err);
+        EXPECT_NE(text.find("sensitivity 3/3"), std::string::npos) << text;
+    }
+    const auto a = bitswitch::testing::read_jsonl(one + "/sensitivity.jsonl");
+    const auto b = bitswitch::testing::read_jsonl(two + "/sensitivity.jsonl");
+    ASSERT_EQ(a.size(), 6u);
+    EXPECT_EQ(a, b);  // the same KL, Fisher, drops and intervals, to the last bit
+    EXPECT_EQ(core::read_file(one + "/sensitivity.md"), core::read_file(two + "/sensitivity.md"));
 }
 
 TEST(DataParallel, AMissingOrDeadRankIsAnErrorWithinTheTimeout) {

@@ -1,6 +1,7 @@
 // Measured drops, the KL and Fisher proxies, rank correlations, output.
 #include "bitswitch/analysis/sensitivity.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -10,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "bitswitch/analysis/rank_correlation.h"
+#include "bitswitch/analysis/split_eval.h"
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/json_file.h"
 #include "bitswitch/data/batch.h"
@@ -178,10 +180,18 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
     out.questions           = int64_t(set.dataset.examples.size());
     out.calibration_windows = windows;
     const auto fisher       = fisher_scores(model, calibration, batch, base, targets, configs);
-    // The base first, then every (target, level) config: one pass over the batches sharing their blocks.
+    // Under torchrun each rank measures a contiguous share of the (target, level) rows, every rank the base
+    // (the KL needs its logits), and then every rank holds every row (split_eval.h); Fisher runs everywhere.
+    const auto env = parallel::distributed_env_from_environment();
+    std::optional<parallel::DataParallel> group;
+    if (env.enabled()) group.emplace(env, std::chrono::seconds(1800));
+    out.primary              = env.rank == 0;
+    const size_t levels      = c.test_levels.size(), total = targets.size() * levels;
+    const auto [first, last] = rank_share(total, env.rank, env.world_size);
+    // The base first, then this rank's rows: one pass over the batches sharing their blocks.
     std::vector<quant::PrecisionConfig> all{base};
-    for (const auto& per_target : configs) all.insert(all.end(), per_target.begin(), per_target.end());
-    const size_t levels = c.test_levels.size();
+    for (size_t r = first; r < last; ++r) all.push_back(configs[r / levels][r % levels]);
+    std::vector<std::vector<double>> measured(total);  // per row: the KL, then each question's F1
     eval::FeatureLogits base_logits;
     eval::EvalResult base_scores;
     eval::for_each_config_logits(
@@ -193,29 +203,35 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
             };
             if (i == 0) {
                 base_logits = logits;
-                if (!c.proxies_only) {
-                    base_scores       = score();
-                    const Interval f1 = bootstrap_mean(base_scores.question_f1, c.bootstrap);
-                    out.base_f1       = Interval{100 * f1.estimate, 100 * f1.low, 100 * f1.high};
-                }
+                if (!c.proxies_only) base_scores = score();
                 return;
             }
-            const size_t t = (i - 1) / levels, l = (i - 1) % levels;
-            SensitivityRow row{targets[t].label, c.test_levels[l], {}, {}, 0.0, fisher[t][l]};
-            row.kl = mean_kl(base_logits, logits, features, windows);
+            const size_t r = first + i - 1;
+            measured[r]    = {mean_kl(base_logits, logits, features, windows)};
+            std::string drop;
             if (!c.proxies_only) {
-                const auto r  = score();
-                const auto f1 = bootstrap_mean(r.question_f1, c.bootstrap);
-                const auto drop =
-                    bootstrap_paired_difference(base_scores.question_f1, r.question_f1, c.bootstrap);
-                row.f1      = Interval{100 * f1.estimate, 100 * f1.low, 100 * f1.high};
-                row.f1_drop = Interval{100 * drop.estimate, 100 * drop.low, 100 * drop.high};
+                const auto scored = score();
+                measured[r].insert(measured[r].end(), scored.question_f1.begin(), scored.question_f1.end());
+                drop = fmt::format(", F1 drop {:.2f}", base_scores.f1 - scored.f1);
             }
             std::fprintf(stderr, "sensitivity %zu/%zu: %s at %s: KL %.4g%s\n", i, all.size() - 1,
-                         row.target.c_str(), row.level.c_str(), row.kl,
-                         row.f1_drop ? fmt::format(", F1 drop {:.2f}", row.f1_drop->estimate).c_str() : "");
-            out.rows.push_back(std::move(row));
+                         targets[r / levels].label.c_str(), c.test_levels[r % levels].c_str(),
+                         measured[r][0], drop.c_str());
         });
+    if (group) share_items(*group, measured, 1 + (c.proxies_only ? 0 : size_t(out.questions)));
+    const auto percent = [](Interval i) { return Interval{100 * i.estimate, 100 * i.low, 100 * i.high}; };
+    if (!c.proxies_only) out.base_f1 = percent(bootstrap_mean(base_scores.question_f1, c.bootstrap));
+    for (size_t r = 0; r < total; ++r) {
+        const size_t t = r / levels, l = r % levels;
+        SensitivityRow row{targets[t].label, c.test_levels[l], {}, {}, measured[r][0], fisher[t][l]};
+        if (!c.proxies_only) {
+            const std::vector<double> f1(measured[r].begin() + 1, measured[r].end());
+            row.f1 = percent(bootstrap_mean(f1, c.bootstrap));
+            row.f1_drop =
+                percent(bootstrap_paired_difference(base_scores.question_f1, f1, c.bootstrap));
+        }
+        out.rows.push_back(std::move(row));
+    }
     if (!c.proxies_only && out.rows.size() >= 2) {
         std::vector<double> drops, kls, fisher_drops, fishers;
         for (const auto& r : out.rows) {
@@ -233,7 +249,7 @@ SensitivityResult run_sensitivity(const SensitivityConfig& c) {
     const auto set    = eval::load_eval_set(c.eval);
     const auto loaded = model::LoadedModel::load(c.eval.model_dir, c.eval.quant_override);
     const auto result = sensitivity_of(loaded, set, c);
-    if (!c.output_dir.empty()) {
+    if (!c.output_dir.empty() && result.primary) {
         write_result_files(c.output_dir, "sensitivity",
                            {OutputFormat::kMarkdown, OutputFormat::kCsv, OutputFormat::kJsonl},
                            [&](OutputFormat f) { return format_sensitivity(result, f); });

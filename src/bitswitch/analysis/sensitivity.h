@@ -48,6 +48,7 @@ struct SensitivityResult {
     int64_t questions = 0, calibration_windows = 0;
     std::vector<SensitivityRow> rows;                    // target by target, each at every level
     std::optional<double> kl_spearman, fisher_spearman;  // with the measured drops
+    bool primary = true;  // false on torchrun ranks other than 0: they neither print nor write
 };
 
 SensitivityResult run_sensitivity(const SensitivityConfig& config);

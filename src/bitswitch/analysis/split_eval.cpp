@@ -1,9 +1,22 @@
 // Contiguous shares of the configs per rank, then one broadcast per config from its owner.
 #include "bitswitch/analysis/split_eval.h"
 
-#include "bitswitch/parallel/process_group.h"
-
 namespace bitswitch::analysis {
+
+std::pair<size_t, size_t> rank_share(size_t n, int rank, int world_size) {
+    const auto begin_of = [&](int r) { return n * size_t(r) / size_t(world_size); };
+    return {begin_of(rank), begin_of(rank + 1)};
+}
+
+void share_items(parallel::DataParallel& group, std::vector<std::vector<double>>& items, size_t width) {
+    for (int owner = 0; owner < group.world_size(); ++owner) {
+        const auto [first, last] = rank_share(items.size(), owner, group.world_size());
+        for (size_t i = first; i < last; ++i) {
+            items[i].resize(width);
+            group.broadcast(items[i], owner);
+        }
+    }
+}
 
 SplitResults evaluate_configs_split(
     model::QuantModel& model, const data::SquadDataset& dataset, const std::vector<data::QAFeature>& features,
@@ -19,35 +32,31 @@ SplitResults evaluate_configs_split(
     out.rank       = env.rank;
     out.world_size = env.world_size;
     parallel::DataParallel group(env, timeout);
-    const auto n        = configs.size();
-    const auto begin_of = [&](int rank) { return n * size_t(rank) / size_t(env.world_size); };
-    const size_t first = begin_of(env.rank), last = begin_of(env.rank + 1);
+    const auto [first, last] = rank_share(configs.size(), env.rank, env.world_size);
     const std::vector<quant::PrecisionConfig> mine(configs.begin() + int64_t(first),
                                                    configs.begin() + int64_t(last));
     auto computed = eval::evaluate_configs(model, dataset, features, mine, options, on_result);
-    out.results.resize(n);
+    // exact_match, f1, seconds, then each question's EM and F1.
     const size_t questions = dataset.examples.size();
-    for (int owner = 0; owner < env.world_size; ++owner) {
-        for (size_t c = begin_of(owner); c < begin_of(owner + 1); ++c) {
-            // exact_match, f1, seconds, then each question's EM and F1.
-            std::vector<double> packed(3 + 2 * questions);
-            if (owner == env.rank) {
-                const auto& r = computed[c - first];
-                packed[0] = r.exact_match, packed[1] = r.f1, packed[2] = r.seconds;
-                std::copy(r.question_em.begin(), r.question_em.end(), packed.begin() + 3);
-                std::copy(r.question_f1.begin(), r.question_f1.end(),
-                          packed.begin() + 3 + int64_t(questions));
-            }
-            group.broadcast(packed, owner);
-            if (owner == env.rank) {
-                out.results[c] = std::move(computed[c - first]);
-                continue;
-            }
-            auto& r       = out.results[c];
-            r.exact_match = packed[0], r.f1 = packed[1], r.seconds = packed[2];
-            r.question_em.assign(packed.begin() + 3, packed.begin() + 3 + int64_t(questions));
-            r.question_f1.assign(packed.begin() + 3 + int64_t(questions), packed.end());
+    std::vector<std::vector<double>> packed(configs.size());
+    for (size_t c = first; c < last; ++c) {
+        const auto& r = computed[c - first];
+        packed[c]     = {r.exact_match, r.f1, r.seconds};
+        packed[c].insert(packed[c].end(), r.question_em.begin(), r.question_em.end());
+        packed[c].insert(packed[c].end(), r.question_f1.begin(), r.question_f1.end());
+    }
+    share_items(group, packed, 3 + 2 * questions);
+    out.results.resize(configs.size());
+    for (size_t c = 0; c < configs.size(); ++c) {
+        auto& r = out.results[c];
+        if (c >= first && c < last) {
+            r = std::move(computed[c - first]);
+            continue;
         }
+        const auto& p = packed[c];
+        r.exact_match = p[0], r.f1 = p[1], r.seconds = p[2];
+        r.question_em.assign(p.begin() + 3, p.begin() + 3 + int64_t(questions));
+        r.question_f1.assign(p.begin() + 3 + int64_t(questions), p.end());
     }
     return out;
 }

@@ -1,17 +1,26 @@
 // Evaluations of many configs split across the ranks of a torchrun launch (`torchrun --no-python
-// --nproc_per_node=N bitswitch sweep ...`): each rank evaluates a contiguous share of the configs (so
-// neighbours still share their blocks, eval/logits.h) and then every rank holds every config's scores,
+// --nproc_per_node=N bitswitch sweep|sensitivity ...`): each rank evaluates a contiguous share of the configs
+// (so neighbours still share their blocks, eval/logits.h) and then every rank holds every config's scores,
 // broadcast from the rank that computed them over the c10d group the trainer uses. Without WORLD_SIZE it is
 // eval::evaluate_configs. Only rank 0 should write or print.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "bitswitch/eval/evaluator.h"
+#include "bitswitch/parallel/process_group.h"
 
 namespace bitswitch::analysis {
+
+/// Items [first, last) of n that `rank` of `world_size` takes: contiguous, sizes differing by at most one.
+std::pair<size_t, size_t> rank_share(size_t n, int rank, int world_size);
+
+/// Every rank's items to every rank: items[i] holds `width` values on the rank whose share (rank_share)
+/// holds i, and afterwards on every rank; one broadcast per item, from its owner.
+void share_items(parallel::DataParallel& group, std::vector<std::vector<double>>& items, size_t width);
 
 struct SplitResults {
     std::vector<eval::EvalResult> results;  // every config's metrics and per-question scores (no predictions
