@@ -60,6 +60,9 @@ void add_synth_command(CLI::App* data_cmd) {
     cmd->add_option("--dev_paragraphs", c->dev_paragraphs)->capture_default_str();
     cmd->add_option("--people_per_paragraph", c->people_per_paragraph, "People described in each paragraph")
         ->capture_default_str();
+    cmd->add_option("--min_people_per_paragraph", c->min_people_per_paragraph,
+                    "Each paragraph describes between this many and --people_per_paragraph people, drawn "
+                    "uniformly (default: exactly --people_per_paragraph)");
     cmd->add_option("--questions_per_person", c->questions_per_person, "Questions about each person (1..5)")
         ->capture_default_str();
     cmd->add_flag("--no_distractors", *no_distr,
@@ -69,6 +72,8 @@ void add_synth_command(CLI::App* data_cmd) {
                     "...\"), 0..5: "
                     "a harder task")
         ->capture_default_str();
+    cmd->add_flag("--held_out_questions", c->held_out_questions,
+                  "Dev asks in question wordings train never uses (a harder task)");
     cmd->add_option("--seed", c->seed)->capture_default_str();
     cmd->callback([c, no_distr] {
         c->distractors   = !*no_distr;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <regex>
 #include <set>
 
@@ -105,6 +106,56 @@ TEST(Synth, NearMissesRepeatTheCueAboutARelativeAndLeaveTheAnswersAlone) {
     }
     o.near_misses = 0;
     EXPECT_EQ(synth_squad_json(o), synth_squad_json({60, 1, 5, 3, false, true}));
+}
+
+// --min_people_per_paragraph: paragraphs about one person and paragraphs about two, in about equal numbers,
+// every person asked about; the default (0) leaves the generator's output unchanged.
+TEST(Synth, MixedPeopleCountsDrawOneOrTwoPeoplePerParagraph) {
+    SynthOptions o{200, 2, 2, 4, false};
+    o.min_people = 1;
+    TempDir dir;
+    const auto ds = load_squad(dir.write("mixed.json", synth_squad_json(o)));
+    std::map<std::string, int> questions_per_context;
+    for (const auto& e : ds.examples) ++questions_per_context[ds.context_of(e)];
+    int one = 0, two = 0;
+    for (const auto& [context, n] : questions_per_context) {
+        ASSERT_TRUE(n == 2 || n == 4) << n;  // two questions per person
+        (n == 2 ? one : two) += 1;
+    }
+    EXPECT_EQ(one + two, 200);
+    EXPECT_GT(one, 70);
+    EXPECT_GT(two, 70);
+    o.min_people = 2;  // a range of one count is that count
+    EXPECT_EQ(synth_squad_json(o), synth_squad_json({200, 2, 2, 4, false}));
+}
+
+// --held_out_questions: dev asks about the same facts in wordings no train question uses.
+TEST(Synth, HeldOutQuestionsShareNoWordingWithTrain) {
+    TempDir dir;
+    SynthDatasetConfig c;
+    c.output_dir         = dir.path().string();
+    c.train_paragraphs   = 200;
+    c.dev_paragraphs     = 100;
+    c.held_out_questions = true;
+    const auto files     = write_synth_dataset(c);
+    // A question's wording: its text with the person's name taken out.
+    const auto wordings = [](const SquadDataset& ds) {
+        std::set<std::string> out;
+        const auto names = names_in(ds);
+        for (const auto& e : ds.examples) {
+            std::string q = e.question;
+            for (const auto& n : names) {
+                if (const auto at = q.find(n); at != std::string::npos) q.replace(at, n.size(), "{P}");
+            }
+            out.insert(q);
+        }
+        return out;
+    };
+    const auto train = wordings(load_squad(files.train.string()));
+    const auto dev   = wordings(load_squad(files.dev.string()));
+    EXPECT_GE(train.size(), 10u);
+    EXPECT_GE(dev.size(), 10u);
+    for (const auto& w : dev) EXPECT_EQ(train.count(w), 0u) << w;
 }
 
 TEST(Synth, DeterministicForASeed) {

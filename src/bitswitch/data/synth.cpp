@@ -184,6 +184,18 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kQuestionTem
     {"instrument", {"What instrument does {P} play?", "Which instrument does {P} play?"}},
 };
 
+// Other wordings of the same questions, for dev only (--held_out_questions): a model must carry what it
+// learned from the training wordings over to new ones, which a small model does only in part.
+const std::vector<std::pair<std::string, std::vector<std::string>>> kHeldOutQuestionTemplates = {
+    {"year",
+     {"What was {P}'s year of birth?", "{P} was born in which year?", "When did {P} come into the world?"}},
+    {"city", {"What is the hometown of {P}?", "{P} was born in which city?", "Which town is {P} from?"}},
+    {"occupation", {"What job does {P} have?", "{P} works as what?", "What kind of work does {P} do?"}},
+    {"company", {"Where does {P} work?", "What firm is {P} employed by?", "{P} has a job at which company?"}},
+    {"instrument",
+     {"{P} plays which instrument?", "What does {P} play?", "Which musical instrument does {P} like?"}},
+};
+
 struct Paragraph {
     std::string title, context;
     std::vector<nlohmann::ordered_json> qas;
@@ -192,7 +204,11 @@ struct Paragraph {
 Paragraph make_paragraph(Rng& rng, const SynthOptions& o, int64_t index) {
     std::vector<Person> people;
     std::set<std::string> used_names;
-    while (int(people.size()) < o.people_per_paragraph) {
+    // A count drawn per paragraph only when asked, so that fixed counts keep their data.
+    const int count = o.min_people > 0 && o.min_people < o.people_per_paragraph
+                          ? std::uniform_int_distribution<int>(o.min_people, o.people_per_paragraph)(rng)
+                          : o.people_per_paragraph;
+    while (int(people.size()) < count) {
         Person p;
         p.name = person_name(rng, o.dev_names);
         if (!used_names.insert(p.name).second) continue;
@@ -261,7 +277,8 @@ Paragraph make_paragraph(Rng& rng, const SynthOptions& o, int64_t index) {
         std::iota(kinds.begin(), kinds.end(), 0);
         std::shuffle(kinds.begin(), kinds.end(), rng);
         for (int q = 0; q < o.questions_per_person && q < int(kinds.size()); ++q) {
-            const auto& [fact, forms] = kQuestionTemplates[kinds[size_t(q)]];
+            const auto& [fact, forms] =
+                (o.held_out_questions ? kHeldOutQuestionTemplates : kQuestionTemplates)[kinds[size_t(q)]];
             const std::string& form = forms[std::uniform_int_distribution<size_t>(0, forms.size() - 1)(rng)];
             const auto [offset, value] = where.at(std::to_string(pi) + ":" + fact);
             nlohmann::ordered_json qa;
@@ -301,15 +318,23 @@ SynthFiles write_synth_dataset(const SynthDatasetConfig& c) {
     if (c.near_misses < 0 || c.near_misses > int(kNearMissTemplates.size()))
         throw InputError(
             fmt::format("data synth: --near_misses must be in 0..{}", kNearMissTemplates.size()));
+    if (c.min_people_per_paragraph < 0 || c.min_people_per_paragraph > c.people_per_paragraph)
+        throw InputError("data synth: --min_people_per_paragraph must be in 1..--people_per_paragraph");
     if (c.train_paragraphs < 0 || c.dev_paragraphs < 0)
         throw InputError("data synth: --train_paragraphs and --dev_paragraphs must not be negative");
     // Dev draws from its own generator (a seed far from train's) and from the other half of the names.
-    const SynthOptions train{
-        c.train_paragraphs, c.people_per_paragraph, c.questions_per_person, c.seed, false,
-        c.distractors,      c.near_misses};
+    const SynthOptions train{c.train_paragraphs,
+                             c.people_per_paragraph,
+                             c.questions_per_person,
+                             c.seed,
+                             false,
+                             c.distractors,
+                             c.near_misses,
+                             false,
+                             c.min_people_per_paragraph};
     const SynthOptions dev{
-        c.dev_paragraphs, c.people_per_paragraph, c.questions_per_person, c.seed + 1000003, true,
-        c.distractors,    c.near_misses};
+        c.dev_paragraphs, c.people_per_paragraph, c.questions_per_person, c.seed + 1000003,          true,
+        c.distractors,    c.near_misses,          c.held_out_questions,   c.min_people_per_paragraph};
     const std::filesystem::path out = c.output_dir;
     const SynthFiles files{out / "train.json", out / "dev.json", out / "corpus.txt"};
     core::write_file_atomic(files.train, synth_squad_json(train));

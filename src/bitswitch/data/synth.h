@@ -23,6 +23,8 @@ struct SynthOptions {
     bool dev_names           = false;  // draw names from the dev half of the name space
     bool distractors         = true;   // three confusable facts per person
     int near_misses          = 0;      // relatives' facts in the person's own words (0..5 per person)
+    bool held_out_questions  = false;  // ask in the wordings of kHeldOutQuestionTemplates (synth.cpp)
+    int min_people           = 0;      // > 0: each paragraph describes min_people..people_per_paragraph
 };
 
 /// SQuAD v1.1 JSON text.
@@ -41,6 +43,9 @@ struct SynthDatasetConfig {
     uint64_t seed            = 1;  // train's; dev's generator is seeded from it
     bool distractors         = true;
     int near_misses          = 0;
+    bool held_out_questions  = false;  // dev asks in wordings train never uses
+    int min_people_per_paragraph =
+        0;  // > 0: each paragraph draws its people count from this..people_per_paragraph
 };
 
 struct SynthFiles {
