@@ -185,8 +185,8 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
     const auto env = parallel::distributed_env_from_environment();
     std::optional<parallel::DataParallel> group;
     if (env.enabled()) group.emplace(env, std::chrono::seconds(1800));
-    out.primary              = env.rank == 0;
-    const size_t levels      = c.test_levels.size(), total = targets.size() * levels;
+    out.primary         = env.rank == 0;
+    const size_t levels = c.test_levels.size(), total = targets.size() * levels;
     const auto [first, last] = rank_share(total, env.rank, env.world_size);
     // The base first, then this rank's rows: one pass over the batches sharing their blocks.
     std::vector<quant::PrecisionConfig> all{base};
@@ -215,8 +215,8 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
                 drop = fmt::format(", F1 drop {:.2f}", base_scores.f1 - scored.f1);
             }
             std::fprintf(stderr, "sensitivity %zu/%zu: %s at %s: KL %.4g%s\n", i, all.size() - 1,
-                         targets[r / levels].label.c_str(), c.test_levels[r % levels].c_str(),
-                         measured[r][0], drop.c_str());
+                         targets[r / levels].label.c_str(), c.test_levels[r % levels].c_str(), measured[r][0],
+                         drop.c_str());
         });
     if (group) share_items(*group, measured, 1 + (c.proxies_only ? 0 : size_t(out.questions)));
     const auto percent = [](Interval i) { return Interval{100 * i.estimate, 100 * i.low, 100 * i.high}; };
@@ -226,9 +226,8 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
         SensitivityRow row{targets[t].label, c.test_levels[l], {}, {}, measured[r][0], fisher[t][l]};
         if (!c.proxies_only) {
             const std::vector<double> f1(measured[r].begin() + 1, measured[r].end());
-            row.f1 = percent(bootstrap_mean(f1, c.bootstrap));
-            row.f1_drop =
-                percent(bootstrap_paired_difference(base_scores.question_f1, f1, c.bootstrap));
+            row.f1      = percent(bootstrap_mean(f1, c.bootstrap));
+            row.f1_drop = percent(bootstrap_paired_difference(base_scores.question_f1, f1, c.bootstrap));
         }
         out.rows.push_back(std::move(row));
     }
