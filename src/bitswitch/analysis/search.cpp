@@ -114,14 +114,17 @@ double budget_value(const quant::ModelSize& size, BudgetKind kind) {
     return 0;
 }
 
-KnapsackProblem search_problem(const model::LoadedModel& loaded, const SensitivityResult& s,
-                               Predictor predictor, BudgetKind kind) {
+namespace {
+
+KnapsackProblem problem_of_targets(const model::LoadedModel& loaded, const SensitivityResult& s,
+                                   const std::vector<VaryTarget>& targets, Predictor predictor,
+                                   BudgetKind kind) {
     const auto& units    = loaded.model().units();
     const auto base      = loaded.config(s.base);
     const double at_base = budget_value(loaded.size_of(base), kind);
     KnapsackProblem problem;
     problem.fixed_cost = at_base;
-    for (const auto& target : targets_of(units, s)) {
+    for (const auto& target : targets) {
         std::vector<KnapsackOption> options{{s.base, 0.0, 0.0}};
         for (const auto& r : s.rows) {
             if (r.target != target.label) continue;
@@ -144,19 +147,24 @@ KnapsackProblem search_problem(const model::LoadedModel& loaded, const Sensitivi
     return problem;
 }
 
-std::string precision_file_text(const model::LoadedModel& loaded,
+}  // namespace
+
+KnapsackProblem search_problem(const model::LoadedModel& loaded, const SensitivityResult& s,
+                               Predictor predictor, BudgetKind kind) {
+    return problem_of_targets(loaded, s, targets_of(loaded.model().units(), s), predictor, kind);
+}
+
+std::string precision_file_text(const model::LoadedModel& loaded, const std::vector<VaryTarget>& targets,
                                 const std::vector<std::pair<std::string, std::string>>& levels,
                                 const std::string& base) {
     const auto& units = loaded.model().units();
     std::map<std::string, std::string> level_of;
     for (const auto& [target, level] : levels) level_of[target] = level;
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
-    for (const auto granularity : {VaryGranularity::kUnit, VaryGranularity::kBlock}) {
-        for (const auto& t : vary_targets(units, granularity)) {
-            const auto it = level_of.find(t.label);
-            if (it == level_of.end()) continue;
-            for (const auto& u : t.units) j[u] = it->second;
-        }
+    for (const auto& t : targets) {
+        const auto it = level_of.find(t.label);
+        if (it == level_of.end()) continue;
+        for (const auto& u : t.units) j[u] = it->second;
     }
     for (const auto& u : units) {
         if (!j.contains(u.name)) j[u.name] = base;
@@ -175,8 +183,8 @@ SearchResult run_search(const SearchConfig& c) {
         model::LoadedModel::load(c.sensitivity.eval.model_dir, c.sensitivity.eval.quant_override);
     const auto sensitivity = c.sensitivity_file.empty() ? sensitivity_of(loaded, set, c.sensitivity)
                                                         : read_sensitivity(c.sensitivity_file);
-    const auto problem     = search_problem(loaded, sensitivity, c.predictor, c.budget_kind);
     const auto targets     = targets_of(loaded.model().units(), sensitivity);
+    const auto problem     = problem_of_targets(loaded, sensitivity, targets, c.predictor, c.budget_kind);
 
     SearchResult out;
     out.base                    = sensitivity.base;
@@ -209,7 +217,7 @@ SearchResult run_search(const SearchConfig& c) {
     std::map<std::string, size_t> config_of;  // file text -> index into configs
     std::vector<size_t> point_config;
     for (auto& p : out.points) {
-        const auto text  = precision_file_text(loaded, p.levels, out.base);
+        const auto text  = precision_file_text(loaded, targets, p.levels, out.base);
         auto [it, added] = config_of.emplace(text, configs.size());
         const auto name =
             fmt::format("{}_{}_{:.6g}.json", p.method, enum_name(kBudgetKindNames, c.budget_kind), p.budget);

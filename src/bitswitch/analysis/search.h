@@ -73,8 +73,9 @@ KnapsackProblem search_problem(const model::LoadedModel& loaded, const Sensitivi
 /// The budget quantity of a size.
 double budget_value(const quant::ModelSize& size, BudgetKind kind);
 
-/// A precision file ({"unit": "level", ...}, every unit) that gives each target its level.
-std::string precision_file_text(const model::LoadedModel& loaded,
+/// A precision file ({"unit": "level", ...}, every unit) that gives each target (by label) its level and
+/// every other unit the base.
+std::string precision_file_text(const model::LoadedModel& loaded, const std::vector<VaryTarget>& targets,
                                 const std::vector<std::pair<std::string, std::string>>& levels,
                                 const std::string& base);
 
