@@ -5,8 +5,9 @@
 // questions paraphrase the facts. Three distractor sentences per person state confusable facts of the
 // same kinds (a year and city of a move, a former employer, ...), so the answer's type alone does not
 // find it. With several people per paragraph the model must also bind the question's person to the
-// sentence's subject: the default model (6 x 128, causal) does not learn that binding (docs/RESULTS.md),
-// so the demo uses one person. Train and dev use disjoint sets of names. Deterministic for a seed.
+// sentence's subject: the default model (6 x 128, causal) does not learn that binding (docs/RESULTS.md);
+// the demo mixes paragraphs about one and two people, which keeps its full-precision F1 off the ceiling.
+// Train and dev use disjoint sets of names. Deterministic for a seed.
 #pragma once
 
 #include <cstdint>
