@@ -1,0 +1,156 @@
+// Integer GEMMs per group (oneDNN) or plain loops, and the shared epilogue.
+#include "bitswitch/kernels/packed_linear.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "bitswitch/kernels/sgemm.h"
+
+#ifdef BITSWITCH_HAVE_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+namespace bitswitch::kernels {
+namespace {
+
+// The weights as int8, one row per output channel: the packed data itself at 8 bits, unpacked otherwise.
+std::vector<int8_t> weights_as_int8(const PackedWeights& w) {
+    std::vector<int8_t> q(size_t(w.out * w.in));
+    for (int64_t o = 0; o < w.out; ++o) unpack_row(w, o, q.data() + o * w.in);
+    return q;
+}
+
+// y = x · (q · d)ᵀ + bias in float, the weight-only product (a_bits 0), in plain loops.
+void weight_only_reference(const float* x, int64_t tokens, const PackedWeights& w, const float* bias,
+                           float* y) {
+    const auto q      = weights_as_int8(w);
+    const int64_t gpr = w.groups();
+    for (int64_t t = 0; t < tokens; ++t) {
+        for (int64_t o = 0; o < w.out; ++o) {
+            float sum = 0.0f;
+            for (int64_t k = 0; k < w.in; ++k)
+                sum += x[t * w.in + k] *
+                       (float(q[size_t(o * w.in + k)]) * w.scales[size_t(o * gpr + k / w.group)]);
+            y[t * w.out + o] = sum + (bias ? bias[o] : 0.0f);
+        }
+    }
+}
+
+// The dequantized weights (q · d) as floats, out x in.
+std::vector<float> dequantized(const PackedWeights& w) {
+    const auto q = weights_as_int8(w);
+    std::vector<float> f(q.size());
+    const int64_t gpr = w.groups();
+    for (int64_t o = 0; o < w.out; ++o) {
+        for (int64_t k = 0; k < w.in; ++k)
+            f[size_t(o * w.in + k)] =
+                float(q[size_t(o * w.in + k)]) * w.scales[size_t(o * gpr + k / w.group)];
+    }
+    return f;
+}
+
+// acc (tokens x out) = Σ_{k in [begin, begin + n)} qa[t][k] · qw[o][k], in plain loops.
+void int_products_reference(const int8_t* qa, const int8_t* qw, int64_t tokens, const PackedWeights& w,
+                            int64_t begin, int64_t n, int32_t* acc) {
+    for (int64_t t = 0; t < tokens; ++t) {
+        for (int64_t o = 0; o < w.out; ++o) {
+            int32_t s = 0;
+            for (int64_t k = begin; k < begin + n; ++k)
+                s += int32_t(qa[t * w.in + k]) * int32_t(qw[o * w.in + k]);
+            acc[t * w.out + o] = s;
+        }
+    }
+}
+
+// The epilogue both paths share: sum[t][o] += float(acc[t][o]) · d_w[o][g].
+void accumulate_group(const int32_t* acc, int64_t tokens, const PackedWeights& w, int64_t g, float* sum) {
+    const int64_t gpr = w.groups();
+    for (int64_t t = 0; t < tokens; ++t) {
+        for (int64_t o = 0; o < w.out; ++o)
+            sum[t * w.out + o] += float(acc[t * w.out + o]) * w.scales[size_t(o * gpr + g)];
+    }
+}
+
+void finish(const float* da, int64_t tokens, const PackedWeights& w, const float* bias, float* y) {
+    for (int64_t t = 0; t < tokens; ++t) {
+        for (int64_t o = 0; o < w.out; ++o)
+            y[t * w.out + o] = y[t * w.out + o] * da[t] + (bias ? bias[o] : 0.0f);
+    }
+}
+
+// The integer path with a group product function: quantize, products per group, epilogue.
+template <typename GroupProducts>
+void integer_linear(const float* x, int64_t tokens, const PackedWeights& w, int a_bits, const float* bias,
+                    float* y, GroupProducts&& products) {
+    std::vector<int8_t> qa(size_t(tokens * w.in));
+    std::vector<float> da(static_cast<size_t>(tokens));
+    quantize_rows(x, tokens, w.in, a_bits, qa.data(), da.data());
+    const auto qw = weights_as_int8(w);
+    std::vector<int32_t> acc(size_t(tokens * w.out));
+    std::fill(y, y + tokens * w.out, 0.0f);
+    for (int64_t g = 0; g < w.groups(); ++g) {
+        const int64_t begin = g * w.group, n = std::min(w.group, w.in - begin);
+        products(qa.data(), qw.data(), begin, n, acc.data());
+        accumulate_group(acc.data(), tokens, w, g, y);
+    }
+    finish(da.data(), tokens, w, bias, y);
+}
+
+#ifdef BITSWITCH_HAVE_ONEDNN
+// oneDNN's integer GEMM sums pairs of u8 x s8 products in int16 on CPUs without VNNI, which can saturate
+// (its documentation warns of it); with VNNI the products go straight into int32.
+bool exact_integer_gemm() {
+    static const bool vnni = __builtin_cpu_supports("avx512vnni") || __builtin_cpu_supports("avxvnni");
+    return vnni;
+}
+#endif
+
+}  // namespace
+
+void packed_linear_reference(const float* x, int64_t tokens, const PackedWeights& w, int a_bits,
+                             const float* bias, float* y) {
+    if (a_bits == 0) return weight_only_reference(x, tokens, w, bias, y);
+    integer_linear(x, tokens, w, a_bits, bias, y,
+                   [&](const int8_t* qa, const int8_t* qw, int64_t begin, int64_t n, int32_t* acc) {
+                       int_products_reference(qa, qw, tokens, w, begin, n, acc);
+                   });
+}
+
+void packed_linear(const float* x, int64_t tokens, const PackedWeights& w, int a_bits, const float* bias,
+                   float* y) {
+    if (tokens == 0 || w.out == 0) return;
+#ifdef BITSWITCH_HAVE_ONEDNN
+    if (a_bits == 0) {
+        const auto f = dequantized(w);
+        for (int64_t t = 0; t < tokens; ++t) {
+            for (int64_t o = 0; o < w.out; ++o) y[t * w.out + o] = bias ? bias[o] : 0.0f;
+        }
+        sgemm(false, true, tokens, w.out, w.in, 1.0f, x, w.in, f.data(), w.in, 1.0f, y, w.out);
+        return;
+    }
+    if (!exact_integer_gemm()) return packed_linear_reference(x, tokens, w, a_bits, bias, y);
+    std::vector<uint8_t> shifted;  // q_a + 128: oneDNN's integer GEMM takes unsigned activations
+    integer_linear(
+        x, tokens, w, a_bits, bias, y,
+        [&](const int8_t* qa, const int8_t* qw, int64_t begin, int64_t n, int32_t* acc) {
+            if (shifted.empty()) {
+                shifted.resize(size_t(tokens * w.in));
+                for (size_t i = 0; i < shifted.size(); ++i) shifted[i] = uint8_t(int(qa[i]) + 128);
+            }
+            const int32_t no_offset = 0;
+            const dnnl_status_t status =
+                dnnl_gemm_u8s8s32('N', 'T', 'F', tokens, w.out, n, 1.0f, shifted.data() + begin, w.in,
+                                  uint8_t(128), qw + begin, w.in, 0, 0.0f, acc, w.out, &no_offset);
+            if (status != dnnl_success) {
+                std::fprintf(stderr, "bitswitch: dnnl_gemm_u8s8s32 failed (status %d)\n", int(status));
+                std::abort();
+            }
+        });
+#else
+    packed_linear_reference(x, tokens, w, a_bits, bias, y);
+#endif
+}
+
+}  // namespace bitswitch::kernels
