@@ -69,6 +69,10 @@ torch::Tensor QuantModel::stage_end(const torch::Tensor&) {
     throw Error("this model is not run in stages (stage_count() is 0)");
 }
 
+void QuantModel::set_engine(quant::Engine engine) {
+    for (auto& [name, layer] : linear_layers()) layer->set_engine(engine);
+}
+
 int64_t QuantModel::full_precision_parameters() const {
     std::set<const void*> quantized;
     for (const auto& [name, layer] : linear_layers()) {

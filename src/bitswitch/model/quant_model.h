@@ -78,6 +78,10 @@ class QuantModel : public torch::nn::Module {
     /// Quantizer settings of every unit (the bits stay per call). Not while other threads run the model.
     virtual void set_quant_settings(const quant::QuantSettings& settings) = 0;
 
+    /// How every quantized linear computes at inference (quant::Engine). Not while other threads run the
+    /// model.
+    void set_engine(quant::Engine engine);
+
     /// Parameters kept in full precision whatever the config (embeddings, LayerNorms): every parameter but
     /// the quantized linears' weights and biases and the adapters. For model sizes.
     int64_t full_precision_parameters() const;

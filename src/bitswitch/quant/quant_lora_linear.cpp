@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/kernels/packed_linear.h"
 #include "bitswitch/ops/dropout.h"
 #include "bitswitch/ops/matmul.h"
 
@@ -43,6 +44,7 @@ void QuantLoRALinearImpl::set_quant_options(const LinearQuantOptions& options) {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     options_ = options;
     cache_.clear();
+    packed_cache_.clear();
 }
 
 LoRAAdapterImpl* QuantLoRALinearImpl::adapter_for(const UnitPrecision& p) const {
@@ -96,29 +98,83 @@ torch::Tensor QuantLoRALinearImpl::effective_weight(int w_bits, LoRAAdapterImpl*
         torch::GradMode::is_enabled() &&
         (weight.requires_grad() || (merged && (adapter->A.requires_grad() || adapter->B.requires_grad())));
     if (trains) return compute();
-    // Frozen: reuse the cached copy unless a tensor it was made from changed since (in-place updates
-    // such as loading a checkpoint or an optimizer step bump the version counter). Concurrent callers
-    // wait for the one that computes a missing entry instead of computing it twice.
+    // Frozen: reuse the cached copy. Concurrent callers wait for the one that computes a missing entry
+    // instead of computing it twice.
     std::lock_guard<std::mutex> lock(cache_mutex_);
-    auto& entry      = cache_[{w_bits, merged ? adapter_name : std::string()}];
+    return fresh_entry(cache_, w_bits, merged ? adapter : nullptr, adapter_name,
+                       [&](CachedWeight& e) { e.value = compute(); })
+        .value;
+}
+
+template <typename Fill>
+QuantLoRALinearImpl::CachedWeight& QuantLoRALinearImpl::fresh_entry(
+    std::map<std::pair<int, std::string>, CachedWeight>& cache, int w_bits, LoRAAdapterImpl* merged_adapter,
+    const std::string& adapter_name, Fill&& fill) {
+    auto& entry      = cache[{w_bits, merged_adapter ? adapter_name : std::string()}];
     const int64_t wv = weight._version();
-    const int64_t av = merged ? adapter->A._version() : -1;
-    const int64_t bv = merged ? adapter->B._version() : -1;
-    if (!entry.value.defined() || entry.weight_version != wv || entry.a_version != av ||
+    const int64_t av = merged_adapter ? merged_adapter->A._version() : -1;
+    const int64_t bv = merged_adapter ? merged_adapter->B._version() : -1;
+    if ((!entry.value.defined() && !entry.packed) || entry.weight_version != wv || entry.a_version != av ||
         entry.b_version != bv) {
         torch::NoGradGuard no_grad;
-        entry = {wv, av, bv, compute()};
+        entry = {wv, av, bv, {}, {}};
+        fill(entry);
     }
-    return entry.value;
+    return entry;
+}
+
+const kernels::PackedWeights& QuantLoRALinearImpl::packed_weight(int w_bits, LoRAAdapterImpl* adapter,
+                                                                 const std::string& adapter_name) {
+    const bool merged = options_.merged && adapter;
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    return *fresh_entry(
+                packed_cache_, w_bits, merged ? adapter : nullptr, adapter_name,
+                [&](CachedWeight& e) {
+                    const auto w =
+                        (merged ? weight + adapter->delta_weight() : weight).to(torch::kFloat).contiguous();
+                    const int64_t group = options_.weight_granularity == Granularity::kGroup
+                                              ? options_.weight_group_size
+                                              : in_features;
+                    e.packed            = std::make_shared<const kernels::PackedWeights>(
+                        kernels::pack_weights(w.data_ptr<float>(), out_features, in_features, w_bits, group));
+                })
+                .packed;
+}
+
+torch::Tensor QuantLoRALinearImpl::packed_forward(const torch::Tensor& x2, const UnitPrecision& precision,
+                                                  LoRAAdapterImpl* adapter) {
+    const int w = precision.bits.w, a = precision.bits.a;
+    const auto refuse = [&](const std::string& why) {
+        throw InputError(fmt::format("{}: the packed engine does not run {}; use --engine fake", name, why));
+    };
+    if (torch::GradMode::is_enabled() && (weight.requires_grad() || (adapter && adapter->A.requires_grad())))
+        refuse("training (it has no gradients)");
+    if (options_.scheme != Scheme::kSymmetric) refuse("the asymmetric scheme");
+    if (options_.weight_granularity == Granularity::kTensor) refuse("per-tensor weight ranges");
+    if (options_.act_granularity != Granularity::kRow && a != kFullPrecisionBits)
+        refuse("per-tensor activation ranges");
+    if (options_.ema_ranges && a != kFullPrecisionBits) refuse("EMA activation ranges");
+    if (w > 8 || (a > 8 && a != kFullPrecisionBits))
+        refuse(fmt::format("w{}a{} (weights at 2..8 bits, activations at 2..8 or 32)", w, a));
+    const auto& packed = packed_weight(w, adapter, precision.adapter);
+    const auto x       = x2.to(torch::kFloat).contiguous();
+    auto y             = torch::empty({x.size(0), out_features}, x.options());
+    const auto b       = bias.defined() ? bias.to(torch::kFloat).contiguous() : torch::Tensor();
+    kernels::packed_linear(x.data_ptr<float>(), x.size(0), packed, a == kFullPrecisionBits ? 0 : a,
+                           b.defined() ? b.data_ptr<float>() : nullptr, y.data_ptr<float>());
+    return y;
 }
 
 torch::Tensor QuantLoRALinearImpl::forward(const torch::Tensor& x, const UnitPrecision& precision) {
     LoRAAdapterImpl* adapter = adapter_for(precision);
     // Flatten to 2-D so the adapter product can accumulate into the base output in place.
     const auto x2 = x.reshape({-1, in_features});  // (N, in)
-    const auto xq = quantize_input(x2, precision.bits.a);
-    auto y =
-        ops::linear(xq, effective_weight(precision.bits.w, adapter, precision.adapter), bias);  // (N, out)
+    // Full-precision weights have nothing to pack: both engines multiply them in float.
+    const bool packed = engine_ == Engine::kPacked && precision.bits.w != kFullPrecisionBits;
+    auto y            = packed ? packed_forward(x2, precision, adapter)
+                               : ops::linear(quantize_input(x2, precision.bits.a),
+                                             effective_weight(precision.bits.w, adapter, precision.adapter),
+                                             bias);  // (N, out)
     if (adapter && !options_.merged) adapter->add_to(y, x2);
     if (observer) observer(x2, y);
     auto out_shape   = x.sizes().vec();

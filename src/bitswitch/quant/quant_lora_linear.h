@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -24,10 +25,22 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include "bitswitch/core/enum_names.h"
+#include "bitswitch/kernels/packed_weights.h"
 #include "bitswitch/quant/precision.h"
 #include "bitswitch/quant/quantizer.h"
 
 namespace bitswitch::quant {
+
+/// How quantized products are computed at inference. kFakeQuant: in float on fake-quantized operands, as
+/// training sees them (the default). kPacked: on packed integer weights with activations quantized per
+/// token to integers (kernels/packed_linear.h), the same integers and scales, so the outputs equal
+/// fake quantization's up to float rounding; symmetric scheme, weights per channel or group, activations
+/// per token with min/max ranges, weights at 2..8 bits with activations at 2..8 or 32; inference only.
+enum class Engine : uint8_t { kFakeQuant, kPacked };
+
+inline constexpr core::EnumName<Engine> kEngineNames[] = {{Engine::kFakeQuant, "fake"},
+                                                          {Engine::kPacked, "packed"}};
 
 /// How a model's linears quantize; the bit-widths come per unit from the precision config.
 struct LinearQuantOptions {
@@ -76,6 +89,9 @@ class QuantLoRALinearImpl : public torch::nn::Module {
 
     void set_quant_options(const LinearQuantOptions& options);
     const LinearQuantOptions& quant_options() const { return options_; }
+    /// How forward() computes at inference (Engine); switching drops no cache.
+    void set_engine(Engine engine) { engine_ = engine; }
+    Engine engine() const { return engine_; }
     /// The weight forward() uses at `w_bits` with `adapter` (merged mode), cached while frozen.
     torch::Tensor effective_weight(int w_bits, LoRAAdapterImpl* adapter, const std::string& adapter_name);
     /// EMA range of the input, [lo, hi] (lo > hi until observed); a buffer, saved with the module.
@@ -95,13 +111,28 @@ class QuantLoRALinearImpl : public torch::nn::Module {
 
   private:
     torch::Tensor quantize_input(const torch::Tensor& x2, int a_bits);
+    /// y (N, out) of the packed engine for x2 (N, in); throws InputError naming this layer for a setting
+    /// the packed kernels do not run.
+    torch::Tensor packed_forward(const torch::Tensor& x2, const UnitPrecision& precision,
+                                 LoRAAdapterImpl* adapter);
+    const kernels::PackedWeights& packed_weight(int w_bits, LoRAAdapterImpl* adapter,
+                                                const std::string& adapter_name);
 
+    /// A weight derived from the frozen weight (and a merged adapter), with the versions it was made from.
     struct CachedWeight {
         int64_t weight_version = -1, a_version = -1, b_version = -1;
-        torch::Tensor value;
+        torch::Tensor value;                                   // fake engine
+        std::shared_ptr<const kernels::PackedWeights> packed;  // packed engine
     };
+    /// The entry of `key` in `cache`, refilled by `fill` when a tensor it was made from changed since
+    /// (in-place updates such as loading a checkpoint or an optimizer step bump the version counter).
+    /// Called with cache_mutex_ held.
+    template <typename Fill>
+    CachedWeight& fresh_entry(std::map<std::pair<int, std::string>, CachedWeight>& cache, int w_bits,
+                              LoRAAdapterImpl* merged_adapter, const std::string& adapter_name, Fill&& fill);
     std::mutex cache_mutex_;
-    std::map<std::pair<int, std::string>, CachedWeight> cache_;
+    std::map<std::pair<int, std::string>, CachedWeight> cache_, packed_cache_;
+    Engine engine_ = Engine::kFakeQuant;
     std::map<std::string, LoRAAdapter> adapters_;
     std::vector<std::string> adapter_order_;
     LinearQuantOptions options_;

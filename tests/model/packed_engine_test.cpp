@@ -1,0 +1,112 @@
+// The packed engine on a whole GPT-2: its span logits equal fake quantization's at the same config up to
+// float rounding (LLM-QAT's fake quantization is exactly representable in integers), with and without
+// adapters, merged or not; what it cannot run is an InputError naming the layer, never a silent fallback.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/model/gpt2.h"
+#include "bitswitch/quant/precision.h"
+#include "bitswitch/quant/quant_settings.h"
+#include "support/tiny_model.h"
+
+namespace bitswitch::model {
+namespace {
+
+using testing::tiny_model;
+
+torch::Tensor ids() {
+    return torch::tensor(std::vector<int64_t>{5, 17, 3, 60, 22, 9, 41, 12, 8, 33, 1, 2, 7, 0}).view({2, 7});
+}
+
+std::pair<torch::Tensor, torch::Tensor> run(Gpt2ForQuestionAnswering& model, const quant::PrecisionConfig& c,
+                                            quant::Engine engine) {
+    torch::NoGradGuard no_grad;
+    model->set_engine(engine);
+    auto out = model->forward(ids(), {}, &c);
+    model->set_engine(quant::Engine::kFakeQuant);
+    return out;
+}
+
+// max |packed - fake| <= 1e-4 · max |fake|, for both span logits.
+void expect_packed_equals_fake(Gpt2ForQuestionAnswering& model, const quant::PrecisionConfig& c) {
+    const auto fake   = run(model, c, quant::Engine::kFakeQuant),
+               packed = run(model, c, quant::Engine::kPacked);
+    for (const auto& [f, p] : {std::pair{fake.first, packed.first}, std::pair{fake.second, packed.second}}) {
+        const double scale = f.abs().max().item<double>(), diff = (p - f).abs().max().item<double>();
+        EXPECT_LE(diff, 1e-4 * scale) << c.source << ": " << diff << " of " << scale;
+        EXPECT_GT(scale, 0.0);
+    }
+}
+
+TEST(PackedEngine, LogitsEqualFakeQuantizationAtEveryConfigKind) {
+    auto model = tiny_model(3);
+    model->eval();
+    for (const char* text : {"w8a8", "w4a8", "w8a8kv8", "w4a8kv4", "w8a32", "w4a4kv4", "8,4,fp"}) {
+        const auto c = quant::parse_precision(text, model->units(), {});
+        expect_packed_equals_fake(model, c);
+    }
+}
+
+TEST(PackedEngine, PerGroupWeightsAndAdaptersMergedOrNot) {
+    auto model = tiny_model(4);
+    quant::LevelLists lists;
+    lists.w_bits = {8, 4};
+    lists.a_bits = {8, 8};
+    lists.ranks  = {2};
+    const quant::AdapterSet set{quant::make_levels(lists), ""};
+    {
+        torch::NoGradGuard no_grad;
+        for (auto& [name, layer] : model->linear_layers()) {
+            for (const auto& level : set.levels) {
+                layer->add_adapter(level.name(), level.lora);
+                layer->adapters().at(level.name())->B.normal_(0, 0.5);
+            }
+        }
+    }
+    model->eval();  // after the adapters exist: their dropout is off
+    quant::QuantSettings settings;
+    for (const bool merged : {false, true}) {
+        for (const int64_t group : {int64_t(0), int64_t(16)}) {
+            settings.linear.merged = merged;
+            if (group > 0) {
+                settings.linear.weight_granularity = quant::Granularity::kGroup;
+                settings.linear.weight_group_size  = group;
+            }
+            model->set_quant_settings(settings);
+            for (const char* text : {"w8a8", "w4a8", "w4a8,w8a8,w4a8"}) {
+                const auto c = quant::parse_precision(text, model->units(), set);
+                SCOPED_TRACE(std::string("merged ") + (merged ? "yes" : "no") + ", group " +
+                             std::to_string(group));
+                expect_packed_equals_fake(model, c);
+            }
+        }
+    }
+}
+
+TEST(PackedEngine, WhatItCannotRunIsAnInputErrorNamingTheLayer) {
+    auto model = tiny_model(5);
+    model->eval();
+    const auto a16 = quant::parse_precision("w8a16", model->units(), {});
+    try {
+        run(model, a16, quant::Engine::kPacked);
+        FAIL() << "w8a16 ran on the packed engine";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("h.0.attn.c_attn"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("--engine fake"), std::string::npos) << e.what();
+    }
+    quant::QuantSettings tensor_ranges;
+    tensor_ranges.linear.weight_granularity = quant::Granularity::kTensor;
+    model->set_quant_settings(tensor_ranges);
+    EXPECT_THROW(run(model, quant::parse_precision("8", model->units(), {}), quant::Engine::kPacked),
+                 InputError);
+    // Training needs gradients, which integer kernels do not give.
+    model->set_quant_settings({});
+    model->train();
+    model->set_engine(quant::Engine::kPacked);
+    const auto c = quant::parse_precision("8", model->units(), {});
+    EXPECT_THROW(model->forward(ids(), {}, &c), InputError);
+}
+
+}  // namespace
+}  // namespace bitswitch::model
