@@ -5,7 +5,7 @@
 #             and its mixed config: 83% of the blocks reduced (5 of the demo model's 6) to 4 bits, the one
 #             kept at 8 chosen by the measured drops (an exact search at that budget), against uniform 8 and 4
 #   seed 001  the greedy layer-wise search per unit (base 8, units at 4 or 3), with the exact optimum beside
-#             it over a frontier of budgets
+#             it over a frontier of budgets; the same with the KL proxy as the predictor
 #   seed 003  the hybrid config with a quarter of the weights at 4 bits and the rest at 8 (average 7 bits),
 #             chosen per unit from the sensitivity, against uniform 8 and 4
 # About 6 minutes on 2 cores. Usage: scripts/seed_experiments.sh [BITSWITCH]
@@ -41,6 +41,9 @@ step "seed 001: greedy layer-wise search per unit (base 8; units at 4 or 3) with
     > /dev/null 2>&1
 "$bin" search "${flags[@]}" --sensitivity "$out/seed001_units/sensitivity.jsonl" --frontier 8 \
     --output_dir "$out/seed001_search" 2> /dev/null
+step "seed 001 again with the KL proxy as the predictor (positive for every unit: no noise to exploit)"
+"$bin" search "${flags[@]}" --sensitivity "$out/seed001_units/sensitivity.jsonl" --predictor kl --frontier 8 \
+    --output_dir "$out/seed001_search_kl" 2> /dev/null
 
 step "seed 003: a quarter of the weights at 4 bits, the rest at 8 (average 7 bits), per unit"
 "$bin" sensitivity "${flags[@]}" --base 8 --test 4 --granularity unit --output_dir "$out/seed003_units" \
