@@ -23,6 +23,7 @@ void add_model_flags(CLI::App* cmd, eval::QaModelConfig& c, QuantFlags& quant, i
     add_feature_flags(cmd, c.features);
     add_postprocess_flags(cmd, c.postprocess);
     add_quant_flags(cmd, quant);
+    add_engine_flag(cmd, c.engine);
     add_precision_flags(cmd, c.precision, c.activate_lora_idx, many);
     cmd->add_option("--threads", threads, "Compute threads (0 = all cores)")->capture_default_str();
 }

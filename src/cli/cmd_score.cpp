@@ -31,6 +31,7 @@ void add_score_command(CLI::App& app) {
     cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
     add_precision_flags(cmd, c->precision, c->activate_lora_idx, /*many=*/false);
     add_quant_flags(cmd, *quant);
+    add_engine_flag(cmd, c->engine);
     cmd->callback([c, quant, threads, per_token] {
         c->quant_override = quant->override_settings();
         prepare_compute(*threads);

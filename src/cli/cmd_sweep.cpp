@@ -21,6 +21,7 @@ void add_sweep_command(CLI::App& app) {
         "EM/F1 with confidence intervals, sizes and bit-operations of many precision configs of one model");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     add_eval_set_flags(cmd, c->eval, *quant);
+    add_engine_flag(cmd, c->eval.engine);
     add_precision_flags(cmd, c->eval.precision, c->eval.activate_lora_idx, /*many=*/true);
     const char* configs = "Configs";
     cmd->add_option("--configs", c->configs_file, "File with one precision config per line (# comments)")

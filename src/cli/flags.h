@@ -106,6 +106,14 @@ inline void add_quant_flags(CLI::App* cmd, QuantFlags& q) {
     }
 }
 
+/// --engine: fake quantization (training-faithful, the default) or the packed integer kernels.
+inline void add_engine_flag(CLI::App* cmd, quant::Engine& engine) {
+    add_enum_option(cmd, "--engine", engine, quant::kEngineNames,
+                    "fake: float on fake-quantized operands (what training sees); packed: integer kernels on "
+                    "packed weights, equal up to float rounding")
+        ->group("Quantization");
+}
+
 /// The seeds' precision-level flags: lists of equal length, or one value for every level.
 inline void add_level_flags(CLI::App* cmd, quant::LevelLists& l) {
     const char* group = "Precision levels";

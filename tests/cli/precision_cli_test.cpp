@@ -92,6 +92,27 @@ TEST(PrecisionCli, EvalRunsEveryConfigIntoOneTable) {
     EXPECT_TRUE(std::filesystem::exists(out + "/4/predictions.json"));
 }
 
+// --engine packed runs score and eval on the integer kernels: the same numbers up to float rounding; a
+// setting the kernels do not run is exit 2 naming the layer.
+TEST(PrecisionCli, PackedEngineScoresLikeFakeQuantizationAndRefusesWhatItCannotRun) {
+    CliFixture f;
+    const std::string score = "score --model " + f.model + " --file " + f.text + " --precision w8a8kv8";
+    const auto fake = f.run(score), packed = f.run(score + " --engine packed");
+    ASSERT_EQ(packed.exit_code, 0) << packed.err;
+    const double a = nlohmann::json::parse(fake.out)["nll"], b = nlohmann::json::parse(packed.out)["nll"];
+    EXPECT_NEAR(a, b, 1e-4 * std::abs(a));
+    EXPECT_NE(a, b);  // it did run other kernels
+    const auto eval = f.run("eval --engine packed --model " + f.model + " --validation_file " + f.squad +
+                            " --max_seq_length 96 --doc_stride 32 --max_question_length 24 --precision w4a8");
+    EXPECT_EQ(eval.exit_code, 0) << eval.err;
+    const auto bad = f.run(score + " --engine packed --weight_granularity tensor");
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("h.0.attn.c_attn: the packed engine does not run per-tensor weight ranges"),
+              std::string::npos)
+        << bad.err;
+    EXPECT_EQ(f.run(score + " --engine int3").exit_code, 2);
+}
+
 TEST(PrecisionCli, BadConfigsExitTwoWithOneLineNamingThem) {
     CliFixture f;
     const auto bad = f.run("precision show --model " + f.model + " --precision w4q");

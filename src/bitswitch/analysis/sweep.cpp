@@ -117,8 +117,9 @@ std::vector<quant::PrecisionConfig> sweep_configs(const SweepConfig& c, const mo
 }
 
 SweepResult run_sweep(const SweepConfig& c) {
-    const auto set     = eval::load_eval_set(c.eval);
-    const auto loaded  = model::LoadedModel::load(c.eval.model_dir, c.eval.quant_override);
+    const auto set    = eval::load_eval_set(c.eval);
+    const auto loaded = model::LoadedModel::load(c.eval.model_dir, c.eval.quant_override);
+    loaded.model().set_engine(c.eval.engine);
     const auto configs = sweep_configs(c, loaded);
     eval::EvalOptions options;
     options.batch_size     = c.eval.batch_size;

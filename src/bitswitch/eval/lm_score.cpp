@@ -48,6 +48,7 @@ ScoreReport run_score(const ScoreConfig& c) {
     const auto tok    = text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir, c.model_dir));
     const auto ids    = tok.encode(core::read_file(c.file));
     const auto loaded = model::LoadedModel::load(c.model_dir, c.quant_override);
+    loaded.model().set_engine(c.engine);
     const auto config = loaded.configs(c.precision, c.activate_lora_idx).front();
     auto gpt2         = loaded.gpt2();
     // Embeddings, LayerNorms and the tied LM head stay in full precision; blocks follow the config.

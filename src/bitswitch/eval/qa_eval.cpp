@@ -51,6 +51,7 @@ std::vector<nlohmann::ordered_json> run_qa_eval(const QaEvalConfig& c) {
     const auto& ds       = set.dataset;
     const auto& features = set.features;
     const auto loaded    = model::LoadedModel::load(c.model_dir, c.quant_override);
+    loaded.model().set_engine(c.engine);
     if (loaded.qa_head_initialized()) {
         std::fprintf(stderr, "warning: %s has no trained qa_outputs head; its answers are random\n",
                      c.model_dir.c_str());
@@ -89,6 +90,7 @@ std::vector<nlohmann::ordered_json> run_qa_eval(const QaEvalConfig& c) {
 nlohmann::ordered_json run_predict(const PredictConfig& c) {
     data::validate(c.features);
     const auto loaded = model::LoadedModel::load(c.model_dir, c.quant_override);
+    loaded.model().set_engine(c.engine);
     const auto config = loaded.configs(c.precision, c.activate_lora_idx).front();
     const auto p      = answer_question(loaded.model(), tokenizer_for(c), c.question, c.context, c.features,
                                         c.postprocess, &config);
