@@ -87,12 +87,14 @@ void integer_linear(const float* x, int64_t tokens, const PackedWeights& w, int 
     std::vector<int8_t> qa(size_t(tokens * w.in));
     std::vector<float> da(static_cast<size_t>(tokens));
     quantize_rows(x, tokens, w.in, a_bits, qa.data(), da.data());
-    const auto qw = weights_as_int8(w);
+    // 8-bit weights are used in place; narrower ones are unpacked for this call.
+    const auto unpacked = w.bits > 4 ? std::vector<int8_t>() : weights_as_int8(w);
+    const int8_t* qw    = w.bits > 4 ? reinterpret_cast<const int8_t*>(w.data.data()) : unpacked.data();
     std::vector<int32_t> acc(size_t(tokens * w.out));
     std::fill(y, y + tokens * w.out, 0.0f);
     for (int64_t g = 0; g < w.groups(); ++g) {
         const int64_t begin = g * w.group, n = std::min(w.group, w.in - begin);
-        products(qa.data(), qw.data(), begin, n, acc.data());
+        products(qa.data(), qw, begin, n, acc.data());
         accumulate_group(acc.data(), tokens, w, g, y);
     }
     finish(da.data(), tokens, w, bias, y);
