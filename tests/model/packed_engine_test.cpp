@@ -1,6 +1,8 @@
 // The packed engine on a whole GPT-2: its span logits equal fake quantization's at the same config up to
 // float rounding (LLM-QAT's fake quantization is exactly representable in integers), with and without
 // adapters, merged or not; what it cannot run is an InputError naming the layer, never a silent fallback.
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -82,6 +84,33 @@ TEST(PackedEngine, PerGroupWeightsAndAdaptersMergedOrNot) {
             }
         }
     }
+}
+
+// Per-request precision on the packed engine: two threads at two configs on one model, each getting what
+// it gets alone, while the first calls pack their weights concurrently.
+TEST(PackedEngine, TwoThreadsAtTwoConfigsGetTheirOwnResults) {
+    auto model = tiny_model(6);
+    model->eval();
+    const std::vector<quant::PrecisionConfig> configs = {quant::parse_precision("w8a8", model->units(), {}),
+                                                         quant::parse_precision("w4a8", model->units(), {})};
+    std::vector<torch::Tensor> expected;
+    for (const auto& c : configs) expected.push_back(run(model, c, quant::Engine::kPacked).first);
+    ASSERT_FALSE(torch::allclose(expected[0], expected[1], 1e-3, 1e-3));
+    auto fresh = tiny_model(6);  // the same weights, nothing packed yet
+    fresh->eval();
+    fresh->set_engine(quant::Engine::kPacked);
+    std::vector<int> mismatches(2, 0);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < 2; ++i) {
+        threads.emplace_back([&, i] {
+            torch::NoGradGuard guard;  // grad mode is per thread
+            for (int r = 0; r < 20; ++r)
+                mismatches[i] +=
+                    !torch::allclose(fresh->forward(ids(), {}, &configs[i]).first, expected[i], 1e-5, 1e-6);
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(mismatches, (std::vector<int>{0, 0}));
 }
 
 TEST(PackedEngine, WhatItCannotRunIsAnInputErrorNamingTheLayer) {

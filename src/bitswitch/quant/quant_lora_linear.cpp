@@ -123,22 +123,22 @@ QuantLoRALinearImpl::CachedWeight& QuantLoRALinearImpl::fresh_entry(
     return entry;
 }
 
-const kernels::PackedWeights& QuantLoRALinearImpl::packed_weight(int w_bits, LoRAAdapterImpl* adapter,
-                                                                 const std::string& adapter_name) {
+std::shared_ptr<const kernels::PackedWeights> QuantLoRALinearImpl::packed_weight(
+    int w_bits, LoRAAdapterImpl* adapter, const std::string& adapter_name) {
     const bool merged = options_.merged && adapter;
     std::lock_guard<std::mutex> lock(cache_mutex_);
-    return *fresh_entry(
-                packed_cache_, w_bits, merged ? adapter : nullptr, adapter_name,
-                [&](CachedWeight& e) {
-                    const auto w =
-                        (merged ? weight + adapter->delta_weight() : weight).to(torch::kFloat).contiguous();
-                    const int64_t group = options_.weight_granularity == Granularity::kGroup
-                                              ? options_.weight_group_size
-                                              : in_features;
-                    e.packed            = std::make_shared<const kernels::PackedWeights>(
-                        kernels::pack_weights(w.data_ptr<float>(), out_features, in_features, w_bits, group));
-                })
-                .packed;
+    return fresh_entry(
+               packed_cache_, w_bits, merged ? adapter : nullptr, adapter_name,
+               [&](CachedWeight& e) {
+                   const auto w =
+                       (merged ? weight + adapter->delta_weight() : weight).to(torch::kFloat).contiguous();
+                   const int64_t group = options_.weight_granularity == Granularity::kGroup
+                                             ? options_.weight_group_size
+                                             : in_features;
+                   e.packed            = std::make_shared<const kernels::PackedWeights>(
+                       kernels::pack_weights(w.data_ptr<float>(), out_features, in_features, w_bits, group));
+               })
+        .packed;
 }
 
 torch::Tensor QuantLoRALinearImpl::packed_forward(const torch::Tensor& x2, const UnitPrecision& precision,
@@ -156,11 +156,11 @@ torch::Tensor QuantLoRALinearImpl::packed_forward(const torch::Tensor& x2, const
     if (options_.ema_ranges && a != kFullPrecisionBits) refuse("EMA activation ranges");
     if (w > 8 || (a > 8 && a != kFullPrecisionBits))
         refuse(fmt::format("w{}a{} (weights at 2..8 bits, activations at 2..8 or 32)", w, a));
-    const auto& packed = packed_weight(w, adapter, precision.adapter);
-    const auto x       = x2.to(torch::kFloat).contiguous();
-    auto y             = torch::empty({x.size(0), out_features}, x.options());
-    const auto b       = bias.defined() ? bias.to(torch::kFloat).contiguous() : torch::Tensor();
-    kernels::packed_linear(x.data_ptr<float>(), x.size(0), packed, a == kFullPrecisionBits ? 0 : a,
+    const auto packed = packed_weight(w, adapter, precision.adapter);
+    const auto x      = x2.to(torch::kFloat).contiguous();
+    auto y            = torch::empty({x.size(0), out_features}, x.options());
+    const auto b      = bias.defined() ? bias.to(torch::kFloat).contiguous() : torch::Tensor();
+    kernels::packed_linear(x.data_ptr<float>(), x.size(0), *packed, a == kFullPrecisionBits ? 0 : a,
                            b.defined() ? b.data_ptr<float>() : nullptr, y.data_ptr<float>());
     return y;
 }

@@ -115,8 +115,9 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     /// the packed kernels do not run.
     torch::Tensor packed_forward(const torch::Tensor& x2, const UnitPrecision& precision,
                                  LoRAAdapterImpl* adapter);
-    const kernels::PackedWeights& packed_weight(int w_bits, LoRAAdapterImpl* adapter,
-                                                const std::string& adapter_name);
+    /// Shared, so that a caller keeps its weights while another thread refreshes the entry.
+    std::shared_ptr<const kernels::PackedWeights> packed_weight(int w_bits, LoRAAdapterImpl* adapter,
+                                                                const std::string& adapter_name);
 
     /// A weight derived from the frozen weight (and a merged adapter), with the versions it was made from.
     struct CachedWeight {
