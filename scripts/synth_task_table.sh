@@ -18,8 +18,9 @@ mkdir -p "$out"
 echo "== data: 3 people per paragraph, no distractors (the demo's sizes and seed)" >&2
 "$bin" data synth --output_dir "$out/data3" --train_paragraphs 3000 --dev_paragraphs 300 --questions_per_person 3 \
     --people_per_paragraph 3 --no_distractors --seed 1 > /dev/null
-recipe=(--config configs/train/lora_tiny.toml --lora_r 16 --lora_alpha 32 --train_file "$out/data3/train.json" --validation_file "$out/data3/dev.json"
-        --max_eval_samples 300 --overwrite_output_dir --logging_steps 100)
+base=(--config configs/train/lora_tiny.toml --lora_r 16 --lora_alpha 32 --max_eval_samples 300 --overwrite_output_dir
+      --logging_steps 100)
+recipe=("${base[@]}" --train_file "$out/data3/train.json" --validation_file "$out/data3/dev.json")
 
 echo "== LoRA r16, lr 3e-3, 1200 steps, evaluated at 400, 800 and 1200" >&2
 "$bin" train "${recipe[@]}" --max_steps 1200 --eval_steps 400 --output_dir "$out/lora_1200" > /dev/null
@@ -30,7 +31,7 @@ echo "== LoRA r16, lr 1e-2, 600 steps" >&2
 echo "== data: 1 person + 3 distractor facts (the former demo data); LoRA r16, 600 steps" >&2
 "$bin" data synth --output_dir "$out/data1" --train_paragraphs 3000 --dev_paragraphs 300 --questions_per_person 3 \
     --seed 1 > /dev/null
-"$bin" train "${recipe[@]}" --train_file "$out/data1/train.json" --validation_file "$out/data1/dev.json" \
+"$bin" train "${base[@]}" --train_file "$out/data1/train.json" --validation_file "$out/data1/dev.json" \
     --output_dir "$out/one_person" > /dev/null
 echo "== the demo's run on its own data (1 or 2 people + 3 distractor facts each; LoRA r1)" >&2
 "$bin" eval --model "$demo/lora" --validation_file "$demo/data/dev.json" --max_eval_samples 300 > "$out/demo.json"
