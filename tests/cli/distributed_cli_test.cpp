@@ -132,22 +132,32 @@ TEST(DataParallel, RanksAgreeOnRandomPerLayerPrecision) {
     }
 }
 
+// Runs `bitswitch <command> <args> --output_dir` once in one process into <name>_one and once on two ranks
+// into <name>_two (rank 1 is told <name>_two_rank1, which must not appear: only rank 0 writes). Both folders
+// in *one and *two; each rank's stderr in *two + ".err0" / ".err1".
+void run_single_and_split(const DpFixture& f, const std::string& command, const std::string& args,
+                          const std::string& name, int port_offset, std::string* one, std::string* two) {
+    const std::string with = "--model " + f.model + " --validation_file " + f.train +
+                             " --max_seq_length 96 --doc_stride 32 --max_question_length 24 " + args +
+                             " --output_dir ";
+    *one        = (f.dir.path() / (name + "_one")).string();
+    *two        = (f.dir.path() / (name + "_two")).string();
+    auto single = launch("", with + *one, *one + ".err", command);
+    ASSERT_EQ(finish(single), 0) << core::read_file(*one + ".err");
+    const std::string env =
+        "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port_for(port_offset)) + " WORLD_SIZE=2";
+    auto r0 = launch(env + " RANK=0", with + *two, *two + ".err0", command);
+    auto r1 = launch(env + " RANK=1", with + *two + "_rank1", *two + ".err1", command);
+    EXPECT_EQ(finish(r1), 0) << core::read_file(*two + ".err1");
+    ASSERT_EQ(finish(r0), 0) << core::read_file(*two + ".err0");
+    EXPECT_FALSE(std::filesystem::exists(*two + "_rank1"));
+}
+
 TEST(DataParallel, ASweepSplitAcrossTwoRanksEqualsOneProcessAndOnlyRankZeroWrites) {
     DpFixture f;
-    const std::string args =
-        "--model " + f.model + " --validation_file " + f.train +
-        " --max_seq_length 96 --doc_stride 32 --max_question_length 24 --uniform fp 8 4 3 "
-        "--reference fp --output_dir ";
-    const auto one = (f.dir.path() / "sweep_one").string(), two = (f.dir.path() / "sweep_two").string();
-    auto single = launch("", args + one, one + ".err", "sweep");
-    ASSERT_EQ(finish(single), 0) << core::read_file(one + ".err");
-    const std::string env =
-        "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port_for(4)) + " WORLD_SIZE=2";
-    auto r0 = launch(env + " RANK=0", args + two, two + ".err0", "sweep");
-    auto r1 = launch(env + " RANK=1", args + two + "_rank1", two + ".err1", "sweep");
-    EXPECT_EQ(finish(r1), 0) << core::read_file(two + ".err1");
-    ASSERT_EQ(finish(r0), 0) << core::read_file(two + ".err0");
-    EXPECT_FALSE(std::filesystem::exists(two + "_rank1"));
+    std::string one, two;
+    ASSERT_NO_FATAL_FAILURE(
+        run_single_and_split(f, "sweep", "--uniform fp 8 4 3 --reference fp", "sweep", 4, &one, &two));
     // Each rank evaluated its half: two of the four configs (its progress lines count them).
     for (const auto* err : {".err0", ".err1"}) {
         const auto text = core::read_file(two + err);
@@ -167,20 +177,10 @@ TEST(DataParallel, ASweepSplitAcrossTwoRanksEqualsOneProcessAndOnlyRankZeroWrite
 
 TEST(DataParallel, ASensitivitySplitAcrossTwoRanksEqualsOneProcess) {
     DpFixture f;
-    const std::string args =
-        "--model " + f.model + " --validation_file " + f.train +
-        " --max_seq_length 96 --doc_stride 32 --max_question_length 24 --base 8 --test 4 3 "
-        "--granularity block --calibration_samples 16 --output_dir ";
-    const auto one = (f.dir.path() / "sens_one").string(), two = (f.dir.path() / "sens_two").string();
-    auto single = launch("", args + one, one + ".err", "sensitivity");
-    ASSERT_EQ(finish(single), 0) << core::read_file(one + ".err");
-    const std::string env =
-        "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port_for(5)) + " WORLD_SIZE=2";
-    auto r0 = launch(env + " RANK=0", args + two, two + ".err0", "sensitivity");
-    auto r1 = launch(env + " RANK=1", args + two + "_rank1", two + ".err1", "sensitivity");
-    EXPECT_EQ(finish(r1), 0) << core::read_file(two + ".err1");
-    ASSERT_EQ(finish(r0), 0) << core::read_file(two + ".err0");
-    EXPECT_FALSE(std::filesystem::exists(two + "_rank1"));
+    std::string one, two;
+    ASSERT_NO_FATAL_FAILURE(run_single_and_split(
+        f, "sensitivity", "--base 8 --test 4 3 --granularity block --calibration_samples 16", "sens", 5, &one,
+        &two));
     // Six rows (two blocks and the head, at two levels): each rank measured three.
     for (const auto* err : {".err0", ".err1"}) {
         const auto text = core::read_file(two + err);

@@ -22,22 +22,6 @@ std::vector<int8_t> weights_as_int8(const PackedWeights& w) {
     return q;
 }
 
-// y = x · (q · d)ᵀ + bias in float, the weight-only product (a_bits 0), in plain loops.
-void weight_only_reference(const float* x, int64_t tokens, const PackedWeights& w, const float* bias,
-                           float* y) {
-    const auto q      = weights_as_int8(w);
-    const int64_t gpr = w.groups();
-    for (int64_t t = 0; t < tokens; ++t) {
-        for (int64_t o = 0; o < w.out; ++o) {
-            float sum = 0.0f;
-            for (int64_t k = 0; k < w.in; ++k)
-                sum += x[t * w.in + k] *
-                       (float(q[size_t(o * w.in + k)]) * w.scales[size_t(o * gpr + k / w.group)]);
-            y[t * w.out + o] = sum + (bias ? bias[o] : 0.0f);
-        }
-    }
-}
-
 // The dequantized weights (q · d) as floats, out x in.
 std::vector<float> dequantized(const PackedWeights& w) {
     const auto q = weights_as_int8(w);
@@ -49,6 +33,19 @@ std::vector<float> dequantized(const PackedWeights& w) {
                 float(q[size_t(o * w.in + k)]) * w.scales[size_t(o * gpr + k / w.group)];
     }
     return f;
+}
+
+// y = x · (q · d)ᵀ + bias in float, the weight-only product (a_bits 0), in plain loops.
+void weight_only_reference(const float* x, int64_t tokens, const PackedWeights& w, const float* bias,
+                           float* y) {
+    const auto f = dequantized(w);
+    for (int64_t t = 0; t < tokens; ++t) {
+        for (int64_t o = 0; o < w.out; ++o) {
+            float sum = 0.0f;
+            for (int64_t k = 0; k < w.in; ++k) sum += x[t * w.in + k] * f[size_t(o * w.in + k)];
+            y[t * w.out + o] = sum + (bias ? bias[o] : 0.0f);
+        }
+    }
 }
 
 // acc (tokens x out) = Σ_{k in [begin, begin + n)} qa[t][k] · qw[o][k], in plain loops.
