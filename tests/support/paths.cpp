@@ -1,5 +1,7 @@
 #include "support/paths.h"
 
+#include <cstdlib>
+
 namespace bitswitch::testing {
 
 std::filesystem::path source_dir() {
@@ -13,6 +15,11 @@ std::filesystem::path asset(const std::string& relative) {
 }
 std::filesystem::path bitswitch_program() {
     return std::filesystem::path(BITSWITCH_BINARY_DIR) / "bitswitch";
+}
+std::filesystem::path llama_cpp_bin() {
+    if (const char* dir = std::getenv("BITSWITCH_LLAMA_CPP_BIN")) return dir;
+    const auto built = std::filesystem::path(BITSWITCH_BINARY_DIR) / "peers" / "llama.cpp-build" / "bin";
+    return std::filesystem::exists(built / "llama-perplexity") ? built : std::filesystem::path();
 }
 
 }  // namespace bitswitch::testing

@@ -11,6 +11,9 @@ struct ProgramRun {
     std::string err;
 };
 
+/// A shell command, waiting for it; stderr is captured through a temp file.
+ProgramRun run_command(const std::string& command);
+
 /// `[env] bitswitch <args>`, waiting for it; stderr is captured through a temp file.
 ProgramRun run_bitswitch(const std::string& args, const std::string& env = "");
 

@@ -61,8 +61,10 @@ LoadedModel LoadedModel::load(const std::filesystem::path& dir,
 LoadedModel LoadedModel::wrap(std::shared_ptr<QuantModel> model, quant::AdapterSet adapters,
                               const quant::QuantSettings& settings) {
     LoadedModel m;
-    m.path_           = "(in memory)";
-    m.model_          = std::move(model);
+    m.path_  = "(in memory)";
+    m.model_ = std::move(model);
+    if (auto gpt2 = std::dynamic_pointer_cast<Gpt2ForQuestionAnsweringImpl>(m.model_))
+        m.gpt2_ = Gpt2ForQuestionAnswering(gpt2);
     m.adapters_       = std::move(adapters);
     m.trained_levels_ = m.adapters_.levels;
     m.set_quant_settings(settings);

@@ -106,6 +106,14 @@ torch::Tensor QuantLoRALinearImpl::effective_weight(int w_bits, LoRAAdapterImpl*
         .value;
 }
 
+torch::Tensor QuantLoRALinearImpl::merged_weight(const UnitPrecision& precision, bool quantize) {
+    torch::NoGradGuard no_grad;
+    LoRAAdapterImpl* adapter = adapter_for(precision);
+    if (!quantize) return adapter ? weight + adapter->delta_weight() : weight.clone();
+    auto w = effective_weight(precision.bits.w, adapter, precision.adapter);
+    return adapter && !options_.merged ? w + adapter->delta_weight() : w.clone();
+}
+
 template <typename Fill>
 QuantLoRALinearImpl::CachedWeight& QuantLoRALinearImpl::fresh_entry(
     std::map<std::pair<int, std::string>, CachedWeight>& cache, int w_bits, LoRAAdapterImpl* merged_adapter,

@@ -94,6 +94,10 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     Engine engine() const { return engine_; }
     /// The weight forward() uses at `w_bits` with `adapter` (merged mode), cached while frozen.
     torch::Tensor effective_weight(int w_bits, LoRAAdapterImpl* adapter, const std::string& adapter_name);
+    /// The one weight (out, in) that forward() at `precision` multiplies by, with the adapter folded in: the
+    /// weight quantizer's output (merged mode quantizes W + delta, unmerged adds delta after), or with
+    /// `quantize` false the float W + delta that a format of its own quantizes once. What exports write.
+    torch::Tensor merged_weight(const UnitPrecision& precision, bool quantize);
     /// EMA range of the input, [lo, hi] (lo > hi until observed); a buffer, saved with the module.
     const torch::Tensor& input_range() const { return input_range_; }
     torch::Tensor& input_range() { return input_range_; }

@@ -1,6 +1,7 @@
 // GPT-2 byte-level BPE: vocabulary loading, encoding with offsets, decoding.
 #include "bitswitch/text/bpe_tokenizer.h"
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <deque>
@@ -330,6 +331,24 @@ int32_t BpeTokenizer::vocab_size() const {
 }
 int32_t BpeTokenizer::end_of_text_id() const {
     return impl_->end_of_text;
+}
+
+std::string BpeTokenizer::printable_token(int32_t id) const {
+    static const auto table = byte_to_code_point_table();
+    std::string out;
+    for (const char byte : impl_->id_to_bytes.at(size_t(id))) utf8_append(out, table[uint8_t(byte)]);
+    return out;
+}
+
+std::vector<std::string> BpeTokenizer::printable_merges() const {
+    std::vector<std::string> merges(impl_->merges.size());
+    for (const auto& [key, merge] : impl_->merges) {
+        const auto left = int32_t(key >> 32), right = int32_t(key & 0xffffffffu);
+        merges.at(size_t(merge.rank)) = printable_token(left) + " " + printable_token(right);
+    }
+    // A pair listed twice in merges.txt kept its first rank; the later rank is a hole.
+    merges.erase(std::remove(merges.begin(), merges.end(), std::string()), merges.end());
+    return merges;
 }
 
 }  // namespace bitswitch::text

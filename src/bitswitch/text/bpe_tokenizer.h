@@ -53,6 +53,11 @@ class BpeTokenizer {
     int32_t vocab_size() const;
     /// The id of `<|endoftext|>` (50256 in GPT-2), or -1 if the vocabulary has none.
     int32_t end_of_text_id() const;
+    /// Token `id` as vocab.json spells it: each byte as one printable code point (OpenAI's
+    /// bytes_to_unicode), so "\u0120the" for " the". What other tools' vocabularies hold (GGUF exports).
+    std::string printable_token(int32_t id) const;
+    /// The merges in rank order, each "left right" in printable form, as merges.txt lists them.
+    std::vector<std::string> printable_merges() const;
 
   private:
     struct Impl;
