@@ -55,12 +55,6 @@ GemmCeilings gemm_ceilings() {
             best_of([&] { bitswitch::ops::linear(a, w, torch::Tensor()); })};
 }
 
-double peak_rss_mb() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_maxrss) / 1024.0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -137,7 +131,7 @@ int main(int argc, char** argv) {
         {"eval_forward_floor_tokens_per_s", ceiling.model * 1e9 / fwd_flops_per_token},
         {"eval_forward_w8a8kv8_tokens_per_s", fwd_tokens / fwd8_seconds},
         {"eval_forward_w8a8kv8_cost_ratio", fwd8_seconds / fwd_seconds},
-        {"peak_rss_mb", peak_rss_mb()},
+        {"peak_rss_mb", double(bitswitch::core::peak_rss_bytes()) / (1 << 20)},
     };
     std::printf("%s\n", out.dump().c_str());
     return 0;

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <malloc.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +18,12 @@
 #include "bitswitch/core/error.h"
 
 namespace bitswitch::core {
+
+int64_t peak_rss_bytes() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return int64_t(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
+}
 
 double square_gemm_gflops(const std::function<void()>& product, int64_t n, int repeats) {
     product();  // warm-up: thread pools, page faults

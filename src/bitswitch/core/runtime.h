@@ -39,6 +39,9 @@ void warn_if_blas_slow();
 /// `argv` must be main's, still unmodified.
 void configure_compute_threads(char** argv, int threads = 0);
 
+/// The process's peak resident memory so far, in bytes (getrusage).
+int64_t peak_rss_bytes();
+
 /// Finds a shipped asset ("gpt2-tokenizer", "data/squad-v1.1-dev-subset.json") in ./assets, next to the
 /// program (../assets), or in the source tree the program was built from. Throws InputError if absent.
 std::filesystem::path asset_path(const std::string& relative);

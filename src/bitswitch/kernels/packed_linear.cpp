@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "bitswitch/kernels/sgemm.h"
+#include "bitswitch/kernels/token_quant.h"
 
 #ifdef BITSWITCH_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
@@ -83,7 +85,7 @@ void integer_linear(const float* x, int64_t tokens, const PackedWeights& w, int 
                     float* y, GroupProducts&& products) {
     std::vector<int8_t> qa(size_t(tokens * w.in));
     std::vector<float> da(static_cast<size_t>(tokens));
-    quantize_rows(x, tokens, w.in, a_bits, qa.data(), da.data());
+    quantize_rows_reference(x, tokens, w.in, a_bits, qa.data(), da.data());
     // 8-bit weights are used in place; narrower ones are unpacked for this call.
     const auto unpacked = w.bits > 4 ? std::vector<int8_t>() : weights_as_int8(w);
     const int8_t* qw    = w.bits > 4 ? reinterpret_cast<const int8_t*>(w.data.data()) : unpacked.data();
@@ -130,23 +132,42 @@ void packed_linear(const float* x, int64_t tokens, const PackedWeights& w, int a
         return;
     }
     if (!exact_integer_gemm()) return packed_linear_reference(x, tokens, w, a_bits, bias, y);
-    std::vector<uint8_t> shifted;  // q_a + 128: oneDNN's integer GEMM takes unsigned activations
-    integer_linear(
-        x, tokens, w, a_bits, bias, y,
-        [&](const int8_t* qa, const int8_t* qw, int64_t begin, int64_t n, int32_t* acc) {
-            if (shifted.empty()) {
-                shifted.resize(size_t(tokens * w.in));
-                for (size_t i = 0; i < shifted.size(); ++i) shifted[i] = uint8_t(int(qa[i]) + 128);
-            }
-            const int32_t no_offset = 0;
-            const dnnl_status_t status =
-                dnnl_gemm_u8s8s32('N', 'T', 'F', tokens, w.out, n, 1.0f, shifted.data() + begin, w.in,
-                                  uint8_t(128), qw + begin, w.in, 0, 0.0f, acc, w.out, &no_offset);
-            if (status != dnnl_success) {
-                std::fprintf(stderr, "bitswitch: dnnl_gemm_u8s8s32 failed (status %d)\n", int(status));
-                std::abort();
-            }
-        });
+    // Buffers left uninitialized: every element is written before it is read.
+    std::unique_ptr<uint8_t[]> qa(new uint8_t[size_t(tokens * w.in)]);  // q_a + 128: oneDNN takes u8
+    std::unique_ptr<float[]> da(new float[size_t(tokens)]);
+    std::unique_ptr<int32_t[]> acc(new int32_t[size_t(tokens * w.out)]);
+    quantize_rows_shifted(x, tokens, w.in, a_bits, qa.get(), da.get());
+    // 8-bit weights are used in place; narrower ones are unpacked for this call.
+    const auto unpacked       = w.bits > 4 ? std::vector<int8_t>() : weights_as_int8(w);
+    const int8_t* qw          = w.bits > 4 ? reinterpret_cast<const int8_t*>(w.data.data()) : unpacked.data();
+    const auto group_products = [&](int64_t begin, int64_t n) {
+        const int32_t no_offset = 0;
+        const dnnl_status_t status =
+            dnnl_gemm_u8s8s32('N', 'T', 'F', tokens, w.out, n, 1.0f, qa.get() + begin, w.in, uint8_t(128),
+                              qw + begin, w.in, 0, 0.0f, acc.get(), w.out, &no_offset);
+        if (status != dnnl_success) {
+            std::fprintf(stderr, "bitswitch: dnnl_gemm_u8s8s32 failed (status %d)\n", int(status));
+            std::abort();
+        }
+    };
+    if (w.groups() == 1) {
+        // One pass for the one group: the reference's (0 + acc · d_w) · d_a + bias, the same operations.
+        group_products(0, w.in);
+        for (int64_t t = 0; t < tokens; ++t) {
+            const int32_t* a = acc.get() + t * w.out;
+            float* yt        = y + t * w.out;
+            for (int64_t o = 0; o < w.out; ++o)
+                yt[o] = (float(a[o]) * w.scales[size_t(o)]) * da[size_t(t)] + (bias ? bias[o] : 0.0f);
+        }
+        return;
+    }
+    std::fill(y, y + tokens * w.out, 0.0f);
+    for (int64_t g = 0; g < w.groups(); ++g) {
+        const int64_t begin = g * w.group;
+        group_products(begin, std::min(w.group, w.in - begin));
+        accumulate_group(acc.get(), tokens, w, g, y);
+    }
+    finish(da.get(), tokens, w, bias, y);
 #else
     packed_linear_reference(x, tokens, w, a_bits, bias, y);
 #endif

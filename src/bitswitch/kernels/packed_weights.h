@@ -41,8 +41,4 @@ PackedWeights pack_weights(const float* w, int64_t out, int64_t in, int bits, in
 /// Row o's values as int8, into q[0, in).
 void unpack_row(const PackedWeights& w, int64_t o, int8_t* q);
 
-/// Per-token activation quantization at `bits` (2..8): q (rows x n) gets the integers, d (rows) the
-/// dequantization factors. One range per row, as LLM-QAT's per-token activation quantizer.
-void quantize_rows(const float* x, int64_t rows, int64_t n, int bits, int8_t* q, float* d);
-
 }  // namespace bitswitch::kernels
