@@ -9,3 +9,6 @@ echo "## attention, one layer: training and evaluation"; "$build/bench/bench_att
 echo "## fake quantization: fused kernel vs libtorch op chain"; "$build/bench/bench_quantizer"
 echo "## switchable step vs static steps (GPT-2-124M shapes)"; "$build/bench/bench_switchable" 0 3
 echo "## analysis: sweep, prefix sharing, Fisher proxy (demo model)"; bench/analysis.sh "$build" 200
+echo "## real low-bit inference vs llama.cpp (GPT-2-124M shapes)"; bench/lowbit.sh "$build" 10
+echo "## packed linear kernels"; "$build/bench/bench_packed_linear"
+echo "## serve: throughput under load vs one request at a time"; bench/serve_load.sh "$build" 400

@@ -18,6 +18,8 @@ packages=(
     libgloo-dev
     # analysis: the exact bit-budget search solves its multiple-choice knapsack as an integer program
     libglpk-dev
+    # serve: the HTTP server (header-only cpp-httplib)
+    libcpp-httplib-dev
     # tests and benchmarks (clang-format: the format check of `make test`)
     libgtest-dev libgmock-dev libbenchmark-dev clang-format
     # the report's browser test: headless Chromium loads the page (no console errors, no requests)

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
     bitswitch::cli::add_report_command(app);
     bitswitch::cli::add_export_command(app);
     bitswitch::cli::add_bench_command(app);
+    bitswitch::cli::add_serve_command(app);
     bitswitch::cli::add_info_command(app);
 
     try {

@@ -27,12 +27,9 @@ struct ExportCliFixture {
     TempDir dir;
     std::string model, text;
     ExportCliFixture() {
-        auto cfg        = bitswitch::testing::tiny_config();
-        cfg.vocab_size  = 50257;
-        cfg.n_embd      = 32;
-        cfg.n_positions = 128;
-        model           = (dir.path() / "model").string();
-        model::save_pretrained(bitswitch::testing::tiny_model(8, cfg), model);
+        model = (dir.path() / "model").string();
+        model::save_pretrained(bitswitch::testing::tiny_model(8, bitswitch::testing::real_vocab_config(128)),
+                               model);
         std::string t;
         for (int i = 0; i < 12; ++i)
             t += "The river that runs through the old town was crossed by " + std::to_string(3 + i) +

@@ -103,10 +103,7 @@ struct ExportFixture {
     quant::AdapterSet levels;
     text::BpeTokenizer tokenizer = text::BpeTokenizer::load(core::tokenizer_dir_for(""));
     ExportFixture() {
-        auto c       = testing::tiny_config();
-        c.vocab_size = 50257;
-        c.n_embd     = 32;
-        model        = testing::tiny_model(5, c);
+        model = testing::tiny_model(5, testing::real_vocab_config());
         quant::LevelLists lists;
         lists.w_bits = {8, 4};
         lists.a_bits = {32, 32};

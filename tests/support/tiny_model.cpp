@@ -15,6 +15,14 @@ model::Gpt2Config tiny_config() {
     return c;
 }
 
+model::Gpt2Config real_vocab_config(int64_t n_positions) {
+    auto c        = tiny_config();
+    c.vocab_size  = 50257;
+    c.n_embd      = 32;
+    c.n_positions = n_positions;
+    return c;
+}
+
 model::Gpt2ForQuestionAnswering tiny_model(uint64_t seed, const model::Gpt2Config& config) {
     torch::manual_seed(seed);
     model::Gpt2ForQuestionAnswering m(config);

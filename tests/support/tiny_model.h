@@ -9,6 +9,10 @@ namespace bitswitch::testing {
 /// L=2, C=16, H=2, V=64, n_positions=32, no dropout.
 model::Gpt2Config tiny_config();
 
+/// tiny_config over GPT-2's real vocabulary (50257 tokens, for the shipped tokenizer), 32 wide (ggml's
+/// blocks need multiples of 32), with `n_positions` positions.
+model::Gpt2Config real_vocab_config(int64_t n_positions = 32);
+
 /// A model with every base parameter random (seeded).
 model::Gpt2ForQuestionAnswering tiny_model(uint64_t seed                   = 0,
                                            const model::Gpt2Config& config = tiny_config());

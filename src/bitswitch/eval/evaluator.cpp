@@ -69,15 +69,27 @@ ExamplePrediction answer_question(model::QuantModel& model, const text::BpeToken
                                   const std::string& question, const std::string& context,
                                   const data::FeatureOptions& features, const PostprocessOptions& postprocess,
                                   const quant::PrecisionConfig* precision) {
+    return answer_questions(model, tokenizer, {{question, context}}, features, postprocess, precision)
+        .front();
+}
+
+std::vector<ExamplePrediction> answer_questions(model::QuantModel& model, const text::BpeTokenizer& tokenizer,
+                                                const std::vector<QuestionContext>& questions,
+                                                const data::FeatureOptions& features,
+                                                const PostprocessOptions& postprocess,
+                                                const quant::PrecisionConfig* precision) {
     data::SquadDataset ds;
-    ds.contexts = {context};
-    data::QAExample e;
-    e.id       = "question";
-    e.question = question;
-    ds.examples.push_back(e);
+    for (size_t i = 0; i < questions.size(); ++i) {
+        ds.contexts.push_back(questions[i].context);
+        data::QAExample e;
+        e.id            = std::to_string(i);
+        e.question      = questions[i].question;
+        e.context_index = int32_t(i);
+        ds.examples.push_back(e);
+    }
     const auto f      = data::build_features(ds, tokenizer, features);
-    const auto logits = predict_logits(model, f, 8, false, precision);
-    return postprocess_qa_predictions(ds, f, logits.first, logits.second, postprocess).front();
+    const auto logits = predict_logits(model, f, int(std::max<size_t>(8, f.size())), false, precision);
+    return postprocess_qa_predictions(ds, f, logits.first, logits.second, postprocess);
 }
 
 std::vector<EvalResult> evaluate_configs(

@@ -40,6 +40,20 @@ ExamplePrediction answer_question(model::QuantModel& model, const text::BpeToken
                                   const data::FeatureOptions& features, const PostprocessOptions& postprocess,
                                   const quant::PrecisionConfig* precision = nullptr);
 
+/// One question about one context, for answer_questions.
+struct QuestionContext {
+    std::string question, context;
+};
+
+/// The answers to several questions (each about its own context) in one forward at `precision`, in order:
+/// what a server's batch runs. Each equals answer_question's for the same inputs up to float rounding of
+/// the batch's padding.
+std::vector<ExamplePrediction> answer_questions(model::QuantModel& model, const text::BpeTokenizer& tokenizer,
+                                                const std::vector<QuestionContext>& questions,
+                                                const data::FeatureOptions& features,
+                                                const PostprocessOptions& postprocess,
+                                                const quant::PrecisionConfig* precision = nullptr);
+
 /// Writes predictions.json, nbest_predictions.json and eval_results.json (the metrics plus `extra`) into
 /// `dir`, each atomically.
 void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& result,

@@ -1,0 +1,139 @@
+// HTTP routes, status codes and metrics of the QA server (qa_server.h).
+#include "bitswitch/serve/qa_server.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/serve/page.h"
+#include "bitswitch/serve/qa_json.h"
+
+namespace bitswitch::serve {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+    res.status = status;
+    res.set_content(nlohmann::ordered_json{{"error", message}}.dump(), "application/json");
+}
+
+double milliseconds_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+QaServer::QaServer(QaService& service, ServerOptions options)
+    : service_(service),
+      options_(std::move(options)),
+      batcher_(service, options_.batcher,
+               [this](const std::string& precision, size_t size) { metrics_.record_batch(precision, size); }),
+      http_(std::make_unique<httplib::Server>()) {
+    const int threads     = options_.http_threads;
+    http_->new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
+    http_->set_payload_max_length(options_.max_body_bytes);
+    http_->set_read_timeout(options_.timeout_seconds, 0);
+    http_->set_write_timeout(options_.timeout_seconds, 0);
+    // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server bind the same
+    // port silently instead of failing. The descriptor is kept to widen the listen backlog after bind().
+    http_->set_socket_options([this](socket_t sock) {
+        const int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        listen_socket_ = sock;
+    });
+    add_routes();
+}
+
+QaServer::~QaServer() {
+    stop();
+    batcher_.shutdown();
+}
+
+void QaServer::add_routes() {
+    http_->Post("/v1/qa", [this](const httplib::Request& req, httplib::Response& res) {
+        const auto start = Clock::now();
+        std::string precision;  // for the metrics: the first request's, once resolved
+        const auto fail = [&](int status, const std::string& message) {
+            send_error(res, status, message);
+            metrics_.record_request(precision, status, milliseconds_since(start) / 1e3);
+        };
+        QaBody body;
+        std::vector<std::shared_ptr<const quant::PrecisionConfig>> configs;
+        try {
+            body = parse_qa_body(req.body, service_.max_n_best(), options_.max_batch_items);
+            for (const auto& r : body.requests) configs.push_back(service_.config(r.precision));
+        } catch (const BadRequest& e) {
+            return fail(400, e.what());
+        } catch (const InputError& e) {
+            return fail(400, fmt::format("precision: {}", e.what()));
+        }
+        precision = configs.front()->source;
+        std::vector<std::future<QaAnswer>> futures;
+        try {
+            for (size_t i = 0; i < body.requests.size(); ++i)
+                futures.push_back(batcher_.submit(body.requests[i], configs[i]));
+        } catch (const QueueFull& e) {
+            res.set_header("Retry-After", "1");
+            return fail(503, e.what());
+        } catch (const std::logic_error& e) {
+            return fail(503, e.what());
+        }
+        auto answers = nlohmann::ordered_json::array();
+        try {
+            for (size_t i = 0; i < futures.size(); ++i) {
+                const auto a = futures[i].get();
+                answers.push_back(
+                    answer_json(a, configs[i]->source, milliseconds_since(start), body.requests[i].n_best));
+            }
+        } catch (const InputError& e) {
+            return fail(400, e.what());
+        } catch (const std::exception& e) {
+            return fail(500, e.what());
+        }
+        const auto out = body.batch ? nlohmann::ordered_json{{"answers", answers}} : answers[0];
+        res.set_content(out.dump(), "application/json");
+        metrics_.record_request(precision, 200, milliseconds_since(start) / 1e3);
+        metrics_.set_queue_depth(batcher_.queued());
+    });
+    http_->Get("/health", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(R"({"status":"ok"})", "application/json");
+    });
+    http_->Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+        res.set_content(service_.describe().dump(), "application/json");
+    });
+    http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+        metrics_.set_queue_depth(batcher_.queued());
+        res.set_content(metrics_.prometheus_text(), "text/plain; version=0.0.4");
+    });
+    http_->Get("/", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(qa_page_html(), "text/html; charset=utf-8");
+    });
+}
+
+int QaServer::bind() {
+    const int port = options_.port == 0
+                         ? http_->bind_to_any_port(options_.host)
+                         : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
+    if (port < 0)
+        throw Error(fmt::format("serve: cannot listen on {}:{} (in use, or not an address of this machine)",
+                                options_.host, options_.port));
+    // httplib listens with a backlog of 5 (compiled into Debian's library): a burst of clients would see
+    // connections dropped. Listening again on the bound socket raises it (Linux caps it at somaxconn).
+    if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
+    return port;
+}
+
+void QaServer::serve() {
+    http_->listen_after_bind();  // returns after stop(), once the connection threads finished
+    batcher_.shutdown();
+}
+
+void QaServer::stop() {
+    batcher_.stop_accepting();  // queued requests run now instead of waiting for fuller batches
+    http_->stop();
+}
+
+}  // namespace bitswitch::serve

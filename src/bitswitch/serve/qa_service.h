@@ -1,0 +1,63 @@
+// What a QA server serves: one loaded model on the packed engine (or fake quantization), its tokenizer, the
+// window and answer-selection options, and the precision configs requests name, resolved once and kept.
+// Thread-safe: any number of threads may answer at once, each batch at its own precision (the model takes
+// the precision per call; quantized weights are packed once per level, behind the layer's lock).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/data/qa_features.h"
+#include "bitswitch/eval/evaluator.h"
+#include "bitswitch/model/loaded_model.h"
+#include "bitswitch/text/bpe_tokenizer.h"
+
+namespace bitswitch::serve {
+
+struct QaRequest {
+    std::string question, context;
+    std::string precision;  // as the client wrote it; "" = the model's default
+    int n_best = 1;         // candidates to return, 1..postprocess n_best_size
+};
+
+struct QaAnswer {
+    std::string answer;
+    double score = 0, probability = 0;
+    int64_t start = 0, end = 0;               // code points into the context
+    std::vector<eval::Candidate> candidates;  // the n-best list, best first, n_best long at most
+};
+
+class QaService {
+  public:
+    QaService(model::LoadedModel model, text::BpeTokenizer tokenizer, data::FeatureOptions features,
+              eval::PostprocessOptions postprocess, quant::Engine engine);
+
+    /// The config a request's precision names ("" = the default), resolved once; InputError naming the
+    /// problem for one the model cannot run.
+    std::shared_ptr<const quant::PrecisionConfig> config(const std::string& precision);
+    /// Answers, in order, all at `config`.
+    std::vector<QaAnswer> answer(const std::vector<QaRequest>& requests,
+                                 const quant::PrecisionConfig& config);
+    /// GET /v1/models: the model, its trained levels and the configs resolved so far, with their sizes.
+    nlohmann::ordered_json describe();
+    const std::string& default_precision() const { return default_precision_; }
+    int max_n_best() const { return postprocess_.n_best_size; }
+
+  private:
+    model::LoadedModel model_;
+    text::BpeTokenizer tokenizer_;
+    data::FeatureOptions features_;
+    eval::PostprocessOptions postprocess_;
+    quant::Engine engine_;
+    std::string default_precision_;
+    std::mutex configs_mutex_;
+    std::map<std::string, std::shared_ptr<const quant::PrecisionConfig>> configs_;
+};
+
+}  // namespace bitswitch::serve

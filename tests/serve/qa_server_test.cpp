@@ -1,0 +1,232 @@
+// The QA server in process on a loopback port: every route, each bad request's status code, answers equal to
+// answering the question directly (what `bitswitch predict` runs), and a bounded load of 200 concurrent
+// clients at three precisions with no errors and the same answers.
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "bitswitch/core/runtime.h"
+#include "bitswitch/eval/evaluator.h"
+#include "bitswitch/serve/qa_server.h"
+#include "support/tiny_model.h"
+
+namespace bitswitch::serve {
+namespace {
+
+data::FeatureOptions small_windows() {
+    data::FeatureOptions f;
+    f.max_seq_length      = 64;
+    f.doc_stride          = 16;
+    f.max_question_length = 16;
+    return f;
+}
+
+model::LoadedModel tiny_loaded() {
+    return model::LoadedModel::wrap(testing::tiny_model(11, testing::real_vocab_config(64)).ptr());
+}
+
+text::BpeTokenizer gpt2_tokenizer() {
+    return text::BpeTokenizer::load(core::tokenizer_dir_for(""));
+}
+
+const std::vector<eval::QuestionContext> kQuestions = {
+    {"When was the tower completed?",
+     "The Eiffel Tower was completed in 1889 for the World's Fair in Paris."},
+    {"Who designed it?",
+     "It was designed by the engineering company of Gustave Eiffel and is 330 metres tall."},
+    {"What colour is the sky?", "On a clear day the sky is blue, and at sunset it turns orange and red."},
+    {"How many legs does a spider have?",
+     "A spider has eight legs, while an insect has six legs and three body parts."},
+};
+
+// A server on a free loopback port, serving on its own thread until the fixture ends.
+struct Running {
+    model::LoadedModel loaded = tiny_loaded();
+    QaService service;
+    QaServer server;
+    int port;
+    std::thread thread;
+    explicit Running(ServerOptions options = {}, quant::Engine engine = quant::Engine::kPacked)
+        : service(loaded, gpt2_tokenizer(), small_windows(), {}, engine),
+          server(service, with_any_port(options)),
+          port(server.bind()),
+          thread([this] { server.serve(); }) {}
+    ~Running() {
+        server.stop();
+        thread.join();
+    }
+    httplib::Client client() const {
+        httplib::Client c("127.0.0.1", port);
+        c.set_read_timeout(60, 0);
+        return c;
+    }
+    static ServerOptions with_any_port(ServerOptions o) {
+        o.port = 0;
+        return o;
+    }
+};
+
+nlohmann::json post(const Running& r, const nlohmann::json& body, int expected_status) {
+    auto res = r.client().Post("/v1/qa", body.dump(), "application/json");
+    EXPECT_TRUE(res) << "no response";
+    if (!res) return {};
+    EXPECT_EQ(res->status, expected_status) << res->body;
+    return nlohmann::json::parse(res->body);
+}
+
+// What answering the question directly gives (the path of `bitswitch predict`), at `precision`.
+eval::ExamplePrediction direct(Running& r, const eval::QuestionContext& q, const std::string& precision) {
+    const auto config = r.loaded.config(precision);
+    return eval::answer_question(r.loaded.model(), gpt2_tokenizer(), q.question, q.context, small_windows(),
+                                 {}, &config);
+}
+
+void expect_same_answer(const nlohmann::json& got, const eval::ExamplePrediction& want) {
+    EXPECT_EQ(got["answer"], want.text);
+    EXPECT_EQ(got["start"], want.nbest.front().char_start);
+    EXPECT_EQ(got["end"], want.nbest.front().char_end);
+    EXPECT_NEAR(got["score"].get<double>(), want.nbest.front().score, 1e-3);
+}
+
+TEST(QaServer, AnswersEqualAnsweringDirectlyAtEachPrecision) {
+    Running r;
+    for (const std::string precision : {"fp", "w8a8", "w4a8"}) {
+        const auto got = post(r,
+                              {{"question", kQuestions[0].question},
+                               {"context", kQuestions[0].context},
+                               {"precision", precision}},
+                              200);
+        expect_same_answer(got, direct(r, kQuestions[0], precision));
+        EXPECT_EQ(got["precision"], precision);
+        EXPECT_GT(got["latency_ms"].get<double>(), 0.0);
+    }
+}
+
+TEST(QaServer, BatchFormAnswersEveryQuestionInOrderWithNBest) {
+    Running r;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& q : kQuestions)
+        list.push_back(
+            {{"question", q.question}, {"context", q.context}, {"precision", "w8a8"}, {"n_best", 3}});
+    const auto got = post(r, {{"questions", list}}, 200);
+    ASSERT_EQ(got["answers"].size(), kQuestions.size());
+    for (size_t i = 0; i < kQuestions.size(); ++i) {
+        expect_same_answer(got["answers"][i], direct(r, kQuestions[i], "w8a8"));
+        EXPECT_EQ(got["answers"][i]["n_best"].size(), 3u);
+    }
+}
+
+TEST(QaServer, HealthModelsMetricsAndThePage) {
+    Running r;
+    auto c      = r.client();
+    auto health = c.Get("/health");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+    EXPECT_EQ(nlohmann::json::parse(health->body)["status"], "ok");
+    post(r, {{"question", "Who?"}, {"context", "Ada wrote it."}, {"precision", "w4a8"}}, 200);
+    const auto models = nlohmann::json::parse(c.Get("/v1/models")->body);
+    EXPECT_EQ(models["engine"], "packed");
+    EXPECT_EQ(models["default_precision"], "fp");
+    bool listed = false;
+    for (const auto& config : models["configs"]) listed |= config["precision"] == "w4a8";
+    EXPECT_TRUE(listed) << models.dump();
+    const auto metrics = c.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_NE(metrics->body.find("bitswitch_requests_total{precision=\"w4a8\",status=\"200\"} 1"),
+              std::string::npos)
+        << metrics->body;
+    EXPECT_NE(metrics->body.find("bitswitch_request_seconds_count{precision=\"w4a8\"} 1"), std::string::npos);
+    const auto page = c.Get("/");
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 200);
+    EXPECT_NE(page->body.find("<title>bitswitch QA</title>"), std::string::npos);
+}
+
+TEST(QaServer, EachBadRequestGetsItsStatusAndAMessage) {
+    ServerOptions options;
+    options.max_body_bytes = 2000;
+    Running r(options);
+    const auto error_of = [&](const std::string& body, int status) {
+        auto res = r.client().Post("/v1/qa", body, "application/json");
+        EXPECT_TRUE(res);
+        if (!res) return std::string();
+        EXPECT_EQ(res->status, status) << body << " -> " << res->body;
+        return status == 413 ? std::string() : nlohmann::json::parse(res->body)["error"].get<std::string>();
+    };
+    EXPECT_NE(error_of("{not json", 400).find("not valid JSON"), std::string::npos);
+    EXPECT_NE(error_of(R"({"question": "q", "context": "c", "precison": "8"})", 400)
+                  .find("unknown field \"precison\""),
+              std::string::npos);
+    EXPECT_NE(error_of(R"({"question": "q"})", 400).find("missing \"context\""), std::string::npos);
+    EXPECT_NE(error_of(R"({"question": 3, "context": "c"})", 400).find("\"question\" must be a string"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"({"question": "q", "context": "c", "precision": "w9z"})", 400).find("precision"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"({"question": "q", "context": "c", "n_best": 0})", 400).find("n_best"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"({"questions": []})", 400).find("questions"), std::string::npos);
+    error_of(R"({"question": "q", "context": ")" + std::string(3000, 'x') + "\"}", 413);
+    // The server still answers afterwards.
+    post(r, {{"question", "Who?"}, {"context", "Ada wrote it."}}, 200);
+}
+
+TEST(QaServer, AFullQueueAnswers503WithRetryAfter) {
+    ServerOptions options;
+    options.batcher.max_queue = 0;  // every request finds the queue full
+    Running r(options);
+    auto res =
+        r.client().Post("/v1/qa", R"({"question": "Who?", "context": "Ada wrote it."})", "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 503);
+    EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+}
+
+// 200 clients at once, at three precisions: no errors, every answer as when asked alone, and the batcher
+// ran fewer forwards than requests.
+TEST(QaServer, TwoHundredConcurrentClientsGetTheirOwnAnswers) {
+    Running r;
+    const std::vector<std::string> precisions = {"fp", "w8a8", "w4a8"};
+    std::map<std::pair<size_t, size_t>, eval::ExamplePrediction> expected;
+    for (size_t q = 0; q < kQuestions.size(); ++q)
+        for (size_t p = 0; p < precisions.size(); ++p)
+            expected[{q, p}] = direct(r, kQuestions[q], precisions[p]);
+    constexpr int kClients = 200;
+    std::vector<nlohmann::json> answers(kClients);
+    std::vector<int> statuses(kClients, 0);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i) {
+        clients.emplace_back([&, i] {
+            const auto& q = kQuestions[size_t(i) % kQuestions.size()];
+            const nlohmann::json body{{"question", q.question},
+                                      {"context", q.context},
+                                      {"precision", precisions[size_t(i) % precisions.size()]}};
+            auto res = r.client().Post("/v1/qa", body.dump(), "application/json");
+            if (!res) {
+                answers[size_t(i)] = {{"client error", httplib::to_string(res.error())}};
+                return;
+            }
+            statuses[size_t(i)] = res->status;
+            answers[size_t(i)]  = nlohmann::json::parse(res->body);
+        });
+    }
+    for (auto& t : clients) t.join();
+    for (int i = 0; i < kClients; ++i) {
+        ASSERT_EQ(statuses[size_t(i)], 200) << "client " << i << ": " << answers[size_t(i)].dump();
+        expect_same_answer(answers[size_t(i)],
+                           expected[{size_t(i) % kQuestions.size(), size_t(i) % precisions.size()}]);
+    }
+    const std::string metrics = r.server.metrics().prometheus_text();
+    uint64_t batches          = 0;
+    for (const auto& p : precisions) {
+        const std::string key = "bitswitch_batches_total{precision=\"" + p + "\"} ";
+        const auto at         = metrics.find(key);
+        ASSERT_NE(at, std::string::npos) << metrics;
+        batches += std::stoull(metrics.substr(at + key.size()));
+    }
+    EXPECT_LT(batches, uint64_t(kClients)) << metrics;
+}
+
+}  // namespace
+}  // namespace bitswitch::serve
