@@ -5,7 +5,7 @@
 # for two models: the demo run (6 x 128, runs/demo/lora; `make demo` first) and GPT-2-124M shapes (random
 # weights, bench/lowbit.sh's model), each at w8a8 on the packed engine, questions from the shipped SQuAD
 # dev subset. Prints one JSON line per measurement and the ratio of requests/s.
-# Usage: bench/serve_load.sh [BUILD_DIR] [REQUESTS]
+# Usage: [SERVE_FLAGS="--max_batch 32 ..."] bench/serve_load.sh [BUILD_DIR] [REQUESTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -21,7 +21,7 @@ server=0
 trap '[ "$server" = 0 ] || kill "$server" 2> /dev/null; rm -rf "$work"' EXIT
 echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%F)"
 measure() {  # $1 label, $2 model folder, $3 requests
-    "$bin" serve --model "$2" --port 0 2> "$work/serve.err" &
+    "$bin" serve --model "$2" --port 0 ${SERVE_FLAGS:-} 2> "$work/serve.err" &
     server=$!
     local port=""
     for _ in $(seq 1 600); do
