@@ -38,6 +38,11 @@ void add_serve_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--timeout", c->server.timeout_seconds, "Seconds to read a request or write an answer")
         ->capture_default_str();
+    cmd->add_option(
+           "--only", c->only,
+           "Serve just these precision configs: their packed weights are made at start and the float "
+           "weights freed, so memory holds these levels' bits (the first is the default)")
+        ->group("Precision");
     add_feature_flags(cmd, c->features);
     add_postprocess_flags(cmd, c->postprocess);
     add_quant_flags(cmd, *quant);

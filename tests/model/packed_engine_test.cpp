@@ -137,5 +137,44 @@ TEST(PackedEngine, WhatItCannotRunIsAnInputErrorNamingTheLayer) {
     EXPECT_THROW(model->forward(ids(), {}, &c), InputError);
 }
 
+// Deployment: keeping only some levels' packed weights frees every float weight, and those levels (and
+// configs mixing them per block) give exactly what they gave before; anything needing the float weight is an
+// InputError naming the layer and what it kept.
+TEST(PackedEngine, KeepingOnlyPackedLevelsFreesTheFloatWeightsAndChangesNothingElse) {
+    auto model = tiny_model(7);
+    model->eval();
+    const auto w8    = quant::parse_precision("w8a8", model->units(), {});
+    const auto w4    = quant::parse_precision("w4a8", model->units(), {});
+    const auto mixed = quant::parse_precision("w8a8,w4a8,w8a8", model->units(), {});
+    std::vector<torch::Tensor> before;
+    for (const auto* c : {&w8, &w4, &mixed}) before.push_back(run(model, *c, quant::Engine::kPacked).first);
+    EXPECT_THROW(model->keep_only_packed({quant::parse_precision("fp", model->units(), {})}), InputError);
+    model->keep_only_packed({w8, w4});
+    for (auto& [name, layer] : model->linear_layers()) {
+        EXPECT_EQ(layer->weight.numel(), 0) << name;
+        EXPECT_TRUE(layer->float_weight_released()) << name;
+    }
+    torch::NoGradGuard no_grad;
+    size_t i = 0;
+    for (const auto* c : {&w8, &w4, &mixed})
+        EXPECT_TRUE(torch::equal(model->forward(ids(), {}, c).first, before[i++]));
+    const auto expect_refused = [&](const char* text, const char* engine_name, quant::Engine engine) {
+        const auto c = quant::parse_precision(text, model->units(), {});
+        model->set_engine(engine);
+        try {
+            model->forward(ids(), {}, &c);
+            ADD_FAILURE() << text << " ran on the " << engine_name << " engine without its weights";
+        } catch (const InputError& e) {
+            const std::string message = e.what();
+            EXPECT_NE(message.find("h.0.attn.c_attn"), std::string::npos) << message;
+            EXPECT_NE(message.find("w8, w4"), std::string::npos) << message;
+        }
+        model->set_engine(quant::Engine::kPacked);
+    };
+    expect_refused("fp", "packed", quant::Engine::kPacked);
+    expect_refused("w6a8", "packed", quant::Engine::kPacked);
+    expect_refused("w8a8", "fake", quant::Engine::kFakeQuant);
+}
+
 }  // namespace
 }  // namespace bitswitch::model

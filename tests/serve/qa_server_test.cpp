@@ -48,8 +48,8 @@ struct Running {
     QaServer server;
     int port;
     std::thread thread;
-    explicit Running(ServerOptions options = {}, quant::Engine engine = quant::Engine::kPacked)
-        : service(loaded, gpt2_tokenizer(), small_windows(), {}, engine),
+    explicit Running(ServerOptions options = {}, const std::vector<std::string>& only = {})
+        : service(loaded, gpt2_tokenizer(), small_windows(), {}, quant::Engine::kPacked, only),
           server(service, with_any_port(options)),
           port(server.bind()),
           thread([this] { server.serve(); }) {}
@@ -226,6 +226,32 @@ TEST(QaServer, TwoHundredConcurrentClientsGetTheirOwnAnswers) {
         batches += std::stoull(metrics.substr(at + key.size()));
     }
     EXPECT_LT(batches, uint64_t(kClients)) << metrics;
+}
+
+// --only: the model keeps the packed weights of the configs served and nothing else; those answer as
+// before, anything else is a 400 saying what is loaded.
+TEST(QaServer, ServingOnlySomeLevelsFreesTheRestAndSaysWhatIsLoaded) {
+    Running r({}, {"w4a8", "w8a8"});
+    for (auto& [name, layer] : r.loaded.model().linear_layers()) EXPECT_EQ(layer->weight.numel(), 0) << name;
+    const auto models = nlohmann::json::parse(r.client().Get("/v1/models")->body);
+    EXPECT_EQ(models["default_precision"], "w4a8");
+    EXPECT_GT(models["resident_bytes"].get<int64_t>(), 0);
+    auto fresh = tiny_loaded();  // the same weights, float kept: what the served levels must still give
+    fresh.model().eval();
+    fresh.model().set_engine(quant::Engine::kPacked);
+    const auto w8   = fresh.config("w8a8");
+    const auto want = eval::answer_question(fresh.model(), gpt2_tokenizer(), kQuestions[1].question,
+                                            kQuestions[1].context, small_windows(), {}, &w8);
+    expect_same_answer(
+        post(
+            r,
+            {{"question", kQuestions[1].question}, {"context", kQuestions[1].context}, {"precision", "w8a8"}},
+            200),
+        want);
+    const auto refused =
+        post(r, {{"question", "Who?"}, {"context", "Ada wrote it."}, {"precision", "fp"}}, 400);
+    EXPECT_NE(refused["error"].get<std::string>().find("loaded: w4, w8"), std::string::npos)
+        << refused.dump();
 }
 
 }  // namespace

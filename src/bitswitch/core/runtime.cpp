@@ -25,6 +25,19 @@ int64_t peak_rss_bytes() {
     return int64_t(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
 }
 
+int64_t resident_bytes() {
+    FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    long long size = 0, resident = 0;
+    const int read = std::fscanf(f, "%lld %lld", &size, &resident);
+    std::fclose(f);
+    return read == 2 ? resident * sysconf(_SC_PAGESIZE) : 0;
+}
+
+void release_free_memory() {
+    malloc_trim(0);
+}
+
 double square_gemm_gflops(const std::function<void()>& product, int64_t n, int repeats) {
     product();  // warm-up: thread pools, page faults
     const auto start = std::chrono::steady_clock::now();

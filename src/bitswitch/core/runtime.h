@@ -41,6 +41,11 @@ void configure_compute_threads(char** argv, int threads = 0);
 
 /// The process's peak resident memory so far, in bytes (getrusage).
 int64_t peak_rss_bytes();
+/// The process's resident memory now, in bytes (/proc/self/statm; 0 where there is none).
+int64_t resident_bytes();
+/// Returns freed heap memory to the system (glibc's malloc_trim): the allocator settings of
+/// configure_compute_threads keep it otherwise, which is right in training and wrong after freeing weights.
+void release_free_memory();
 
 /// Finds a shipped asset ("gpt2-tokenizer", "data/squad-v1.1-dev-subset.json") in ./assets, next to the
 /// program (../assets), or in the source tree the program was built from. Throws InputError if absent.

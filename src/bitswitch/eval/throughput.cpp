@@ -58,8 +58,10 @@ std::vector<ThroughputRow> run_throughput(const ThroughputConfig& c) {
     if (c.tokens < 1 || c.tokens > limit)
         throw InputError(fmt::format("--tokens {}: give 1..{} (the model's n_positions)", c.tokens, limit));
     torch::manual_seed(int64_t(c.seed));
+    const auto configs = loaded.configs(c.precision, c.activate_lora_idx);
+    if (c.packed_only) m.keep_only_packed(configs);
     std::vector<ThroughputRow> rows;
-    for (const auto& config : loaded.configs(c.precision, c.activate_lora_idx)) {
+    for (const auto& config : configs) {
         const auto size = loaded.size_of(config);
         for (const int64_t batch : c.batches) {
             std::fprintf(stderr, "bench: %s, batch %lld x %lld tokens\n", config.source.c_str(),
@@ -69,6 +71,7 @@ std::vector<ThroughputRow> run_throughput(const ThroughputConfig& c) {
             row.engine         = std::string(core::enum_name(quant::kEngineNames, c.engine));
             row.weight_bytes   = size.bytes;
             row.peak_rss_bytes = core::peak_rss_bytes();
+            row.resident_bytes = core::resident_bytes();
             rows.push_back(row);
         }
     }
@@ -87,28 +90,30 @@ std::string format_throughput(const std::vector<ThroughputRow>& rows, TableForma
                                            {"latency_p50_ms", r.latency_p50_ms},
                                            {"latency_p99_ms", r.latency_p99_ms},
                                            {"weight_bytes", r.weight_bytes},
-                                           {"peak_rss_bytes", r.peak_rss_bytes}};
+                                           {"peak_rss_bytes", r.peak_rss_bytes},
+                                           {"resident_bytes", r.resident_bytes}};
             out += j.dump() + "\n";
         }
         return out;
     }
     const bool md = format == TableFormat::kMarkdown;
-    out += md ? "| precision | engine | batch | tokens | tokens/s | p50 ms | p99 ms | weight MB | peak RSS "
-                "MB |\n"
-                "|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
-              : "precision,engine,batch,tokens,tokens_per_second,latency_p50_ms,latency_p99_ms,weight_bytes,"
-                "peak_rss_bytes\n";
+    out +=
+        md ? "| precision | engine | batch | tokens | tokens/s | p50 ms | p99 ms | weight MB | peak RSS MB | "
+             "resident MB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+           : "precision,engine,batch,tokens,tokens_per_second,latency_p50_ms,latency_p99_ms,weight_bytes,"
+             "peak_rss_bytes,resident_bytes\n";
+    constexpr double kMiB = 1 << 20;
     for (const auto& r : rows) {
         if (md) {
-            out +=
-                fmt::format("| {} | {} | {} | {} | {:.1f} | {:.2f} | {:.2f} | {:.1f} | {:.0f} |\n",
-                            r.precision, r.engine, r.batch, r.tokens, r.tokens_per_second, r.latency_p50_ms,
-                            r.latency_p99_ms, r.weight_bytes / 1e6, double(r.peak_rss_bytes) / (1 << 20));
+            out += fmt::format(
+                "| {} | {} | {} | {} | {:.1f} | {:.2f} | {:.2f} | {:.1f} | {:.0f} | {:.0f} |\n", r.precision,
+                r.engine, r.batch, r.tokens, r.tokens_per_second, r.latency_p50_ms, r.latency_p99_ms,
+                r.weight_bytes / 1e6, double(r.peak_rss_bytes) / kMiB, double(r.resident_bytes) / kMiB);
         } else {
             // A precision written as a list holds commas: quote it.
-            out += fmt::format("\"{}\",{},{},{},{:.3f},{:.4f},{:.4f},{:.0f},{}\n", r.precision, r.engine,
+            out += fmt::format("\"{}\",{},{},{},{:.3f},{:.4f},{:.4f},{:.0f},{},{}\n", r.precision, r.engine,
                                r.batch, r.tokens, r.tokens_per_second, r.latency_p50_ms, r.latency_p99_ms,
-                               r.weight_bytes, r.peak_rss_bytes);
+                               r.weight_bytes, r.peak_rss_bytes, r.resident_bytes);
         }
     }
     return out;

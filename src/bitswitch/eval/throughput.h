@@ -4,7 +4,10 @@
 //   prefill tokens/s   B·T / the median time of one forward
 //   latency p50 / p99  over the repeated forwards (at B = 1: the time to answer one question's window)
 //   weight bytes       the config's size (quant/model_size.h): what the packed engine holds for it
-//   peak RSS           the process's peak so far (rows run in order; it only grows)
+//   peak RSS           the process's peak so far (rows run in order; it only grows). With packed_only the
+//                      float weights are freed first, so it reflects the packed levels (plus what loading
+//                      the float model took at its peak, which RSS keeps: see resident_bytes)
+//   resident bytes     the process's resident memory after the row (what it holds now)
 // Warm-up forwards run first, so packing a level's weights (once per loaded model) is not timed.
 #pragma once
 
@@ -33,6 +36,7 @@ struct ThroughputConfig {
     int repetitions              = 10;   // timed forwards per row
     int warmup                   = 2;
     uint64_t seed                = 0;  // of the random tokens
+    bool packed_only = false;          // keep only the configs' packed weights (QuantModel::keep_only_packed)
 };
 
 struct ThroughputRow {
@@ -40,7 +44,7 @@ struct ThroughputRow {
     int64_t batch = 0, tokens = 0;
     double tokens_per_second = 0, latency_p50_ms = 0, latency_p99_ms = 0;
     double weight_bytes    = 0;
-    int64_t peak_rss_bytes = 0;
+    int64_t peak_rss_bytes = 0, resident_bytes = 0;
 };
 
 /// Loads the model and measures every (config, batch), printing progress to stderr.

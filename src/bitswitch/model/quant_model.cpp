@@ -1,12 +1,14 @@
 // The model interface's shared parts: precision checks and defaults, forwards, parameter counts.
 #include "bitswitch/model/quant_model.h"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/runtime.h"
 
 namespace bitswitch::model {
 
@@ -71,6 +73,31 @@ torch::Tensor QuantModel::stage_end(const torch::Tensor&) {
 
 void QuantModel::set_engine(quant::Engine engine) {
     for (auto& [name, layer] : linear_layers()) layer->set_engine(engine);
+}
+
+void QuantModel::keep_only_packed(const std::vector<quant::PrecisionConfig>& configs) {
+    // Every level is checked before any layer lets go of its weight: a refusal leaves the model whole.
+    for (const auto& c : configs) {
+        check_precision(c);
+        for (const auto& [name, layer] : linear_layers()) {
+            const int w = c.at(name).bits.w;
+            if (w < 2 || w > 8)
+                throw InputError(
+                    fmt::format("{}: {} runs it with w{}, on the float weight, which keeping only packed "
+                                "levels frees; give configs with 2..8-bit weights everywhere",
+                                c.source, name, w));
+        }
+    }
+    set_engine(quant::Engine::kPacked);
+    for (auto& [name, layer] : linear_layers()) {
+        std::vector<quant::UnitPrecision> levels;
+        for (const auto& c : configs) {
+            const auto& p = c.at(name);
+            if (std::find(levels.begin(), levels.end(), p) == levels.end()) levels.push_back(p);
+        }
+        layer->keep_only_packed(levels);
+    }
+    core::release_free_memory();
 }
 
 int64_t QuantModel::full_precision_parameters() const {

@@ -82,6 +82,11 @@ class QuantModel : public torch::nn::Module {
     /// model.
     void set_engine(quant::Engine engine);
 
+    /// Deployment: every quantized linear keeps only the packed weights `configs` run it at and frees its
+    /// float weight (QuantLoRALinear::keep_only_packed), and the engine becomes packed. Afterwards the model
+    /// runs exactly these configs (and any other made of the same per-unit levels); memory holds their bits.
+    void keep_only_packed(const std::vector<quant::PrecisionConfig>& configs);
+
     /// Parameters kept in full precision whatever the config (embeddings, LayerNorms): every parameter but
     /// the quantized linears' weights and biases and the adapters. For model sizes.
     int64_t full_precision_parameters() const;

@@ -106,8 +106,31 @@ torch::Tensor QuantLoRALinearImpl::effective_weight(int w_bits, LoRAAdapterImpl*
         .value;
 }
 
+void QuantLoRALinearImpl::keep_only_packed(const std::vector<UnitPrecision>& precisions) {
+    if (float_released_) throw Error(fmt::format("{}: keep_only_packed ran already", name));
+    std::string kept;
+    for (const auto& p : precisions) {
+        if (p.bits.w < 2 || p.bits.w > 8)
+            throw InputError(
+                fmt::format("{}: w{} runs on the float weight, which keeping only packed levels "
+                            "frees; serve 2..8-bit weights",
+                            name, p.bits.w));
+        packed_weight(p.bits.w, adapter_for(p), p.adapter);
+        kept += (kept.empty() ? "" : ", ") + fmt::format("w{}", p.bits.w) +
+                (options_.merged && !p.adapter.empty() ? "+" + p.adapter : "");
+    }
+    torch::NoGradGuard no_grad;
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    cache_.clear();
+    weight.set_(torch::empty({0}, weight.options()));  // in place: the module's parameter entry lets go too
+    float_released_ = true;
+    kept_levels_    = kept;
+}
+
 torch::Tensor QuantLoRALinearImpl::merged_weight(const UnitPrecision& precision, bool quantize) {
     torch::NoGradGuard no_grad;
+    if (float_released_)
+        throw InputError(fmt::format("{}: the float weight was freed (keep_only_packed)", name));
     LoRAAdapterImpl* adapter = adapter_for(precision);
     if (!quantize) return adapter ? weight + adapter->delta_weight() : weight.clone();
     auto w = effective_weight(precision.bits.w, adapter, precision.adapter);
@@ -118,7 +141,16 @@ template <typename Fill>
 QuantLoRALinearImpl::CachedWeight& QuantLoRALinearImpl::fresh_entry(
     std::map<std::pair<int, std::string>, CachedWeight>& cache, int w_bits, LoRAAdapterImpl* merged_adapter,
     const std::string& adapter_name, Fill&& fill) {
-    auto& entry      = cache[{w_bits, merged_adapter ? adapter_name : std::string()}];
+    const std::pair<int, std::string> key{w_bits, merged_adapter ? adapter_name : std::string()};
+    if (float_released_) {
+        const auto it = cache.find(key);
+        if (it == cache.end() || !it->second.packed)
+            throw InputError(
+                fmt::format("{}: w{} {}is not loaded (the float weight was freed; loaded: {})", name, w_bits,
+                            key.second.empty() ? "" : "with adapter " + key.second + " ", kept_levels_));
+        return it->second;
+    }
+    auto& entry      = cache[key];
     const int64_t wv = weight._version();
     const int64_t av = merged_adapter ? merged_adapter->A._version() : -1;
     const int64_t bv = merged_adapter ? merged_adapter->B._version() : -1;
@@ -177,6 +209,10 @@ torch::Tensor QuantLoRALinearImpl::forward(const torch::Tensor& x, const UnitPre
     LoRAAdapterImpl* adapter = adapter_for(precision);
     // Flatten to 2-D so the adapter product can accumulate into the base output in place.
     const auto x2 = x.reshape({-1, in_features});  // (N, in)
+    if (float_released_ && (engine_ != Engine::kPacked || precision.bits.w == kFullPrecisionBits))
+        throw InputError(
+            fmt::format("{}: w{} on the {} engine needs the float weight, which was freed (loaded: {})", name,
+                        precision.bits.w, core::enum_name(kEngineNames, engine_), kept_levels_));
     // Full-precision weights have nothing to pack: both engines multiply them in float.
     const bool packed = engine_ == Engine::kPacked && precision.bits.w != kFullPrecisionBits;
     auto y            = packed ? packed_forward(x2, precision, adapter)

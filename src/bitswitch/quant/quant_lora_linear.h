@@ -92,6 +92,12 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     /// How forward() computes at inference (Engine); switching drops no cache.
     void set_engine(Engine engine) { engine_ = engine; }
     Engine engine() const { return engine_; }
+    /// Deployment: packs the weights of `precisions` (each 2..8-bit weights the packed engine runs) now, then
+    /// frees the float weight, so the layer holds those levels' bits alone. From then on it runs only
+    /// those (bits, adapter) pairs and only on the packed engine; anything else is an InputError naming the
+    /// layer and what it kept. Irreversible (reload the model to get the float weight back).
+    void keep_only_packed(const std::vector<UnitPrecision>& precisions);
+    bool float_weight_released() const { return float_released_; }
     /// The weight forward() uses at `w_bits` with `adapter` (merged mode), cached while frozen.
     torch::Tensor effective_weight(int w_bits, LoRAAdapterImpl* adapter, const std::string& adapter_name);
     /// The one weight (out, in) that forward() at `precision` multiplies by, with the adapter folded in: the
@@ -137,7 +143,9 @@ class QuantLoRALinearImpl : public torch::nn::Module {
                               LoRAAdapterImpl* merged_adapter, const std::string& adapter_name, Fill&& fill);
     std::mutex cache_mutex_;
     std::map<std::pair<int, std::string>, CachedWeight> cache_, packed_cache_;
-    Engine engine_ = Engine::kFakeQuant;
+    Engine engine_       = Engine::kFakeQuant;
+    bool float_released_ = false;  // keep_only_packed() ran: only packed_cache_ holds weights
+    std::string kept_levels_;      // what it kept, for messages
     std::map<std::string, LoRAAdapter> adapters_;
     std::vector<std::string> adapter_order_;
     LinearQuantOptions options_;

@@ -5,10 +5,14 @@
 
 #include <fmt/format.h>
 
+#include "bitswitch/core/error.h"
+#include "bitswitch/core/runtime.h"
+
 namespace bitswitch::serve {
 
 QaService::QaService(model::LoadedModel model, text::BpeTokenizer tokenizer, data::FeatureOptions features,
-                     eval::PostprocessOptions postprocess, quant::Engine engine)
+                     eval::PostprocessOptions postprocess, quant::Engine engine,
+                     const std::vector<std::string>& only)
     : model_(std::move(model)),
       tokenizer_(std::move(tokenizer)),
       features_(std::move(features)),
@@ -16,7 +20,15 @@ QaService::QaService(model::LoadedModel model, text::BpeTokenizer tokenizer, dat
       engine_(engine) {
     model_.model().eval();  // once, before any request: concurrent forwards must not toggle the mode
     model_.model().set_engine(engine);
-    default_precision_ = model_.configs({}).front().source;
+    if (only.empty()) {
+        default_precision_ = model_.configs({}).front().source;
+        return;
+    }
+    if (engine != quant::Engine::kPacked)
+        throw InputError("serving only some levels keeps their packed weights: it needs --engine packed");
+    const auto configs = model_.configs(only);
+    model_.model().keep_only_packed(configs);
+    default_precision_ = configs.front().source;
 }
 
 std::shared_ptr<const quant::PrecisionConfig> QaService::config(const std::string& precision) {
@@ -65,6 +77,7 @@ nlohmann::ordered_json QaService::describe() {
     return {{"model", model_.path().string()},
             {"engine", std::string(core::enum_name(quant::kEngineNames, engine_))},
             {"default_precision", default_precision_},
+            {"resident_bytes", core::resident_bytes()},
             {"trained_levels", levels},
             {"configs", configs}};
 }

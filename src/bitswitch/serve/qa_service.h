@@ -35,8 +35,12 @@ struct QaAnswer {
 
 class QaService {
   public:
+    /// With `only` configs, the model keeps just their packed weights (QuantModel::keep_only_packed: memory
+    /// is their bits) and the first of them is the default; otherwise every config the model can run is
+    /// served.
     QaService(model::LoadedModel model, text::BpeTokenizer tokenizer, data::FeatureOptions features,
-              eval::PostprocessOptions postprocess, quant::Engine engine);
+              eval::PostprocessOptions postprocess, quant::Engine engine,
+              const std::vector<std::string>& only = {});
 
     /// The config a request's precision names ("" = the default), resolved once; InputError naming the
     /// problem for one the model cannot run.
@@ -44,7 +48,8 @@ class QaService {
     /// Answers, in order, all at `config`.
     std::vector<QaAnswer> answer(const std::vector<QaRequest>& requests,
                                  const quant::PrecisionConfig& config);
-    /// GET /v1/models: the model, its trained levels and the configs resolved so far, with their sizes.
+    /// GET /v1/models: the model, its trained levels, the configs resolved so far with their sizes, and the
+    /// process's resident memory.
     nlohmann::ordered_json describe();
     const std::string& default_precision() const { return default_precision_; }
     int max_n_best() const { return postprocess_.n_best_size; }

@@ -47,7 +47,7 @@ void run_serve(const ServeConfig& c) {
     data::validate(c.features);
     auto loaded    = model::LoadedModel::load(c.model_dir, c.quant_override);
     auto tokenizer = text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir, c.model_dir));
-    QaService service(std::move(loaded), std::move(tokenizer), c.features, c.postprocess, c.engine);
+    QaService service(std::move(loaded), std::move(tokenizer), c.features, c.postprocess, c.engine, c.only);
     service.config("");  // resolve (and check) the default precision before accepting requests
     QaServer server(service, c.server);
     const int port = server.bind();

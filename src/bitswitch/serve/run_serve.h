@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/eval/postprocess.h"
@@ -19,6 +20,7 @@ struct ServeConfig {
     eval::PostprocessOptions postprocess;
     std::optional<quant::QuantSettings> quant_override;
     quant::Engine engine = quant::Engine::kPacked;
+    std::vector<std::string> only;  // serve just these configs, their packed weights alone in memory
     ServerOptions server;
 };
 
