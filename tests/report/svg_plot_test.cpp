@@ -31,14 +31,28 @@ TEST(SvgPlot, TextIsEscapedAndEverySeriesIsInTheLegend) {
     const auto svg = render_svg(chart);
     EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
     EXPECT_NE(svg.find("F1 &lt;by&gt; bits"), std::string::npos);
-    EXPECT_NE(svg.find(">exact &amp; measured<"), std::string::npos);
-    EXPECT_NE(svg.find(">empty<"), std::string::npos);
+    EXPECT_NE(svg.find("</title>exact &amp; measured<"), std::string::npos);
+    EXPECT_NE(svg.find("</title>empty<"), std::string::npos);
     EXPECT_EQ(std::count(svg.begin(), svg.end(), '\n') > 10, true);
     // Two error bars, each a path with caps.
     size_t bars = 0;
     for (size_t at = svg.find("<path d=\"M"); at != std::string::npos; at = svg.find("<path d=\"M", at + 1))
         ++bars;
     EXPECT_EQ(bars, 2u);
+}
+
+// A legend entry too long for its column keeps its end behind an ellipsis; the full name is its tooltip.
+TEST(SvgPlot, LongLegendNamesKeepTheirEndAndTheFullNameAsTooltip) {
+    EXPECT_EQ(tail_label("short", 21), "short");
+    EXPECT_EQ(tail_label("runs/example_report/sweep/fp", 10), "\u2026/sweep/fp");  // the ellipsis and 9 more
+    EXPECT_EQ(tail_label("ab\u00e9\u00e9\u00e9", 3), "\u2026\u00e9\u00e9");  // whole characters, not bytes
+    LineChart chart{"t", "x", "y", {}};
+    const std::string name = "runs/example_report/sweep/precision_fp_vs_4";
+    chart.series.push_back({name, {1}, {2}, {}, {}, SeriesStyle::kPoints, false});
+    const auto svg = render_svg(chart);
+    EXPECT_NE(svg.find("<title>" + name + "</title>\u2026"), std::string::npos) << svg;
+    EXPECT_NE(svg.find("precision_fp_vs_4</text>"), std::string::npos);
+    EXPECT_EQ(svg.find("</title>runs/"), std::string::npos);
 }
 
 TEST(SvgPlot, HeatmapCellsCarryTheirValuesAndTheScaleIsSymmetric) {

@@ -97,8 +97,23 @@ std::vector<double> nice_ticks(double low, double high, int count) {
     return ticks;
 }
 
+std::string tail_label(const std::string& text, size_t max_chars) {
+    const auto continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+    size_t chars            = 0;
+    for (const char c : text) chars += continuation(c) ? 0 : 1;
+    if (chars <= max_chars || max_chars == 0) return text;
+    size_t begin = text.size(), kept = 0;
+    while (begin > 0 && kept < max_chars - 1) {  // one place for the ellipsis
+        --begin;
+        if (!continuation(text[begin])) ++kept;
+    }
+    return "\u2026" + text.substr(begin);
+}
+
 std::string render_svg(const LineChart& chart) {
     const int legend_width = 190;
+    // About 6.7 px a character at 12 px sans-serif, after the 40 px of the legend's line sample.
+    const size_t legend_chars = (legend_width - 44) * 10 / 67;
     const double left = 72, right = chart.width - legend_width, top = 36, bottom = chart.height - 48;
     Range xr, yr;
     for (const auto& s : chart.series) {
@@ -165,8 +180,9 @@ std::string render_svg(const LineChart& chart) {
         s += fmt::format(
             "<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"{3}\" "
             "stroke-width=\"2.5\"{4}/>"
-            "<text x=\"{5}\" y=\"{6:.1f}\">{7}</text>\n",
-            right + 12, ly, right + 34, colour, dash, right + 40, ly + 4, xml_escape(series.name));
+            "<text x=\"{5}\" y=\"{6:.1f}\"><title>{7}</title>{8}</text>\n",
+            right + 12, ly, right + 34, colour, dash, right + 40, ly + 4, xml_escape(series.name),
+            xml_escape(tail_label(series.name, legend_chars)));
     }
     return s + "</svg>\n";
 }

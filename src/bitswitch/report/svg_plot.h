@@ -45,5 +45,8 @@ std::vector<double> nice_ticks(double low, double high, int count = 6);
 
 /// Text safe inside XML/HTML elements and attribute values.
 std::string xml_escape(const std::string& text);
+/// `text` cut to its last `max_chars` characters behind a leading "…" when longer (whole UTF-8
+/// characters): a legend keeps the end of a path, where runs differ.
+std::string tail_label(const std::string& text, size_t max_chars);
 
 }  // namespace bitswitch::report
