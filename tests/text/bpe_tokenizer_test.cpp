@@ -187,6 +187,16 @@ TEST(BpeTokenizer, BadFilesGiveOneLineErrorsNamingFileAndEntry) {
     ok.write("vocab.json", vocab.dump());
     ok.write("merges.txt", "#version: 0.2\na b\n");
     EXPECT_EQ(BpeTokenizer::load(ok.path()).encode("xaby"), (std::vector<int32_t>{'x', 256, 'y'}));
+
+    // A pair listed twice keeps its first rank; the printable merges list it once, in rank order.
+    TempDir repeated;
+    vocab["abc"] = 257;
+    repeated.write("vocab.json", vocab.dump());
+    repeated.write("merges.txt", "#version: 0.2\na b\na b\nab c\n");
+    const auto tok = BpeTokenizer::load(repeated.path());
+    EXPECT_EQ(tok.printable_merges(), (std::vector<std::string>{"a b", "ab c"}));
+    EXPECT_EQ(tok.printable_token(257), "abc");
+    EXPECT_EQ(tok.printable_token(' '), "\u0120");  // the space byte's printable stand-in
 }
 
 }  // namespace

@@ -341,7 +341,10 @@ std::string BpeTokenizer::printable_token(int32_t id) const {
 }
 
 std::vector<std::string> BpeTokenizer::printable_merges() const {
-    std::vector<std::string> merges(impl_->merges.size());
+    // Ranks count merges.txt's lines, so a pair listed twice makes the highest rank exceed the map's size.
+    int32_t last_rank = -1;
+    for (const auto& [key, merge] : impl_->merges) last_rank = std::max(last_rank, merge.rank);
+    std::vector<std::string> merges(static_cast<size_t>(last_rank + 1));
     for (const auto& [key, merge] : impl_->merges) {
         const auto left = int32_t(key >> 32), right = int32_t(key & 0xffffffffu);
         merges.at(size_t(merge.rank)) = printable_token(left) + " " + printable_token(right);
