@@ -15,16 +15,14 @@
 # is its headline; all four are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 build=${1:-build}
 reps=${2:-10}
 bin="$build/bitswitch"
 models="$build/bench-models"
 model="$models/gpt2-124m-random"
 mkdir -p "$models"
-if [[ ! -f "$model/model.safetensors" ]]; then
-    "$bin" pretrain --corpus assets/data/squad-v1.1-train-subset.json --output_dir "$model" --max_steps 0 \
-        --seq_length 64 --per_device_train_batch_size 1 --save_dtype f32 > /dev/null
-fi
+random_gpt2_124m "$bin" "$model"
 echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%F)"
 echo "# bitswitch bench (packed engine)"
 "$bin" bench --model "$model" --precision fp --precision w8a8 --precision w4a8 --batch 1,8 -r "$reps" \

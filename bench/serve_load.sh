@@ -8,14 +8,14 @@
 # Usage: [SERVE_FLAGS="--max_batch 32 ..."] bench/serve_load.sh [BUILD_DIR] [REQUESTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 build=${1:-build}
 requests=${2:-400}
 bin="$build/bitswitch"
 load="$build/bench/bench_serve_load"
 squad=assets/data/squad-v1.1-dev-subset.json
 big="$build/bench-models/gpt2-124m-random"
-[[ -f "$big/model.safetensors" ]] || "$bin" pretrain --corpus assets/data/squad-v1.1-train-subset.json \
-    --output_dir "$big" --max_steps 0 --seq_length 64 --per_device_train_batch_size 1 --save_dtype f32 > /dev/null
+random_gpt2_124m "$bin" "$big"
 work=$(mktemp -d)
 server=0
 trap '[ "$server" = 0 ] || kill "$server" 2> /dev/null; rm -rf "$work"' EXIT

@@ -3,6 +3,13 @@
 # field FILE KEY: the first number stored under "KEY" in a JSON file.
 field() { grep -o "\"$2\": *[0-9.eE+-]*" "$1" | head -1 | sed 's/.*: *//'; }
 
+# random_gpt2_124m BITSWITCH DIR: a model of GPT-2-124M's shapes with random weights at DIR (made once), for
+# what speed and size do not need trained weights for: the low-bit benchmarks, the server load, latency tables.
+random_gpt2_124m() {
+    [ -f "$2/model.safetensors" ] || "$1" pretrain --corpus assets/data/squad-v1.1-train-subset.json \
+        --output_dir "$2" --max_steps 0 --seq_length 64 --per_device_train_batch_size 1 --save_dtype f32 > /dev/null
+}
+
 # need FILE SCRIPT: stop with exit code 2 unless FILE exists (the output of `make demo` the script builds on).
 need() { [ -e "$1" ] || { echo "$2: run scripts/demo.sh (make demo) first: it needs $1" >&2; exit 2; }; }
 

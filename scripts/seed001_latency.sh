@@ -30,8 +30,7 @@ for c in "${configs[@]}"; do args+=(--precision "$c"); done
     2> /dev/null > "$out/sweep.csv"
 "$bin" bench --model "$out/run" "${args[@]}" --batch 1 --tokens 384 -r 50 -o json 2> /dev/null > "$out/bench.jsonl"
 big=build/bench-models/gpt2-124m-random
-[[ -f "$big/model.safetensors" ]] || "$bin" pretrain --corpus assets/data/squad-v1.1-train-subset.json \
-    --output_dir "$big" --max_steps 0 --seq_length 64 --per_device_train_batch_size 1 --save_dtype f32 > /dev/null
+random_gpt2_124m "$bin" "$big"
 "$bin" bench --model "$big" --precision fp --precision w8a8 --precision w4a8 \
     --precision "w8a8,w8a8,w8a8,w8a8,w8a8,w8a8,w4a8,w4a8,w4a8,w4a8,w4a8,w4a8,w4a8" --batch 1 -r 10 -o json \
     2> /dev/null > "$out/bench-124m.jsonl"

@@ -87,19 +87,22 @@ std::vector<nlohmann::ordered_json> run_qa_eval(const QaEvalConfig& c) {
     return rows;
 }
 
-nlohmann::ordered_json run_predict(const PredictConfig& c) {
-    data::validate(c.features);
-    const auto loaded = model::LoadedModel::load(c.model_dir, c.quant_override);
-    loaded.model().set_engine(c.engine);
-    const auto config = loaded.configs(c.precision, c.activate_lora_idx).front();
-    const auto p      = answer_question(loaded.model(), tokenizer_for(c), c.question, c.context, c.features,
-                                        c.postprocess, &config);
-    const auto& best  = p.nbest.front();
+nlohmann::ordered_json answer_json(const ExamplePrediction& p) {
+    const auto& best = p.nbest.front();
     return {{"answer", p.text},
             {"score", best.score},
             {"probability", best.probability},
             {"start", best.char_start},
             {"end", best.char_end}};
+}
+
+nlohmann::ordered_json run_predict(const PredictConfig& c) {
+    data::validate(c.features);
+    const auto loaded = model::LoadedModel::load(c.model_dir, c.quant_override);
+    loaded.model().set_engine(c.engine);
+    const auto config = loaded.configs(c.precision, c.activate_lora_idx).front();
+    return answer_json(answer_question(loaded.model(), tokenizer_for(c), c.question, c.context, c.features,
+                                       c.postprocess, &config));
 }
 
 }  // namespace bitswitch::eval

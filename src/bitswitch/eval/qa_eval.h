@@ -54,7 +54,11 @@ struct PredictConfig : QaModelConfig {
     std::string question, context;
 };
 
-/// {"answer", "score", "probability", "start", "end"} (code point offsets into the context).
+/// {"answer", "score", "probability", "start", "end"} of a prediction's best span (code point offsets into
+/// its context): what `predict` prints and the server answers.
+nlohmann::ordered_json answer_json(const ExamplePrediction& prediction);
+
+/// answer_json of the one question's prediction.
 nlohmann::ordered_json run_predict(const PredictConfig& config);
 
 /// A folder name for a config: its text (a file's stem) with path separators and odd characters replaced.

@@ -53,10 +53,10 @@ std::vector<ThroughputRow> run_throughput(const ThroughputConfig& c) {
     auto& m           = loaded.model();
     m.eval();
     m.set_engine(c.engine);
-    const int64_t vocab = loaded.gpt2()->transformer->config.vocab_size;
-    const int64_t limit = loaded.gpt2()->transformer->config.n_positions;
-    if (c.tokens < 1 || c.tokens > limit)
-        throw InputError(fmt::format("--tokens {}: give 1..{} (the model's n_positions)", c.tokens, limit));
+    const auto& shape = loaded.gpt2()->transformer->config;
+    if (c.tokens < 1 || c.tokens > shape.n_positions)
+        throw InputError(
+            fmt::format("--tokens {}: give 1..{} (the model's n_positions)", c.tokens, shape.n_positions));
     torch::manual_seed(int64_t(c.seed));
     const auto configs = loaded.configs(c.precision, c.activate_lora_idx);
     if (c.packed_only) m.keep_only_packed(configs);
@@ -66,7 +66,7 @@ std::vector<ThroughputRow> run_throughput(const ThroughputConfig& c) {
         for (const int64_t batch : c.batches) {
             std::fprintf(stderr, "bench: %s, batch %lld x %lld tokens\n", config.source.c_str(),
                          static_cast<long long>(batch), static_cast<long long>(c.tokens));
-            auto row           = measure(m, config, torch::randint(vocab, {batch, c.tokens}), c);
+            auto row           = measure(m, config, torch::randint(shape.vocab_size, {batch, c.tokens}), c);
             row.precision      = config.source;
             row.engine         = std::string(core::enum_name(quant::kEngineNames, c.engine));
             row.weight_bytes   = size.bytes;

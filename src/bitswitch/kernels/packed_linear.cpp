@@ -79,24 +79,26 @@ void finish(const float* da, int64_t tokens, const PackedWeights& w, const float
     }
 }
 
-// The integer path with a group product function: quantize, products per group, epilogue.
+// The weights as int8 rows for integer products: 8-bit weights in place, narrower ones unpacked into
+// `storage` for this call.
+const int8_t* int8_weights(const PackedWeights& w, std::vector<int8_t>& storage) {
+    if (w.bits > 4) return reinterpret_cast<const int8_t*>(w.data.data());
+    storage = weights_as_int8(w);
+    return storage.data();
+}
+
+// y = (Σ_g float(acc_g) · d_w[o][g]) · d_a[t] + bias, where products(begin, n) fills acc (tokens x out) with
+// the int32 sums of the group of columns [begin, begin + n): the group loop and epilogue of every path.
 template <typename GroupProducts>
-void integer_linear(const float* x, int64_t tokens, const PackedWeights& w, int a_bits, const float* bias,
-                    float* y, GroupProducts&& products) {
-    std::vector<int8_t> qa(size_t(tokens * w.in));
-    std::vector<float> da(static_cast<size_t>(tokens));
-    quantize_rows_reference(x, tokens, w.in, a_bits, qa.data(), da.data());
-    // 8-bit weights are used in place; narrower ones are unpacked for this call.
-    const auto unpacked = w.bits > 4 ? std::vector<int8_t>() : weights_as_int8(w);
-    const int8_t* qw    = w.bits > 4 ? reinterpret_cast<const int8_t*>(w.data.data()) : unpacked.data();
-    std::vector<int32_t> acc(size_t(tokens * w.out));
+void sum_groups(int64_t tokens, const PackedWeights& w, const float* da, const float* bias,
+                const int32_t* acc, float* y, GroupProducts&& products) {
     std::fill(y, y + tokens * w.out, 0.0f);
     for (int64_t g = 0; g < w.groups(); ++g) {
-        const int64_t begin = g * w.group, n = std::min(w.group, w.in - begin);
-        products(qa.data(), qw, begin, n, acc.data());
-        accumulate_group(acc.data(), tokens, w, g, y);
+        const int64_t begin = g * w.group;
+        products(begin, std::min(w.group, w.in - begin));
+        accumulate_group(acc, tokens, w, g, y);
     }
-    finish(da.data(), tokens, w, bias, y);
+    finish(da, tokens, w, bias, y);
 }
 
 #ifdef BITSWITCH_HAVE_ONEDNN
@@ -113,10 +115,14 @@ bool exact_integer_gemm() {
 void packed_linear_reference(const float* x, int64_t tokens, const PackedWeights& w, int a_bits,
                              const float* bias, float* y) {
     if (a_bits == 0) return weight_only_reference(x, tokens, w, bias, y);
-    integer_linear(x, tokens, w, a_bits, bias, y,
-                   [&](const int8_t* qa, const int8_t* qw, int64_t begin, int64_t n, int32_t* acc) {
-                       int_products_reference(qa, qw, tokens, w, begin, n, acc);
-                   });
+    std::vector<int8_t> qa(size_t(tokens * w.in)), storage;
+    std::vector<float> da(static_cast<size_t>(tokens));
+    std::vector<int32_t> acc(size_t(tokens * w.out));
+    quantize_rows_reference(x, tokens, w.in, a_bits, qa.data(), da.data());
+    const int8_t* qw = int8_weights(w, storage);
+    sum_groups(tokens, w, da.data(), bias, acc.data(), y, [&](int64_t begin, int64_t n) {
+        int_products_reference(qa.data(), qw, tokens, w, begin, n, acc.data());
+    });
 }
 
 void packed_linear(const float* x, int64_t tokens, const PackedWeights& w, int a_bits, const float* bias,
@@ -137,9 +143,8 @@ void packed_linear(const float* x, int64_t tokens, const PackedWeights& w, int a
     std::unique_ptr<float[]> da(new float[size_t(tokens)]);
     std::unique_ptr<int32_t[]> acc(new int32_t[size_t(tokens * w.out)]);
     quantize_rows_shifted(x, tokens, w.in, a_bits, qa.get(), da.get());
-    // 8-bit weights are used in place; narrower ones are unpacked for this call.
-    const auto unpacked       = w.bits > 4 ? std::vector<int8_t>() : weights_as_int8(w);
-    const int8_t* qw          = w.bits > 4 ? reinterpret_cast<const int8_t*>(w.data.data()) : unpacked.data();
+    std::vector<int8_t> storage;
+    const int8_t* qw          = int8_weights(w, storage);
     const auto group_products = [&](int64_t begin, int64_t n) {
         const int32_t no_offset = 0;
         const dnnl_status_t status =
@@ -161,13 +166,7 @@ void packed_linear(const float* x, int64_t tokens, const PackedWeights& w, int a
         }
         return;
     }
-    std::fill(y, y + tokens * w.out, 0.0f);
-    for (int64_t g = 0; g < w.groups(); ++g) {
-        const int64_t begin = g * w.group;
-        group_products(begin, std::min(w.group, w.in - begin));
-        accumulate_group(acc.get(), tokens, w, g, y);
-    }
-    finish(da.get(), tokens, w, bias, y);
+    sum_groups(tokens, w, da.get(), bias, acc.get(), y, group_products);
 #else
     packed_linear_reference(x, tokens, w, a_bits, bias, y);
 #endif

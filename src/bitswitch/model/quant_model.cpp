@@ -79,14 +79,7 @@ void QuantModel::keep_only_packed(const std::vector<quant::PrecisionConfig>& con
     // Every level is checked before any layer lets go of its weight: a refusal leaves the model whole.
     for (const auto& c : configs) {
         check_precision(c);
-        for (const auto& [name, layer] : linear_layers()) {
-            const int w = c.at(name).bits.w;
-            if (w < 2 || w > 8)
-                throw InputError(
-                    fmt::format("{}: {} runs it with w{}, on the float weight, which keeping only packed "
-                                "levels frees; give configs with 2..8-bit weights everywhere",
-                                c.source, name, w));
-        }
+        for (const auto& [name, layer] : linear_layers()) layer->check_packable(c.at(name), c.source);
     }
     set_engine(quant::Engine::kPacked);
     for (auto& [name, layer] : linear_layers()) {

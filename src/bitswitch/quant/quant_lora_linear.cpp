@@ -106,15 +106,19 @@ torch::Tensor QuantLoRALinearImpl::effective_weight(int w_bits, LoRAAdapterImpl*
         .value;
 }
 
+void QuantLoRALinearImpl::check_packable(const UnitPrecision& precision, const std::string& config) const {
+    if (precision.bits.w < 2 || precision.bits.w > 8)
+        throw InputError(
+            fmt::format("{}: {} runs it with w{}, on the float weight, which keeping only packed "
+                        "levels frees; give configs with 2..8-bit weights everywhere",
+                        config, name, precision.bits.w));
+}
+
 void QuantLoRALinearImpl::keep_only_packed(const std::vector<UnitPrecision>& precisions) {
     if (float_released_) throw Error(fmt::format("{}: keep_only_packed ran already", name));
+    for (const auto& p : precisions) check_packable(p, p.bits.name());
     std::string kept;
     for (const auto& p : precisions) {
-        if (p.bits.w < 2 || p.bits.w > 8)
-            throw InputError(
-                fmt::format("{}: w{} runs on the float weight, which keeping only packed levels "
-                            "frees; serve 2..8-bit weights",
-                            name, p.bits.w));
         packed_weight(p.bits.w, adapter_for(p), p.adapter);
         kept += (kept.empty() ? "" : ", ") + fmt::format("w{}", p.bits.w) +
                 (options_.merged && !p.adapter.empty() ? "+" + p.adapter : "");

@@ -97,6 +97,9 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     /// those (bits, adapter) pairs and only on the packed engine; anything else is an InputError naming the
     /// layer and what it kept. Irreversible (reload the model to get the float weight back).
     void keep_only_packed(const std::vector<UnitPrecision>& precisions);
+    /// InputError (naming `config` and this layer) unless keep_only_packed can keep `precision`: weights at
+    /// 2..8 bits. Callers that release many layers check them all first.
+    void check_packable(const UnitPrecision& precision, const std::string& config) const;
     bool float_weight_released() const { return float_released_; }
     /// The weight forward() uses at `w_bits` with `adapter` (merged mode), cached while frozen.
     torch::Tensor effective_weight(int w_bits, LoRAAdapterImpl* adapter, const std::string& adapter_name);

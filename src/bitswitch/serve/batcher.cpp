@@ -16,8 +16,8 @@ Batcher::~Batcher() {
     shutdown();
 }
 
-std::future<QaAnswer> Batcher::submit(QaRequest request,
-                                      std::shared_ptr<const quant::PrecisionConfig> config) {
+std::future<eval::ExamplePrediction> Batcher::submit(QaRequest request,
+                                                     std::shared_ptr<const quant::PrecisionConfig> config) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (stopping_) throw std::logic_error("the server is shutting down");
     if (queue_.size() >= options_.max_queue)

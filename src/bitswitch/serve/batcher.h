@@ -46,7 +46,8 @@ class Batcher {
 
     /// Queues `request` at `config` (its key: the precision as resolved); the future holds the answer or the
     /// error. Throws QueueFull, or std::logic_error after shutdown().
-    std::future<QaAnswer> submit(QaRequest request, std::shared_ptr<const quant::PrecisionConfig> config);
+    std::future<eval::ExamplePrediction> submit(QaRequest request,
+                                                std::shared_ptr<const quant::PrecisionConfig> config);
     /// From now on submit() refuses and the workers stop waiting for fuller batches: what is queued is
     /// answered at once. Does not wait; thread-safe.
     void stop_accepting();
@@ -58,7 +59,7 @@ class Batcher {
     struct Pending {
         QaRequest request;
         std::shared_ptr<const quant::PrecisionConfig> config;
-        std::promise<QaAnswer> promise;
+        std::promise<eval::ExamplePrediction> promise;
         std::chrono::steady_clock::time_point arrived;
     };
     void work();

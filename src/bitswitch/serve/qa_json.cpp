@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "bitswitch/eval/qa_eval.h"
+
 namespace bitswitch::serve {
 namespace {
 
@@ -70,14 +72,14 @@ QaBody parse_qa_body(const std::string& body, int max_n_best, size_t max_batch) 
     return parsed;
 }
 
-nlohmann::ordered_json answer_json(const QaAnswer& a, const std::string& precision, double latency_ms,
-                                   int n_best) {
-    nlohmann::ordered_json j{{"answer", a.answer},      {"score", a.score}, {"probability", a.probability},
-                             {"start", a.start},        {"end", a.end},     {"precision", precision},
-                             {"latency_ms", latency_ms}};
+nlohmann::ordered_json reply_json(const eval::ExamplePrediction& p, const std::string& precision,
+                                  double latency_ms, int n_best) {
+    auto j          = eval::answer_json(p);
+    j["precision"]  = precision;
+    j["latency_ms"] = latency_ms;
     if (n_best > 1) {
         auto list = nlohmann::ordered_json::array();
-        for (const auto& c : a.candidates) list.push_back(candidate_json(c));
+        for (const auto& c : p.nbest) list.push_back(candidate_json(c));
         j["n_best"] = list;
     }
     return j;

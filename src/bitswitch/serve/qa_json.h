@@ -31,7 +31,8 @@ struct QaBody {
 /// question or context, n_best outside 1..max_n_best, a batch larger than max_batch or empty.
 QaBody parse_qa_body(const std::string& body, int max_n_best, size_t max_batch);
 
-nlohmann::ordered_json answer_json(const QaAnswer& answer, const std::string& precision, double latency_ms,
-                                   int n_best);
+/// eval::answer_json of the prediction plus the precision, the latency and, for n_best > 1, its n-best list.
+nlohmann::ordered_json reply_json(const eval::ExamplePrediction& prediction, const std::string& precision,
+                                  double latency_ms, int n_best);
 
 }  // namespace bitswitch::serve

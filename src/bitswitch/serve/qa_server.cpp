@@ -74,7 +74,7 @@ void QaServer::add_routes() {
             return fail(400, fmt::format("precision: {}", e.what()));
         }
         precision = configs.front()->source;
-        std::vector<std::future<QaAnswer>> futures;
+        std::vector<std::future<eval::ExamplePrediction>> futures;
         try {
             for (size_t i = 0; i < body.requests.size(); ++i)
                 futures.push_back(batcher_.submit(body.requests[i], configs[i]));
@@ -89,7 +89,7 @@ void QaServer::add_routes() {
             for (size_t i = 0; i < futures.size(); ++i) {
                 const auto a = futures[i].get();
                 answers.push_back(
-                    answer_json(a, configs[i]->source, milliseconds_since(start), body.requests[i].n_best));
+                    reply_json(a, configs[i]->source, milliseconds_since(start), body.requests[i].n_best));
             }
         } catch (const InputError& e) {
             return fail(400, e.what());

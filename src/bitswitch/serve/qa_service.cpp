@@ -46,22 +46,17 @@ std::shared_ptr<const quant::PrecisionConfig> QaService::config(const std::strin
     return slot;
 }
 
-std::vector<QaAnswer> QaService::answer(const std::vector<QaRequest>& requests,
-                                        const quant::PrecisionConfig& config) {
+std::vector<eval::ExamplePrediction> QaService::answer(const std::vector<QaRequest>& requests,
+                                                       const quant::PrecisionConfig& config) {
     std::vector<eval::QuestionContext> questions;
     for (const auto& r : requests) questions.push_back({r.question, r.context});
-    const auto predictions =
+    auto predictions =
         eval::answer_questions(model_.model(), tokenizer_, questions, features_, postprocess_, &config);
-    std::vector<QaAnswer> answers;
     for (size_t i = 0; i < predictions.size(); ++i) {
-        const auto& p    = predictions[i];
-        const auto& best = p.nbest.front();
-        QaAnswer a{p.text, best.score, best.probability, best.char_start, best.char_end, {}};
-        const size_t n = std::min(p.nbest.size(), size_t(std::max(1, requests[i].n_best)));
-        a.candidates.assign(p.nbest.begin(), p.nbest.begin() + std::ptrdiff_t(n));
-        answers.push_back(std::move(a));
+        auto& nbest = predictions[i].nbest;
+        nbest.resize(std::min(nbest.size(), size_t(std::max(1, requests[i].n_best))));
     }
-    return answers;
+    return predictions;
 }
 
 nlohmann::ordered_json QaService::describe() {

@@ -26,13 +26,6 @@ struct QaRequest {
     int n_best = 1;         // candidates to return, 1..postprocess n_best_size
 };
 
-struct QaAnswer {
-    std::string answer;
-    double score = 0, probability = 0;
-    int64_t start = 0, end = 0;               // code points into the context
-    std::vector<eval::Candidate> candidates;  // the n-best list, best first, n_best long at most
-};
-
 class QaService {
   public:
     /// With `only` configs, the model keeps just their packed weights (QuantModel::keep_only_packed: memory
@@ -45,9 +38,9 @@ class QaService {
     /// The config a request's precision names ("" = the default), resolved once; InputError naming the
     /// problem for one the model cannot run.
     std::shared_ptr<const quant::PrecisionConfig> config(const std::string& precision);
-    /// Answers, in order, all at `config`.
-    std::vector<QaAnswer> answer(const std::vector<QaRequest>& requests,
-                                 const quant::PrecisionConfig& config);
+    /// Answers, in order, all at `config`; each n-best list cut to its request's n_best.
+    std::vector<eval::ExamplePrediction> answer(const std::vector<QaRequest>& requests,
+                                                const quant::PrecisionConfig& config);
     /// GET /v1/models: the model, its trained levels, the configs resolved so far with their sizes, and the
     /// process's resident memory.
     nlohmann::ordered_json describe();
