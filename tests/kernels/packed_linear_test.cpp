@@ -85,7 +85,14 @@ TEST(PackedWeights, FourBitNibblesRoundTripEveryValueAndOddRows) {
     EXPECT_EQ(p.data[0], uint8_t((-7 & 0x0f) | ((-6 & 0x0f) << 4)));  // low nibble first
 }
 
-TEST(PackedLinear, FastPathEqualsTheScalarReferenceBitForBit) {
+// Both integer GEMMs: oneDNN's (where the CPU has VNNI) and the portable kernel other CPUs run.
+class PackedLinearGemm : public ::testing::TestWithParam<IntegerGemm> {
+  protected:
+    void SetUp() override { set_integer_gemm(GetParam()); }
+    void TearDown() override { set_integer_gemm(IntegerGemm::automatic); }
+};
+
+TEST_P(PackedLinearGemm, FastPathEqualsTheScalarReferenceBitForBit) {
     const std::vector<Shape> shapes = {
         {1, 1, 1, 8, 8, 0},     {3, 5, 7, 8, 8, 0},      {17, 33, 65, 8, 8, 0},
         {9, 40, 96, 4, 8, 32},  {9, 40, 100, 4, 8, 32},  // the last group of each row is 4 columns
@@ -115,7 +122,7 @@ TEST(PackedLinear, FastPathEqualsTheScalarReferenceBitForBit) {
 
 // The integer product equals fake quantization's float product: x and W fake-quantized (per token, per
 // channel or group), multiplied in double, then the bias.
-TEST(PackedLinear, EqualsTheProductOfFakeQuantizedOperands) {
+TEST_P(PackedLinearGemm, EqualsTheProductOfFakeQuantizedOperands) {
     for (const auto& s : std::vector<Shape>{{7, 24, 64, 8, 8, 0},
                                             {7, 24, 64, 4, 8, 0},
                                             {5, 16, 128, 4, 8, 32},
@@ -145,6 +152,12 @@ TEST(PackedLinear, EqualsTheProductOfFakeQuantizedOperands) {
         }
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(IntegerGemms, PackedLinearGemm,
+                         ::testing::Values(IntegerGemm::automatic, IntegerGemm::portable),
+                         [](const auto& info) {
+                             return info.param == IntegerGemm::automatic ? "Automatic" : "Portable";
+                         });
 
 }  // namespace
 }  // namespace bitswitch::kernels

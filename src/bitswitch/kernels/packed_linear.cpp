@@ -2,11 +2,14 @@
 #include "bitswitch/kernels/packed_linear.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <vector>
 
+#include "bitswitch/kernels/int8_gemm.h"
 #include "bitswitch/kernels/sgemm.h"
 #include "bitswitch/kernels/token_quant.h"
 
@@ -101,14 +104,48 @@ void sum_groups(int64_t tokens, const PackedWeights& w, const float* da, const f
     finish(da, tokens, w, bias, y);
 }
 
-#ifdef BITSWITCH_HAVE_ONEDNN
+std::atomic<IntegerGemm> forced_gemm{IntegerGemm::automatic};
+
 // oneDNN's integer GEMM sums pairs of u8 x s8 products in int16 on CPUs without VNNI, which can saturate
-// (its documentation warns of it); with VNNI the products go straight into int32.
-bool exact_integer_gemm() {
+// (its documentation warns of it); with VNNI the products go straight into int32. Elsewhere the portable
+// kernel (int8_gemm.h) widens to int16 first, which is exact.
+bool use_onednn_integer_gemm() {
+#ifdef BITSWITCH_HAVE_ONEDNN
     static const bool vnni = __builtin_cpu_supports("avx512vnni") || __builtin_cpu_supports("avxvnni");
-    return vnni;
-}
+    return vnni && forced_gemm.load() == IntegerGemm::automatic;
+#else
+    return false;
 #endif
+}
+
+// y = x · (q · d)ᵀ + bias with float activations: the weights dequantized for this call, one float GEMM.
+void weight_only(const float* x, int64_t tokens, const PackedWeights& w, const float* bias, float* y) {
+    if (!sgemm_available()) return weight_only_reference(x, tokens, w, bias, y);
+    const auto f = dequantized(w);
+    for (int64_t t = 0; t < tokens; ++t) {
+        for (int64_t o = 0; o < w.out; ++o) y[t * w.out + o] = bias ? bias[o] : 0.0f;
+    }
+    sgemm(false, true, tokens, w.out, w.in, 1.0f, x, w.in, f.data(), w.in, 1.0f, y, w.out);
+}
+
+// One group's int32 sums on oneDNN: the activations are stored plus 128 (it takes u8), which its a-offset
+// argument takes back out.
+void onednn_group_products(const uint8_t* qa, const int8_t* qw, int64_t tokens, const PackedWeights& w,
+                           int64_t begin, int64_t n, int32_t* acc) {
+#ifdef BITSWITCH_HAVE_ONEDNN
+    const int32_t no_offset = 0;
+    const dnnl_status_t status =
+        dnnl_gemm_u8s8s32('N', 'T', 'F', tokens, w.out, n, 1.0f, qa + begin, w.in, uint8_t(128), qw + begin,
+                          w.in, 0, 0.0f, acc, w.out, &no_offset);
+    if (status != dnnl_success) {
+        std::fprintf(stderr, "bitswitch: dnnl_gemm_u8s8s32 failed (status %d)\n", int(status));
+        std::abort();
+    }
+#else
+    (void)qa, (void)qw, (void)tokens, (void)w, (void)begin, (void)n, (void)acc;
+    std::abort();  // unreachable: use_onednn_integer_gemm() is false without oneDNN
+#endif
+}
 
 }  // namespace
 
@@ -125,36 +162,35 @@ void packed_linear_reference(const float* x, int64_t tokens, const PackedWeights
     });
 }
 
+void set_integer_gemm(IntegerGemm gemm) {
+    forced_gemm.store(gemm);
+}
+
 void packed_linear(const float* x, int64_t tokens, const PackedWeights& w, int a_bits, const float* bias,
                    float* y) {
     if (tokens == 0 || w.out == 0) return;
-#ifdef BITSWITCH_HAVE_ONEDNN
-    if (a_bits == 0) {
-        const auto f = dequantized(w);
-        for (int64_t t = 0; t < tokens; ++t) {
-            for (int64_t o = 0; o < w.out; ++o) y[t * w.out + o] = bias ? bias[o] : 0.0f;
-        }
-        sgemm(false, true, tokens, w.out, w.in, 1.0f, x, w.in, f.data(), w.in, 1.0f, y, w.out);
-        return;
-    }
-    if (!exact_integer_gemm()) return packed_linear_reference(x, tokens, w, a_bits, bias, y);
+    if (a_bits == 0) return weight_only(x, tokens, w, bias, y);
     // Buffers left uninitialized: every element is written before it is read.
-    std::unique_ptr<uint8_t[]> qa(new uint8_t[size_t(tokens * w.in)]);  // q_a + 128: oneDNN takes u8
     std::unique_ptr<float[]> da(new float[size_t(tokens)]);
     std::unique_ptr<int32_t[]> acc(new int32_t[size_t(tokens * w.out)]);
-    quantize_rows_shifted(x, tokens, w.in, a_bits, qa.get(), da.get());
     std::vector<int8_t> storage;
-    const int8_t* qw          = int8_weights(w, storage);
-    const auto group_products = [&](int64_t begin, int64_t n) {
-        const int32_t no_offset = 0;
-        const dnnl_status_t status =
-            dnnl_gemm_u8s8s32('N', 'T', 'F', tokens, w.out, n, 1.0f, qa.get() + begin, w.in, uint8_t(128),
-                              qw + begin, w.in, 0, 0.0f, acc.get(), w.out, &no_offset);
-        if (status != dnnl_success) {
-            std::fprintf(stderr, "bitswitch: dnnl_gemm_u8s8s32 failed (status %d)\n", int(status));
-            std::abort();
-        }
-    };
+    const int8_t* qw = int8_weights(w, storage);
+    std::function<void(int64_t, int64_t)> group_products;
+    std::unique_ptr<uint8_t[]> shifted;  // q_a + 128 for oneDNN
+    std::unique_ptr<int8_t[]> qa;        // q_a for the portable kernel
+    if (use_onednn_integer_gemm()) {
+        shifted.reset(new uint8_t[size_t(tokens * w.in)]);
+        quantize_rows_shifted(x, tokens, w.in, a_bits, shifted.get(), da.get());
+        group_products = [&](int64_t begin, int64_t n) {
+            onednn_group_products(shifted.get(), qw, tokens, w, begin, n, acc.get());
+        };
+    } else {
+        qa.reset(new int8_t[size_t(tokens * w.in)]);
+        quantize_rows(x, tokens, w.in, a_bits, qa.get(), da.get());
+        group_products = [&](int64_t begin, int64_t n) {
+            int8_gemm_nt(qa.get() + begin, w.in, qw + begin, w.in, tokens, w.out, n, acc.get());
+        };
+    }
     if (w.groups() == 1) {
         // One pass for the one group: the reference's (0 + acc · d_w) · d_a + bias, the same operations.
         group_products(0, w.in);
@@ -167,9 +203,6 @@ void packed_linear(const float* x, int64_t tokens, const PackedWeights& w, int a
         return;
     }
     sum_groups(tokens, w, da.get(), bias, acc.get(), y, group_products);
-#else
-    packed_linear_reference(x, tokens, w, a_bits, bias, y);
-#endif
 }
 
 }  // namespace bitswitch::kernels
