@@ -106,11 +106,13 @@ inline void add_quant_flags(CLI::App* cmd, QuantFlags& q) {
     }
 }
 
-/// --engine: fake quantization (training-faithful, the default) or the packed integer kernels.
+/// --engine: fake quantization (training-faithful), the packed integer kernels, or auto (the default:
+/// packed for a deployment file, fake otherwise).
 inline void add_engine_flag(CLI::App* cmd, quant::Engine& engine) {
     add_enum_option(cmd, "--engine", engine, quant::kEngineNames,
                     "fake: float on fake-quantized operands (what training sees); packed: integer kernels on "
-                    "packed weights, equal up to float rounding")
+                    "packed weights, equal up to float rounding; auto: packed for a deployment file "
+                    "(export --format bitswitch), fake otherwise")
         ->group("Quantization");
 }
 

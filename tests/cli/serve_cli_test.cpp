@@ -124,6 +124,54 @@ TEST(ServeCli, AnswersAsPredictDoesAndFinishesTheRequestInFlightOnSigterm) {
     EXPECT_NE(log.find("bitswitch serve: stopped"), std::string::npos) << log;
 }
 
+// A deployment file (export --format bitswitch) answers in predict and serve exactly as the folder it came
+// from does on the packed engine, its first config the default, nothing but the file needed.
+TEST(ServeCli, ADeploymentFileAnswersAsItsRunFolder) {
+    ServeFixture f;
+    const std::string file = (f.dir.path() / "model.bitswitch").string();
+    const auto exported = bitswitch::testing::run_bitswitch("export --format bitswitch --model " + f.model +
+                                                            " --precision w4a8 --precision w8a8 -o " + file);
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+    const auto summary = nlohmann::json::parse(exported.out);
+    EXPECT_EQ(summary["format"], "bitswitch");
+    EXPECT_EQ(summary["configs"], nlohmann::json::array({"w4a8", "w8a8"}));
+    const std::string ask =
+        " --question 'Who designed the tower?' --context 'The tower was designed by "
+        "Gustave Eiffel and completed in 1889.'";
+    for (const std::string precision : {"w4a8", "w8a8"}) {
+        const auto from_run = bitswitch::testing::run_bitswitch(
+            "predict --model " + f.model + kWindows + " --engine packed --precision " + precision + ask);
+        const auto from_file =
+            bitswitch::testing::run_bitswitch("predict --model " + file + kWindows +
+                                              (precision == "w4a8" ? "" : " --precision " + precision) + ask);
+        ASSERT_EQ(from_run.exit_code, 0) << from_run.err;
+        ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+        EXPECT_EQ(nlohmann::json::parse(from_file.out), nlohmann::json::parse(from_run.out)) << precision;
+    }
+    ServeProcess server(file, f.dir.path(), "");
+    ASSERT_GT(server.port, 0) << core::read_file(server.err);
+    httplib::Client c("127.0.0.1", server.port);
+    const nlohmann::json body{{"question", "Who designed the tower?"},
+                              {"context", "The tower was designed by Gustave Eiffel and completed in 1889."},
+                              {"precision", "w8a8"}};
+    const auto result = c.Post("/v1/qa", body.dump(), "application/json");
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->status, 200) << result->body;
+    const auto want = nlohmann::json::parse(
+        bitswitch::testing::run_bitswitch("predict --model " + file + kWindows + " --precision w8a8" + ask)
+            .out);
+    const auto got = nlohmann::json::parse(result->body);
+    EXPECT_EQ(got["answer"], want["answer"]);
+    EXPECT_EQ(got["start"], want["start"]);
+    EXPECT_NEAR(got["score"].get<double>(), want["score"].get<double>(), 1e-4);
+    // GGUF holds one config.
+    const auto two_gguf = bitswitch::testing::run_bitswitch(
+        "export --model " + f.model + " --precision w4a8 --precision w8a8 -o " + file + ".gguf");
+    EXPECT_EQ(two_gguf.exit_code, 2);
+    EXPECT_NE(two_gguf.err.find("--format gguf writes one precision config, 2 given"), std::string::npos)
+        << two_gguf.err;
+}
+
 TEST(ServeCli, APortInUseIsAOneLineError) {
     ServeFixture f;
     ServeProcess first(f.model, f.dir.path(), "");

@@ -8,6 +8,7 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/runtime.h"
+#include "bitswitch/model/deployment_file.h"
 #include "bitswitch/model/loaded_model.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 
@@ -45,7 +46,7 @@ LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<i
 
 ScoreReport run_score(const ScoreConfig& c) {
     if (c.precision.size() > 1) throw InputError("score: give one --precision");
-    const auto tok    = text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir, c.model_dir));
+    const auto tok    = model::load_tokenizer(c.tokenizer_dir, c.model_dir);
     const auto ids    = tok.encode(core::read_file(c.file));
     const auto loaded = model::LoadedModel::load(c.model_dir, c.quant_override);
     loaded.model().set_engine(c.engine);

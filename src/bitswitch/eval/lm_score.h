@@ -31,8 +31,8 @@ struct ScoreConfig {
     std::string model_dir, file, tokenizer_dir;
     int64_t stride = 0;  // 0 = n_positions / 2
     std::optional<quant::QuantSettings> quant_override;
-    quant::Engine engine = quant::Engine::kFakeQuant;  // --engine
-    std::vector<std::string> precision;                // at most one config; none = the model's first
+    quant::Engine engine = quant::Engine::kAuto;  // --engine
+    std::vector<std::string> precision;           // at most one config; none = the model's first
     std::vector<int> activate_lora_idx;
 };
 

@@ -1,5 +1,6 @@
 // eval and predict: loading, config resolution, evaluation, output files.
 #include "bitswitch/eval/qa_eval.h"
+#include "bitswitch/model/deployment_file.h"
 
 #include <cctype>
 #include <cstdio>
@@ -19,7 +20,7 @@ namespace bitswitch::eval {
 namespace {
 
 text::BpeTokenizer tokenizer_for(const QaModelConfig& c) {
-    return text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir, c.model_dir));
+    return model::load_tokenizer(c.tokenizer_dir, c.model_dir);
 }
 
 }  // namespace

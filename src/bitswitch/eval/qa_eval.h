@@ -22,7 +22,7 @@ struct QaModelConfig {
     data::FeatureOptions features;
     PostprocessOptions postprocess;
     std::optional<quant::QuantSettings> quant_override;  // the --quant_* flags, when given
-    quant::Engine engine = quant::Engine::kFakeQuant;    // --engine
+    quant::Engine engine = quant::Engine::kAuto;         // --engine
     std::vector<std::string> precision;  // configs as written; none = each trained level, or fp
     std::vector<int> activate_lora_idx;  // seed 002's form
 };

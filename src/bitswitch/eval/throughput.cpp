@@ -68,7 +68,7 @@ std::vector<ThroughputRow> run_throughput(const ThroughputConfig& c) {
                          static_cast<long long>(batch), static_cast<long long>(c.tokens));
             auto row           = measure(m, config, torch::randint(shape.vocab_size, {batch, c.tokens}), c);
             row.precision      = config.source;
-            row.engine         = std::string(core::enum_name(quant::kEngineNames, c.engine));
+            row.engine         = std::string(core::enum_name(quant::kEngineNames, m.engine()));
             row.weight_bytes   = size.bytes;
             row.peak_rss_bytes = core::peak_rss_bytes();
             row.resident_bytes = core::resident_bytes();

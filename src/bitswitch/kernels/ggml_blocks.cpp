@@ -66,6 +66,8 @@ std::string_view ggml_type_name(GgmlType type) {
             return "Q4_0";
         case GgmlType::kQ8_0:
             return "Q8_0";
+        case GgmlType::kI8:
+            return "I8";
     }
     return "?";
 }
@@ -84,6 +86,8 @@ int64_t ggml_row_bytes(GgmlType type, int64_t n) {
             return n / kGgmlBlockValues * kQ4Bytes;
         case GgmlType::kQ8_0:
             return n / kGgmlBlockValues * kQ8Bytes;
+        case GgmlType::kI8:
+            return n;
     }
     return 0;
 }
@@ -132,6 +136,9 @@ void ggml_encode_row(GgmlType type, const float* x, int64_t n, uint8_t* out) {
             for (int64_t b = 0; b < n / kGgmlBlockValues; ++b)
                 encode_q4_0(x + b * kGgmlBlockValues, out + b * kQ4Bytes);
             return;
+        case GgmlType::kI8:  // values already integers in [-128, 127]
+            for (int64_t i = 0; i < n; ++i) out[i] = uint8_t(int8_t(x[i]));
+            return;
     }
 }
 
@@ -161,6 +168,9 @@ void ggml_decode_row(GgmlType type, const uint8_t* in, int64_t n, float* x) {
                     x[b * kGgmlBlockValues + j + half] = d * float((block[2 + j] >> 4) - 8);
                 }
             }
+            return;
+        case GgmlType::kI8:
+            for (int64_t i = 0; i < n; ++i) x[i] = float(int8_t(in[i]));
             return;
     }
 }

@@ -17,11 +17,12 @@
 
 namespace bitswitch::kernels {
 
-enum class GgmlType : uint32_t { kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ8_0 = 8 };
+// I8 holds raw bytes (bitswitch's deployment file stores its packed weights as I8 tensors).
+enum class GgmlType : uint32_t { kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ8_0 = 8, kI8 = 24 };
 
 inline constexpr int64_t kGgmlBlockValues = 32;  // Q8_0 and Q4_0
 
-/// "F32", "F16", "Q4_0", "Q8_0" (llama.cpp's spelling).
+/// "F32", "F16", "Q4_0", "Q8_0", "I8" (llama.cpp's spelling).
 std::string_view ggml_type_name(GgmlType type);
 /// True for the block types, which need rows of a multiple of kGgmlBlockValues values.
 bool ggml_type_is_blocked(GgmlType type);

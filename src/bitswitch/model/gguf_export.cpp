@@ -25,6 +25,8 @@ uint32_t file_type_of(GgmlType type) {
             return 2;
         case GgmlType::kQ8_0:
             return 7;
+        case GgmlType::kI8:  // not a type export_gguf writes
+            return 0;
     }
     return 0;
 }

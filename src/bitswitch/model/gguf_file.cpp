@@ -237,8 +237,8 @@ GgufContents read_gguf(const std::filesystem::path& path) {
         const auto type = in.get<uint32_t>(t.name.c_str());
         t.type          = kernels::GgmlType(type);
         if (kernels::ggml_type_name(t.type) == "?")
-            in.fail(
-                fmt::format("tensor {}: ggml type {} (bitswitch reads F32, F16, Q8_0, Q4_0)", t.name, type));
+            in.fail(fmt::format("tensor {}: ggml type {} (bitswitch reads F32, F16, Q8_0, Q4_0, I8)", t.name,
+                                type));
         t.file_offset = in.get<uint64_t>(t.name.c_str());
         t.bytes       = tensor_bytes(t.type, t.ne);
         contents.tensors.push_back(std::move(t));

@@ -35,28 +35,31 @@ void validate(const Gpt2Config& c, const std::string& where) {
 }
 
 Gpt2Config load_gpt2_config(const std::filesystem::path& path) {
-    const nlohmann::json j = core::read_json_file(path);
-    if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", path.string()));
+    return gpt2_config_from_json(core::read_json_file(path), path.string());
+}
+
+Gpt2Config gpt2_config_from_json(const nlohmann::json& j, const std::string& where) {
+    if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", where));
     if (j.contains("model_type") && j["model_type"] != "gpt2") {
-        throw InputError(fmt::format("{}: model_type {} is not gpt2", path.string(), j["model_type"].dump()));
+        throw InputError(fmt::format("{}: model_type {} is not gpt2", where, j["model_type"].dump()));
     }
     Gpt2Config c;
     const auto integer = [&](const char* name, int64_t& out, bool required) {
         if (!j.contains(name) || j[name].is_null()) {
-            if (required) throw InputError(fmt::format("{}: missing field \"{}\"", path.string(), name));
+            if (required) throw InputError(fmt::format("{}: missing field \"{}\"", where, name));
             return;
         }
         if (!j[name].is_number_integer()) {
-            throw InputError(fmt::format("{}: field \"{}\" must be an integer, got {}", path.string(), name,
-                                         j[name].dump()));
+            throw InputError(
+                fmt::format("{}: field \"{}\" must be an integer, got {}", where, name, j[name].dump()));
         }
         out = j[name].get<int64_t>();
     };
     const auto number = [&](const char* name, double& out) {
         if (!j.contains(name) || j[name].is_null()) return;
         if (!j[name].is_number()) {
-            throw InputError(fmt::format("{}: field \"{}\" must be a number, got {}", path.string(), name,
-                                         j[name].dump()));
+            throw InputError(
+                fmt::format("{}: field \"{}\" must be a number, got {}", where, name, j[name].dump()));
         }
         out = j[name].get<double>();
     };
@@ -75,7 +78,7 @@ Gpt2Config load_gpt2_config(const std::filesystem::path& path) {
     if (j.contains("activation_function") && j["activation_function"].is_string()) {
         c.activation_function = j["activation_function"].get<std::string>();
     }
-    validate(c, path.string());
+    validate(c, where);
     return c;
 }
 

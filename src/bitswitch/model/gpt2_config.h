@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace bitswitch::model {
 
 struct Gpt2Config {
@@ -33,6 +35,8 @@ void validate(const Gpt2Config& config, const std::string& where = "config");
 /// Reads config.json (unknown fields are ignored, as transformers does). Throws InputError naming the file
 /// and field on missing/mistyped values.
 Gpt2Config load_gpt2_config(const std::filesystem::path& config_json);
+/// The same from parsed config.json contents; errors name `where`.
+Gpt2Config gpt2_config_from_json(const nlohmann::json& config, const std::string& where);
 
 /// config.json text with GPT2Config's field names (model_type "gpt2").
 std::string gpt2_config_json(const Gpt2Config& config);

@@ -7,12 +7,14 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/json_file.h"
 #include "bitswitch/model/checkpoint.h"
+#include "bitswitch/model/deployment_file.h"
 #include "bitswitch/model/run_folder.h"
 
 namespace bitswitch::model {
 
 LoadedModel LoadedModel::load(const std::filesystem::path& dir,
                               const std::optional<quant::QuantSettings>& quant_override) {
+    if (is_deployment_file(dir)) return load_deployment_file(dir, quant_override);
     LoadedModel m;
     m.path_             = dir;
     const auto run_file = dir / "bitswitch.json";
@@ -59,9 +61,9 @@ LoadedModel LoadedModel::load(const std::filesystem::path& dir,
 }
 
 LoadedModel LoadedModel::wrap(std::shared_ptr<QuantModel> model, quant::AdapterSet adapters,
-                              const quant::QuantSettings& settings) {
+                              const quant::QuantSettings& settings, const std::filesystem::path& path) {
     LoadedModel m;
-    m.path_  = "(in memory)";
+    m.path_  = path;
     m.model_ = std::move(model);
     if (auto gpt2 = std::dynamic_pointer_cast<Gpt2ForQuestionAnsweringImpl>(m.model_))
         m.gpt2_ = Gpt2ForQuestionAnswering(gpt2);
@@ -89,6 +91,10 @@ std::vector<quant::PrecisionConfig> LoadedModel::configs(const std::vector<std::
     for (const auto& t : texts) out.push_back(quant::parse_precision(t, units, adapters_));
     if (!level_indices.empty())
         out.push_back(quant::precision_from_level_indices(level_indices, units, adapters_));
+    if (out.empty()) {
+        for (const auto& text : default_configs_)
+            out.push_back(quant::parse_precision(text, units, adapters_));
+    }
     if (out.empty()) {
         for (const auto& level : trained_levels_)
             out.push_back(quant::parse_precision(level.name(), units, adapters_));

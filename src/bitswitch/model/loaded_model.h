@@ -1,5 +1,6 @@
 // A model to run, loaded once: a Hugging Face folder, a LoRA run folder (bitswitch.json -> base model +
-// adapters), or a full fine-tuning run (a Hugging Face folder with a bitswitch.json). It knows what precision
+// adapters), a full fine-tuning run (a Hugging Face folder with a bitswitch.json), or a deployment file
+// (deployment_file.h). It knows what precision
 // configs resolve against (the run's levels and adapters), how the model quantizes, and what each config
 // costs in bits and bytes. eval, predict, score, precision show, the trainer's teacher and, next, the
 // analysis and serving commands all start from one.
@@ -28,7 +29,8 @@ class LoadedModel {
 
     /// A model built in code (tests, tools that make models), with what its configs resolve against.
     static LoadedModel wrap(std::shared_ptr<QuantModel> model, quant::AdapterSet adapters = {},
-                            const quant::QuantSettings& settings = {});
+                            const quant::QuantSettings& settings = {},
+                            const std::filesystem::path& path    = "(in memory)");
 
     /// The model behind the interface every consumer uses.
     QuantModel& model() const { return *model_; }
@@ -52,6 +54,9 @@ class LoadedModel {
     /// "fp" for a model without levels.
     std::vector<quant::PrecisionConfig> configs(const std::vector<std::string>& texts,
                                                 const std::vector<int>& level_indices = {}) const;
+    /// What configs() gives without texts or indices, before the trained levels (a deployment file's served
+    /// configs).
+    void set_default_configs(std::vector<std::string> texts) { default_configs_ = std::move(texts); }
     /// One config (the first of configs(texts) with `text` alone).
     quant::PrecisionConfig config(const std::string& text) const;
     /// Bit budget and bytes of `config` on this model (quant/model_size.h).
@@ -63,6 +68,7 @@ class LoadedModel {
     std::shared_ptr<QuantModel> model_;
     quant::AdapterSet adapters_;
     std::vector<quant::PrecisionLevel> trained_levels_;
+    std::vector<std::string> default_configs_;
     quant::QuantSettings quant_;
     bool qa_head_initialized_ = false;
 };

@@ -72,7 +72,19 @@ torch::Tensor QuantModel::stage_end(const torch::Tensor&) {
 }
 
 void QuantModel::set_engine(quant::Engine engine) {
-    for (auto& [name, layer] : linear_layers()) layer->set_engine(engine);
+    const auto layers = linear_layers();
+    if (engine == quant::Engine::kAuto) {
+        const bool packed_only =
+            !layers.empty() && std::all_of(layers.begin(), layers.end(),
+                                           [](const auto& l) { return l.second->float_weight_released(); });
+        engine = packed_only ? quant::Engine::kPacked : quant::Engine::kFakeQuant;
+    }
+    for (auto [name, layer] : layers) layer->set_engine(engine);
+}
+
+quant::Engine QuantModel::engine() const {
+    const auto layers = linear_layers();
+    return layers.empty() ? quant::Engine::kFakeQuant : layers.front().second->engine();
 }
 
 void QuantModel::keep_only_packed(const std::vector<quant::PrecisionConfig>& configs) {

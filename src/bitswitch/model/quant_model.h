@@ -78,9 +78,11 @@ class QuantModel : public torch::nn::Module {
     /// Quantizer settings of every unit (the bits stay per call). Not while other threads run the model.
     virtual void set_quant_settings(const quant::QuantSettings& settings) = 0;
 
-    /// How every quantized linear computes at inference (quant::Engine). Not while other threads run the
-    /// model.
+    /// How every quantized linear computes at inference (quant::Engine; kAuto picks packed for a model that
+    /// holds only packed levels, fake quantization otherwise). Not while other threads run the model.
     void set_engine(quant::Engine engine);
+    /// The engine the linears run (never kAuto).
+    quant::Engine engine() const;
 
     /// Deployment: every quantized linear keeps only the packed weights `configs` run it at and frees its
     /// float weight (QuantLoRALinear::keep_only_packed), and the engine becomes packed. Afterwards the model

@@ -31,11 +31,22 @@ torch::Tensor LoRAAdapterImpl::delta_weight() const {
     return torch::mm(B, A) * (options.alpha / double(options.rank));
 }
 
+namespace {
+thread_local bool skip_weight_init = false;
+}  // namespace
+
+SkipWeightInitGuard::SkipWeightInitGuard() : previous_(skip_weight_init) {
+    skip_weight_init = true;
+}
+SkipWeightInitGuard::~SkipWeightInitGuard() {
+    skip_weight_init = previous_;
+}
+
 QuantLoRALinearImpl::QuantLoRALinearImpl(int64_t in, int64_t out, bool with_bias)
     : in_features(in), out_features(out) {
     weight = register_parameter("weight", torch::empty({out, in}));
     torch::NoGradGuard no_grad;
-    weight.normal_(0.0, 0.02);  // GPT-2's initializer_range; checkpoints overwrite it
+    if (!skip_weight_init) weight.normal_(0.0, 0.02);  // GPT-2's initializer_range; checkpoints overwrite it
     if (with_bias) bias = register_parameter("bias", torch::zeros({out}));
     input_range_ = register_buffer("input_range", EmaRange::empty_state());
 }
@@ -115,7 +126,11 @@ void QuantLoRALinearImpl::check_packable(const UnitPrecision& precision, const s
 }
 
 void QuantLoRALinearImpl::keep_only_packed(const std::vector<UnitPrecision>& precisions) {
-    if (float_released_) throw Error(fmt::format("{}: keep_only_packed ran already", name));
+    if (float_released_) {
+        for (const auto& p : precisions)
+            packed_weight(p.bits.w, adapter_for(p), p.adapter);  // throws if absent
+        return;
+    }
     for (const auto& p : precisions) check_packable(p, p.bits.name());
     std::string kept;
     for (const auto& p : precisions) {
@@ -127,6 +142,48 @@ void QuantLoRALinearImpl::keep_only_packed(const std::vector<UnitPrecision>& pre
     std::lock_guard<std::mutex> lock(cache_mutex_);
     cache_.clear();
     weight.set_(torch::empty({0}, weight.options()));  // in place: the module's parameter entry lets go too
+    float_released_ = true;
+    kept_levels_    = kept;
+}
+
+std::vector<PackedLevel> QuantLoRALinearImpl::packed_levels() {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    std::vector<PackedLevel> out;
+    for (const auto& [key, entry] : packed_cache_) {
+        if (entry.packed) out.push_back({key.first, key.second, entry.packed});
+    }
+    return out;
+}
+
+void QuantLoRALinearImpl::load_packed_levels(const std::vector<PackedLevel>& levels) {
+    if (float_released_) throw Error(fmt::format("{}: the packed levels are loaded already", name));
+    const int64_t group =
+        options_.weight_granularity == Granularity::kGroup ? options_.weight_group_size : in_features;
+    std::string kept;
+    for (const auto& level : levels) {
+        const auto& w = *level.weights;
+        if (w.out != out_features || w.in != in_features || w.group != group || w.bits != level.w_bits ||
+            w.bits < 2 || w.bits > 8 || int64_t(w.data.size()) != w.out * w.row_bytes() ||
+            int64_t(w.scales.size()) != w.out * w.groups())
+            throw InputError(
+                fmt::format("{}: packed level w{} is {} x {} at {} bits in groups of {} ({} bytes, {} "
+                            "scales); this layer "
+                            "is {} x {} in groups of {}",
+                            name, level.w_bits, w.out, w.in, w.bits, w.group, w.data.size(), w.scales.size(),
+                            out_features, in_features, group));
+        if (!level.merged_adapter.empty() && !adapters_.count(level.merged_adapter))
+            throw InputError(fmt::format("{}: packed level w{} merges adapter \"{}\", which this layer lacks",
+                                         name, level.w_bits, level.merged_adapter));
+        kept += (kept.empty() ? "" : ", ") + fmt::format("w{}", level.w_bits) +
+                (level.merged_adapter.empty() ? "" : "+" + level.merged_adapter);
+    }
+    torch::NoGradGuard no_grad;
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    cache_.clear();
+    packed_cache_.clear();
+    for (const auto& level : levels)
+        packed_cache_[{level.w_bits, level.merged_adapter}] = {-1, -1, -1, {}, level.weights};
+    weight.set_(torch::empty({0}, weight.options()));
     float_released_ = true;
     kept_levels_    = kept;
 }

@@ -37,10 +37,12 @@ namespace bitswitch::quant {
 /// token to integers (kernels/packed_linear.h), the same integers and scales, so the outputs equal
 /// fake quantization's up to float rounding; symmetric scheme, weights per channel or group, activations
 /// per token with min/max ranges, weights at 2..8 bits with activations at 2..8 or 32; inference only.
-enum class Engine : uint8_t { kFakeQuant, kPacked };
+/// kAuto (a model-level request, never a layer's state): packed for a model that holds only packed levels
+/// (a deployment file), fake quantization otherwise.
+enum class Engine : uint8_t { kFakeQuant, kPacked, kAuto };
 
-inline constexpr core::EnumName<Engine> kEngineNames[] = {{Engine::kFakeQuant, "fake"},
-                                                          {Engine::kPacked, "packed"}};
+inline constexpr core::EnumName<Engine> kEngineNames[] = {
+    {Engine::kFakeQuant, "fake"}, {Engine::kPacked, "packed"}, {Engine::kAuto, "auto"}};
 
 /// How a model's linears quantize; the bit-widths come per unit from the precision config.
 struct LinearQuantOptions {
@@ -52,6 +54,28 @@ struct LinearQuantOptions {
     bool merged                    = false;              // quantize W + (alpha/rank)·B·A
     bool ema_ranges                = false;  // activations: EMA range (training) instead of min/max
     double ema_momentum            = 0.9;
+};
+
+/// While one lives on a thread, quantized linears built there leave their float weight uninitialized
+/// (torch::empty: its pages are never touched, so never resident): for loaders that install packed
+/// levels in its place (a deployment file) or overwrite it at once.
+class SkipWeightInitGuard {
+  public:
+    SkipWeightInitGuard();
+    ~SkipWeightInitGuard();
+    SkipWeightInitGuard(const SkipWeightInitGuard&)            = delete;
+    SkipWeightInitGuard& operator=(const SkipWeightInitGuard&) = delete;
+
+  private:
+    bool previous_;
+};
+
+/// One packed level of a layer: its weight bits, the adapter folded in ("" unless merged mode) and the
+/// packed weights.
+struct PackedLevel {
+    int w_bits = 0;
+    std::string merged_adapter;
+    std::shared_ptr<const kernels::PackedWeights> weights;
 };
 
 /// One adapter: A (R, in), B (out, R).
@@ -93,14 +117,20 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     void set_engine(Engine engine) { engine_ = engine; }
     Engine engine() const { return engine_; }
     /// Deployment: packs the weights of `precisions` (each 2..8-bit weights the packed engine runs) now, then
-    /// frees the float weight, so the layer holds those levels' bits alone. From then on it runs only
-    /// those (bits, adapter) pairs and only on the packed engine; anything else is an InputError naming the
-    /// layer and what it kept. Irreversible (reload the model to get the float weight back).
+    /// frees the float weight, so the layer holds those levels' bits alone. From then on it runs only those
+    /// (bits, adapter) pairs and only on the packed engine; anything else is an InputError naming the layer
+    /// and what it kept. Irreversible (reload the model to get the float weight back). On a layer that holds
+    /// only packed levels already, checks that they include `precisions` (InputError naming what is missing).
     void keep_only_packed(const std::vector<UnitPrecision>& precisions);
     /// InputError (naming `config` and this layer) unless keep_only_packed can keep `precision`: weights at
     /// 2..8 bits. Callers that release many layers check them all first.
     void check_packable(const UnitPrecision& precision, const std::string& config) const;
     bool float_weight_released() const { return float_released_; }
+    /// The packed levels held (after keep_only_packed: exactly the kept ones), in (bits, adapter) order.
+    std::vector<PackedLevel> packed_levels();
+    /// Deployment from a file: frees the float weight and holds `levels` instead, as keep_only_packed would
+    /// have left them. InputError naming this layer when a level's shape or group does not fit it.
+    void load_packed_levels(const std::vector<PackedLevel>& levels);
     /// The weight forward() uses at `w_bits` with `adapter` (merged mode), cached while frozen.
     torch::Tensor effective_weight(int w_bits, LoRAAdapterImpl* adapter, const std::string& adapter_name);
     /// The one weight (out, in) that forward() at `precision` multiplies by, with the adapter folded in: the

@@ -1,5 +1,6 @@
 // bitswitch serve: load, bind, serve until a termination signal (run_serve.h).
 #include "bitswitch/serve/run_serve.h"
+#include "bitswitch/model/deployment_file.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -46,7 +47,7 @@ void install_termination_handlers() {
 void run_serve(const ServeConfig& c) {
     data::validate(c.features);
     auto loaded    = model::LoadedModel::load(c.model_dir, c.quant_override);
-    auto tokenizer = text::BpeTokenizer::load(core::tokenizer_dir_for(c.tokenizer_dir, c.model_dir));
+    auto tokenizer = model::load_tokenizer(c.tokenizer_dir, c.model_dir);
     QaService service(std::move(loaded), std::move(tokenizer), c.features, c.postprocess, c.engine, c.only);
     service.config("");  // resolve (and check) the default precision before accepting requests
     QaServer server(service, c.server);

@@ -179,42 +179,50 @@ BpeTokenizer::BpeTokenizer(BpeTokenizer&&) noexcept            = default;
 BpeTokenizer& BpeTokenizer::operator=(BpeTokenizer&&) noexcept = default;
 BpeTokenizer::~BpeTokenizer()                                  = default;
 
-BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
+BpeTokenizer::Files BpeTokenizer::find_files(const std::filesystem::path& dir) {
     namespace fs = std::filesystem;
-    fs::path vocab_path, merges_path;
-    if (fs::exists(dir / "vocab.json") && fs::exists(dir / "merges.txt")) {
-        vocab_path  = dir / "vocab.json";
-        merges_path = dir / "merges.txt";
-    } else if (fs::exists(dir / "encoder.json") && fs::exists(dir / "vocab.bpe")) {
-        vocab_path  = dir / "encoder.json";
-        merges_path = dir / "vocab.bpe";
-    } else {
-        throw InputError(
-            fmt::format("{}: no tokenizer files; expected vocab.json + merges.txt (Hugging Face) or "
-                        "encoder.json + vocab.bpe (OpenAI)",
-                        dir.string()));
-    }
+    if (fs::exists(dir / "vocab.json") && fs::exists(dir / "merges.txt"))
+        return {dir / "vocab.json", dir / "merges.txt"};
+    if (fs::exists(dir / "encoder.json") && fs::exists(dir / "vocab.bpe"))
+        return {dir / "encoder.json", dir / "vocab.bpe"};
+    throw InputError(
+        fmt::format("{}: no tokenizer files; expected vocab.json + merges.txt (Hugging Face) or "
+                    "encoder.json + vocab.bpe (OpenAI)",
+                    dir.string()));
+}
 
+BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
+    const auto files = find_files(dir);
+    return parse(core::read_file(files.vocab), files.vocab.string(), core::read_file(files.merges),
+                 files.merges.string());
+}
+
+BpeTokenizer BpeTokenizer::parse(const std::string& vocab_json, const std::string& vocab_name,
+                                 const std::string& merges_text, const std::string& merges_name) {
     auto impl             = std::make_unique<Impl>();
     const auto byte_to_cp = byte_to_code_point_table();
     std::unordered_map<char32_t, uint8_t> cp_to_byte;
     for (int b = 0; b < 256; ++b) cp_to_byte[byte_to_cp[b]] = uint8_t(b);
 
-    const nlohmann::json vocab = core::read_json_file(vocab_path);
+    nlohmann::json vocab;
+    try {
+        vocab = nlohmann::json::parse(vocab_json);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw InputError(fmt::format("{}: not valid JSON ({})", vocab_name, e.what()));
+    }
     if (!vocab.is_object() || vocab.empty()) {
-        throw InputError(fmt::format("{}: expected a JSON object mapping token -> id", vocab_path.string()));
+        throw InputError(fmt::format("{}: expected a JSON object mapping token -> id", vocab_name));
     }
     impl->id_to_bytes.resize(vocab.size());
     std::vector<bool> seen(vocab.size(), false);
     for (const auto& [token, id_json] : vocab.items()) {
         if (!id_json.is_number_integer()) {
-            throw InputError(
-                fmt::format("{}: id of token \"{}\" is not an integer", vocab_path.string(), token));
+            throw InputError(fmt::format("{}: id of token \"{}\" is not an integer", vocab_name, token));
         }
         const int64_t id = id_json.get<int64_t>();
         if (id < 0 || id >= int64_t(vocab.size()) || seen[id]) {
-            throw InputError(fmt::format("{}: token \"{}\" has id {}, expected unique ids 0..{}",
-                                         vocab_path.string(), token, id, vocab.size() - 1));
+            throw InputError(fmt::format("{}: token \"{}\" has id {}, expected unique ids 0..{}", vocab_name,
+                                         token, id, vocab.size() - 1));
         }
         seen[id] = true;
         std::string bytes;
@@ -224,7 +232,7 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
                 if (token == "<|endoftext|>") break;  // special token: not byte-mapped
                 throw InputError(
                     fmt::format("{}: token \"{}\" (id {}) has a character outside GPT-2's byte alphabet",
-                                vocab_path.string(), token, id));
+                                vocab_name, token, id));
             }
             bytes.push_back(char(it->second));
         }
@@ -241,26 +249,25 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
         const auto it = impl->bytes_to_id.find(std::string_view(reinterpret_cast<const char*>(&b), 1));
         if (it == impl->bytes_to_id.end()) {
             throw InputError(fmt::format("{}: byte 0x{:02X} has no token; not a byte-level BPE vocabulary",
-                                         vocab_path.string(), b));
+                                         vocab_name, b));
         }
         impl->byte_ids[b] = it->second;
     }
 
-    const std::string merges_text = core::read_file(merges_path);
-    const auto token_id           = [&](const std::string& token, size_t line) {
+    const auto token_id = [&](const std::string& token, size_t line) {
         std::string bytes;
         for (const char32_t cp : utf8_to_u32(token)) {
             const auto it = cp_to_byte.find(cp);
             if (it == cp_to_byte.end()) {
                 throw InputError(fmt::format("{}:{}: \"{}\" has a character outside GPT-2's byte alphabet",
-                                                       merges_path.string(), line, token));
+                                             merges_name, line, token));
             }
             bytes.push_back(char(it->second));
         }
         const auto it = impl->bytes_to_id.find(bytes);
         if (it == impl->bytes_to_id.end()) {
-            throw InputError(fmt::format("{}:{}: \"{}\" is not in {}", merges_path.string(), line, token,
-                                                   vocab_path.filename().string()));
+            throw InputError(fmt::format("{}:{}: \"{}\" is not in {}", merges_name, line, token,
+                                         std::filesystem::path(vocab_name).filename().string()));
         }
         return it->second;
     };
@@ -278,14 +285,14 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
         if (space == std::string::npos || space == 0 || space + 1 == line.size() ||
             line.find(' ', space + 1) != std::string::npos) {
             throw InputError(fmt::format("{}:{}: expected two tokens separated by one space, got \"{}\"",
-                                         merges_path.string(), line_no, line));
+                                         merges_name, line_no, line));
         }
         const std::string left = line.substr(0, space), right = line.substr(space + 1);
         const int32_t merged = token_id(left + right, line_no);
         impl->merges.emplace(pair_key(token_id(left, line_no), token_id(right, line_no)),
                              Merge{rank++, merged});
     }
-    if (impl->merges.empty()) throw InputError(fmt::format("{}: no merges", merges_path.string()));
+    if (impl->merges.empty()) throw InputError(fmt::format("{}: no merges", merges_name));
     return BpeTokenizer(std::move(impl));
 }
 

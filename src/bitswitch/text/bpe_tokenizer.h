@@ -37,6 +37,15 @@ class BpeTokenizer {
     /// Loads `vocab.json` + `merges.txt` (Hugging Face names) or `encoder.json` + `vocab.bpe` (OpenAI
     /// names) from `dir`. Throws InputError naming the file and the bad entry.
     static BpeTokenizer load(const std::filesystem::path& dir);
+    /// The two files load() reads from `dir`; InputError naming the folder when it has neither pair.
+    struct Files {
+        std::filesystem::path vocab, merges;
+    };
+    static Files find_files(const std::filesystem::path& dir);
+    /// The same from the files' texts (a deployment file carries them); errors name `vocab_name` and
+    /// `merges_name` as load()'s name the files.
+    static BpeTokenizer parse(const std::string& vocab_json, const std::string& vocab_name,
+                              const std::string& merges_text, const std::string& merges_name);
 
     BpeTokenizer(BpeTokenizer&&) noexcept;
     BpeTokenizer& operator=(BpeTokenizer&&) noexcept;

@@ -1,0 +1,327 @@
+// The deployment file: write (pack, then every tensor and setting into one GGUF) and load (map the file,
+// build the model without float weights, install the packed levels). What is in it: deployment_file.h.
+#include "bitswitch/model/deployment_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
+#include "bitswitch/core/runtime.h"
+#include "bitswitch/model/gguf_file.h"
+#include "bitswitch/model/gpt2.h"
+
+namespace bitswitch::model {
+namespace {
+
+using kernels::GgmlType;
+
+constexpr const char* kVocabKey  = "bitswitch.tokenizer.vocab";
+constexpr const char* kMergesKey = "bitswitch.tokenizer.merges";
+
+// ggml's ne: the sizes from the fastest-varying axis (a row-major tensor's last) to the slowest.
+std::vector<int64_t> ggml_ne(const torch::Tensor& t) {
+    std::vector<int64_t> ne(t.sizes().rbegin(), t.sizes().rend());
+    if (ne.empty()) ne.push_back(1);
+    return ne;
+}
+
+std::string packed_name(const std::string& unit, const quant::PackedLevel& level) {
+    return fmt::format("{}.w{}{}", unit, level.w_bits,
+                       level.merged_adapter.empty() ? "" : "+" + level.merged_adapter);
+}
+
+// The float tensors the file carries: every parameter and buffer by state-dict name, except the linears'
+// float weights (their packed levels replace them).
+std::vector<std::pair<std::string, torch::Tensor>> float_tensors(QuantModel& model) {
+    std::set<const void*> linear_weights;
+    for (const auto& [unit, layer] : model.linear_layers())
+        linear_weights.insert(layer->weight.unsafeGetTensorImpl());
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    for (const auto& item : model.named_parameters(/*recurse=*/true)) {
+        if (!linear_weights.count(item.value().unsafeGetTensorImpl()))
+            out.emplace_back(item.key(), item.value());
+    }
+    for (const auto& item : model.named_buffers(/*recurse=*/true)) out.emplace_back(item.key(), item.value());
+    return out;
+}
+
+// Every adapter with its options and the units that have it, as bitswitch.adapters holds them.
+nlohmann::ordered_json adapters_json(QuantModel& model) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    for (const auto& [unit, layer] : model.linear_layers()) {
+        for (const auto& name : layer->adapter_order()) {
+            const auto& o = layer->adapters().at(name)->options;
+            if (!out.contains(name))
+                out[name] = {{"r", o.rank},
+                             {"lora_alpha", o.alpha},
+                             {"lora_dropout", o.dropout},
+                             {"units", nlohmann::ordered_json::array()}};
+            out[name]["units"].push_back(unit);
+        }
+    }
+    return out;
+}
+
+// The file mapped read-only for the length of a load.
+class MappedFile {
+  public:
+    explicit MappedFile(const std::filesystem::path& path) : path_(path) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            throw InputError(fmt::format("{}: cannot open ({})", path.string(), std::strerror(errno)));
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || st.st_size == 0) {
+            ::close(fd);
+            throw InputError(fmt::format("{}: cannot read its size, or it is empty", path.string()));
+        }
+        size_ = size_t(st.st_size);
+        data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+        ::close(fd);
+        if (data_ == MAP_FAILED)
+            throw InputError(fmt::format("{}: cannot map ({})", path.string(), std::strerror(errno)));
+    }
+    ~MappedFile() { ::munmap(data_, size_); }
+    MappedFile(const MappedFile&)            = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+
+    const uint8_t* at(const GgufTensorInfo& t) const {
+        return static_cast<const uint8_t*>(data_) + t.file_offset;  // read_gguf checked it lies inside
+    }
+
+  private:
+    std::filesystem::path path_;
+    void* data_  = nullptr;
+    size_t size_ = 0;
+};
+
+std::string metadata_string(const GgufContents& c, const std::string& key,
+                            const std::filesystem::path& path) {
+    if (!c.metadata.contains(key) || !c.metadata[key].is_string())
+        throw InputError(
+            fmt::format("{}: missing metadata \"{}\" (not a complete bitswitch deployment file; "
+                        "export it again)",
+                        path.string(), key));
+    return c.metadata[key].get<std::string>();
+}
+
+nlohmann::json metadata_json(const GgufContents& c, const std::string& key,
+                             const std::filesystem::path& path) {
+    try {
+        return nlohmann::json::parse(metadata_string(c, key, path));
+    } catch (const nlohmann::json::parse_error& e) {
+        throw InputError(
+            fmt::format("{}: metadata \"{}\" is not valid JSON ({})", path.string(), key, e.what()));
+    }
+}
+
+GgufContents read_deployment_contents(const std::filesystem::path& path) {
+    auto contents = read_gguf(path);
+    const auto& m = contents.metadata;
+    if (m.value("general.architecture", "") != kDeploymentArchitecture)
+        throw InputError(
+            fmt::format("{}: a GGUF file of architecture \"{}\", not a bitswitch deployment file "
+                        "(bitswitch export --format bitswitch writes those)",
+                        path.string(), m.value("general.architecture", "?")));
+    if (!m.contains("bitswitch.version") || m["bitswitch.version"] != kDeploymentVersion)
+        throw InputError(fmt::format("{}: deployment file version {}, this bitswitch reads version {}",
+                                     path.string(), m.value("bitswitch.version", nlohmann::json()).dump(),
+                                     kDeploymentVersion));
+    return contents;
+}
+
+}  // namespace
+
+DeploymentSummary write_deployment_file(LoadedModel& loaded,
+                                        const std::vector<quant::PrecisionConfig>& configs,
+                                        const std::filesystem::path& tokenizer_dir,
+                                        const std::filesystem::path& path) {
+    torch::NoGradGuard no_grad;
+    auto qa           = loaded.gpt2();
+    const auto files  = text::BpeTokenizer::find_files(tokenizer_dir);
+    const auto vocab  = core::read_file(files.vocab);
+    const auto merges = core::read_file(files.merges);
+    const auto tokenizer =
+        text::BpeTokenizer::parse(vocab, files.vocab.string(), merges, files.merges.string());
+    if (tokenizer.vocab_size() != qa->transformer->config.vocab_size)
+        throw InputError(
+            fmt::format("{}: {} tokens, the model has {}; pass --tokenizer with the model's vocabulary",
+                        files.vocab.string(), tokenizer.vocab_size(), qa->transformer->config.vocab_size));
+    auto& model = loaded.model();
+    model.keep_only_packed(configs);
+
+    DeploymentSummary summary;
+    GgufWriter w;
+    w.add_string("general.architecture", kDeploymentArchitecture);
+    w.add_string("general.name", loaded.path().filename().string());
+    w.add_u32("bitswitch.version", kDeploymentVersion);
+    w.add_string("bitswitch.model_config", gpt2_config_json(qa->transformer->config));
+    w.add_string("bitswitch.quantization", quant::to_json(loaded.quant_settings()).dump());
+    w.add_string("bitswitch.adapter_set", quant::to_json(loaded.adapters()).dump());
+    w.add_string("bitswitch.adapters", adapters_json(model).dump());
+    for (const auto& c : configs) summary.configs.push_back(c.source);
+    w.add_strings("bitswitch.configs", summary.configs);
+    w.add_string(kVocabKey, vocab);
+    w.add_string(kMergesKey, merges);
+
+    const auto add = [&](const std::string& name, std::vector<int64_t> ne, GgmlType type, const void* data,
+                         size_t bytes) {
+        std::vector<uint8_t> copy(bytes);
+        std::memcpy(copy.data(), data, bytes);
+        w.add_tensor(name, ne, type, std::move(copy));
+        summary.tensors += 1;
+        summary.bytes += int64_t(bytes);
+    };
+    for (const auto& [name, tensor] : float_tensors(model)) {
+        const auto t = tensor.detach().to(torch::kFloat32).contiguous();
+        add(name, ggml_ne(t), GgmlType::kF32, t.data_ptr<float>(), size_t(t.numel()) * sizeof(float));
+    }
+    for (auto [unit, layer] : model.linear_layers()) {
+        for (const auto& level : layer->packed_levels()) {
+            const auto& p   = *level.weights;
+            const auto name = packed_name(unit, level);
+            add(name + ".q", {p.row_bytes(), p.out}, GgmlType::kI8, p.data.data(), p.data.size());
+            add(name + ".d", {p.groups(), p.out}, GgmlType::kF32, p.scales.data(),
+                p.scales.size() * sizeof(float));
+            summary.packed_bytes += p.bytes();
+        }
+    }
+    w.write(path);
+    return summary;
+}
+
+bool is_deployment_file(const std::filesystem::path& path) {
+    if (!std::filesystem::is_regular_file(path)) return false;
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    in.read(magic, 4);
+    return in && std::memcmp(magic, "GGUF", 4) == 0;
+}
+
+LoadedModel load_deployment_file(const std::filesystem::path& path,
+                                 const std::optional<quant::QuantSettings>& quant_override) {
+    if (quant_override)
+        throw InputError(
+            fmt::format("{}: quantization flags do not apply to a deployment file (its levels are "
+                        "packed with the settings it was exported with); drop them",
+                        path.string()));
+    const auto contents     = read_deployment_contents(path);
+    const std::string where = path.string();
+    const auto config       = gpt2_config_from_json(metadata_json(contents, "bitswitch.model_config", path),
+                                                    where + ": bitswitch.model_config");
+    const auto settings     = quant::quant_settings_from_json(
+            metadata_json(contents, "bitswitch.quantization", path), where + ": bitswitch.quantization");
+    auto adapters = quant::adapter_set_from_json(metadata_json(contents, "bitswitch.adapter_set", path),
+                                                 where + ": bitswitch.adapter_set");
+
+    Gpt2ForQuestionAnswering qa{nullptr};
+    {
+        quant::SkipWeightInitGuard no_init;  // the float weights are freed unread: never make them resident
+        qa = Gpt2ForQuestionAnswering(config);
+    }
+    const auto adapter_list = metadata_json(contents, "bitswitch.adapters", path);
+    try {
+        for (const auto& [name, a] : adapter_list.items()) {
+            quant::LoRAOptions options;
+            options.rank    = a.at("r").get<int64_t>();
+            options.alpha   = a.at("lora_alpha").get<double>();
+            options.dropout = a.at("lora_dropout").get<double>();
+            for (const auto& unit : a.at("units"))
+                qa->linear(unit.get<std::string>())->add_adapter(name, options);
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(
+            fmt::format("{}: bitswitch.adapters: expected name -> {{r, lora_alpha, lora_dropout, "
+                        "units}} ({})",
+                        where, e.what()));
+    }
+    qa->eval();  // after the adapters exist: modules registered later would train (their dropout on)
+    const std::vector<std::string> served =
+        contents.metadata.value("bitswitch.configs", std::vector<std::string>{});
+    auto loaded = LoadedModel::wrap(qa.ptr(), std::move(adapters), settings, path);
+
+    std::map<std::string, const GgufTensorInfo*> by_name;
+    for (const auto& t : contents.tensors) by_name[t.name] = &t;
+    const MappedFile file(path);
+    const auto tensor = [&](const std::string& name, GgmlType type, const std::vector<int64_t>& ne) {
+        const auto it = by_name.find(name);
+        if (it == by_name.end())
+            throw InputError(fmt::format("{}: no tensor \"{}\" (exported from another model?)", where, name));
+        const auto& t = *it->second;
+        if (t.type != type || t.ne != ne)
+            throw InputError(fmt::format("{}: tensor \"{}\" is {} [{}], expected {} [{}]", where, name,
+                                         kernels::ggml_type_name(t.type), fmt::join(t.ne, ", "),
+                                         kernels::ggml_type_name(type), fmt::join(ne, ", ")));
+        return file.at(t);
+    };
+    torch::NoGradGuard no_grad;
+    for (auto& [name, dst] : float_tensors(*qa)) {
+        const uint8_t* src = tensor(name, GgmlType::kF32, ggml_ne(dst));
+        std::memcpy(dst.data_ptr<float>(), src, size_t(dst.numel()) * sizeof(float));
+    }
+    const int64_t group_setting = settings.linear.weight_granularity == quant::Granularity::kGroup
+                                      ? settings.linear.weight_group_size
+                                      : 0;
+    for (auto [unit, layer] : qa->linear_layers()) {
+        std::vector<quant::PackedLevel> levels;
+        const std::string prefix = unit + ".w";
+        for (const auto& t : contents.tensors) {
+            if (t.name.rfind(prefix, 0) != 0 || t.name.size() < 2 ||
+                t.name.compare(t.name.size() - 2, 2, ".q") != 0)
+                continue;
+            const std::string level_name = t.name.substr(prefix.size(), t.name.size() - 2 - prefix.size());
+            const size_t plus            = level_name.find('+');
+            quant::PackedLevel level;
+            try {
+                level.w_bits = std::stoi(level_name.substr(0, plus));
+            } catch (const std::exception&) {
+                throw InputError(
+                    fmt::format("{}: tensor \"{}\": expected <unit>.w<bits>[+adapter].q", where, t.name));
+            }
+            if (plus != std::string::npos) level.merged_adapter = level_name.substr(plus + 1);
+            kernels::PackedWeights p;
+            p.out                  = layer->out_features;
+            p.in                   = layer->in_features;
+            p.bits                 = level.w_bits;
+            p.group                = group_setting > 0 ? group_setting : p.in;
+            const std::string name = packed_name(unit, level);
+            const uint8_t* q       = tensor(name + ".q", GgmlType::kI8, {p.row_bytes(), p.out});
+            const uint8_t* d       = tensor(name + ".d", GgmlType::kF32, {p.groups(), p.out});
+            p.data.assign(q, q + p.out * p.row_bytes());
+            p.scales.resize(size_t(p.out * p.groups()));
+            std::memcpy(p.scales.data(), d, p.scales.size() * sizeof(float));
+            level.weights = std::make_shared<const kernels::PackedWeights>(std::move(p));
+            levels.push_back(std::move(level));
+        }
+        if (levels.empty()) throw InputError(fmt::format("{}: no packed level of unit {}", where, unit));
+        layer->load_packed_levels(levels);
+    }
+    qa->set_engine(quant::Engine::kPacked);
+    loaded.set_default_configs(served);
+    qa->set_precision(loaded.configs({}).front());
+    return loaded;
+}
+
+text::BpeTokenizer load_tokenizer(const std::string& explicit_dir, const std::filesystem::path& model_path) {
+    if (explicit_dir.empty() && is_deployment_file(model_path)) {
+        const auto contents     = read_deployment_contents(model_path);
+        const std::string where = model_path.string() + ": ";
+        return text::BpeTokenizer::parse(metadata_string(contents, kVocabKey, model_path), where + kVocabKey,
+                                         metadata_string(contents, kMergesKey, model_path),
+                                         where + kMergesKey);
+    }
+    return text::BpeTokenizer::load(core::tokenizer_dir_for(explicit_dir, model_path));
+}
+
+}  // namespace bitswitch::model
