@@ -12,3 +12,4 @@ echo "## analysis: sweep, prefix sharing, Fisher proxy (demo model)"; bench/anal
 echo "## real low-bit inference vs llama.cpp (GPT-2-124M shapes)"; bench/lowbit.sh "$build" 10
 echo "## packed linear kernels"; "$build/bench/bench_packed_linear"
 echo "## serve: throughput under load vs one request at a time"; bench/serve_load.sh "$build" 400
+echo "## deployment file: load time and memory (GPT-2-124M shapes)"; bench/deploy_load.sh "$build"

@@ -1,9 +1,14 @@
-// Whole-file reads and atomic writes.
+// Whole-file reads, mapped files and atomic writes.
 #include "bitswitch/core/io.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 
@@ -66,6 +71,39 @@ void write_file_atomic_with(const std::filesystem::path& path,
     if (ec) {
         std::filesystem::remove(tmp);
         throw Error(fmt::format("{}: cannot replace ({})", path.string(), ec.message()));
+    }
+}
+
+MappedFile::MappedFile(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw InputError(fmt::format("{}: cannot open ({})", path.string(), std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || st.st_size == 0) {
+        ::close(fd);
+        throw InputError(fmt::format("{}: empty, or its size cannot be read", path.string()));
+    }
+    size_ = size_t(st.st_size);
+    data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (data_ == MAP_FAILED)
+        throw InputError(fmt::format("{}: cannot map ({})", path.string(), std::strerror(errno)));
+}
+
+MappedFile::~MappedFile() {
+    ::munmap(data_, size_);
+}
+
+void MappedFile::copy_out(size_t offset, void* dst, size_t n) const {
+    static const size_t page = size_t(::sysconf(_SC_PAGESIZE));
+    constexpr size_t kSlice  = size_t(16) << 20;
+    const auto* src          = static_cast<const uint8_t*>(data_) + offset;
+    for (size_t done = 0; done < n; done += kSlice) {
+        const size_t len = std::min(kSlice, n - done);
+        std::memcpy(static_cast<uint8_t*>(dst) + done, src + done, len);
+        // Whole pages of the slice only: a page shared with the next tensor may still be read.
+        const auto begin = (reinterpret_cast<uintptr_t>(src + done) + page - 1) / page * page;
+        const auto end   = reinterpret_cast<uintptr_t>(src + done + len) / page * page;
+        if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
     }
 }
 

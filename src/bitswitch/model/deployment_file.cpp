@@ -2,11 +2,7 @@
 // build the model without float weights, install the packed levels). What is in it: deployment_file.h.
 #include "bitswitch/model/deployment_file.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -73,38 +69,6 @@ nlohmann::ordered_json adapters_json(QuantModel& model) {
     }
     return out;
 }
-
-// The file mapped read-only for the length of a load.
-class MappedFile {
-  public:
-    explicit MappedFile(const std::filesystem::path& path) : path_(path) {
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            throw InputError(fmt::format("{}: cannot open ({})", path.string(), std::strerror(errno)));
-        struct stat st {};
-        if (::fstat(fd, &st) != 0 || st.st_size == 0) {
-            ::close(fd);
-            throw InputError(fmt::format("{}: cannot read its size, or it is empty", path.string()));
-        }
-        size_ = size_t(st.st_size);
-        data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-        ::close(fd);
-        if (data_ == MAP_FAILED)
-            throw InputError(fmt::format("{}: cannot map ({})", path.string(), std::strerror(errno)));
-    }
-    ~MappedFile() { ::munmap(data_, size_); }
-    MappedFile(const MappedFile&)            = delete;
-    MappedFile& operator=(const MappedFile&) = delete;
-
-    const uint8_t* at(const GgufTensorInfo& t) const {
-        return static_cast<const uint8_t*>(data_) + t.file_offset;  // read_gguf checked it lies inside
-    }
-
-  private:
-    std::filesystem::path path_;
-    void* data_  = nullptr;
-    size_t size_ = 0;
-};
 
 std::string metadata_string(const GgufContents& c, const std::string& key,
                             const std::filesystem::path& path) {
@@ -253,7 +217,7 @@ LoadedModel load_deployment_file(const std::filesystem::path& path,
 
     std::map<std::string, const GgufTensorInfo*> by_name;
     for (const auto& t : contents.tensors) by_name[t.name] = &t;
-    const MappedFile file(path);
+    const core::MappedFile file(path);
     const auto tensor = [&](const std::string& name, GgmlType type, const std::vector<int64_t>& ne) {
         const auto it = by_name.find(name);
         if (it == by_name.end())
@@ -263,12 +227,12 @@ LoadedModel load_deployment_file(const std::filesystem::path& path,
             throw InputError(fmt::format("{}: tensor \"{}\" is {} [{}], expected {} [{}]", where, name,
                                          kernels::ggml_type_name(t.type), fmt::join(t.ne, ", "),
                                          kernels::ggml_type_name(type), fmt::join(ne, ", ")));
-        return file.at(t);
+        return size_t(t.file_offset);  // read_gguf checked the data lies inside the file
     };
     torch::NoGradGuard no_grad;
     for (auto& [name, dst] : float_tensors(*qa)) {
-        const uint8_t* src = tensor(name, GgmlType::kF32, ggml_ne(dst));
-        std::memcpy(dst.data_ptr<float>(), src, size_t(dst.numel()) * sizeof(float));
+        file.copy_out(tensor(name, GgmlType::kF32, ggml_ne(dst)), dst.data_ptr<float>(),
+                      size_t(dst.numel()) * sizeof(float));
     }
     const int64_t group_setting = settings.linear.weight_granularity == quant::Granularity::kGroup
                                       ? settings.linear.weight_group_size
@@ -296,11 +260,12 @@ LoadedModel load_deployment_file(const std::filesystem::path& path,
             p.bits                 = level.w_bits;
             p.group                = group_setting > 0 ? group_setting : p.in;
             const std::string name = packed_name(unit, level);
-            const uint8_t* q       = tensor(name + ".q", GgmlType::kI8, {p.row_bytes(), p.out});
-            const uint8_t* d       = tensor(name + ".d", GgmlType::kF32, {p.groups(), p.out});
-            p.data.assign(q, q + p.out * p.row_bytes());
+            const size_t q         = tensor(name + ".q", GgmlType::kI8, {p.row_bytes(), p.out});
+            const size_t d         = tensor(name + ".d", GgmlType::kF32, {p.groups(), p.out});
+            p.data.resize(size_t(p.out * p.row_bytes()));
             p.scales.resize(size_t(p.out * p.groups()));
-            std::memcpy(p.scales.data(), d, p.scales.size() * sizeof(float));
+            file.copy_out(q, p.data.data(), p.data.size());
+            file.copy_out(d, p.scales.data(), p.scales.size() * sizeof(float));
             level.weights = std::make_shared<const kernels::PackedWeights>(std::move(p));
             levels.push_back(std::move(level));
         }

@@ -19,6 +19,17 @@ ExportReport run_export(const ExportConfig& c) {
     const auto configs = loaded.configs(c.precision, c.activate_lora_idx);
     ExportReport report;
     if (c.format == ExportFormat::kBitswitch) {
+        for (const auto& config : configs) {
+            for (const auto& [unit, layer] : loaded.model().linear_layers()) {
+                const int w_bits = config.at(unit).bits.w;
+                if (w_bits > 8)
+                    throw InputError(fmt::format(
+                        "{}: config {} runs {} with {}-bit weights; a deployment file holds packed levels of "
+                        "2..8 bits: pass the configs to serve with --precision (repeatable){}",
+                        c.model_dir, config.source, unit, w_bits,
+                        c.precision.empty() ? " (without it, export takes every trained level)" : ""));
+            }
+        }
         const auto written = write_deployment_file(
             loaded, configs, core::tokenizer_dir_for(c.tokenizer_dir, c.model_dir), c.output);
         return {written.tensors, written.bytes, written.configs, {}};

@@ -59,7 +59,7 @@ uint64_t tensor_bytes(kernels::GgmlType type, const std::vector<int64_t>& ne) {
 /// Reads the little-endian values of a GGUF file, with the file named in every error.
 class Cursor {
   public:
-    Cursor(std::string bytes, std::string path) : bytes_(std::move(bytes)), path_(std::move(path)) {}
+    Cursor(std::string_view bytes, std::string path) : bytes_(bytes), path_(std::move(path)) {}
 
     template <typename T>
     T get(const char* what) {
@@ -72,7 +72,7 @@ class Cursor {
     std::string get_string(const char* what) {
         const auto n = get<uint64_t>(what);
         need(n, what);
-        std::string s = bytes_.substr(pos_, n);
+        std::string s(bytes_.substr(pos_, n));
         pos_ += n;
         return s;
     }
@@ -124,7 +124,7 @@ class Cursor {
     void need(uint64_t n, const char* what) const {
         if (n > bytes_.size() - pos_) fail(fmt::format("{} runs past the end of the file", what));
     }
-    std::string bytes_;
+    std::string_view bytes_;
     std::string path_;
     uint64_t pos_ = 0;
 };
@@ -215,7 +215,8 @@ void GgufWriter::write(const std::filesystem::path& path) const {
 }
 
 GgufContents read_gguf(const std::filesystem::path& path) {
-    Cursor in(core::read_file(path), path.string());
+    const core::MappedFile file(path);  // the header only is read: the tensors' pages stay on disk
+    Cursor in(file.bytes(), path.string());
     if (in.size() < 4 || in.get<uint32_t>("magic") != 0x46554747u) in.fail("it does not start with GGUF");
     const auto version = in.get<uint32_t>("version");
     if (version != kGgufVersion)
