@@ -150,6 +150,45 @@ TEST(Gpt2Precision, QuantizedKvCacheDecodingEqualsTheFullForward) {
     EXPECT_TRUE(torch::allclose(torch::cat({head, tail}, 1), all, 1e-5, 1e-5));
 }
 
+// On the packed engine the cache stores each token packed at kv_bits: int8 at 8 bits, two values a byte at 4
+// (plus one float per token and range), and decoding token by token still equals the full forward, whose
+// keys and values are fake-quantized, up to the rounding of q · d; per head too.
+TEST(Gpt2Precision, PackedKvCacheHoldsKvBitsAndDecodesAsTheFullForward) {
+    auto model = tiny_model(6);
+    model->eval();
+    model->set_engine(quant::Engine::kPacked);
+    torch::NoGradGuard no_grad;
+    const auto& cfg = model->transformer->config;
+    for (const bool per_head : {false, true}) {
+        quant::QuantSettings settings;
+        settings.kv.per_head = per_head;
+        model->set_quant_settings(settings);
+        for (const int kv : {8, 4, 3}) {
+            const auto c   = quant::parse_precision("w8a8kv" + std::to_string(kv), model->units(), {});
+            const auto all = model->transformer->forward(ids(), {}, c);
+            KVCache cache;
+            std::vector<torch::Tensor> steps{
+                model->transformer->forward(ids().narrow(1, 0, 4), {}, c, &cache)};
+            for (int64_t t = 4; t < ids().size(1); ++t)
+                steps.push_back(model->transformer->forward(ids().narrow(1, t, 1), {}, c, &cache));
+            EXPECT_TRUE(torch::allclose(torch::cat(steps, 1), all, 1e-4, 1e-5))
+                << "kv" << kv << " per head " << per_head << ": "
+                << (torch::cat(steps, 1) - all).abs().max().item<double>();
+            // Bytes: B x S tokens x (C values at kv bits + one float per range), for keys and values of
+            // every layer.
+            const int64_t B = ids().size(0), S = ids().size(1), ranges = per_head ? cfg.n_head : 1;
+            const int64_t value_bytes = kv <= 4 ? cfg.n_embd / 2 : cfg.n_embd;
+            EXPECT_EQ(cache.length(), S);
+            EXPECT_EQ(cache.bytes(), 2 * cfg.n_layer * B * S * (value_bytes + 4 * ranges)) << kv;
+            EXPECT_EQ(cache.keys[0].bits, kv);
+        }
+    }
+    // The float cache at full precision, for comparison: 4 bytes a value.
+    KVCache full;
+    model->transformer->forward(ids(), {}, quant::parse_precision("w8a8", model->units(), {}), &full);
+    EXPECT_EQ(full.bytes(), 2 * cfg.n_layer * ids().size(0) * ids().size(1) * cfg.n_embd * 4);
+}
+
 // Precision is an argument of every forward: two threads running one model at two precisions at once get
 // what each precision gives alone. The concurrent model starts with empty weight caches, so the threads also
 // race to fill them; each thread repeats its forward to meet the other at different points.

@@ -33,6 +33,58 @@ BlockPrecision block_precision(const quant::PrecisionConfig& p, size_t block) {
 
 }  // namespace
 
+namespace {
+
+// x (B, T, C) quantized per token in `ranges` equal parts of C with LLM-QAT's symmetric rule (s from the
+// part's max |x|, q = round-half-even(x · s), d = 1 / (s + 1e-6)), appended to `cache` packed.
+void append_packed(CachedTokens& cache, const torch::Tensor& x, int bits, int64_t ranges) {
+    const int64_t B = x.size(0), T = x.size(1), C = x.size(2);
+    const auto parts  = x.to(torch::kFloat).reshape({B, T, ranges, C / ranges});
+    const double qmax = double((1 << (bits - 1)) - 1);
+    const auto s      = (1.0 / (std::get<0>(parts.abs().max(-1, /*keepdim=*/true)) + 1e-6)) * qmax;
+    auto q            = torch::round(parts * s).reshape({B, T, C}).to(torch::kInt8);
+    const auto d      = (1.0 / (s + 1e-6)).reshape({B, T, ranges});
+    if (bits <= 4 && C % 2 == 0) {  // two values a byte: the even value in the low nibble
+        const auto u = q.to(torch::kUInt8).bitwise_and(0x0F);
+        q            = u.slice(2, 0, C, 2).bitwise_or(u.slice(2, 1, C, 2) * 16);
+    }
+    cache.bits = bits;
+    cache.q    = cache.q.defined() ? torch::cat({cache.q, q}, 1) : q;
+    cache.d    = cache.d.defined() ? torch::cat({cache.d, d}, 1) : d;
+}
+
+// The cache's values q · d, (B, S, C).
+torch::Tensor dequantized(const CachedTokens& cache, int64_t C) {
+    torch::Tensor q = cache.q;
+    if (q.scalar_type() == torch::kUInt8) {  // nibbles, sign-extended from 4 bits
+        const auto low  = q.bitwise_and(0x0F).to(torch::kInt8);
+        const auto high = q.bitwise_right_shift(4).to(torch::kInt8);
+        const auto sign = [](const torch::Tensor& n) { return n.bitwise_xor(8) - 8; };
+        q               = torch::stack({sign(low), sign(high)}, -1).reshape({q.size(0), q.size(1), C});
+    }
+    const int64_t ranges = cache.d.size(2);
+    const auto parts     = q.to(torch::kFloat).view({q.size(0), q.size(1), ranges, C / ranges});
+    return (parts * cache.d.unsqueeze(-1)).reshape({q.size(0), q.size(1), C});
+}
+
+}  // namespace
+
+int64_t CachedTokens::length() const {
+    if (q.defined()) return q.size(1);
+    return tokens.defined() ? tokens.size(2) : 0;
+}
+
+int64_t CachedTokens::bytes() const {
+    if (q.defined()) return q.numel() * q.element_size() + d.numel() * d.element_size();
+    return tokens.defined() ? tokens.numel() * tokens.element_size() : 0;
+}
+
+int64_t KVCache::bytes() const {
+    int64_t total = 0;
+    for (size_t i = 0; i < keys.size(); ++i) total += keys[i].bytes() + values[i].bytes();
+    return total;
+}
+
 AttentionImpl::AttentionImpl(const Gpt2Config& c)
     : n_head_(c.n_head), attn_pdrop_(c.attn_pdrop), resid_pdrop_(c.resid_pdrop) {
     c_attn = register_module("c_attn", quant::QuantLoRALinear(c.n_embd, 3 * c.n_embd));
@@ -40,8 +92,8 @@ AttentionImpl::AttentionImpl(const Gpt2Config& c)
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias,
-                                     const BlockPrecision& precision, torch::Tensor* cache_k,
-                                     torch::Tensor* cache_v) {
+                                     const BlockPrecision& precision, CachedTokens* cache_k,
+                                     CachedTokens* cache_v) {
     const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head_;
     const auto qkv = c_attn->forward(x, precision.c_attn);  // (B, T, 3C)
     // Scaling q (T x D) rather than the scores (T x S) saves a pass over the largest tensor.
@@ -59,12 +111,33 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
         k = kv_heads[0], v = kv_heads[1];
     }
     if (cache_k) {
-        if (cache_k->defined()) {
-            k = torch::cat({*cache_k, k}, 2);  // (B, H, S, D)
-            v = torch::cat({*cache_v, v}, 2);
+        const bool packed = c_attn->engine() == quant::Engine::kPacked && kv_bits <= 8;
+        if (packed) {
+            if (kv_options.scheme != quant::Scheme::kSymmetric)
+                throw InputError(
+                    fmt::format("{}: the packed engine stores K/V with the symmetric scheme only; "
+                                "use --engine fake",
+                                name));
+            // The new tokens' keys and values, quantized per token from the projection's float output (the
+            // same integers fake quantization rounds to), join the cache; attention reads the whole cache.
+            const auto kv        = qkv.narrow(2, C, 2 * C).view({B, T, 2, C});
+            const int64_t ranges = kv_options.per_head ? n_head_ : 1;
+            append_packed(*cache_k, kv.select(2, 0), kv_bits, ranges);
+            append_packed(*cache_v, kv.select(2, 1), kv_bits, ranges);
+            const int64_t S = cache_k->length();
+            k               = dequantized(*cache_k, C).view({B, S, n_head_, D}).transpose(1, 2);
+            v               = dequantized(*cache_v, C).view({B, S, n_head_, D}).transpose(1, 2);
+        } else {
+            if (cache_k->q.defined())
+                throw InputError(
+                    fmt::format("{}: the cache holds packed keys; continue on the packed engine", name));
+            if (cache_k->tokens.defined()) {
+                k = torch::cat({cache_k->tokens, k}, 2);  // (B, H, S, D)
+                v = torch::cat({cache_v->tokens, v}, 2);
+            }
+            cache_k->tokens = k;
+            cache_v->tokens = v;
         }
-        *cache_k = k;
-        *cache_v = v;
     }
     const auto y = ops::attention(q, k, v, key_bias, /*causal=*/true, attn_pdrop_, is_training())
                        .transpose(1, 2)
@@ -92,8 +165,8 @@ BlockImpl::BlockImpl(const Gpt2Config& c) {
 }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias,
-                                 const BlockPrecision& precision, torch::Tensor* cache_k,
-                                 torch::Tensor* cache_v) {
+                                 const BlockPrecision& precision, CachedTokens* cache_k,
+                                 CachedTokens* cache_v) {
     const auto a = x + attn->forward(ln_1->forward(x), key_bias, precision, cache_k, cache_v);
     return a + mlp->forward(ln_2->forward(a), precision);
 }

@@ -30,9 +30,26 @@
 namespace bitswitch::model {
 
 /// Keys and values of the tokens seen so far, per layer: (B, H, S, D) each. Empty until the first forward.
+/// One layer's cached keys (or values). Float (`tokens`: (B, H, S, D)) unless the layer ran on the packed
+/// engine with K/V quantized to 2..8 bits: then each token is stored packed at kv_bits, as LLM-QAT's
+/// symmetric per-token quantizer gives it (quant/kv_quant.h): `q` its integers, (B, S, C) int8, or two
+/// 4-bit values a byte, (B, S, C/2) uint8 with value c in byte c/2 (low nibble for even c), at kv_bits <= 4;
+/// `d` the dequantization factor of each of its R ranges, (B, S, R), R = 1 or one per head. A token's
+/// values are q · d, what fake quantization gives up to the rounding of that product.
+struct CachedTokens {
+    torch::Tensor tokens;  // float
+    torch::Tensor q, d;    // packed
+    int bits = 32;
+    int64_t length() const;
+    /// Bytes the cache holds.
+    int64_t bytes() const;
+};
+
 struct KVCache {
-    std::vector<torch::Tensor> keys, values;
-    int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
+    std::vector<CachedTokens> keys, values;  // one per layer
+    int64_t length() const { return keys.empty() ? 0 : keys[0].length(); }
+    /// Bytes of every layer's keys and values.
+    int64_t bytes() const;
 };
 
 /// The precisions of one block's units, taken from a config by the block's first unit index.
@@ -44,11 +61,11 @@ class AttentionImpl : public torch::nn::Module {
   public:
     explicit AttentionImpl(const Gpt2Config& config);
     /// x: (B, T, C); key_bias: (B, S) float, 0 for real keys and -inf for padding, or undefined (all real);
-    /// causality is implied. cache_k/v: (B, H, S-T, D) or undefined; on return they hold all S keys/values.
+    /// causality is implied. cache_k/v: the S-T earlier tokens (or none); on return they hold all S.
     /// K and V are fake-quantized to kv_bits (quant/kv_quant.h) before the split into heads; the cache holds
-    /// the quantized values.
+    /// the quantized values, packed at kv_bits on the packed engine (CachedTokens).
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias,
-                          const BlockPrecision& precision, torch::Tensor* cache_k, torch::Tensor* cache_v);
+                          const BlockPrecision& precision, CachedTokens* cache_k, CachedTokens* cache_v);
 
     quant::QuantLoRALinear c_attn{nullptr}, c_proj{nullptr};
     quant::KvQuantOptions kv_options;
@@ -77,7 +94,7 @@ class BlockImpl : public torch::nn::Module {
   public:
     explicit BlockImpl(const Gpt2Config& config);
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias,
-                          const BlockPrecision& precision, torch::Tensor* cache_k, torch::Tensor* cache_v);
+                          const BlockPrecision& precision, CachedTokens* cache_k, CachedTokens* cache_v);
 
     torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
     Attention attn{nullptr};
