@@ -26,7 +26,7 @@ void write_file_atomic_with(const std::filesystem::path& path,
 /// and copy their tensors out without reading the whole file into memory first.
 class MappedFile {
   public:
-    /// InputError naming the path when it cannot be opened, is empty or cannot be mapped.
+    /// InputError naming the path when it cannot be opened or mapped. An empty file maps to no bytes.
     explicit MappedFile(const std::filesystem::path& path);
     ~MappedFile();
     MappedFile(const MappedFile&)            = delete;

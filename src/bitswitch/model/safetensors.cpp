@@ -1,10 +1,5 @@
-// safetensors reading (mmap + validation) and atomic writing.
+// safetensors reading (a mapped file + validation) and atomic writing.
 #include "bitswitch/model/safetensors.h"
-
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstring>
 
@@ -56,30 +51,18 @@ torch::ScalarType safetensors_dtype(const std::string& name) {
     return d->type;
 }
 
-SafetensorsReader::SafetensorsReader(const std::filesystem::path& path) : path_(path.string()) {
-    const int fd = ::open(path_.c_str(), O_RDONLY);
-    if (fd < 0) throw InputError(fmt::format("{}: cannot open ({})", path_, std::strerror(errno)));
-    struct stat st {};
-    ::fstat(fd, &st);
-    map_size_ = size_t(st.st_size);
-    if (map_size_ > 0) {
-        map_ = ::mmap(nullptr, map_size_, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map_ == MAP_FAILED) {
-            map_ = nullptr;
-            ::close(fd);
-            throw Error(fmt::format("{}: cannot map ({})", path_, std::strerror(errno)));
-        }
-    }
-    ::close(fd);
-    const auto* bytes = static_cast<const uint8_t*>(map_);
-    if (map_size_ < 8)
-        throw InputError(fmt::format("{}: truncated: {} bytes, no header length", path_, map_size_));
+SafetensorsReader::SafetensorsReader(const std::filesystem::path& path)
+    : path_(path.string()), file_(std::make_unique<core::MappedFile>(path)) {
+    const auto* bytes      = reinterpret_cast<const uint8_t*>(file_->bytes().data());
+    const size_t file_size = file_->bytes().size();
+    if (file_size < 8)
+        throw InputError(fmt::format("{}: truncated: {} bytes, no header length", path_, file_size));
     uint64_t header_len = 0;
     std::memcpy(&header_len, bytes, 8);  // little-endian, as every platform we build for
-    if (header_len > kMaxHeaderBytes || 8 + header_len > map_size_) {
+    if (header_len > kMaxHeaderBytes || 8 + header_len > file_size) {
         throw InputError(
             fmt::format("{}: header length {} exceeds the file ({} bytes): truncated or not safetensors",
-                        path_, header_len, map_size_));
+                        path_, header_len, file_size));
     }
     data_start_ = 8 + size_t(header_len);
     nlohmann::json header;
@@ -90,7 +73,7 @@ SafetensorsReader::SafetensorsReader(const std::filesystem::path& path) : path_(
         throw InputError(fmt::format("{}: header is not valid JSON ({})", path_, e.what()));
     }
     if (!header.is_object()) throw InputError(fmt::format("{}: header is not a JSON object", path_));
-    const size_t data_size = map_size_ - data_start_;
+    const size_t data_size = file_size - data_start_;
     for (const auto& [name, value] : header.items()) {
         if (name == "__metadata__") {
             if (value.is_object()) {
@@ -138,16 +121,14 @@ SafetensorsReader::SafetensorsReader(const std::filesystem::path& path) : path_(
     }
 }
 
-SafetensorsReader::~SafetensorsReader() {
-    if (map_) ::munmap(map_, map_size_);
-}
+SafetensorsReader::~SafetensorsReader() = default;
 
 torch::Tensor SafetensorsReader::tensor(const std::string& name) const {
     const auto it = entries_.find(name);
     if (it == entries_.end()) throw InputError(fmt::format("{}: no tensor \"{}\"", path_, name));
     const TensorEntry& e = it->second;
-    auto* data           = static_cast<uint8_t*>(map_) + data_start_ + e.begin;
-    const auto options   = torch::TensorOptions().dtype(safetensors_dtype(e.dtype));
+    auto* data = const_cast<char*>(file_->bytes().data()) + data_start_ + e.begin;  // read only: cloned
+    const auto options = torch::TensorOptions().dtype(safetensors_dtype(e.dtype));
     if (e.end == e.begin) return torch::empty(e.shape, options);
     // from_blob needs no alignment for a copy; clone() detaches the tensor from the mapping.
     return torch::from_blob(data, e.shape, options).clone();

@@ -13,6 +13,8 @@
 
 #include <torch/types.h>
 
+#include "bitswitch/core/io.h"
+
 namespace bitswitch::model {
 
 struct TensorEntry {
@@ -41,8 +43,7 @@ class SafetensorsReader {
 
   private:
     std::string path_;
-    void* map_         = nullptr;
-    size_t map_size_   = 0;
+    std::unique_ptr<core::MappedFile> file_;
     size_t data_start_ = 0;
     std::map<std::string, TensorEntry> entries_;
     std::map<std::string, std::string> metadata_;
