@@ -30,21 +30,9 @@ torch::Tensor ids() {
 
 // A random GPT-2 over the real vocabulary with adapters for two levels (w8a8, w4a8), B random.
 LoadedModel model_with_levels(const quant::QuantSettings& settings) {
-    auto qa = bitswitch::testing::tiny_model(21, bitswitch::testing::real_vocab_config(32));
-    quant::LevelLists lists;
-    lists.w_bits = {8, 4};
-    lists.a_bits = {8, 8};
-    lists.ranks  = {2};
-    quant::AdapterSet set{quant::make_levels(lists), ""};
-    {
-        torch::NoGradGuard no_grad;
-        for (auto& [name, layer] : qa->linear_layers()) {
-            for (const auto& level : set.levels) {
-                layer->add_adapter(level.name(), level.lora);
-                layer->adapters().at(level.name())->B.normal_(0, 0.5);
-            }
-        }
-    }
+    auto qa        = bitswitch::testing::tiny_model(21, bitswitch::testing::real_vocab_config(32));
+    const auto set = bitswitch::testing::two_levels(8);
+    bitswitch::testing::add_level_adapters(qa, set);
     qa->eval();
     return LoadedModel::wrap(qa.ptr(), set, settings);
 }

@@ -103,19 +103,9 @@ struct ExportFixture {
     quant::AdapterSet levels;
     text::BpeTokenizer tokenizer = text::BpeTokenizer::load(core::tokenizer_dir_for(""));
     ExportFixture() {
-        model = testing::tiny_model(5, testing::real_vocab_config());
-        quant::LevelLists lists;
-        lists.w_bits = {8, 4};
-        lists.a_bits = {32, 32};
-        lists.ranks  = {2};
-        levels       = {quant::make_levels(lists), ""};
-        torch::NoGradGuard no_grad;
-        for (auto& [name, layer] : model->linear_layers()) {
-            for (const auto& level : levels.levels) {
-                layer->add_adapter(level.name(), level.lora);
-                layer->adapters().at(level.name())->B.normal_(0, 0.5);
-            }
-        }
+        model  = testing::tiny_model(5, testing::real_vocab_config());
+        levels = testing::two_levels(32);
+        testing::add_level_adapters(model, levels);
         model->eval();
     }
     LoadedModel loaded() const { return LoadedModel::wrap(model.ptr(), levels); }

@@ -13,28 +13,12 @@
 namespace bitswitch::model {
 namespace {
 
+using testing::add_level_adapters;
 using testing::tiny_model;
+using testing::two_levels;
 
 torch::Tensor ids() {
     return torch::tensor(std::vector<int64_t>{5, 17, 3, 60, 22, 9, 41, 12, 8, 33, 1, 2, 7, 0}).view({2, 7});
-}
-
-quant::AdapterSet two_levels() {
-    quant::LevelLists lists;
-    lists.w_bits = {8, 4};
-    lists.ranks  = {2};
-    return {quant::make_levels(lists), ""};
-}
-
-// Adds one adapter per level to every linear, with B random so that each level changes the output.
-void add_level_adapters(Gpt2ForQuestionAnswering& model, const quant::AdapterSet& set) {
-    torch::NoGradGuard no_grad;
-    for (auto& [name, layer] : model->linear_layers()) {
-        for (const auto& level : set.levels) {
-            layer->add_adapter(level.name(), level.lora);
-            layer->adapters().at(level.name())->B.normal_(0, 0.5);
-        }
-    }
 }
 
 std::pair<torch::Tensor, torch::Tensor> run(Gpt2ForQuestionAnswering& model) {

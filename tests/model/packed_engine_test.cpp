@@ -51,21 +51,9 @@ TEST(PackedEngine, LogitsEqualFakeQuantizationAtEveryConfigKind) {
 }
 
 TEST(PackedEngine, PerGroupWeightsAndAdaptersMergedOrNot) {
-    auto model = tiny_model(4);
-    quant::LevelLists lists;
-    lists.w_bits = {8, 4};
-    lists.a_bits = {8, 8};
-    lists.ranks  = {2};
-    const quant::AdapterSet set{quant::make_levels(lists), ""};
-    {
-        torch::NoGradGuard no_grad;
-        for (auto& [name, layer] : model->linear_layers()) {
-            for (const auto& level : set.levels) {
-                layer->add_adapter(level.name(), level.lora);
-                layer->adapters().at(level.name())->B.normal_(0, 0.5);
-            }
-        }
-    }
+    auto model     = tiny_model(4);
+    const auto set = testing::two_levels(8);
+    testing::add_level_adapters(model, set);
     model->eval();  // after the adapters exist: their dropout is off
     quant::QuantSettings settings;
     for (const bool merged : {false, true}) {

@@ -48,4 +48,22 @@ Weights weights_of(const model::Gpt2ForQuestionAnswering& model) {
     return w;
 }
 
+quant::AdapterSet two_levels(int a_bits) {
+    quant::LevelLists lists;
+    lists.w_bits = {8, 4};
+    if (a_bits > 0) lists.a_bits = {a_bits, a_bits};
+    lists.ranks = {2};
+    return {quant::make_levels(lists), ""};
+}
+
+void add_level_adapters(model::Gpt2ForQuestionAnswering& model, const quant::AdapterSet& set) {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, layer] : model->linear_layers()) {
+        for (const auto& level : set.levels) {
+            layer->add_adapter(level.name(), level.lora);
+            layer->adapters().at(level.name())->B.normal_(0, 0.5);
+        }
+    }
+}
+
 }  // namespace bitswitch::testing

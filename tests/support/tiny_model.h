@@ -17,6 +17,14 @@ model::Gpt2Config real_vocab_config(int64_t n_positions = 32);
 model::Gpt2ForQuestionAnswering tiny_model(uint64_t seed                   = 0,
                                            const model::Gpt2Config& config = tiny_config());
 
+/// Two levels at w8 and w4 with rank-2 adapters; activations (and K/V) at `a_bits`, or with 0 at the
+/// weights' bits (levels "8" and "4").
+quant::AdapterSet two_levels(int a_bits = 0);
+
+/// Adds one adapter per level of `set` to every linear of `model`, B random (N(0, 0.5)) so that each level
+/// changes the output. Call model->eval() afterwards: modules added later start in training mode.
+void add_level_adapters(model::Gpt2ForQuestionAnswering& model, const quant::AdapterSet& set);
+
 /// The units of a GPT-2 with n_layer blocks (tiny_config otherwise), in precision-config order: what
 /// precision configs in tests resolve against.
 quant::UnitList gpt2_units(int64_t n_layer);
