@@ -13,7 +13,8 @@ namespace bitswitch::cli {
 
 /// The model, the questions and how they are windowed, scored and quantized.
 inline void add_eval_set_flags(CLI::App* cmd, eval::QaEvalConfig& e, QuantFlags& quant) {
-    cmd->add_option("--model,--model_name_or_path", e.model_dir, "Model folder (HF) or training run folder")
+    cmd->add_option("--model,--model_name_or_path", e.model_dir,
+                    "Model folder (HF), training run folder or deployment file (export --format bitswitch)")
         ->required();
     cmd->add_option("--validation_file", e.validation_file, "SQuAD v1.1/v2.0 JSON")->required();
     cmd->add_option("--tokenizer", e.tokenizer_dir,

@@ -17,7 +17,8 @@ void add_bench_command(CLI::App& app) {
     auto format   = std::make_shared<eval::TableFormat>(eval::TableFormat::kMarkdown);
     CLI::App* cmd = app.add_subcommand(
         "bench", "Prefill tokens/s, latency (p50, p99), weight bytes and peak memory per precision config");
-    cmd->add_option("--model,--model_name_or_path", c->model_dir, "Model folder (HF) or training run folder")
+    cmd->add_option("--model,--model_name_or_path", c->model_dir,
+                    "Model folder (HF), training run folder or deployment file (export --format bitswitch)")
         ->required();
     cmd->add_option("--batch", c->batches, "Batch sizes (windows per forward); repeat or list")
         ->delimiter(',')

@@ -16,7 +16,8 @@ namespace {
 // The flags eval and predict share: the model, its tokenizer, windows, answer selection, quantization,
 // precision, threads.
 void add_model_flags(CLI::App* cmd, eval::QaModelConfig& c, QuantFlags& quant, int& threads, bool many) {
-    cmd->add_option("--model,--model_name_or_path", c.model_dir, "Model folder (HF) or training run folder")
+    cmd->add_option("--model,--model_name_or_path", c.model_dir,
+                    "Model folder (HF), training run folder or deployment file (export --format bitswitch)")
         ->required();
     cmd->add_option("--tokenizer", c.tokenizer_dir,
                     "Tokenizer folder (default: the model's, else the shipped GPT-2)");

@@ -51,7 +51,8 @@ void add_precision_command(CLI::App& app) {
     auto c = std::make_shared<PrecisionShowConfig>();
     CLI::App* cmd =
         group->add_subcommand("show", "Per-unit bits, adapters, average bits per weight and model size");
-    cmd->add_option("--model,--model_name_or_path", c->model_dir, "Model folder (HF) or training run folder")
+    cmd->add_option("--model,--model_name_or_path", c->model_dir,
+                    "Model folder (HF), training run folder or deployment file (export --format bitswitch)")
         ->required();
     add_precision_flags(cmd, c->precision, c->activate_lora_idx, /*many=*/true);
     add_quant_flags(cmd, c->quant);

@@ -19,7 +19,8 @@ void add_score_command(CLI::App& app) {
     auto per_token = std::make_shared<bool>(false);
     CLI::App* cmd =
         app.add_subcommand("score", "Log-likelihood and perplexity of a text under the model's LM head");
-    cmd->add_option("--model,--model_name_or_path", c->model_dir, "Model folder (HF) or training run folder")
+    cmd->add_option("--model,--model_name_or_path", c->model_dir,
+                    "Model folder (HF), training run folder or deployment file (export --format bitswitch)")
         ->required();
     cmd->add_option("--file", c->file, "UTF-8 text file")->required();
     cmd->add_option("--tokenizer", c->tokenizer_dir,

@@ -17,7 +17,8 @@ void add_serve_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("serve",
                                        "HTTP server: POST /v1/qa at any precision per request, batched; "
                                        "/health, /v1/models, /metrics, a page at /");
-    cmd->add_option("--model,--model_name_or_path", c->model_dir, "Model folder (HF) or training run folder")
+    cmd->add_option("--model,--model_name_or_path", c->model_dir,
+                    "Model folder (HF), training run folder or deployment file (export --format bitswitch)")
         ->required();
     cmd->add_option("--tokenizer", c->tokenizer_dir,
                     "Tokenizer folder (default: the model's, else the shipped GPT-2)");
