@@ -4,8 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "bitswitch/analysis/bootstrap.h"
 #include "bitswitch/analysis/sensitivity.h"
+#include "bitswitch/eval/bootstrap.h"
 #include "bitswitch/eval/qa_eval.h"
 #include "cli/flags.h"
 
@@ -29,7 +29,7 @@ inline void add_eval_set_flags(CLI::App* cmd, eval::QaEvalConfig& e, QuantFlags&
                   "Drop questions whose answer_start is wrong instead of failing");
 }
 
-inline void add_bootstrap_flags(CLI::App* cmd, analysis::BootstrapOptions& b) {
+inline void add_bootstrap_flags(CLI::App* cmd, eval::BootstrapOptions& b) {
     const char* group = "Statistics";
     cmd->add_option("--bootstrap_resamples", b.resamples, "Bootstrap resamples over questions")
         ->capture_default_str()

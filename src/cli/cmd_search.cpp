@@ -16,7 +16,7 @@ void add_search_command(CLI::App& app) {
     auto c        = std::make_shared<analysis::SearchConfig>();
     auto quant    = std::make_shared<QuantFlags>();
     auto threads  = std::make_shared<int>(0);
-    auto format   = std::make_shared<analysis::OutputFormat>(analysis::OutputFormat::kMarkdown);
+    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
     CLI::App* cmd = app.add_subcommand(
         "search",
         "Per-unit precision under a bit budget: seed 001's greedy search and the exact optimum of the "
@@ -43,7 +43,7 @@ void add_search_command(CLI::App& app) {
         ->group(group);
     cmd->add_flag("--no_measure{false}", c->measure, "Do not evaluate the configs found")->group(group);
     add_bootstrap_flags(cmd, c->sensitivity.bootstrap);
-    add_enum_option(cmd, "-o,--output_format", *format, analysis::kOutputFormatNames,
+    add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
     cmd->add_option("--output_dir", c->output_dir,
                     "Also write search.md, search.jsonl and each config found as configs/*.json");

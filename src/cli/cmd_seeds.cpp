@@ -14,12 +14,12 @@ namespace bitswitch::cli {
 
 void add_seeds_command(CLI::App& app) {
     auto files    = std::make_shared<std::vector<std::string>>();
-    auto format   = std::make_shared<analysis::OutputFormat>(analysis::OutputFormat::kMarkdown);
+    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
     CLI::App* cmd = app.add_subcommand(
         "seeds", "Mean, standard deviation and range over runs that differ only in --seed (their sweeps)");
     cmd->add_option("sweeps", *files, "The sweep.jsonl of each run (bitswitch sweep --output_dir)")
         ->required();
-    add_enum_option(cmd, "-o,--output_format", *format, analysis::kOutputFormatNames,
+    add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
     cmd->callback([files, format] {
         std::printf("%s", analysis::format_seed_table(analysis::seed_table(*files), *format).c_str());

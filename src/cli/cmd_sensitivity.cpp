@@ -15,7 +15,7 @@ void add_sensitivity_command(CLI::App& app) {
     auto c        = std::make_shared<analysis::SensitivityConfig>();
     auto quant    = std::make_shared<QuantFlags>();
     auto threads  = std::make_shared<int>(0);
-    auto format   = std::make_shared<analysis::OutputFormat>(analysis::OutputFormat::kMarkdown);
+    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
     CLI::App* cmd = app.add_subcommand(
         "sensitivity",
         "Which units (or blocks) cost most at low precision: measured F1 drops, KL and Fisher proxies");
@@ -24,7 +24,7 @@ void add_sensitivity_command(CLI::App& app) {
     add_sensitivity_flags(cmd, *c, /*test_required=*/true);
     add_bootstrap_flags(cmd, c->bootstrap);
     add_prefix_cache_flag(cmd, c->share_prefixes);
-    add_enum_option(cmd, "-o,--output_format", *format, analysis::kOutputFormatNames,
+    add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
     cmd->add_option("--output_dir", c->output_dir, "Also write sensitivity.md, .csv and .jsonl here");
     cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();

@@ -15,7 +15,7 @@ void add_sweep_command(CLI::App& app) {
     auto c        = std::make_shared<analysis::SweepConfig>();
     auto quant    = std::make_shared<QuantFlags>();
     auto threads  = std::make_shared<int>(0);
-    auto format   = std::make_shared<analysis::OutputFormat>(analysis::OutputFormat::kMarkdown);
+    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
     CLI::App* cmd = app.add_subcommand(
         "sweep",
         "EM/F1 with confidence intervals, sizes and bit-operations of many precision configs of one model");
@@ -41,7 +41,7 @@ void add_sweep_command(CLI::App& app) {
         ->group(configs);
     add_bootstrap_flags(cmd, c->bootstrap);
     add_prefix_cache_flag(cmd, c->share_prefixes);
-    add_enum_option(cmd, "-o,--output_format", *format, analysis::kOutputFormatNames,
+    add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
     cmd->add_option("--output_dir", c->output_dir, "Also write sweep.md, sweep.csv and sweep.jsonl here");
     cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();

@@ -36,8 +36,8 @@ void add_mode_flags(CLI::App* cmd, train::TrainConfig& c) {
     cmd->add_option("--teacher", c.teacher,
                     "Distill from a fine-tuned model folder, or self-fp (this model at full precision)")
         ->group(modes);
-    add_enum_option(cmd, "--random_granularity", c.random_granularity, train::kRandomGranularityNames,
-                    "random: a level per block and the head, or one for the whole model")
+    add_enum_option(cmd, "--random_granularity", c.random_granularity, quant::kRandomGranularityNames,
+                    "random: a level per block and the head, one for the whole model, or one per unit")
         ->group(modes);
     cmd->add_option("--sample_probs", c.sample_probs,
                     "random: probability of each level, high to low (default uniform)")

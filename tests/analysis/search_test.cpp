@@ -40,8 +40,9 @@ SensitivityResult hand_made_sensitivity() {
     SensitivityResult s;
     s.base         = "8";
     const auto row = [](const std::string& target, const std::string& level, double drop, double kl) {
-        return SensitivityRow{target, level, Interval{50 - drop, 40, 60}, Interval{drop, drop - 1, drop + 1},
-                              kl,     kl / 2};
+        return SensitivityRow{
+            target, level, eval::Interval{50 - drop, 40, 60}, eval::Interval{drop, drop - 1, drop + 1},
+            kl,     kl / 2};
     };
     s.rows = {row("h.0", "4", 0.5, 0.01),         row("h.0", "2", 3.0, 0.2),
               row("h.1", "4", 6.0, 0.3),          row("h.1", "2", 20.0, 1.0),
@@ -84,7 +85,7 @@ TEST(Search, FindsConfigsWithinBudgetWritesFilesThatParseBackAndMeasuresThem) {
     SearchFixture f;
     bitswitch::testing::TempDir out;
     core::write_file_atomic(out.path() / "sensitivity.jsonl",
-                            format_sensitivity(hand_made_sensitivity(), OutputFormat::kJsonl));
+                            format_sensitivity(hand_made_sensitivity(), eval::OutputFormat::kJsonl));
     auto c             = f.config();
     c.sensitivity_file = (out.path() / "sensitivity.jsonl").string();
     c.budgets          = {5.0};
@@ -130,7 +131,7 @@ TEST(Search, FindsConfigsWithinBudgetWritesFilesThatParseBackAndMeasuresThem) {
     EXPECT_EQ(top.f1_drop->estimate, 0.0);
     for (const auto* name : {"search.md", "search.jsonl"})
         EXPECT_TRUE(std::filesystem::exists(out.path() / "search" / name)) << name;
-    EXPECT_EQ(format_search(r, OutputFormat::kCsv).find("budget_kind,budget,method"), 0u);
+    EXPECT_EQ(format_search(r, eval::OutputFormat::kCsv).find("budget_kind,budget,method"), 0u);
 }
 
 TEST(Search, BadInputIsNamed) {
@@ -139,7 +140,7 @@ TEST(Search, BadInputIsNamed) {
     auto c             = f.config();
     c.sensitivity_file = (out.path() / "sensitivity.jsonl").string();
     core::write_file_atomic(c.sensitivity_file,
-                            format_sensitivity(hand_made_sensitivity(), OutputFormat::kJsonl));
+                            format_sensitivity(hand_made_sensitivity(), eval::OutputFormat::kJsonl));
     c.budgets = {1.5};
     try {
         run_search(c);
@@ -163,7 +164,7 @@ TEST(Search, BadInputIsNamed) {
     // Targets the model does not have.
     auto s           = hand_made_sensitivity();
     s.rows[0].target = "h.7";
-    core::write_file_atomic(c.sensitivity_file, format_sensitivity(s, OutputFormat::kJsonl));
+    core::write_file_atomic(c.sensitivity_file, format_sensitivity(s, eval::OutputFormat::kJsonl));
     try {
         run_search(c);
         FAIL() << "no error";
@@ -173,7 +174,7 @@ TEST(Search, BadInputIsNamed) {
     // Proxies only: no drops to predict with, unless a proxy is chosen.
     s = hand_made_sensitivity();
     for (auto& row : s.rows) row.f1_drop.reset();
-    core::write_file_atomic(c.sensitivity_file, format_sensitivity(s, OutputFormat::kJsonl));
+    core::write_file_atomic(c.sensitivity_file, format_sensitivity(s, eval::OutputFormat::kJsonl));
     EXPECT_THROW(run_search(c), InputError);
     c.predictor = Predictor::kKl;
     c.measure   = false;

@@ -24,7 +24,7 @@ std::string sweep_file(double f1_8, double f1_4) {
         row.exact_match = {f1 - 2, f1 - 3.5, f1 - 0.5};
         r.rows.push_back(row);
     }
-    return format_sweep(r, OutputFormat::kJsonl);
+    return format_sweep(r, eval::OutputFormat::kJsonl);
 }
 
 TEST(SeedTable, MeanSampleStandardDeviationAndRangeByHand) {
@@ -44,9 +44,9 @@ TEST(SeedTable, MeanSampleStandardDeviationAndRangeByHand) {
     EXPECT_DOUBLE_EQ(t.rows[0].f1_interval_width, 3.0);
     // 80, 81, 82: sd 1.
     EXPECT_DOUBLE_EQ(t.rows[1].f1.stddev, 1.0);
-    const auto md = format_seed_table(t, OutputFormat::kMarkdown);
+    const auto md = format_seed_table(t, eval::OutputFormat::kMarkdown);
     EXPECT_NE(md.find("| 8 | 93.00 ± 3.61 | 90.00–97.00 |"), std::string::npos) << md;
-    EXPECT_EQ(format_seed_table(t, OutputFormat::kCsv).find("config,runs,f1_mean"), 0u);
+    EXPECT_EQ(format_seed_table(t, eval::OutputFormat::kCsv).find("config,runs,f1_mean"), 0u);
 }
 
 TEST(SeedTable, MismatchedRunsAndForeignFilesAreNamed) {
@@ -57,7 +57,7 @@ TEST(SeedTable, MismatchedRunsAndForeignFilesAreNamed) {
     SweepRow row;
     row.config   = "8";
     other.rows   = {row};
-    const auto b = dir.write("b.jsonl", format_sweep(other, OutputFormat::kJsonl)).string();
+    const auto b = dir.write("b.jsonl", format_sweep(other, eval::OutputFormat::kJsonl)).string();
     try {
         seed_table({a, b});
         FAIL() << "no error";

@@ -88,7 +88,7 @@ TEST(Sweep, FormatsHoldEveryRowAndBadInputIsNamed) {
     c.uniform      = {"fp", "4"};
     c.output_dir   = (f.dir.path() / "sweep").string();
     const auto r   = run_sweep(c);
-    const auto csv = format_sweep(r, OutputFormat::kCsv);
+    const auto csv = format_sweep(r, eval::OutputFormat::kCsv);
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
     const auto header = csv.substr(0, csv.find('\n'));
     const auto first  = csv.substr(header.size() + 1, csv.find('\n', header.size() + 1) - header.size() - 1);

@@ -1,4 +1,4 @@
-// Cyclic schedules against hand-written sequences of their formulas, random sampling frequencies, PRT.
+// Cyclic schedules against hand-written sequences of their formulas, and the precision range test.
 #include "bitswitch/train/bit_schedule.h"
 
 #include <gtest/gtest.h>
@@ -42,19 +42,6 @@ TEST(BitSchedule, BadCyclicSettingsAreInputErrors) {
     EXPECT_THROW(cyclic_bits({8, 4, 10, 2, CyclicShape::kCosine}, 0), InputError);
     EXPECT_THROW(cyclic_bits({4, 8, 10, 11, CyclicShape::kCosine}, 0), InputError);
     EXPECT_THROW(core::enum_from_name(kCyclicShapeNames, "square", "--cyclic_schedule"), InputError);
-}
-
-TEST(BitSchedule, RandomSamplingCoversEveryLevelWithTheExpectedFrequencyAndRepeatsPerStep) {
-    std::vector<int> counts(3, 0);
-    for (int64_t step = 0; step < 2000; ++step) {
-        const auto levels = sample_levels(7, step, 13, 3, {});
-        for (const auto l : levels) ++counts[l];
-        EXPECT_EQ(levels, sample_levels(7, step, 13, 3, {}));  // what another rank computes
-    }
-    for (const int c : counts) EXPECT_NEAR(c / 26000.0, 1.0 / 3, 0.01);
-    std::vector<int> weighted(2, 0);
-    for (int64_t step = 0; step < 4000; ++step) ++weighted[sample_levels(1, step, 1, 2, {0.8, 0.2})[0]];
-    EXPECT_NEAR(weighted[0] / 4000.0, 0.8, 0.02);
 }
 
 TEST(BitSchedule, PrecisionRangeTestPicksTheFirstBitWidthThatHelps) {

@@ -71,7 +71,8 @@ TEST(TrainingModes, RandomPerLayerTrainsOnlyTheSampledAdapters) {
     c.level_lists.w_bits = {8, 4};
     c.max_steps          = 1;
     run_training(c);
-    const auto picks  = sample_levels(uint64_t(c.seed), 0, 3, 2, {});  // blocks 0, 1, head; levels "8", "4"
+    const auto picks =
+        quant::sample_levels(uint64_t(c.seed), 0, 3, 2, {});  // blocks 0, 1, head; levels "8", "4"
     const auto loaded = model::LoadedModel::load(c.output_dir);
     for (const auto& [name, layer] : loaded.model().linear_layers()) {
         if (name == "qa_outputs") continue;

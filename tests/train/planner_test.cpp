@@ -52,7 +52,7 @@ TEST(PrecisionPlanner, SequentialScheduleGivesEachLevelAnEqualShareHighFirst) {
 
 TEST(PrecisionPlanner, RandomModelGranularityPutsTheWholeModelAtOneLevel) {
     auto p                      = planned(Mode::kRandom, {8, 4});
-    p.config.random_granularity = RandomGranularity::kModel;
+    p.config.random_granularity = quant::RandomGranularity::kModel;
     const PrecisionPlanner planner(p.config, p.levels, p.adapters, bitswitch::testing::gpt2_units(3), 100);
     for (int64_t step = 0; step < 20; ++step) {
         const auto bits = planner.plan(step).passes[0].w_bits;

@@ -90,9 +90,9 @@ nlohmann::ordered_json to_json(const SearchPoint& p, const SearchResult& result)
             {"predicted_cost", p.predicted_cost},
             {"predicted_loss", p.predicted_loss},
             {"base", result.base},
-            {"base_f1", interval_json(result.base_f1)},
-            {"f1", interval_json(p.f1)},
-            {"f1_drop", interval_json(p.f1_drop)},
+            {"base_f1", eval::interval_json(result.base_f1)},
+            {"f1", eval::interval_json(p.f1)},
+            {"f1_drop", eval::interval_json(p.f1_drop)},
             {"avg_weight_bits", p.size.avg_weight_bits},
             {"model_bytes", p.size.bytes},
             {"bit_operations_per_token", p.size.bit_operations_per_token},
@@ -251,42 +251,44 @@ SearchResult run_search(const SearchConfig& c) {
                 std::fprintf(stderr, "search: measured %zu/%zu: %s: F1 %.2f (%.1fs)\n", ++done,
                                 configs.size(), config.source.c_str(), r.f1, r.seconds);
             });
-        const auto percent = [](Interval i) { return Interval{100 * i.estimate, 100 * i.low, 100 * i.high}; };
-        const auto& boot   = c.sensitivity.bootstrap;
-        out.base_f1        = percent(bootstrap_mean(results[0].question_f1, boot));
+        const auto percent = [](eval::Interval i) {
+            return eval::Interval{100 * i.estimate, 100 * i.low, 100 * i.high};
+        };
+        const auto& boot = c.sensitivity.bootstrap;
+        out.base_f1      = percent(eval::bootstrap_mean(results[0].question_f1, boot));
         for (size_t i = 0; i < out.points.size(); ++i) {
             const auto& r    = results[point_config[i]];
-            out.points[i].f1 = percent(bootstrap_mean(r.question_f1, boot));
+            out.points[i].f1 = percent(eval::bootstrap_mean(r.question_f1, boot));
             out.points[i].f1_drop =
-                percent(bootstrap_paired_difference(results[0].question_f1, r.question_f1, boot));
+                percent(eval::bootstrap_paired_difference(results[0].question_f1, r.question_f1, boot));
         }
     }
     if (!c.output_dir.empty()) {
-        write_result_files(dir, "search", {OutputFormat::kMarkdown, OutputFormat::kJsonl},
-                           [&](OutputFormat f) { return format_search(out, f); });
+        eval::write_result_files(dir, "search", {eval::OutputFormat::kMarkdown, eval::OutputFormat::kJsonl},
+                                 [&](eval::OutputFormat f) { return format_search(out, f); });
     }
     return out;
 }
 
-std::string format_search(const SearchResult& result, OutputFormat format) {
+std::string format_search(const SearchResult& result, eval::OutputFormat format) {
     std::string s;
-    if (format == OutputFormat::kJsonl) {
+    if (format == eval::OutputFormat::kJsonl) {
         for (const auto& p : result.points) s += to_json(p, result).dump() + "\n";
         return s;
     }
-    if (format == OutputFormat::kCsv) {
+    if (format == eval::OutputFormat::kCsv) {
         s = "budget_kind,budget,method,optimal,predicted_cost,predicted_loss,f1,f1_low,f1_high,f1_drop,"
             "f1_drop_low,f1_drop_high,avg_weight_bits,model_bytes,bit_operations_per_token,precision_file\n";
         for (const auto& p : result.points) {
-            const auto v = [](const std::optional<Interval>& i, double Interval::*m) {
+            const auto v = [](const std::optional<eval::Interval>& i, double eval::Interval::*m) {
                 return i ? fmt::format("{}", (*i).*m) : std::string();
             };
             s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                              enum_name(kBudgetKindNames, result.budget_kind), p.budget, p.method, p.optimal,
-                             p.predicted_cost, p.predicted_loss, v(p.f1, &Interval::estimate),
-                             v(p.f1, &Interval::low), v(p.f1, &Interval::high),
-                             v(p.f1_drop, &Interval::estimate), v(p.f1_drop, &Interval::low),
-                             v(p.f1_drop, &Interval::high), p.size.avg_weight_bits, p.size.bytes,
+                             p.predicted_cost, p.predicted_loss, v(p.f1, &eval::Interval::estimate),
+                             v(p.f1, &eval::Interval::low), v(p.f1, &eval::Interval::high),
+                             v(p.f1_drop, &eval::Interval::estimate), v(p.f1_drop, &eval::Interval::low),
+                             v(p.f1_drop, &eval::Interval::high), p.size.avg_weight_bits, p.size.bytes,
                              p.size.bit_operations_per_token, p.precision_file);
         }
         return s;

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "bitswitch/analysis/bootstrap.h"
 #include "bitswitch/analysis/knapsack.h"
 #include "bitswitch/analysis/sensitivity.h"
 #include "bitswitch/core/enum_names.h"
+#include "bitswitch/eval/bootstrap.h"
 #include "bitswitch/model/loaded_model.h"
 
 namespace bitswitch::analysis {
@@ -47,11 +47,11 @@ struct SearchPoint {
     std::string method;                                       // "greedy" or "exact"
     std::vector<std::pair<std::string, std::string>> levels;  // (target, level), the model's order
     double predicted_cost = 0, predicted_loss = 0;
-    bool optimal = false;             // exact and proven optimal by GLPK
-    quant::ModelSize size;            // of the config itself (the additive cost's check)
-    std::optional<Interval> f1;       // measured, percent
-    std::optional<Interval> f1_drop;  // base minus this, paired
-    std::string precision_file;       // under output_dir/configs, when written
+    bool optimal = false;                   // exact and proven optimal by GLPK
+    quant::ModelSize size;                  // of the config itself (the additive cost's check)
+    std::optional<eval::Interval> f1;       // measured, percent
+    std::optional<eval::Interval> f1_drop;  // base minus this, paired
+    std::string precision_file;             // under output_dir/configs, when written
 };
 
 struct SearchResult {
@@ -59,7 +59,7 @@ struct SearchResult {
     Predictor predictor{};
     BudgetKind budget_kind{};
     double cheapest = 0, dearest = 0;  // the budget range the model spans
-    std::optional<Interval> base_f1;
+    std::optional<eval::Interval> base_f1;
     int64_t questions = 0;
     std::vector<SearchPoint> points;  // budget by budget: greedy, then exact
 };
@@ -81,6 +81,6 @@ std::string precision_file_text(const model::LoadedModel& loaded, const std::vec
 
 SearchResult run_search(const SearchConfig& config);
 
-std::string format_search(const SearchResult& result, OutputFormat format);
+std::string format_search(const SearchResult& result, eval::OutputFormat format);
 
 }  // namespace bitswitch::analysis

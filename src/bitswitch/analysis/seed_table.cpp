@@ -37,8 +37,8 @@ SweepResult read_sweep(const std::string& path) {
     for (const auto& [line, j] : core::read_json_lines(path)) {
         const auto where = fmt::format("{}:{}", path, line);
         try {
-            const auto em = j.is_object() ? interval_from_json(j, "exact_match", where) : std::nullopt;
-            const auto f1 = j.is_object() ? interval_from_json(j, "f1", where) : std::nullopt;
+            const auto em = j.is_object() ? eval::interval_from_json(j, "exact_match", where) : std::nullopt;
+            const auto f1 = j.is_object() ? eval::interval_from_json(j, "f1", where) : std::nullopt;
             if (!j.is_object() || !j.contains("config") || !em || !f1)
                 throw InputError(where +
                                  ": not a sweep result (no config, exact_match and f1); give the sweep.jsonl "
@@ -88,10 +88,10 @@ SeedTable seed_table(const std::vector<std::string>& files) {
     return table;
 }
 
-std::string format_seed_table(const SeedTable& t, OutputFormat format) {
+std::string format_seed_table(const SeedTable& t, eval::OutputFormat format) {
     std::string s;
     switch (format) {
-        case OutputFormat::kJsonl:
+        case eval::OutputFormat::kJsonl:
             for (const auto& r : t.rows) {
                 s += nlohmann::ordered_json{{"config", r.config},
                                             {"runs", t.files.size()},
@@ -102,7 +102,7 @@ std::string format_seed_table(const SeedTable& t, OutputFormat format) {
                      "\n";
             }
             return s;
-        case OutputFormat::kCsv:
+        case eval::OutputFormat::kCsv:
             s = "config,runs,f1_mean,f1_stddev,f1_min,f1_max,em_mean,em_stddev,em_min,em_max,"
                 "f1_interval_width\n";
             for (const auto& r : t.rows) {
@@ -111,7 +111,7 @@ std::string format_seed_table(const SeedTable& t, OutputFormat format) {
                                  r.exact_match.min, r.exact_match.max, r.f1_interval_width);
             }
             return s;
-        case OutputFormat::kMarkdown:
+        case eval::OutputFormat::kMarkdown:
             s = fmt::format(
                 "| config | F1 mean ± sd | F1 range | EM mean ± sd | EM range | one run's F1 CI width |\n"
                 "|---|---:|---:|---:|---:|---:|\n");

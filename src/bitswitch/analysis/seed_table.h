@@ -37,6 +37,6 @@ SweepResult read_sweep(const std::string& path);
 /// missing from one of them (naming both).
 SeedTable seed_table(const std::vector<std::string>& sweep_files);
 
-std::string format_seed_table(const SeedTable& table, OutputFormat format);
+std::string format_seed_table(const SeedTable& table, eval::OutputFormat format);
 
 }  // namespace bitswitch::analysis

@@ -140,8 +140,8 @@ nlohmann::ordered_json to_json(const SensitivityRow& r, const SensitivityResult&
     return {{"target", r.target},
             {"level", r.level},
             {"base", result.base},
-            {"f1", interval_json(r.f1)},
-            {"f1_drop", interval_json(r.f1_drop)},
+            {"f1", eval::interval_json(r.f1)},
+            {"f1_drop", eval::interval_json(r.f1_drop)},
             {"kl", r.kl},
             {"fisher", r.fisher ? nlohmann::ordered_json(*r.fisher) : nlohmann::ordered_json()}};
 }
@@ -219,15 +219,18 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
                          drop.c_str());
         });
     if (group) share_items(*group, measured, 1 + (c.proxies_only ? 0 : size_t(out.questions)));
-    const auto percent = [](Interval i) { return Interval{100 * i.estimate, 100 * i.low, 100 * i.high}; };
-    if (!c.proxies_only) out.base_f1 = percent(bootstrap_mean(base_scores.question_f1, c.bootstrap));
+    const auto percent = [](eval::Interval i) {
+        return eval::Interval{100 * i.estimate, 100 * i.low, 100 * i.high};
+    };
+    if (!c.proxies_only) out.base_f1 = percent(eval::bootstrap_mean(base_scores.question_f1, c.bootstrap));
     for (size_t r = 0; r < total; ++r) {
         const size_t t = r / levels, l = r % levels;
         SensitivityRow row{targets[t].label, c.test_levels[l], {}, {}, measured[r][0], fisher[t][l]};
         if (!c.proxies_only) {
             const std::vector<double> f1(measured[r].begin() + 1, measured[r].end());
-            row.f1      = percent(bootstrap_mean(f1, c.bootstrap));
-            row.f1_drop = percent(bootstrap_paired_difference(base_scores.question_f1, f1, c.bootstrap));
+            row.f1 = percent(eval::bootstrap_mean(f1, c.bootstrap));
+            row.f1_drop =
+                percent(eval::bootstrap_paired_difference(base_scores.question_f1, f1, c.bootstrap));
         }
         out.rows.push_back(std::move(row));
     }
@@ -249,9 +252,10 @@ SensitivityResult run_sensitivity(const SensitivityConfig& c) {
     const auto loaded = model::LoadedModel::load(c.eval.model_dir, c.eval.quant_override);
     const auto result = sensitivity_of(loaded, set, c);
     if (!c.output_dir.empty() && result.primary) {
-        write_result_files(c.output_dir, "sensitivity",
-                           {OutputFormat::kMarkdown, OutputFormat::kCsv, OutputFormat::kJsonl},
-                           [&](OutputFormat f) { return format_sensitivity(result, f); });
+        eval::write_result_files(
+            c.output_dir, "sensitivity",
+            {eval::OutputFormat::kMarkdown, eval::OutputFormat::kCsv, eval::OutputFormat::kJsonl},
+            [&](eval::OutputFormat f) { return format_sensitivity(result, f); });
     }
     return result;
 }
@@ -269,8 +273,8 @@ SensitivityResult read_sensitivity(const std::string& path) {
         try {
             row = {j["target"].get<std::string>(),
                    j["level"].get<std::string>(),
-                   interval_from_json(j, "f1", where),
-                   interval_from_json(j, "f1_drop", where),
+                   eval::interval_from_json(j, "f1", where),
+                   eval::interval_from_json(j, "f1_drop", where),
                    j["kl"].get<double>(),
                    std::nullopt};
             if (const auto& f = j.value("fisher", nlohmann::json()); !f.is_null())
@@ -289,26 +293,26 @@ SensitivityResult read_sensitivity(const std::string& path) {
     return out;
 }
 
-std::string format_sensitivity(const SensitivityResult& result, OutputFormat format) {
+std::string format_sensitivity(const SensitivityResult& result, eval::OutputFormat format) {
     std::string s;
     switch (format) {
-        case OutputFormat::kJsonl:
+        case eval::OutputFormat::kJsonl:
             for (const auto& r : result.rows) s += to_json(r, result).dump() + "\n";
             return s;
-        case OutputFormat::kCsv:
+        case eval::OutputFormat::kCsv:
             s = "target,level,base,f1,f1_low,f1_high,f1_drop,f1_drop_low,f1_drop_high,kl,fisher\n";
             for (const auto& r : result.rows) {
-                const auto v = [](const std::optional<Interval>& i, double Interval::*m) {
+                const auto v = [](const std::optional<eval::Interval>& i, double eval::Interval::*m) {
                     return i ? fmt::format("{}", (*i).*m) : std::string();
                 };
                 s += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", r.target, r.level, result.base,
-                                 v(r.f1, &Interval::estimate), v(r.f1, &Interval::low),
-                                 v(r.f1, &Interval::high), v(r.f1_drop, &Interval::estimate),
-                                 v(r.f1_drop, &Interval::low), v(r.f1_drop, &Interval::high), r.kl,
-                                 r.fisher ? fmt::format("{}", *r.fisher) : "");
+                                 v(r.f1, &eval::Interval::estimate), v(r.f1, &eval::Interval::low),
+                                 v(r.f1, &eval::Interval::high), v(r.f1_drop, &eval::Interval::estimate),
+                                 v(r.f1_drop, &eval::Interval::low), v(r.f1_drop, &eval::Interval::high),
+                                 r.kl, r.fisher ? fmt::format("{}", *r.fisher) : "");
             }
             return s;
-        case OutputFormat::kMarkdown: {
+        case eval::OutputFormat::kMarkdown: {
             s = fmt::format("Base {}{}; {} questions, proxies on {} windows.\n\n", result.base,
                             result.base_f1
                                 ? fmt::format(" (F1 {:.2f} [{:.2f}, {:.2f}])", result.base_f1->estimate,

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "bitswitch/analysis/bootstrap.h"
 #include "bitswitch/analysis/sweep.h"
+#include "bitswitch/eval/bootstrap.h"
 #include "bitswitch/eval/qa_eval.h"
 #include "bitswitch/model/loaded_model.h"
 
@@ -30,21 +30,21 @@ struct SensitivityConfig {
     int64_t calibration_samples = 128;    // windows for the proxies
     bool proxies_only           = false;  // skip the measured drops (no evaluation of every config)
     bool share_prefixes         = true;   // configs share the blocks before their change (eval/logits.h)
-    BootstrapOptions bootstrap;
+    eval::BootstrapOptions bootstrap;
     std::string output_dir;  // when given: sensitivity.md, .csv, .jsonl
 };
 
 struct SensitivityRow {
     std::string target;  // a unit ("h.3.mlp.c_fc") or a block ("h.3")
     std::string level;
-    std::optional<Interval> f1, f1_drop;  // measured (percent); drop = base F1 − this F1, paired
-    double kl = 0;                        // mean KL(base ‖ config) of start and end distributions
-    std::optional<double> fisher;         // none for K/V units
+    std::optional<eval::Interval> f1, f1_drop;  // measured (percent); drop = base F1 − this F1, paired
+    double kl = 0;                              // mean KL(base ‖ config) of start and end distributions
+    std::optional<double> fisher;               // none for K/V units
 };
 
 struct SensitivityResult {
     std::string base;
-    std::optional<Interval> base_f1;
+    std::optional<eval::Interval> base_f1;
     int64_t questions = 0, calibration_windows = 0;
     std::vector<SensitivityRow> rows;                    // target by target, each at every level
     std::optional<double> kl_spearman, fisher_spearman;  // with the measured drops
@@ -68,6 +68,6 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
 /// and line when it is not one.
 SensitivityResult read_sensitivity(const std::string& path);
 
-std::string format_sensitivity(const SensitivityResult& result, OutputFormat format);
+std::string format_sensitivity(const SensitivityResult& result, eval::OutputFormat format);
 
 }  // namespace bitswitch::analysis

@@ -45,11 +45,11 @@ std::vector<quant::PrecisionConfig> varied(const SweepConfig& c, const model::Lo
 
 nlohmann::ordered_json to_json(const SweepRow& r, const SweepResult& result) {
     return {{"config", r.config},
-            {"exact_match", interval_json(r.exact_match)},
-            {"f1", interval_json(r.f1)},
+            {"exact_match", eval::interval_json(r.exact_match)},
+            {"f1", eval::interval_json(r.f1)},
             {"reference", result.reference},
-            {"exact_match_diff", interval_json(r.exact_match_diff)},
-            {"f1_diff", interval_json(r.f1_diff)},
+            {"exact_match_diff", eval::interval_json(r.exact_match_diff)},
+            {"f1_diff", eval::interval_json(r.f1_diff)},
             {"avg_weight_bits", r.avg_weight_bits},
             {"model_bytes", r.model_bytes},
             {"bit_operations_per_token", r.bit_operations_per_token},
@@ -148,18 +148,20 @@ SweepResult run_sweep(const SweepConfig& c) {
     out.reference      = configs[ref].source;
     out.questions      = int64_t(set.dataset.examples.size());
     out.bootstrap      = c.bootstrap;
-    const auto percent = [](Interval i) { return Interval{100 * i.estimate, 100 * i.low, 100 * i.high}; };
+    const auto percent = [](eval::Interval i) {
+        return eval::Interval{100 * i.estimate, 100 * i.low, 100 * i.high};
+    };
     for (size_t i = 0; i < configs.size(); ++i) {
         const auto& r   = results[i];
         const auto size = loaded.size_of(configs[i]);
         SweepRow row;
         row.config      = configs[i].source;
-        row.exact_match = percent(bootstrap_mean(r.question_em, c.bootstrap));
-        row.f1          = percent(bootstrap_mean(r.question_f1, c.bootstrap));
+        row.exact_match = percent(eval::bootstrap_mean(r.question_em, c.bootstrap));
+        row.f1          = percent(eval::bootstrap_mean(r.question_f1, c.bootstrap));
         row.exact_match_diff =
-            percent(bootstrap_paired_difference(r.question_em, results[ref].question_em, c.bootstrap));
+            percent(eval::bootstrap_paired_difference(r.question_em, results[ref].question_em, c.bootstrap));
         row.f1_diff =
-            percent(bootstrap_paired_difference(r.question_f1, results[ref].question_f1, c.bootstrap));
+            percent(eval::bootstrap_paired_difference(r.question_f1, results[ref].question_f1, c.bootstrap));
         row.avg_weight_bits          = size.avg_weight_bits;
         row.model_bytes              = size.bytes;
         row.bit_operations_per_token = size.bit_operations_per_token;
@@ -168,20 +170,21 @@ SweepResult run_sweep(const SweepConfig& c) {
     }
     out.primary = split.primary();
     if (!c.output_dir.empty() && out.primary) {
-        write_result_files(c.output_dir, "sweep",
-                           {OutputFormat::kMarkdown, OutputFormat::kCsv, OutputFormat::kJsonl},
-                           [&](OutputFormat f) { return format_sweep(out, f); });
+        eval::write_result_files(
+            c.output_dir, "sweep",
+            {eval::OutputFormat::kMarkdown, eval::OutputFormat::kCsv, eval::OutputFormat::kJsonl},
+            [&](eval::OutputFormat f) { return format_sweep(out, f); });
     }
     return out;
 }
 
-std::string format_sweep(const SweepResult& result, OutputFormat format) {
+std::string format_sweep(const SweepResult& result, eval::OutputFormat format) {
     std::string s;
     switch (format) {
-        case OutputFormat::kJsonl:
+        case eval::OutputFormat::kJsonl:
             for (const auto& r : result.rows) s += to_json(r, result).dump() + "\n";
             return s;
-        case OutputFormat::kCsv:
+        case eval::OutputFormat::kCsv:
             s = "config,exact_match,exact_match_low,exact_match_high,f1,f1_low,f1_high,reference,f1_diff,"
                 "f1_diff_low,f1_diff_high,exact_match_diff,exact_match_diff_low,exact_match_diff_high,"
                 "avg_weight_bits,model_bytes,bit_operations_per_token,questions,eval_seconds\n";
@@ -195,7 +198,7 @@ std::string format_sweep(const SweepResult& result, OutputFormat format) {
                                  r.bit_operations_per_token, result.questions, r.seconds);
             }
             return s;
-        case OutputFormat::kMarkdown: {
+        case eval::OutputFormat::kMarkdown: {
             const int pct = int(std::lround(100 * result.bootstrap.confidence));
             s             = fmt::format(
                             "| config | EM [{0}% CI] | F1 [{0}% CI] | ΔF1 vs {1} [{0}% CI] | avg w bits | MB | "

@@ -11,10 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bitswitch/analysis/bootstrap.h"
-#include "bitswitch/analysis/result_files.h"
 #include "bitswitch/core/enum_names.h"
+#include "bitswitch/eval/bootstrap.h"
 #include "bitswitch/eval/qa_eval.h"
+#include "bitswitch/eval/result_files.h"
 #include "bitswitch/model/loaded_model.h"
 
 namespace bitswitch::analysis {
@@ -41,15 +41,15 @@ struct SweepConfig {
     std::vector<std::string> vary_levels;  // ... to each of these levels
     VaryGranularity vary_granularity = VaryGranularity::kUnit;
     std::string reference;  // the config differences are taken against (default: vary_base, else the first)
-    BootstrapOptions bootstrap;
+    eval::BootstrapOptions bootstrap;
     bool share_prefixes = true;  // configs share the blocks they agree on from the first (eval/logits.h)
     std::string output_dir;      // when given: sweep.md, sweep.csv and sweep.jsonl, each written atomically
 };
 
 struct SweepRow {
     std::string config;
-    Interval exact_match, f1;            // percent
-    Interval exact_match_diff, f1_diff;  // config minus reference, paired over the same questions
+    eval::Interval exact_match, f1;            // percent
+    eval::Interval exact_match_diff, f1_diff;  // config minus reference, paired over the same questions
     double avg_weight_bits = 0, model_bytes = 0, bit_operations_per_token = 0;
     double seconds = 0;  // evaluation time
 };
@@ -57,7 +57,7 @@ struct SweepRow {
 struct SweepResult {
     std::string reference;
     int64_t questions = 0;
-    BootstrapOptions bootstrap;
+    eval::BootstrapOptions bootstrap;
     std::vector<SweepRow> rows;
     bool primary = true;  // false on ranks other than 0 of a torchrun launch: they write and print nothing
 };
@@ -70,6 +70,6 @@ std::vector<quant::PrecisionConfig> sweep_configs(const SweepConfig& config,
 /// Loads, evaluates every config, computes the intervals, writes output_dir when given.
 SweepResult run_sweep(const SweepConfig& config);
 
-std::string format_sweep(const SweepResult& result, OutputFormat format);
+std::string format_sweep(const SweepResult& result, eval::OutputFormat format);
 
 }  // namespace bitswitch::analysis

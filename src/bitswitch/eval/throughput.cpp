@@ -18,7 +18,7 @@ namespace bitswitch::eval {
 namespace {
 
 /// The q-quantile (0..1) of sorted values, nearest rank.
-double quantile(const std::vector<double>& sorted, double q) {
+double nearest_rank_quantile(const std::vector<double>& sorted, double q) {
     const auto rank = size_t(std::ceil(q * double(sorted.size())));
     return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
@@ -37,9 +37,9 @@ ThroughputRow measure(model::QuantModel& m, const quant::PrecisionConfig& config
     ThroughputRow row;
     row.batch             = ids.size(0);
     row.tokens            = ids.size(1);
-    row.tokens_per_second = double(ids.numel()) / quantile(seconds, 0.5);
-    row.latency_p50_ms    = 1e3 * quantile(seconds, 0.5);
-    row.latency_p99_ms    = 1e3 * quantile(seconds, 0.99);
+    row.tokens_per_second = double(ids.numel()) / nearest_rank_quantile(seconds, 0.5);
+    row.latency_p50_ms    = 1e3 * nearest_rank_quantile(seconds, 0.5);
+    row.latency_p99_ms    = 1e3 * nearest_rank_quantile(seconds, 0.99);
     return row;
 }
 

@@ -1,8 +1,7 @@
-// Cyclic and random bit-width schedules, and the precision range test.
+// Cyclic bit-width schedules and the precision range test.
 #include "bitswitch/train/bit_schedule.h"
 
 #include <cmath>
-#include <random>
 
 #include <fmt/format.h>
 
@@ -35,24 +34,6 @@ int cyclic_bits(const CyclicSchedule& s, int64_t step) {
             break;
     }
     return int(std::nearbyint(double(s.b_min) + range * phase));  // default rounding mode: half to even
-}
-
-std::vector<size_t> sample_levels(uint64_t seed, int64_t step, size_t slots, size_t levels,
-                                  const std::vector<double>& probs) {
-    if (levels == 0) throw InputError("random precision needs at least one level");
-    if (!probs.empty() && probs.size() != levels) {
-        throw InputError(fmt::format("--sample_probs has {} values for {} levels", probs.size(), levels));
-    }
-    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + uint64_t(step) * 0xD1B54A32D192ED03ull + 1);
-    std::vector<size_t> out(slots);
-    if (probs.empty()) {
-        std::uniform_int_distribution<size_t> uniform(0, levels - 1);
-        for (auto& o : out) o = uniform(rng);
-    } else {
-        std::discrete_distribution<size_t> weighted(probs.begin(), probs.end());
-        for (auto& o : out) o = weighted(rng);
-    }
-    return out;
 }
 
 int precision_range_test(const std::vector<int>& bits, const std::vector<double>& losses, double threshold) {

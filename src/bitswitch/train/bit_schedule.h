@@ -1,4 +1,5 @@
-// Bit-width schedules of the multi-precision training modes: cyclic precision (CPT) and random sampling.
+// Bit-width schedules of the multi-precision training modes: cyclic precision (CPT); random sampling is
+// quant/random_precision.h, which attacks share.
 // Everything here is a pure function of (step, seed, settings), so every data-parallel rank computes the
 // same bits for the same step without communicating, and a resumed run replays the same schedule.
 //
@@ -31,12 +32,6 @@ struct CyclicSchedule {
 
 /// Bits at optimizer step `step` (0-based). InputError when periods exceed the steps or b_min > b_max.
 int cyclic_bits(const CyclicSchedule& s, int64_t step);
-
-/// Random precision: for each of `slots` slots (one per unit group for per-layer sampling, 1 for the whole
-/// model) the index of a level in [0, levels), drawn with probabilities `probs` (uniform when empty) from a
-/// generator seeded by (seed, step).
-std::vector<size_t> sample_levels(uint64_t seed, int64_t step, size_t slots, size_t levels,
-                                  const std::vector<double>& probs);
 
 /// Precision Range Test (named by the CPT paper, implemented in none of the seeds). The CPT paper raises the
 /// precision from the lowest until training "starts to work"; here: given the mean training loss of a short

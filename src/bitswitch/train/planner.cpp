@@ -93,19 +93,14 @@ StepPlan PrecisionPlanner::plan(int64_t step) const {
             p.cascade = c_.switch_loss == SwitchLoss::kCascade;
             break;
         case Mode::kRandom: {
-            const size_t slots = c_.random_granularity == RandomGranularity::kModel ? 1 : groups;
-            const auto picks   = sample_levels(uint64_t(c_.seed), step, slots, L, c_.sample_probs);
-            std::vector<quant::PrecisionLevel> chosen;
-            std::string label;
-            std::vector<int> bits;
-            for (size_t g = 0; g < groups; ++g) {
-                chosen.push_back(levels_[picks[slots == 1 ? 0 : g]]);
-                label += (g ? "," : "") + chosen.back().name();
-                bits.push_back(chosen.back().bits.w);
+            const quant::RandomPrecision random{levels_, c_.sample_probs, c_.random_granularity};
+            auto config = quant::sample_config(random, units_, adapters_, uint64_t(c_.seed), step);
+            std::vector<int> bits(groups, 32);  // per group: the bits of its first unit with a weight
+            for (size_t u = units_.size(); u-- > 0;) {
+                if (units_[u].has_weight()) bits[size_t(units_[u].group)] = config[u].bits.w;
             }
-            if (slots == 1) label = chosen[0].name();
-            p.passes.push_back(
-                {quant::config_for_levels(chosen, units_, adapters_, label), 1.0, label, bits});
+            auto label = config.source;
+            p.passes.push_back({std::move(config), 1.0, std::move(label), std::move(bits)});
             break;
         }
         case Mode::kCyclic: {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bitswitch/quant/precision.h"
+#include "bitswitch/quant/random_precision.h"
 #include "bitswitch/quant/units.h"
 #include "bitswitch/train/bit_schedule.h"
 #include "bitswitch/train/train_config.h"

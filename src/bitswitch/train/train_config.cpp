@@ -100,7 +100,7 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
             {"kd_temperature", c.kd_temperature},
             {"distill_weight", c.distill_weight},
             {"teacher", c.teacher},
-            {"random_granularity", enum_name(kRandomGranularityNames, c.random_granularity)},
+            {"random_granularity", enum_name(quant::kRandomGranularityNames, c.random_granularity)},
             {"sample_probs", c.sample_probs},
             {"num_cyclic_period", c.num_cyclic_period},
             {"num_bit_min", c.num_bit_min},

@@ -16,6 +16,7 @@
 #include "bitswitch/eval/postprocess.h"
 #include "bitswitch/quant/precision.h"
 #include "bitswitch/quant/quant_settings.h"
+#include "bitswitch/quant/random_precision.h"
 #include "bitswitch/train/bit_schedule.h"
 #include "bitswitch/train/lr_schedule.h"
 
@@ -48,9 +49,6 @@ enum class KdLoss { kKl, kMse };
 inline constexpr core::EnumName<KdLoss> kKdLossNames[] = {{KdLoss::kKl, "kl"}, {KdLoss::kMse, "mse"}};
 
 /// Random: a level per unit group (each block and the head) or one for the whole model.
-enum class RandomGranularity { kLayer, kModel };
-inline constexpr core::EnumName<RandomGranularity> kRandomGranularityNames[] = {
-    {RandomGranularity::kLayer, "layer"}, {RandomGranularity::kModel, "model"}};
 
 /// Cyclic: one shared adapter (single-LoRA CPT) or the adapter of the level nearest the step's bits.
 enum class CyclicAdapter { kShared, kNearest };
@@ -80,7 +78,7 @@ struct TrainConfig {
     double distill_weight = 1.0;  // β
     std::string teacher;          // "" | a model folder | "self-fp"
     // random
-    RandomGranularity random_granularity = RandomGranularity::kLayer;
+    quant::RandomGranularity random_granularity = quant::RandomGranularity::kLayer;
     std::vector<double> sample_probs;  // per level, high to low; default uniform
     // cyclic
     int num_cyclic_period = 32;

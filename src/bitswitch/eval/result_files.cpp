@@ -1,12 +1,12 @@
 // Intervals in JSON, the output files of a result.
-#include "bitswitch/analysis/result_files.h"
+#include "bitswitch/eval/result_files.h"
 
 #include <fmt/format.h>
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
 
-namespace bitswitch::analysis {
+namespace bitswitch::eval {
 
 nlohmann::ordered_json interval_json(const std::optional<Interval>& i) {
     return i ? nlohmann::ordered_json{i->estimate, i->low, i->high} : nlohmann::ordered_json();
@@ -29,4 +29,4 @@ void write_result_files(const std::filesystem::path& dir, const std::string& ste
         core::write_file_atomic(dir / (stem + "." + core::enum_name(kOutputFormatNames, f)), format(f));
 }
 
-}  // namespace bitswitch::analysis
+}  // namespace bitswitch::eval

@@ -1,11 +1,11 @@
 // Bootstrap intervals against cases whose resampling distribution is worked out by hand.
-#include "bitswitch/analysis/bootstrap.h"
+#include "bitswitch/eval/bootstrap.h"
 
 #include <gtest/gtest.h>
 
 #include "bitswitch/core/error.h"
 
-namespace bitswitch::analysis {
+namespace bitswitch::eval {
 namespace {
 
 TEST(Bootstrap, QuantileInterpolatesBetweenOrderStatisticsLikeNumpy) {
@@ -69,4 +69,4 @@ TEST(Bootstrap, TheSameSeedGivesTheSameIntervalAndBadInputIsAnError) {
 }
 
 }  // namespace
-}  // namespace bitswitch::analysis
+}  // namespace bitswitch::eval

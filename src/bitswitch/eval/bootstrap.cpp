@@ -1,5 +1,5 @@
 // Resampling and quantiles.
-#include "bitswitch/analysis/bootstrap.h"
+#include "bitswitch/eval/bootstrap.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 
 #include "bitswitch/core/error.h"
 
-namespace bitswitch::analysis {
+namespace bitswitch::eval {
 namespace {
 
 void check(size_t n, const BootstrapOptions& o) {
@@ -71,4 +71,4 @@ Interval bootstrap_paired_difference(const std::vector<double>& a, const std::ve
     return resample(a, &b, o);
 }
 
-}  // namespace bitswitch::analysis
+}  // namespace bitswitch::eval

@@ -1,5 +1,6 @@
-// What the analysis commands' result files share: an interval as [estimate, low, high] in JSON, read back
-// with a message naming file and line, and the --output_dir files written one per format, each atomically.
+// What the result files of the analysis and attack commands share: an interval as [estimate, low, high]
+// in JSON, read back with a message naming file and line, and the --output_dir files written one per
+// format, each atomically.
 #pragma once
 
 #include <filesystem>
@@ -10,10 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bitswitch/analysis/bootstrap.h"
 #include "bitswitch/core/enum_names.h"
+#include "bitswitch/eval/bootstrap.h"
 
-namespace bitswitch::analysis {
+namespace bitswitch::eval {
 
 enum class OutputFormat { kMarkdown, kCsv, kJsonl };
 inline constexpr core::EnumName<OutputFormat> kOutputFormatNames[] = {
@@ -32,4 +33,4 @@ void write_result_files(const std::filesystem::path& dir, const std::string& ste
                         const std::vector<OutputFormat>& formats,
                         const std::function<std::string(OutputFormat)>& format);
 
-}  // namespace bitswitch::analysis
+}  // namespace bitswitch::eval

@@ -3,13 +3,14 @@
 // (1 - confidence)/2 and (1 + confidence)/2 quantiles of the resampled means (linear interpolation between
 // order statistics, numpy's default). A paired difference resamples both configs' scores with the same
 // indices, so it measures how sure we are that one config beats another on these questions, which two
-// separate intervals overstate. Deterministic for a seed. Not here: scores themselves (eval/).
+// separate intervals overstate. Deterministic for a seed. The scores come from the metrics beside it
+// (squad_metric.h); the analysis and attack commands put intervals on them.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-namespace bitswitch::analysis {
+namespace bitswitch::eval {
 
 struct BootstrapOptions {
     int resamples     = 1000;
@@ -33,4 +34,4 @@ Interval bootstrap_paired_difference(const std::vector<double>& a, const std::ve
 /// `values` is sorted in place.
 double quantile(std::vector<double>& values, double q);
 
-}  // namespace bitswitch::analysis
+}  // namespace bitswitch::eval
