@@ -2,7 +2,7 @@
 # Checks the layering of docs/ARCHITECTURE.md on the source tree; `make test` runs it (CTest "layers").
 #   1. A folder of src/bitswitch includes only folders of a lower layer (no back arrows, no sideways
 #      arrows between folders of one layer):
-#        core < kernels, text, report < ops, parallel < quant < model < data < eval < train, analysis, attack, serve
+#        core < kernels, text, report < ops, parallel < quant < model < data < eval < attack < train, analysis, serve
 #      src/cli may include anything.
 #   2. kernels/ and core/ headers are free of libtorch (torch, ATen, c10).
 #   3. quant/ names no GPT-2 layer in its code (comments may show them as examples): it works on the units a
@@ -19,7 +19,8 @@ declare -A rank=(
     [model]=4
     [data]=5
     [eval]=6
-    [train]=7 [analysis]=7 [attack]=7 [serve]=7
+    [attack]=7
+    [train]=8 [analysis]=8 [serve]=8
 )
 status=0
 fail() {

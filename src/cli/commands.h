@@ -25,6 +25,7 @@ void add_seeds_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
+void add_attack_command(CLI::App& app);
 
 /// Commands that run a model call this first (thread set-up; may re-execute the program once).
 void prepare_compute(int threads);

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     bitswitch::cli::add_export_command(app);
     bitswitch::cli::add_bench_command(app);
     bitswitch::cli::add_serve_command(app);
+    bitswitch::cli::add_attack_command(app);
     bitswitch::cli::add_info_command(app);
 
     try {

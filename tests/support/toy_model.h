@@ -13,6 +13,7 @@ class ToyQaModelImpl : public model::QuantModel {
     ToyQaModelImpl(int64_t vocab, int64_t width, int64_t layers = 1);
     std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const override;
     torch::Tensor embed(const torch::Tensor& ids) override { return embedding->forward(ids); }
+    torch::Tensor token_embedding_table() const override { return embedding->weight; }
     torch::Tensor encode(const torch::Tensor& x, const torch::Tensor& mask,
                          const quant::PrecisionConfig& precision) override;
     model::SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) override;

@@ -45,22 +45,6 @@ void copy_rows(const model::SpanLogits& logits, const std::vector<size_t>& idx,
     }
 }
 
-// Only a model in training mode is switched (and back): concurrent evaluations of one model in eval mode
-// then write nothing shared.
-class EvalModeGuard {
-  public:
-    explicit EvalModeGuard(model::QuantModel& model) : model_(model), was_training_(model.is_training()) {
-        if (was_training_) model_.eval();
-    }
-    ~EvalModeGuard() {
-        if (was_training_) model_.train();
-    }
-
-  private:
-    model::QuantModel& model_;
-    bool was_training_;
-};
-
 // Calls run(idx, batch) for each batch of features in longest-first order.
 template <class Run>
 void for_each_batch(const std::vector<data::QAFeature>& features, int batch_size, bool show_progress,
@@ -108,7 +92,7 @@ bool stage_order_less(const quant::PrecisionConfig& a, const quant::PrecisionCon
 FeatureLogits predict_logits(model::QuantModel& model, const std::vector<data::QAFeature>& features,
                              int batch_size, bool show_progress, const quant::PrecisionConfig* precision) {
     auto out = empty_logits(features);
-    EvalModeGuard eval_mode(model);
+    model::EvalModeGuard eval_mode(model);
     torch::NoGradGuard no_grad;
     for_each_batch(features, batch_size, show_progress, [&](const auto& idx, const data::Batch& batch) {
         copy_rows(model.forward(batch.input_ids, batch.attention_mask, precision), idx, features, out);
@@ -134,7 +118,7 @@ std::vector<FeatureLogits> predict_logits_for_configs(model::QuantModel& model,
     std::vector<int64_t> resume(order.size(), 0);
     for (size_t k = 1; k < order.size(); ++k)
         resume[k] = first_differing_stage(configs[order[k - 1]], configs[order[k]], units, stages);
-    EvalModeGuard eval_mode(model);
+    model::EvalModeGuard eval_mode(model);
     torch::NoGradGuard no_grad;
     for_each_batch(features, batch_size, show_progress, [&](const auto& idx, const data::Batch& batch) {
         if (stages == 0) {

@@ -148,6 +148,7 @@ class Gpt2ForQuestionAnsweringImpl : public QuantModel {
 
     std::vector<std::pair<std::string, quant::QuantLoRALinear>> linear_layers() const override;
     torch::Tensor embed(const torch::Tensor& input_ids) override;
+    torch::Tensor token_embedding_table() const override { return transformer->wte->weight; }
     torch::Tensor encode(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
                          const quant::PrecisionConfig& precision) override;
     SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) override;

@@ -15,4 +15,10 @@ torch::Tensor qa_span_loss(const torch::Tensor& start_logits, const torch::Tenso
                            const torch::Tensor& start_positions, const torch::Tensor& end_positions,
                            const torch::Tensor& attention_mask = {});
 
+/// The same loss of each example, (B): what an attack maximises per question and keeps its best restart by.
+torch::Tensor qa_span_loss_per_example(const torch::Tensor& start_logits, const torch::Tensor& end_logits,
+                                       const torch::Tensor& start_positions,
+                                       const torch::Tensor& end_positions,
+                                       const torch::Tensor& attention_mask = {});
+
 }  // namespace bitswitch::model

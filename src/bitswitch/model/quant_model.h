@@ -38,6 +38,9 @@ class QuantModel : public torch::nn::Module {
     /// Token embeddings of input_ids (B, T) int64 -> (B, T, C): what input-space attacks perturb. Position
     /// embeddings, where the model has them, are added by encode().
     virtual torch::Tensor embed(const torch::Tensor& input_ids) = 0;
+    /// The token embedding table (V, C) embed() looks up rows of: what soft-token attacks mix and what an
+    /// embedding-space budget is measured against.
+    virtual torch::Tensor token_embedding_table() const = 0;
     /// Final hidden states (B, T, C) from token embeddings. attention_mask (B, T): 1 for real tokens, 0 for
     /// padding, or undefined when all are real.
     virtual torch::Tensor encode(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
@@ -100,6 +103,24 @@ class QuantModel : public torch::nn::Module {
   private:
     quant::UnitList units_;
     quant::PrecisionConfig default_precision_;
+};
+
+/// Puts a model in eval mode (no dropout) for a scope and back. Only a model in training mode is switched:
+/// concurrent evaluations of one model in eval mode then write nothing shared.
+class EvalModeGuard {
+  public:
+    explicit EvalModeGuard(QuantModel& model) : model_(model), was_training_(model.is_training()) {
+        if (was_training_) model_.eval();
+    }
+    ~EvalModeGuard() {
+        if (was_training_) model_.train();
+    }
+    EvalModeGuard(const EvalModeGuard&)            = delete;
+    EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+  private:
+    QuantModel& model_;
+    bool was_training_;
 };
 
 }  // namespace bitswitch::model

@@ -1,0 +1,41 @@
+// `bitswitch attack pgd` as a library call: load the model and questions once, craft PGD perturbations of
+// the context embeddings at each --craft_at precision, evaluate them at each --eval_at precision, print and
+// write the matrix (attack_table.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bitswitch/attack/attack_table.h"
+#include "bitswitch/attack/pgd.h"
+#include "bitswitch/attack/precision_spec.h"
+#include "bitswitch/attack/threat_model.h"
+#include "bitswitch/eval/qa_eval.h"
+
+namespace bitswitch::attack {
+
+struct RpiFlags {
+    std::vector<std::string> levels;  // none: the model's trained levels
+    std::vector<double> probabilities;
+    quant::RandomGranularity granularity = quant::RandomGranularity::kLayer;
+    int draws                            = 5;
+    int eot_samples                      = 4;
+};
+
+struct PgdAttackConfig {
+    eval::QaEvalConfig eval;  // model, questions, windows, batch size (eval.precision is unused)
+    PgdOptions pgd;
+    std::string preset;  // replaces pgd when given
+    ThreatModel threat;
+    std::vector<std::string> craft_at;  // configs, "rpi", "eot"; none = the model's default configs
+    std::vector<std::string> eval_at;  // configs, "rpi"; none = craft_at's fixed configs, plus rpi if crafted
+    RpiFlags rpi;
+    uint64_t seed = 0;  // random starts and precision draws
+    eval::BootstrapOptions bootstrap;
+    std::string output_dir;  // attack.{md,csv,jsonl}, questions.jsonl, attack.json
+};
+
+/// The whole run; InputError on a bad budget, precision, level or dataset.
+AttackReport run_pgd_attack(const PgdAttackConfig& config);
+
+}  // namespace bitswitch::attack

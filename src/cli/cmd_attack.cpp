@@ -1,0 +1,106 @@
+// bitswitch attack pgd: flags -> attack::PgdAttackConfig -> attack::run_pgd_attack; prints the matrix
+// (-o md|csv|jsonl).
+#include <cstdio>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "bitswitch/attack/run_pgd.h"
+#include "cli/analysis_flags.h"
+#include "cli/commands.h"
+
+namespace bitswitch::cli {
+namespace {
+
+void add_precision_matrix_flags(CLI::App* cmd, attack::PgdAttackConfig& c) {
+    const char* group = "Precisions";
+    cmd->add_option(
+           "--craft_at", c.craft_at,
+           "Precisions the attack is crafted at: configs (8, w4a8, a file), rpi (a fresh random draw "
+           "each step) or eot (the gradient averaged over --eot_samples draws: the adaptive attack). "
+           "Default: the model's trained levels")
+        ->group(group);
+    cmd->add_option("--eval_at", c.eval_at,
+                    "Precisions the result is evaluated at: configs, or rpi (random precision inference). "
+                    "Default: the fixed --craft_at configs, plus rpi when one is random")
+        ->group(group);
+    cmd->add_option("--rpi_levels", c.rpi.levels,
+                    "Levels rpi and eot draw from (default: the model's trained levels)")
+        ->group(group);
+    cmd->add_option("--rpi_probs", c.rpi.probabilities,
+                    "Probability of each --rpi_levels level (default uniform)")
+        ->group(group);
+    add_enum_option(cmd, "--rpi_granularity", c.rpi.granularity, quant::kRandomGranularityNames,
+                    "What one draw covers: each block and the head (layer), the whole model, or each unit")
+        ->group(group);
+    cmd->add_option("--rpi_draws", c.rpi.draws, "Evaluation passes under rpi (scores are their mean)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--eot_samples", c.rpi.eot_samples, "Draws per step of an eot attack (K)")
+        ->capture_default_str()
+        ->group(group);
+}
+
+void add_pgd_command(CLI::App& attack) {
+    auto c        = std::make_shared<attack::PgdAttackConfig>();
+    auto quant    = std::make_shared<QuantFlags>();
+    auto threads  = std::make_shared<int>(0);
+    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
+    CLI::App* cmd = attack.add_subcommand(
+        "pgd", "PGD on the context's input embeddings against the gold answer (L-infinity ball, seed 001)");
+    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
+    add_eval_set_flags(cmd, c->eval, *quant);
+    const char* budget = "Budget";
+    cmd->add_option("--eps", c->pgd.eps,
+                    "Radius of the L-infinity ball, in units of the embedding table's RMS entry (see "
+                    "--eps_absolute)")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--alpha", c->pgd.alpha, "Step size, in the units of --eps")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--steps", c->pgd.steps, "Gradient steps per restart")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--restarts", c->pgd.restarts, "Random restarts; the highest-loss end point is kept")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_flag("--no_random_start{false}", c->pgd.random_start, "Start from the clean embeddings")
+        ->group(budget);
+    cmd->add_flag("--eps_absolute", c->pgd.absolute, "--eps and --alpha in embedding units (as seed 001)")
+        ->group(budget);
+    cmd->add_option(
+           "--preset", c->preset,
+           "Named budget replacing the flags above: seed001 (eps 0.1, alpha 0.01, 5 steps, absolute)")
+        ->group(budget);
+    cmd->add_flag("--perturb_question", c->threat.perturb_question,
+                  "Perturb the question's tokens too (the context is always attackable, the answer never)")
+        ->group(budget);
+    cmd->add_option("--seed", c->seed, "Seed of the random starts and precision draws")
+        ->capture_default_str();
+    add_precision_matrix_flags(cmd, *c);
+    add_bootstrap_flags(cmd, c->bootstrap);
+    add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
+                    "What to print: markdown table, CSV or JSON lines");
+    cmd->add_option("--output_dir", c->output_dir,
+                    "Also write attack.md/.csv/.jsonl, questions.jsonl (each question in each cell) and "
+                    "attack.json here");
+    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
+    cmd->callback([c, quant, threads, format] {
+        c->eval.quant_override = quant->override_settings();
+        prepare_compute(*threads);
+        const auto report = attack::run_pgd_attack(*c);
+        std::printf("%s", attack::format_attack(report, *format).c_str());
+    });
+}
+
+}  // namespace
+
+void add_attack_command(CLI::App& app) {
+    CLI::App* attack = app.add_subcommand(
+        "attack", "Adversarial attacks on the QA model at fixed or random precision (docs/ROBUSTNESS.md)");
+    attack->require_subcommand(1);
+    add_pgd_command(*attack);
+}
+
+}  // namespace bitswitch::cli

@@ -1,0 +1,103 @@
+// The crafted-at x evaluated-at matrix: clean scores equal the evaluator's, random precision with one level
+// is the static model (crafting and evaluating), specs parse and refuse what they cannot be.
+#include "bitswitch/attack/attack_matrix.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "bitswitch/attack/pgd.h"
+#include "bitswitch/core/error.h"
+#include "bitswitch/eval/evaluator.h"
+#include "fixture.h"
+
+namespace bitswitch::attack {
+namespace {
+
+struct MatrixFixture {
+    model::LoadedModel loaded             = two_level_model(4);
+    data::SquadDataset ds                 = two_questions();
+    std::vector<data::QAFeature> features = data::build_features(ds, gpt2_tokenizer(), small_windows());
+    MatrixOptions options;
+    MatrixFixture() {
+        options.batch_size          = 1;  // one draw per question under rpi
+        options.show_progress       = false;
+        options.bootstrap.resamples = 50;
+    }
+    MatrixResult run(const std::vector<std::string>& crafts, const std::vector<std::string>& evals,
+                     const RandomDefence& defence) {
+        const Crafter pgd = [&](const data::Batch& batch, const torch::Tensor& attackable,
+                                const PrecisionSpec& craft, int64_t b) {
+            PgdOptions o;
+            o.steps = 3;
+            return pgd_attack(
+                loaded.model(), batch, attackable, o, 0.3, 0.1,
+                [&](int r, int s) { return crafting_configs(craft, defence, loaded, b, r, s); }, uint64_t(b));
+        };
+        return run_attack_matrix(loaded, ds, features, parse_specs(crafts, loaded, true, "--craft_at"),
+                                 parse_specs(evals, loaded, false, "--eval_at"), defence, options, pgd);
+    }
+};
+
+void expect_same_scores(const AttackCell& a, const AttackCell& b) {
+    ASSERT_EQ(a.questions.size(), b.questions.size());
+    for (size_t q = 0; q < a.questions.size(); ++q) {
+        EXPECT_EQ(a.questions[q].clean_f1, b.questions[q].clean_f1);
+        EXPECT_EQ(a.questions[q].adversarial_f1, b.questions[q].adversarial_f1);
+        EXPECT_EQ(a.questions[q].adversarial_answer, b.questions[q].adversarial_answer);
+        EXPECT_EQ(a.questions[q].changed, b.questions[q].changed);
+    }
+}
+
+TEST(AttackMatrix, CleanScoresAreTheEvaluatorsAndCellsComeCraftMajor) {
+    MatrixFixture f;
+    RandomDefence defence;
+    const auto result = f.run({"8", "4"}, {"8", "4"}, defence);
+    ASSERT_EQ(result.cells.size(), 4u);
+    EXPECT_EQ(result.cells[1].crafted_at, "8");
+    EXPECT_EQ(result.cells[1].evaluated_at, "4");
+    EXPECT_EQ(result.cells[2].crafted_at, "4");
+    eval::EvalOptions eo;
+    eo.show_progress = false;
+    for (const auto* level : {"8", "4"}) {
+        const auto config    = f.loaded.config(level);
+        const auto reference = eval::evaluate_qa(f.loaded.model(), f.ds, f.features, eo, &config);
+        const auto& cell     = result.cells[std::string(level) == "8" ? 0 : 3];
+        for (size_t q = 0; q < 2; ++q) {
+            EXPECT_EQ(cell.questions[q].clean_f1, reference.question_f1[q]);
+            EXPECT_EQ(cell.questions[q].clean_answer, reference.predictions[q].text);
+        }
+    }
+    EXPECT_EQ(result.questions, 2);
+    EXPECT_GT(result.attackable_share, 0.3);
+    EXPECT_LT(result.attackable_share, 1.0);
+}
+
+TEST(AttackMatrix, RandomPrecisionWithOneLevelIsTheStaticModel) {
+    MatrixFixture f;
+    RandomDefence defence;
+    defence.random = {{f.loaded.trained_levels()[1]}, {}, quant::RandomGranularity::kUnit};  // level 4 only
+    defence.draws  = 3;
+    defence.eot_samples = 2;
+    const auto result   = f.run({"4", "rpi", "eot"}, {"4", "rpi"}, defence);
+    ASSERT_EQ(result.cells.size(), 6u);
+    EXPECT_EQ(result.cells[1].passes, 3);
+    for (const auto& cell : result.cells) expect_same_scores(cell, result.cells[0]);
+}
+
+TEST(AttackMatrix, SpecsParseTheirFormsAndRefuseTheRest) {
+    const auto loaded = two_level_model();
+    const auto specs  = parse_specs({"8", "rpi", "eot"}, loaded, true, "--craft_at");
+    ASSERT_EQ(specs.size(), 3u);
+    EXPECT_EQ(specs[0].kind, SpecKind::kFixed);
+    EXPECT_EQ(specs[1].kind, SpecKind::kRandom);
+    EXPECT_EQ(specs[2].kind, SpecKind::kExpectation);
+    EXPECT_THROW(parse_specs({"eot"}, loaded, false, "--eval_at"), InputError);
+    EXPECT_THROW(parse_specs({"6"}, loaded, true, "--craft_at"), InputError);  // no such level
+    EXPECT_THROW(parse_specs({}, loaded, true, "--craft_at"), InputError);
+    EXPECT_EQ(rpi_levels({}, loaded).size(), 2u);
+    EXPECT_EQ(rpi_levels({"4"}, loaded)[0].bits, (quant::BitWidths{4, 4, 4}));
+    EXPECT_THROW(rpi_levels({"6"}, loaded), InputError);
+}
+
+}  // namespace
+}  // namespace bitswitch::attack

@@ -1,0 +1,91 @@
+// `bitswitch attack pgd` end to end: the matrix table and its files, and bad input as exit 2 with one line.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/core/io.h"
+#include "bitswitch/data/synth.h"
+#include "bitswitch/model/checkpoint.h"
+#include "support/program.h"
+#include "support/temp_dir.h"
+#include "support/tiny_model.h"
+
+namespace bitswitch::cli {
+namespace {
+
+using bitswitch::testing::TempDir;
+
+// A tiny GPT-2 over the real vocabulary (no trained levels) and three synthetic questions.
+struct AttackCliFixture {
+    TempDir dir;
+    std::string model, squad;
+    AttackCliFixture() {
+        auto cfg        = bitswitch::testing::tiny_config();
+        cfg.vocab_size  = 50257;
+        cfg.n_positions = 128;
+        model           = (dir.path() / "model").string();
+        model::save_pretrained(bitswitch::testing::tiny_model(3, cfg), model);
+        squad = dir.write("dev.json", data::synth_squad_json({3, 1, 1, 5, true, false})).string();
+    }
+    bitswitch::testing::ProgramRun run(const std::string& args) const {
+        return bitswitch::testing::run_bitswitch(
+            "attack pgd --model " + model + " --validation_file " + squad +
+            " --max_seq_length 96 --doc_stride 32 --max_question_length 24 " + args);
+    }
+};
+
+size_t count_lines(const std::string& text) {
+    return size_t(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST(AttackCli, PgdPrintsTheMatrixAndWritesItsFiles) {
+    AttackCliFixture f;
+    const auto out = (f.dir.path() / "attack").string();
+    const auto r   = f.run(
+          "--craft_at fp 4 eot --eval_at fp rpi --rpi_levels 8 4 --rpi_draws 2 --eot_samples 2 "
+            "--steps 2 --bootstrap_resamples 50 --output_dir " +
+          out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("| fp | fp |"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("| 4 | rpi (x2) |"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("| eot | rpi (x2) |"), std::string::npos) << r.out;
+    const auto cells = core::read_file(out + "/attack.jsonl");
+    EXPECT_EQ(count_lines(cells), 6u);
+    const auto first = nlohmann::json::parse(cells.substr(0, cells.find('\n')));
+    EXPECT_EQ(first["budget"]["steps"], 2);
+    EXPECT_EQ(first["budget"]["rpi"], "rpi{8,4}/layer");
+    EXPECT_EQ(count_lines(core::read_file(out + "/questions.jsonl")), 6u * 3u);
+    EXPECT_EQ(nlohmann::json::parse(core::read_file(out + "/attack.json"))["cells"].size(), 6u);
+    EXPECT_EQ(count_lines(core::read_file(out + "/attack.csv")), 7u);
+}
+
+TEST(AttackCli, BadBudgetsPrecisionsAndQuestionsExitTwoWithOneLine) {
+    AttackCliFixture f;
+    const std::pair<std::string, std::string> cases[] = {
+        {"--eps 0", "--eps 0 is out of range"},
+        {"--steps 0", "--steps 0 is out of range"},
+        {"--preset seed999", "--preset seed999: unknown"},
+        {"--eval_at eot", "--eval_at eot"},
+        {"--craft_at 4x", "--craft_at 4x"},
+        {"--craft_at rpi", "--rpi_levels"},  // a bare model has no trained levels to draw from
+        {"--craft_at rpi --rpi_levels 8 4 --rpi_probs 1", "probabilities for 2 levels"},
+        {"--craft_at rpi --rpi_levels 8 --rpi_draws 0", "--rpi_draws 0 is out of range"},
+    };
+    for (const auto& [flags, message] : cases) {
+        const auto r = f.run(flags);
+        EXPECT_EQ(r.exit_code, 2) << flags << "\n" << r.err;
+        EXPECT_NE(r.err.find(message), std::string::npos) << flags << "\n" << r.err;
+        EXPECT_EQ(count_lines(r.err), 1u) << flags << "\n" << r.err;
+    }
+    const auto v2 = f.dir.write(
+        "v2.json",
+        R"({"version": "v2.0", "data": [{"title": "t", "paragraphs": [{"context": "Warsaw is in Poland.",
+            "qas": [{"id": "q1", "question": "Where is Warsaw?", "answers": [], "is_impossible": true}]}]}]})");
+    const auto r = bitswitch::testing::run_bitswitch("attack pgd --model " + f.model + " --validation_file " +
+                                                     v2.string() + " --craft_at fp");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("question q1 has no answer"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace bitswitch::cli
