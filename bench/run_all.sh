@@ -13,3 +13,4 @@ echo "## real low-bit inference vs llama.cpp (GPT-2-124M shapes)"; bench/lowbit.
 echo "## packed linear kernels"; "$build/bench/bench_packed_linear"
 echo "## serve: throughput under load vs one request at a time"; bench/serve_load.sh "$build" 400
 echo "## deployment file: load time and memory (GPT-2-124M shapes)"; bench/deploy_load.sh "$build"
+echo "## attacks: PGD step vs training step, questions per second"; bench/attack.sh "$build" 100

@@ -128,6 +128,7 @@ MatrixResult run_attack_matrix(const model::LoadedModel& loaded, const data::Squ
     const int64_t n_batches = int64_t((features.size() + batch_size - 1) / batch_size);
     MatrixResult out;
     out.craft_seconds.assign(crafts.size(), 0.0);
+    for (const auto& craft : crafts) out.craft_labels.push_back(craft.label);
     double attackable_sum = 0;
     core::Progress progress("attack", n_batches, std::max<int64_t>(1, n_batches / 10));
     for (int64_t b = 0; b < n_batches; ++b) {

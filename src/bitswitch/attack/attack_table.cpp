@@ -10,6 +10,14 @@
 namespace bitswitch::attack {
 namespace {
 
+// The time crafting at the cell's crafted-at took over all questions.
+double craft_seconds(const AttackCell& c, const AttackReport& r) {
+    for (size_t i = 0; i < r.matrix.craft_labels.size(); ++i) {
+        if (r.matrix.craft_labels[i] == c.crafted_at) return r.matrix.craft_seconds[i];
+    }
+    return 0;
+}
+
 nlohmann::ordered_json cell_json(const AttackCell& c, const AttackReport& r) {
     return {{"attack", r.attack},
             {"crafted_at", c.crafted_at},
@@ -23,6 +31,7 @@ nlohmann::ordered_json cell_json(const AttackCell& c, const AttackReport& r) {
             {"f1_drop_percent", c.f1_drop_percent},
             {"success_rate", c.success_rate},
             {"questions", r.matrix.questions},
+            {"craft_seconds", craft_seconds(c, r)},
             {"budget", r.budget}};
 }
 
@@ -85,6 +94,14 @@ std::string format_attack(const AttackReport& r, eval::OutputFormat format) {
                 "(x n) average n draws.\n",
                 r.attack, r.model, r.budget.dump(), r.matrix.questions, r.matrix.features,
                 100 * r.matrix.attackable_share, r.bootstrap.resamples, r.bootstrap.seed);
+            s += "Crafting:";
+            for (size_t i = 0; i < r.matrix.craft_labels.size(); ++i) {
+                const double seconds = r.matrix.craft_seconds[i];
+                s += fmt::format("{} {}: {:.1f} s ({:.2f} questions/s)", i ? ";" : "",
+                                 r.matrix.craft_labels[i], seconds,
+                                 seconds > 0 ? double(r.matrix.questions) / seconds : 0.0);
+            }
+            s += fmt::format("; everything {:.1f} s.\n", r.matrix.seconds);
             return s;
         }
     }
