@@ -58,10 +58,10 @@ struct AttackCell {
 struct MatrixResult {
     std::vector<AttackCell> cells;  // crafted-at major, in the order given
     int64_t questions = 0, features = 0;
-    double attackable_share = 0;        // attackable tokens over real tokens, averaged over windows
+    double attackable_share = 0;            // attackable tokens over real tokens, averaged over windows
     std::vector<std::string> craft_labels;  // the crafting precisions, in order
     std::vector<double> craft_seconds;      // the time each took over all questions
-    double seconds = 0;                 // everything
+    double seconds = 0;                     // everything
 };
 
 MatrixResult run_attack_matrix(const model::LoadedModel& loaded, const data::SquadDataset& dataset,
