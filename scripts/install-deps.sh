@@ -18,6 +18,8 @@ packages=(
     libgloo-dev
     # analysis: the exact bit-budget search solves its multiple-choice knapsack as an integer program
     libglpk-dev
+    # attacks: WordNet 3.0's database files (synonyms for the word-level attack; read by text/wordnet)
+    wordnet-base
     # serve: the HTTP server (header-only cpp-httplib)
     libcpp-httplib-dev
     # tests and benchmarks (clang-format: the format check of `make test`)
