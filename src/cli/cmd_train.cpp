@@ -74,6 +74,26 @@ void add_mode_flags(CLI::App* cmd, train::TrainConfig& c) {
     cmd->add_option("--prt_threshold", c.prt_threshold, "Relative loss drop that marks the minimum bits")
         ->capture_default_str()
         ->group(modes);
+    const char* adversarial = "Adversarial training";
+    add_enum_option(
+        cmd, "--adversarial", c.adversarial, train::kAdversarialNames,
+        "pgd: train every pass on PGD perturbations of its context embeddings, crafted at the pass's "
+        "precision (with --mode random: Double-Win Quant's defence); docs/ROBUSTNESS.md")
+        ->group(adversarial);
+    cmd->add_option("--adversarial_eps", c.adversarial_pgd.eps,
+                    "L-infinity radius, in units of the embedding table's RMS entry")
+        ->capture_default_str()
+        ->group(adversarial);
+    cmd->add_option("--adversarial_alpha", c.adversarial_pgd.alpha,
+                    "PGD step size, in the units of the radius")
+        ->capture_default_str()
+        ->group(adversarial);
+    cmd->add_option("--adversarial_steps", c.adversarial_pgd.steps, "PGD steps per pass (k of PGD-k)")
+        ->capture_default_str()
+        ->group(adversarial);
+    cmd->add_flag("--adversarial_eps_absolute", c.adversarial_pgd.absolute,
+                  "Radius and step in embedding units instead")
+        ->group(adversarial);
 }
 
 void add_optimizer_flags(CLI::App* cmd, train::TrainConfig& c) {

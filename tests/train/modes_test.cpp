@@ -168,6 +168,12 @@ TEST(TrainingModes, ResumeIsExactInEveryMultiLevelModeWithUnequalRanks) {
     cyclic.cyclic_adapter     = CyclicAdapter::kNearest;
     cyclic.num_cyclic_period  = 2;
     expect_exact_resume(cyclic);
+    // Adversarial random-precision training: the PGD random starts are seeded by the micro-batch.
+    auto adversarial               = f.config("adversarial");
+    adversarial.mode               = Mode::kRandom;
+    adversarial.level_lists.w_bits = {8, 4};
+    adversarial.adversarial        = Adversarial::kPgd;
+    expect_exact_resume(adversarial);
 }
 
 TEST(TrainingModes, SelfTeacherDistillationAddsToTheLoss) {

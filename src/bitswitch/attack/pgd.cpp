@@ -35,7 +35,7 @@ class FrozenParameters {
     std::vector<torch::Tensor> frozen_;
 };
 
-void check_positive(double value, const char* flag) {
+void check_positive(double value, const std::string& flag) {
     if (!(value > 0) || !std::isfinite(value))
         throw InputError(fmt::format("{} {} is out of range: give a positive number", flag, value));
 }
@@ -54,13 +54,14 @@ PgdOptions pgd_preset(const std::string& name) {
     throw InputError(fmt::format("--preset {}: unknown (known: seed001)", name));
 }
 
-void validate(const PgdOptions& o) {
-    check_positive(o.eps, "--eps");
-    check_positive(o.alpha, "--alpha");
+void validate(const PgdOptions& o, const std::string& flag_prefix) {
+    check_positive(o.eps, flag_prefix + "eps");
+    check_positive(o.alpha, flag_prefix + "alpha");
     if (o.steps < 1 || o.steps > 10000)
-        throw InputError(fmt::format("--steps {} is out of range: give 1 to 10000", o.steps));
+        throw InputError(fmt::format("{}steps {} is out of range: give 1 to 10000", flag_prefix, o.steps));
     if (o.restarts < 1 || o.restarts > 100)
-        throw InputError(fmt::format("--restarts {} is out of range: give 1 to 100", o.restarts));
+        throw InputError(
+            fmt::format("{}restarts {} is out of range: give 1 to 100", flag_prefix, o.restarts));
 }
 
 double embedding_rms(const torch::Tensor& table) {

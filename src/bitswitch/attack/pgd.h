@@ -37,9 +37,9 @@ struct PgdOptions {
 /// on GPT-2's embeddings). InputError naming the known presets otherwise.
 PgdOptions pgd_preset(const std::string& name);
 
-/// InputError naming the flag unless 0 < eps, 0 < alpha (both finite), 1 <= steps <= 10000 and
-/// 1 <= restarts <= 100.
-void validate(const PgdOptions& options);
+/// InputError naming the flag (`flag_prefix` + "eps", ...) unless 0 < eps, 0 < alpha (both finite),
+/// 1 <= steps <= 10000 and 1 <= restarts <= 100.
+void validate(const PgdOptions& options, const std::string& flag_prefix = "--");
 
 /// sqrt(mean(table^2)): the unit of a relative budget.
 double embedding_rms(const torch::Tensor& table);

@@ -2,6 +2,7 @@
 #include "bitswitch/attack/threat_model.h"
 
 #include <fmt/format.h>
+#include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/text/utf8.h"
@@ -26,6 +27,19 @@ std::vector<uint8_t> attackable_positions(const data::QAFeature& feature, const 
         out[size_t(t)] = in_answer ? 0 : 1;
     }
     return out;
+}
+
+torch::Tensor attackable_in_batch(const data::Batch& batch, const ThreatModel& threat) {
+    TORCH_CHECK(batch.context_begin.defined(),
+                "attackable_in_batch: a batch from data::make_batch is needed");
+    const int64_t T      = batch.input_ids.size(1);
+    const auto positions = torch::arange(T, torch::kLong).unsqueeze(0);  // (1, T)
+    auto allowed         = batch.attention_mask.ne(0);
+    if (!threat.perturb_question)
+        allowed = allowed.logical_and(positions.ge(batch.context_begin.unsqueeze(1)));
+    const auto start = batch.start_positions.unsqueeze(1), end = batch.end_positions.unsqueeze(1);
+    const auto in_answer = positions.ge(start).logical_and(positions.le(end)).logical_and(start.gt(0));
+    return allowed.logical_and(in_answer.logical_not()).to(torch::kFloat);
 }
 
 void check_attackable(const data::SquadDataset& dataset) {

@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <vector>
 
+#include <torch/types.h>
+
+#include "bitswitch/data/batch.h"
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/data/squad.h"
 
@@ -21,6 +24,11 @@ struct ThreatModel {
 /// One flag per position of the feature (max_seq_length): 1 where an attack may change the token.
 std::vector<uint8_t> attackable_positions(const data::QAFeature& feature, const data::QAExample& example,
                                           const ThreatModel& threat);
+
+/// The same for a training batch (B, T) as floats, from what a batch carries: real tokens from each window's
+/// context_begin on (and before it with perturb_question), except the labelled answer span [start, end]
+/// when the window has one. Training features label the first answer only, so only that one is protected.
+torch::Tensor attackable_in_batch(const data::Batch& batch, const ThreatModel& threat);
 
 /// InputError naming the file and question when a question has no gold answer (SQuAD 2.0 impossible):
 /// nothing to attack, with the fix (drop those questions).

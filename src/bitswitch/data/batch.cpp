@@ -21,16 +21,20 @@ Batch make_batch(const std::vector<QAFeature>& features, const std::vector<size_
     b.attention_mask  = torch::empty({B, T}, torch::kLong);
     b.start_positions = torch::empty({B}, torch::kLong);
     b.end_positions   = torch::empty({B}, torch::kLong);
+    b.context_begin   = torch::empty({B}, torch::kLong);
     auto ids          = b.input_ids.accessor<int64_t, 2>();
     auto mask         = b.attention_mask.accessor<int64_t, 2>();
+    auto starts = b.start_positions.accessor<int64_t, 1>(), ends = b.end_positions.accessor<int64_t, 1>();
+    auto context = b.context_begin.accessor<int64_t, 1>();
     for (int64_t r = 0; r < B; ++r) {
         const QAFeature& f = features[indices[size_t(r)]];
         for (int64_t t = 0; t < T; ++t) {
             ids[r][t]  = f.input_ids[size_t(t)];
             mask[r][t] = f.attention_mask[size_t(t)];
         }
-        b.start_positions[r] = f.start_position;
-        b.end_positions[r]   = f.end_position;
+        starts[r]  = f.start_position;
+        ends[r]    = f.end_position;
+        context[r] = f.context_begin;
     }
     return b;
 }

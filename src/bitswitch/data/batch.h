@@ -17,6 +17,7 @@ struct Batch {
     torch::Tensor attention_mask;   // (B, T) int64
     torch::Tensor start_positions;  // (B) int64
     torch::Tensor end_positions;    // (B) int64
+    torch::Tensor context_begin;    // (B) int64: each window's first context token (what follows is context)
 };
 
 /// The features at `indices`, padded to the longest of them (or to max_seq_length when !trim).

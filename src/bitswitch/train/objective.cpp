@@ -21,15 +21,17 @@ torch::Tensor distill_loss(const torch::Tensor& s_start, const torch::Tensor& s_
 
 MicroBatchLoss backward_micro_batch(model::QuantModel& model, const data::Batch& b, const StepPlan& plan,
                                     const DistillSettings& distill, const TeacherFn& teacher,
-                                    double accumulation) {
+                                    double accumulation, const InputFn& inputs) {
     model::SpanLogits teacher_logits;
     if (teacher) teacher_logits = teacher(b);
     std::vector<model::SpanLogits> higher;  // cascade: detached logits of the passes above
     MicroBatchLoss out;
     for (const auto& pass : plan.passes) {
-        const auto [s, e] = model.forward(b.input_ids, b.attention_mask, &pass.config);
-        const auto task   = model::qa_span_loss(s, e, b.start_positions, b.end_positions, b.attention_mask);
-        auto loss         = task;
+        const auto [s, e] =
+            inputs ? model.forward_embeddings(inputs(b, pass.config), b.attention_mask, &pass.config)
+                   : model.forward(b.input_ids, b.attention_mask, &pass.config);
+        const auto task = model::qa_span_loss(s, e, b.start_positions, b.end_positions, b.attention_mask);
+        auto loss       = task;
         if (plan.cascade) {
             for (const auto& [hs, he] : higher)
                 loss = loss + distill.weight * distill_loss(s, e, hs, he, distill.kind, distill.temperature);

@@ -45,10 +45,15 @@ struct MicroBatchLoss {
     std::vector<PassLoss> passes;
 };
 
-/// Forward, loss and backward of every pass of `plan` on `batch`; gradients accumulate into the model's
-/// parameters scaled by pass.weight / accumulation (gradient accumulation over micro-batches).
+/// The inputs a pass trains on instead of the batch's tokens: token embeddings (B, T, C) of the batch at the
+/// pass's precision (adversarial training); unset = the tokens themselves.
+using InputFn = std::function<torch::Tensor(const data::Batch&, const quant::PrecisionConfig&)>;
+
+/// Forward, loss and backward of every pass of `plan` on `batch` (or on inputs(batch, pass config));
+/// gradients accumulate into the model's parameters scaled by pass.weight / accumulation (gradient
+/// accumulation over micro-batches). A teacher sees the batch's tokens.
 MicroBatchLoss backward_micro_batch(model::QuantModel& model, const data::Batch& batch, const StepPlan& plan,
                                     const DistillSettings& distill, const TeacherFn& teacher,
-                                    double accumulation);
+                                    double accumulation, const InputFn& inputs = {});
 
 }  // namespace bitswitch::train

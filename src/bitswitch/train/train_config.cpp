@@ -36,6 +36,7 @@ void validate(const TrainConfig& c) {
     require(!c.model_name_or_path.empty(), "--model_name_or_path is required");
     require(!c.train_file.empty(), "--train_file is required");
     require(!c.output_dir.empty(), "--output_dir is required");
+    if (c.adversarial != Adversarial::kNone) attack::validate(c.adversarial_pgd, "--adversarial_");
     quant::validate(c.lora, "--lora_r/--lora_dropout");
     require(c.per_device_train_batch_size > 0, "--per_device_train_batch_size must be positive");
     require(c.per_device_eval_batch_size > 0, "--per_device_eval_batch_size must be positive");
@@ -112,6 +113,11 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
             {"prt", c.prt},
             {"prt_steps", c.prt_steps},
             {"prt_threshold", c.prt_threshold},
+            {"adversarial", enum_name(kAdversarialNames, c.adversarial)},
+            {"adversarial_eps", c.adversarial_pgd.eps},
+            {"adversarial_alpha", c.adversarial_pgd.alpha},
+            {"adversarial_steps", c.adversarial_pgd.steps},
+            {"adversarial_eps_absolute", c.adversarial_pgd.absolute},
             {"w_bits", c.level_lists.w_bits},
             {"a_bits", c.level_lists.a_bits},
             {"kv_bits", c.level_lists.kv_bits},

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bitswitch/attack/pgd.h"
 #include "bitswitch/core/enum_names.h"
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/eval/evaluator.h"
@@ -55,6 +56,11 @@ enum class CyclicAdapter { kShared, kNearest };
 inline constexpr core::EnumName<CyclicAdapter> kCyclicAdapterNames[] = {{CyclicAdapter::kShared, "shared"},
                                                                         {CyclicAdapter::kNearest, "nearest"}};
 
+/// --adversarial: what each training pass's inputs are.
+enum class Adversarial { kNone, kPgd };
+inline constexpr core::EnumName<Adversarial> kAdversarialNames[] = {{Adversarial::kNone, "none"},
+                                                                    {Adversarial::kPgd, "pgd"}};
+
 struct TrainConfig {
     std::string model_name_or_path;  // HF folder (config.json + model.safetensors)
     std::string train_file;          // SQuAD JSON
@@ -89,6 +95,10 @@ struct TrainConfig {
     bool prt                     = false;  // Precision Range Test picks the minimum bits first
     int64_t prt_steps            = 10;
     double prt_threshold         = 0.2;
+    // adversarial training (Madry et al.; with mode random: Double-Win Quant's random precision training):
+    // every pass trains on PGD perturbations of its batch's context embeddings crafted at its own precision
+    Adversarial adversarial = Adversarial::kNone;
+    attack::PgdOptions adversarial_pgd{0.1, 0.03, 3, 1, true, false};  // eps, alpha (RMS units), PGD-3
 
     double learning_rate = 5e-4;
     double weight_decay  = 0.0;  // not applied to biases and LayerNorm weights (transformers' rule)

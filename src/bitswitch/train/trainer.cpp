@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "bitswitch/attack/pgd.h"
+#include "bitswitch/attack/threat_model.h"
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/runtime.h"
@@ -78,6 +80,10 @@ class Trainer {
     nlohmann::ordered_json evaluate(int64_t step, bool final);
     void finish(const StepLoopResult& loop, TrainResult& result);
     TeacherFn make_teacher();
+    // Adversarial inputs of a batch at a pass's config; the last argument seeds the random start.
+    using AdversarialFn =
+        std::function<torch::Tensor(const data::Batch&, const quant::PrecisionConfig&, uint64_t)>;
+    AdversarialFn make_adversarial_inputs() const;
 
     TrainConfig c_;
     fs::path out_;
@@ -95,6 +101,7 @@ class Trainer {
     model::Gpt2ForQuestionAnswering model_{nullptr};
     std::optional<model::LoadedModel> teacher_;
     TeacherFn teacher_fn_;
+    AdversarialFn adversarial_inputs_;  // unset unless --adversarial
     std::unique_ptr<PrecisionPlanner> planner_;
     std::vector<std::pair<std::string, torch::Tensor>> trainable_;
     std::vector<torch::Tensor> params_;
@@ -183,8 +190,9 @@ void Trainer::build_model() {
             model::load_weights(model_, resume_->second / "model.safetensors");
         model::load_quant_ranges(*model_, resume_->second);
     }
-    teacher_fn_ = make_teacher();
-    trainable_  = mark_trainable(*model_, c_.finetune);
+    teacher_fn_         = make_teacher();
+    adversarial_inputs_ = make_adversarial_inputs();
+    trainable_          = mark_trainable(*model_, c_.finetune);
     for (const auto& [n, p] : trainable_) params_.push_back(p);
     planner_ = std::make_unique<PrecisionPlanner>(c_, levels_, adapters_, model_->units(), total_steps_);
     int64_t n_trainable = 0;
@@ -294,14 +302,45 @@ StepLoopHooks Trainer::hooks() {
     return h;
 }
 
+// PGD-k on the context embeddings of each pass's batch at the pass's own precision (for --mode random the
+// step's sampled config: Double-Win Quant's random precision adversarial training). The budget's unit is
+// the embedding table's RMS entry at the start of training. Crafting runs in eval mode with every
+// parameter frozen (attack/pgd.h), so it neither uses dropout nor touches the gradients being accumulated;
+// random starts are seeded by the run's seed, the micro-batch and the pass, so a resumed run crafts what
+// the uninterrupted one would have.
+Trainer::AdversarialFn Trainer::make_adversarial_inputs() const {
+    if (c_.adversarial == Adversarial::kNone) return {};
+    const auto pgd      = c_.adversarial_pgd;
+    const double unit   = pgd.absolute ? 1.0 : attack::embedding_rms(model_->token_embedding_table());
+    auto model          = model_;
+    const uint64_t seed = uint64_t(c_.seed);
+    std::fprintf(stderr, "train: adversarial PGD-%d, eps %g, alpha %g (embedding units)\n", pgd.steps,
+                 pgd.eps * unit, pgd.alpha * unit);
+    return [=](const data::Batch& batch, const quant::PrecisionConfig& config, uint64_t draw) mutable {
+        const auto attackable = attack::attackable_in_batch(batch, attack::ThreatModel{});
+        return attack::pgd_attack(
+            *model, batch, attackable, pgd, pgd.eps * unit, pgd.alpha * unit,
+            [&](int, int) { return std::vector<quant::PrecisionConfig>{config}; },
+            seed * 0x9E3779B97F4A7C15ull + draw);
+    };
+}
+
 StepLoss Trainer::compute_step(int64_t step) {
     const auto plan    = planner_->plan(step);
     const double accum = c_.gradient_accumulation_steps;
     const DistillSettings distill{c_.kd_loss, c_.kd_temperature, c_.distill_weight};
     std::vector<double> values(plan.passes.size() + 1, 0.0);  // the step loss, then each pass's QA loss
     for (int a = 0; a < c_.gradient_accumulation_steps; ++a) {
-        const auto batch = sampler_->micro_batch(step * c_.gradient_accumulation_steps + a);
-        const auto loss  = backward_micro_batch(*model_, batch, plan, distill, teacher_fn_, accum);
+        const int64_t micro = step * c_.gradient_accumulation_steps + a;
+        const auto batch    = sampler_->micro_batch(micro);
+        InputFn inputs;
+        uint64_t pass = 0;
+        if (adversarial_inputs_) {
+            inputs = [&](const data::Batch& b, const quant::PrecisionConfig& config) {
+                return adversarial_inputs_(b, config, uint64_t(micro) * 64 + pass++);
+            };
+        }
+        const auto loss = backward_micro_batch(*model_, batch, plan, distill, teacher_fn_, accum, inputs);
         values[0] += loss.total;
         for (size_t i = 0; i < loss.passes.size(); ++i) values[i + 1] += loss.passes[i].task_loss;
     }
