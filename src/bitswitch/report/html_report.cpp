@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using Json   = nlohmann::json;
 
-enum class ResultKind { kSweep, kSensitivity, kSearch };
+enum class ResultKind { kSweep, kSensitivity, kSearch, kAttack };
 
 struct Run {
     std::string name;
@@ -50,19 +50,21 @@ std::optional<ResultKind> kind_of(const Json& row) {
     if (row.contains("budget_kind") && row.contains("method")) return ResultKind::kSearch;
     if (row.contains("target") && row.contains("kl")) return ResultKind::kSensitivity;
     if (row.contains("config") && row.contains("f1_diff")) return ResultKind::kSweep;
+    if (row.contains("crafted_at") && row.contains("evaluated_at")) return ResultKind::kAttack;
     return std::nullopt;
 }
 
-constexpr const char* kResultFiles[] = {"sweep.jsonl", "sensitivity.jsonl", "search.jsonl"};
+constexpr const char* kResultFiles[] = {"sweep.jsonl", "sensitivity.jsonl", "search.jsonl", "attack.jsonl"};
 
 void add_result_file(Inputs& in, const fs::path& path) {
     auto rows       = read_jsonl(path);
     const auto kind = rows.empty() ? std::nullopt : kind_of(rows.front());
     if (!kind)
-        throw InputError(fmt::format(
-            "report: {} is not a sweep, sensitivity or search result (its rows lack their fields); give the "
-            ".jsonl those commands write with --output_dir",
-            path.string()));
+        throw InputError(
+            fmt::format("report: {} is not a sweep, sensitivity, search or attack result (its rows lack "
+                        "their fields); give "
+                        "the .jsonl those commands write with --output_dir",
+                        path.string()));
     in.results[*kind].push_back({path.string(), std::move(rows)});
     in.described.push_back(fmt::format("{}: {} result, {} rows", path.string(), path.stem().string(),
                                        in.results[*kind].back().rows.size()));
@@ -96,8 +98,8 @@ void add_input(Inputs& in, const std::string& text) {
     }
     if (!used)
         throw InputError(fmt::format(
-            "report: {} holds no log.jsonl, train_results.json, sweep.jsonl, sensitivity.jsonl or "
-            "search.jsonl; give a training run folder or an analysis --output_dir",
+            "report: {} holds no log.jsonl, train_results.json, sweep.jsonl, sensitivity.jsonl, "
+            "search.jsonl or attack.jsonl; give a training run folder or an analysis or attack --output_dir",
             text));
 }
 
@@ -286,6 +288,49 @@ std::string sensitivity_section(const Inputs& in) {
     return section("sensitivity", "Sensitivity", body);
 }
 
+// Per attack file: the F1 change of every crafted-at x evaluated-at cell as a heatmap, and the table.
+std::string robustness_section(const Inputs& in) {
+    const auto it = in.results.find(ResultKind::kAttack);
+    if (it == in.results.end()) {
+        return section("robustness", "Robustness",
+                       note("No attack result among the inputs (attack.jsonl of `bitswitch attack`)."));
+    }
+    std::string body;
+    int index = 0;
+    for (const auto& file : it->second) {
+        Heatmap h;
+        h.title        = fmt::format("{}: F1 change under {} (adversarial minus clean)", file.name,
+                                     file.rows.front().value("attack", "attack"));
+        h.row_label    = "crafted at";
+        h.column_label = "evaluated at";
+        h.value_label  = "ΔF1 (points)";
+        h.id           = fmt::format("attack{}", index++);
+        std::map<std::string, size_t> row_of, column_of;
+        std::string table =
+            "<table><tr><th>crafted at</th><th>evaluated at</th><th>clean F1</th><th>adversarial F1</th>"
+            "<th>ΔF1</th><th>answers changed (%)</th></tr>\n";
+        for (const auto& row : file.rows) {
+            const auto crafted = row.value("crafted_at", ""), evaluated = row.value("evaluated_at", "");
+            if (!row_of.count(crafted)) row_of[crafted] = h.rows.size(), h.rows.push_back(crafted);
+            if (!column_of.count(evaluated))
+                column_of[evaluated] = h.columns.size(), h.columns.push_back(evaluated);
+            table += fmt::format(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1f}</td></tr>\n",
+                xml_escape(crafted), xml_escape(evaluated), interval_text(interval(row, "clean_f1")),
+                interval_text(interval(row, "adversarial_f1")), interval_text(interval(row, "f1_change")),
+                number_or_nan(row, "success_rate"));
+        }
+        h.values.assign(h.rows.size(), std::vector<std::optional<double>>(h.columns.size()));
+        for (const auto& row : file.rows) {
+            if (const auto change = interval(row, "f1_change"))
+                h.values[row_of[row.value("crafted_at", "")]][column_of[row.value("evaluated_at", "")]] =
+                    (*change)[0];
+        }
+        body += render_svg(h) + table + "</table>\n";
+    }
+    return section("robustness", "Robustness", body);
+}
+
 std::string pareto_section(const Inputs& in) {
     const auto it = in.results.find(ResultKind::kSearch);
     if (it == in.results.end())
@@ -371,12 +416,7 @@ std::string build_report(const std::vector<std::string>& input_paths, const std:
         {"precision", [&] { return precision_section(in); }},
         {"sensitivity", [&] { return sensitivity_section(in); }},
         {"pareto", [&] { return pareto_section(in); }},
-        {"robustness",
-         [&] {
-             return section("robustness", "Robustness",
-                            note("No robustness results among the inputs: the attack commands will add "
-                                 "accuracy under attack per precision here."));
-         }},
+        {"robustness", [&] { return robustness_section(in); }},
     };
     std::string page = fmt::format(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{0}</title>\n"
