@@ -6,7 +6,8 @@
 //   a folder of results     the files above that it holds (an --output_dir of sweep, sensitivity, search,
 //                           attack)
 // Sections: inputs, training curves, bit schedule, precision table, sensitivity heatmap, Pareto frontier
-// (predicted and measured), robustness (the attack matrix's F1 change as a heatmap, and its table). Charts are inline SVG (report/svg_plot.h); the page loads nothing.
+// (predicted and measured), robustness (the attack matrix's F1 change as a heatmap, and its table).
+// Charts are inline SVG (report/svg_plot.h); the page loads nothing.
 #pragma once
 
 #include <string>
