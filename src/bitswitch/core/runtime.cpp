@@ -70,7 +70,16 @@ BlasReport check_blas() {
 
 void warn_if_blas_slow() {
     const BlasReport r = check_blas();
-    if (!r.fast_enough) {
+    if (r.fast_enough) return;
+    // With OpenBLAS or MKL loaded a slow product means a busy machine, not a missing library: say so
+    // instead of advising an install that is already there.
+    if (r.library.rfind("OpenBLAS", 0) == 0 || r.library == "MKL") {
+        std::fprintf(
+            stderr,
+            "warning: libtorch's matrix multiply runs at %.1f GFLOP/s with %s: other work is probably "
+            "competing for the cores (timings from this run will be low)\n",
+            r.gemm_gflops, r.library.c_str());
+    } else {
         std::fprintf(stderr,
                      "warning: libtorch's matrix multiply runs at %.1f GFLOP/s (BLAS: %s); install OpenBLAS "
                      "(apt-get install libopenblas0-pthread) for ~30x more\n",
