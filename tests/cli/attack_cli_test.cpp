@@ -67,7 +67,9 @@ TEST(AttackCli, PgdPrintsTheMatrixAndWritesItsFiles) {
     EXPECT_EQ(first["budget"]["steps"], 2);
     EXPECT_EQ(first["budget"]["rpi"], "rpi{8,4}/layer");
     EXPECT_EQ(count_lines(core::read_file(out + "/questions.jsonl")), 6u * 3u);
-    EXPECT_EQ(nlohmann::json::parse(core::read_file(out + "/attack.json"))["cells"].size(), 6u);
+    const auto whole = nlohmann::json::parse(core::read_file(out + "/attack.json"));
+    EXPECT_EQ(whole["cells"].size(), 6u);
+    EXPECT_EQ(whole["craft_seconds"].size(), 3u);  // fp, 4, eot
     EXPECT_EQ(count_lines(core::read_file(out + "/attack.csv")), 7u);
     // The report's robustness section reads the folder: the matrix as a heatmap and a table.
     const auto page = (f.dir.path() / "report.html").string();

@@ -130,11 +130,17 @@ void write_attack_outputs(const std::filesystem::path& dir, const AttackReport& 
         }
     }
     core::write_file_atomic(dir / "questions.jsonl", lines);
-    nlohmann::ordered_json whole = {
-        {"attack", r.attack},           {"model", r.model},
-        {"budget", r.budget},           {"questions", r.matrix.questions},
-        {"windows", r.matrix.features}, {"attackable_share", r.matrix.attackable_share},
-        {"seconds", r.matrix.seconds},  {"cells", nlohmann::ordered_json::array()}};
+    nlohmann::ordered_json whole = {{"attack", r.attack},
+                                    {"model", r.model},
+                                    {"budget", r.budget},
+                                    {"questions", r.matrix.questions},
+                                    {"windows", r.matrix.features},
+                                    {"attackable_share", r.matrix.attackable_share},
+                                    {"seconds", r.matrix.seconds},
+                                    {"craft_seconds", nlohmann::ordered_json::object()},
+                                    {"cells", nlohmann::ordered_json::array()}};
+    for (size_t i = 0; i < r.matrix.craft_labels.size(); ++i)
+        whole["craft_seconds"][r.matrix.craft_labels[i]] = r.matrix.craft_seconds[i];
     for (size_t i = 0; i < r.matrix.cells.size(); ++i)
         whole["cells"].push_back(cell_json(r.matrix.cells[i], r));
     core::write_file_atomic(dir / "attack.json", whole.dump(2) + "\n");
