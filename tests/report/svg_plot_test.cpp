@@ -75,8 +75,9 @@ TEST(HtmlReport, ForeignFilesUnknownSectionsAndEmptyFoldersAreNamed) {
         build_report({other.string()}, "t");
         FAIL() << "no error";
     } catch (const InputError& e) {
-        EXPECT_NE(std::string(e.what()).find("other.jsonl is not a sweep, sensitivity or search result"),
-                  std::string::npos)
+        EXPECT_NE(
+            std::string(e.what()).find("other.jsonl is not a sweep, sensitivity, search or attack result"),
+            std::string::npos)
             << e.what();
     }
     EXPECT_THROW(build_report({dir.path().string()}, "t"), InputError);  // no run, no results
