@@ -32,7 +32,7 @@ set +e
 rc=$?
 set -e
 [ "$rc" = 2 ] || fail "a foreign result file gave exit $rc, not 2"
-grep -q "other.jsonl is not a sweep, sensitivity or search result" "$work/bad.err" || fail "$(cat "$work/bad.err")"
+grep -q "other.jsonl is not a sweep, sensitivity, search or attack result" "$work/bad.err" || fail "$(cat "$work/bad.err")"
 [ ! -e "$work/bad.html" ] || fail "a refused report left a file"
 
 "$bin" report "$work/run" "$work/sweep" "$work/sens/sensitivity.jsonl" "$work/search" -o "$work/report.html" \
