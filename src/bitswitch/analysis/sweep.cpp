@@ -64,13 +64,6 @@ std::string reference_text(const SweepConfig& c) {
     return !c.reference.empty() ? c.reference : c.vary_base;
 }
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (const char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return q + "\"";
-}
-
 }  // namespace
 
 std::vector<VaryTarget> vary_targets(const quant::UnitList& units, VaryGranularity granularity) {
@@ -145,23 +138,20 @@ SweepResult run_sweep(const SweepConfig& c) {
         }
     }
     SweepResult out;
-    out.reference      = configs[ref].source;
-    out.questions      = int64_t(set.dataset.examples.size());
-    out.bootstrap      = c.bootstrap;
-    const auto percent = [](eval::Interval i) {
-        return eval::Interval{100 * i.estimate, 100 * i.low, 100 * i.high};
-    };
+    out.reference = configs[ref].source;
+    out.questions = int64_t(set.dataset.examples.size());
+    out.bootstrap = c.bootstrap;
     for (size_t i = 0; i < configs.size(); ++i) {
         const auto& r   = results[i];
         const auto size = loaded.size_of(configs[i]);
         SweepRow row;
-        row.config      = configs[i].source;
-        row.exact_match = percent(eval::bootstrap_mean(r.question_em, c.bootstrap));
-        row.f1          = percent(eval::bootstrap_mean(r.question_f1, c.bootstrap));
-        row.exact_match_diff =
-            percent(eval::bootstrap_paired_difference(r.question_em, results[ref].question_em, c.bootstrap));
-        row.f1_diff =
-            percent(eval::bootstrap_paired_difference(r.question_f1, results[ref].question_f1, c.bootstrap));
+        row.config           = configs[i].source;
+        row.exact_match      = eval::percent(eval::bootstrap_mean(r.question_em, c.bootstrap));
+        row.f1               = eval::percent(eval::bootstrap_mean(r.question_f1, c.bootstrap));
+        row.exact_match_diff = eval::percent(
+            eval::bootstrap_paired_difference(r.question_em, results[ref].question_em, c.bootstrap));
+        row.f1_diff = eval::percent(
+            eval::bootstrap_paired_difference(r.question_f1, results[ref].question_f1, c.bootstrap));
         row.avg_weight_bits          = size.avg_weight_bits;
         row.model_bytes              = size.bytes;
         row.bit_operations_per_token = size.bit_operations_per_token;
@@ -190,9 +180,9 @@ std::string format_sweep(const SweepResult& result, eval::OutputFormat format) {
                 "avg_weight_bits,model_bytes,bit_operations_per_token,questions,eval_seconds\n";
             for (const auto& r : result.rows) {
                 s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                                 csv_field(r.config), r.exact_match.estimate, r.exact_match.low,
+                                 eval::csv_field(r.config), r.exact_match.estimate, r.exact_match.low,
                                  r.exact_match.high, r.f1.estimate, r.f1.low, r.f1.high,
-                                 csv_field(result.reference), r.f1_diff.estimate, r.f1_diff.low,
+                                 eval::csv_field(result.reference), r.f1_diff.estimate, r.f1_diff.low,
                                  r.f1_diff.high, r.exact_match_diff.estimate, r.exact_match_diff.low,
                                  r.exact_match_diff.high, r.avg_weight_bits, r.model_bytes,
                                  r.bit_operations_per_token, result.questions, r.seconds);

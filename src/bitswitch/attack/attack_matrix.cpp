@@ -11,6 +11,7 @@
 
 #include "bitswitch/core/progress.h"
 #include "bitswitch/eval/evaluator.h"
+#include "bitswitch/eval/result_files.h"
 #include "bitswitch/eval/squad_metric.h"
 
 namespace bitswitch::attack {
@@ -41,10 +42,6 @@ void store(PassLogits& out, const model::SpanLogits& logits, const std::vector<d
     }
 }
 
-eval::Interval percent(eval::Interval i) {
-    return {100 * i.estimate, 100 * i.low, 100 * i.high};
-}
-
 std::vector<double> mean_over_passes(const std::vector<eval::EvalResult>& passes,
                                      std::vector<double> eval::EvalResult::*scores) {
     std::vector<double> out((passes[0].*scores).size(), 0.0);
@@ -66,11 +63,11 @@ AttackCell make_cell(const PrecisionSpec& craft, const PrecisionSpec& evaluation
     const auto clean_f1 = mean_over_passes(clean, &eval::EvalResult::question_f1);
     const auto adv_em   = mean_over_passes(adversarial, &eval::EvalResult::question_em);
     const auto adv_f1   = mean_over_passes(adversarial, &eval::EvalResult::question_f1);
-    cell.clean_em       = percent(eval::bootstrap_mean(clean_em, bootstrap));
-    cell.clean_f1       = percent(eval::bootstrap_mean(clean_f1, bootstrap));
-    cell.adversarial_em = percent(eval::bootstrap_mean(adv_em, bootstrap));
-    cell.adversarial_f1 = percent(eval::bootstrap_mean(adv_f1, bootstrap));
-    cell.f1_change      = percent(eval::bootstrap_paired_difference(adv_f1, clean_f1, bootstrap));
+    cell.clean_em       = eval::percent(eval::bootstrap_mean(clean_em, bootstrap));
+    cell.clean_f1       = eval::percent(eval::bootstrap_mean(clean_f1, bootstrap));
+    cell.adversarial_em = eval::percent(eval::bootstrap_mean(adv_em, bootstrap));
+    cell.adversarial_f1 = eval::percent(eval::bootstrap_mean(adv_f1, bootstrap));
+    cell.f1_change      = eval::percent(eval::bootstrap_paired_difference(adv_f1, clean_f1, bootstrap));
     if (cell.clean_f1.estimate > 0)
         cell.f1_drop_percent =
             100 * (cell.clean_f1.estimate - cell.adversarial_f1.estimate) / cell.clean_f1.estimate;

@@ -35,13 +35,6 @@ nlohmann::ordered_json cell_json(const AttackCell& c, const AttackReport& r) {
             {"budget", r.budget}};
 }
 
-std::string csv_text(std::string s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return out + "\"";
-}
-
 std::string interval_text(const eval::Interval& i, bool sign = false) {
     return sign ? fmt::format("{:+.2f} [{:+.2f}, {:+.2f}]", i.estimate, i.low, i.high)
                 : fmt::format("{:.2f} [{:.2f}, {:.2f}]", i.estimate, i.low, i.high);
@@ -63,13 +56,13 @@ std::string format_attack(const AttackReport& r, eval::OutputFormat format) {
                 "questions\n";
             for (const auto& c : r.matrix.cells) {
                 s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                                 r.attack, csv_text(c.crafted_at), csv_text(c.evaluated_at), c.passes,
-                                 c.clean_em.estimate, c.clean_em.low, c.clean_em.high, c.clean_f1.estimate,
-                                 c.clean_f1.low, c.clean_f1.high, c.adversarial_em.estimate,
-                                 c.adversarial_em.low, c.adversarial_em.high, c.adversarial_f1.estimate,
-                                 c.adversarial_f1.low, c.adversarial_f1.high, c.f1_change.estimate,
-                                 c.f1_change.low, c.f1_change.high, c.f1_drop_percent, c.success_rate,
-                                 r.matrix.questions);
+                                 r.attack, eval::csv_field(c.crafted_at), eval::csv_field(c.evaluated_at),
+                                 c.passes, c.clean_em.estimate, c.clean_em.low, c.clean_em.high,
+                                 c.clean_f1.estimate, c.clean_f1.low, c.clean_f1.high,
+                                 c.adversarial_em.estimate, c.adversarial_em.low, c.adversarial_em.high,
+                                 c.adversarial_f1.estimate, c.adversarial_f1.low, c.adversarial_f1.high,
+                                 c.f1_change.estimate, c.f1_change.low, c.f1_change.high, c.f1_drop_percent,
+                                 c.success_rate, r.matrix.questions);
             }
             return s;
         case eval::OutputFormat::kMarkdown: {

@@ -8,6 +8,13 @@
 
 namespace bitswitch::eval {
 
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (const char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    return q + "\"";
+}
+
 nlohmann::ordered_json interval_json(const std::optional<Interval>& i) {
     return i ? nlohmann::ordered_json{i->estimate, i->low, i->high} : nlohmann::ordered_json();
 }

@@ -20,6 +20,14 @@ enum class OutputFormat { kMarkdown, kCsv, kJsonl };
 inline constexpr core::EnumName<OutputFormat> kOutputFormatNames[] = {
     {OutputFormat::kMarkdown, "md"}, {OutputFormat::kCsv, "csv"}, {OutputFormat::kJsonl, "jsonl"}};
 
+/// A CSV field: quoted (with doubled quotes) when it holds a comma, a quote or a newline.
+std::string csv_field(const std::string& text);
+
+/// An interval of scores in [0, 1] in percent.
+inline Interval percent(const Interval& i) {
+    return {100 * i.estimate, 100 * i.low, 100 * i.high};
+}
+
 /// [estimate, low, high], or null for none.
 nlohmann::ordered_json interval_json(const std::optional<Interval>& interval);
 
