@@ -1,4 +1,4 @@
-// bitswitch attack pgd: flags -> attack::PgdAttackConfig -> attack::run_pgd_attack; prints the matrix
+// bitswitch attack pgd|gbda: flags -> the attack's config -> its run_* call; prints the matrix
 // (-o md|csv|jsonl).
 #include <cstdio>
 #include <memory>
@@ -6,39 +6,56 @@
 #include <CLI/CLI.hpp>
 
 #include "bitswitch/attack/run_pgd.h"
+#include "bitswitch/attack/run_text_attack.h"
 #include "cli/analysis_flags.h"
 #include "cli/commands.h"
 
 namespace bitswitch::cli {
 namespace {
 
-void add_precision_matrix_flags(CLI::App* cmd, attack::PgdAttackConfig& c) {
+void add_precision_matrix_flags(CLI::App* cmd, std::vector<std::string>& craft_at,
+                                std::vector<std::string>& eval_at, attack::RpiFlags& rpi) {
     const char* group = "Precisions";
     cmd->add_option(
-           "--craft_at", c.craft_at,
+           "--craft_at", craft_at,
            "Precisions the attack is crafted at: configs (8, w4a8, a file), rpi (a fresh random draw "
            "each step) or eot (the gradient averaged over --eot_samples draws: the adaptive attack). "
            "Default: the model's trained levels")
         ->group(group);
-    cmd->add_option("--eval_at", c.eval_at,
+    cmd->add_option("--eval_at", eval_at,
                     "Precisions the result is evaluated at: configs, or rpi (random precision inference). "
                     "Default: the fixed --craft_at configs, plus rpi when one is random")
         ->group(group);
-    cmd->add_option("--rpi_levels", c.rpi.levels,
+    cmd->add_option("--rpi_levels", rpi.levels,
                     "Levels rpi and eot draw from (default: the model's trained levels)")
         ->group(group);
-    cmd->add_option("--rpi_probs", c.rpi.probabilities,
+    cmd->add_option("--rpi_probs", rpi.probabilities,
                     "Probability of each --rpi_levels level (default uniform)")
         ->group(group);
-    add_enum_option(cmd, "--rpi_granularity", c.rpi.granularity, quant::kRandomGranularityNames,
+    add_enum_option(cmd, "--rpi_granularity", rpi.granularity, quant::kRandomGranularityNames,
                     "What one draw covers: each block and the head (layer), the whole model, or each unit")
         ->group(group);
-    cmd->add_option("--rpi_draws", c.rpi.draws, "Evaluation passes under rpi (scores are their mean)")
+    cmd->add_option("--rpi_draws", rpi.draws, "Evaluation passes under rpi (scores are their mean)")
         ->capture_default_str()
         ->group(group);
-    cmd->add_option("--eot_samples", c.rpi.eot_samples, "Draws per step of an eot attack (K)")
+    cmd->add_option("--eot_samples", rpi.eot_samples, "Draws per step of an eot attack (K)")
         ->capture_default_str()
         ->group(group);
+}
+
+// The flags every text attack shares after its own: seed, precisions, bootstrap, output.
+void add_text_attack_tail(CLI::App* cmd, attack::TextAttackConfig& c, const std::shared_ptr<int>& threads,
+                          const std::shared_ptr<eval::OutputFormat>& format) {
+    cmd->add_option("--seed", c.seed, "Seed of the attack's draws and the precision draws")
+        ->capture_default_str();
+    add_precision_matrix_flags(cmd, c.craft_at, c.eval_at, c.rpi);
+    add_bootstrap_flags(cmd, c.bootstrap);
+    add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
+                    "What to print: markdown table, CSV or JSON lines");
+    cmd->add_option("--output_dir", c.output_dir,
+                    "Also write attack.md/.csv/.jsonl, questions.jsonl, attack.json and each crafting "
+                    "precision's adversarial questions as a SQuAD file (adversarial-<precision>.json) here");
+    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
 }
 
 void add_pgd_command(CLI::App& attack) {
@@ -78,7 +95,7 @@ void add_pgd_command(CLI::App& attack) {
         ->group(budget);
     cmd->add_option("--seed", c->seed, "Seed of the random starts and precision draws")
         ->capture_default_str();
-    add_precision_matrix_flags(cmd, *c);
+    add_precision_matrix_flags(cmd, c->craft_at, c->eval_at, c->rpi);
     add_bootstrap_flags(cmd, c->bootstrap);
     add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
@@ -94,6 +111,53 @@ void add_pgd_command(CLI::App& attack) {
     });
 }
 
+void add_gbda_command(CLI::App& attack) {
+    auto c        = std::make_shared<attack::GbdaAttackConfig>();
+    auto quant    = std::make_shared<QuantFlags>();
+    auto threads  = std::make_shared<int>(0);
+    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
+    CLI::App* cmd = attack.add_subcommand(
+        "gbda",
+        "GBDA: a Gumbel-softmax distribution over the vocabulary per context token, optimised against the "
+        "gold span with fluency and similarity constraints, then hard samples (seeds 002 and 003)");
+    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
+    add_eval_set_flags(cmd, c->eval, *quant);
+    const char* budget = "Attack";
+    auto& g            = c->gbda;
+    cmd->add_option("--iterations", g.iterations, "Adam steps on the distribution")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--lr", g.lr, "Adam learning rate")->capture_default_str()->group(budget);
+    cmd->add_option("--samples", g.samples, "Gumbel-softmax draws per step")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--hard_samples", g.hard_samples,
+                    "Hard draws tried at the end until one changes the predicted span")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--kappa", g.kappa, "Margin of the CW-style loss on the gold start and end logits")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--fluency", g.fluency,
+                    "Weight of the LM cross-entropy of the soft text (base model; 0 = seed 002's attack)")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--similarity", g.similarity,
+                    "Weight of the idf-weighted BERTScore of hidden states (base model; 0 = seed 002's)")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--initial_coeff", g.initial_coeff, "Initial logit of each clean token")
+        ->capture_default_str()
+        ->group(budget);
+    add_text_attack_tail(cmd, *c, threads, format);
+    cmd->callback([c, quant, threads, format] {
+        c->eval.quant_override = quant->override_settings();
+        prepare_compute(*threads);
+        const auto report = attack::run_gbda_attack(*c);
+        std::printf("%s", attack::format_attack(report, *format).c_str());
+    });
+}
+
 }  // namespace
 
 void add_attack_command(CLI::App& app) {
@@ -101,6 +165,7 @@ void add_attack_command(CLI::App& app) {
         "attack", "Adversarial attacks on the QA model at fixed or random precision (docs/ROBUSTNESS.md)");
     attack->require_subcommand(1);
     add_pgd_command(*attack);
+    add_gbda_command(*attack);
 }
 
 }  // namespace bitswitch::cli

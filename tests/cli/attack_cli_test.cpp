@@ -27,9 +27,9 @@ struct AttackCliFixture {
         model::save_pretrained(bitswitch::testing::tiny_model(3, cfg), model);
         squad = dir.write("dev.json", data::synth_squad_json({3, 1, 1, 5, true, false})).string();
     }
-    bitswitch::testing::ProgramRun run(const std::string& args) const {
+    bitswitch::testing::ProgramRun run(const std::string& args, const std::string& attack = "pgd") const {
         return bitswitch::testing::run_bitswitch(
-            "attack pgd --model " + model + " --validation_file " + squad +
+            "attack " + attack + " --model " + model + " --validation_file " + squad +
             " --max_seq_length 96 --doc_stride 32 --max_question_length 24 " + args);
     }
 };
@@ -78,6 +78,31 @@ TEST(AttackCli, PgdPrintsTheMatrixAndWritesItsFiles) {
     const auto html = core::read_file(page);
     EXPECT_NE(html.find("F1 change under pgd"), std::string::npos);
     EXPECT_NE(html.find("<td>eot</td><td>rpi</td>"), std::string::npos);
+}
+
+// The adversarial questions GBDA writes are a SQuAD file `eval` reads: evaluated there at the crafting
+// precision they score what the attack's own table says.
+TEST(AttackCli, GbdaAdversarialFileRoundTripsThroughEval) {
+    AttackCliFixture f;
+    const auto out = (f.dir.path() / "gbda").string();
+    const auto r   = f.run(
+          "--craft_at fp --iterations 2 --samples 2 --hard_samples 4 --initial_coeff 1 "
+            "--bootstrap_resamples 20 -o jsonl --output_dir " +
+              out,
+          "gbda");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto cell = nlohmann::json::parse(r.out.substr(0, r.out.find('\n')));
+    EXPECT_EQ(cell["attack"], "gbda");
+    EXPECT_GT(cell["craft_stats"]["mean_tokens_changed"].get<double>(), 0.0);
+    const auto file = out + "/adversarial-fp.json";
+    const auto e    = bitswitch::testing::run_bitswitch(
+           "eval --model " + f.model + " --validation_file " + file +
+           " --max_seq_length 96 --doc_stride 32 --max_question_length 24 --precision fp --output_dir " + out +
+           "/eval");
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    const auto results = nlohmann::json::parse(core::read_file(out + "/eval/eval_results.json"));
+    EXPECT_NEAR(results["f1"].get<double>(), cell["adversarial_f1"][0].get<double>(), 1e-9);
+    EXPECT_NEAR(results["exact_match"].get<double>(), cell["adversarial_exact_match"][0].get<double>(), 1e-9);
 }
 
 TEST(AttackCli, BadBudgetsPrecisionsAndQuestionsExitTwoWithOneLine) {

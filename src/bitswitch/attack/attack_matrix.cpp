@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "bitswitch/attack/batch_logits.h"
 #include "bitswitch/core/progress.h"
 #include "bitswitch/eval/evaluator.h"
 #include "bitswitch/eval/result_files.h"
@@ -23,25 +24,6 @@ double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Start and end logits of every feature for one evaluation pass (features x max_seq_length each).
-struct PassLogits {
-    std::vector<float> start, end;
-    explicit PassLogits(size_t size)
-        : start(size, std::numeric_limits<float>::lowest()),
-          end(size, std::numeric_limits<float>::lowest()) {}
-};
-
-void store(PassLogits& out, const model::SpanLogits& logits, const std::vector<data::QAFeature>& features,
-           const std::vector<size_t>& rows, size_t seq_len) {
-    const auto s = logits.first.contiguous(), e = logits.second.contiguous();
-    const int64_t T = s.size(1);
-    for (size_t r = 0; r < rows.size(); ++r) {
-        const int64_t n = data::real_length(features[rows[r]]);
-        std::copy_n(s.data_ptr<float>() + int64_t(r) * T, n, out.start.begin() + int64_t(rows[r] * seq_len));
-        std::copy_n(e.data_ptr<float>() + int64_t(r) * T, n, out.end.begin() + int64_t(rows[r] * seq_len));
-    }
-}
-
 std::vector<double> mean_over_passes(const std::vector<eval::EvalResult>& passes,
                                      std::vector<double> eval::EvalResult::*scores) {
     std::vector<double> out((passes[0].*scores).size(), 0.0);
@@ -51,13 +33,15 @@ std::vector<double> mean_over_passes(const std::vector<eval::EvalResult>& passes
     return out;
 }
 
-AttackCell make_cell(const PrecisionSpec& craft, const PrecisionSpec& evaluation,
+}  // namespace
+
+AttackCell make_cell(const std::string& crafted_at, const std::string& evaluated_at,
                      const std::vector<eval::EvalResult>& clean,
                      const std::vector<eval::EvalResult>& adversarial,
                      const eval::BootstrapOptions& bootstrap) {
     AttackCell cell;
-    cell.crafted_at     = craft.label;
-    cell.evaluated_at   = evaluation.label;
+    cell.crafted_at     = crafted_at;
+    cell.evaluated_at   = evaluated_at;
     cell.passes         = int(clean.size());
     const auto clean_em = mean_over_passes(clean, &eval::EvalResult::question_em);
     const auto clean_f1 = mean_over_passes(clean, &eval::EvalResult::question_f1);
@@ -91,8 +75,6 @@ AttackCell make_cell(const PrecisionSpec& craft, const PrecisionSpec& evaluation
     return cell;
 }
 
-}  // namespace
-
 MatrixResult run_attack_matrix(const model::LoadedModel& loaded, const data::SquadDataset& dataset,
                                const std::vector<data::QAFeature>& features,
                                const std::vector<PrecisionSpec>& crafts,
@@ -115,23 +97,15 @@ MatrixResult run_attack_matrix(const model::LoadedModel& loaded, const data::Squ
             by_eval[e].assign(size_t(evaluation_passes(evaluations[e], defence)), PassLogits(size));
     }
 
-    // Longest windows first, so that a batch pads little.
-    std::vector<size_t> order(features.size());
-    std::iota(order.begin(), order.end(), size_t(0));
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        return data::real_length(features[a]) > data::real_length(features[b]);
-    });
-    const size_t batch_size = size_t(std::max(1, options.batch_size));
-    const int64_t n_batches = int64_t((features.size() + batch_size - 1) / batch_size);
+    const auto batches      = longest_first_batches(features, options.batch_size);
+    const int64_t n_batches = int64_t(batches.size());
     MatrixResult out;
     out.craft_seconds.assign(crafts.size(), 0.0);
     for (const auto& craft : crafts) out.craft_labels.push_back(craft.label);
     double attackable_sum = 0;
     core::Progress progress("attack", n_batches, std::max<int64_t>(1, n_batches / 10));
     for (int64_t b = 0; b < n_batches; ++b) {
-        const std::vector<size_t> rows(
-            order.begin() + int64_t(size_t(b) * batch_size),
-            order.begin() + int64_t(std::min(features.size(), size_t(b + 1) * batch_size)));
+        const auto& rows = batches[size_t(b)];
         const auto batch = data::make_batch(features, rows);
         const int64_t T  = batch.input_ids.size(1);
         std::vector<float> flags_buffer(rows.size() * size_t(T));
@@ -150,8 +124,8 @@ MatrixResult run_attack_matrix(const model::LoadedModel& loaded, const data::Squ
             for (size_t e = 0; e < evaluations.size(); ++e) {
                 for (size_t p = 0; p < into[e].size(); ++p) {
                     const auto config = evaluation_config(evaluations[e], defence, loaded, b, int(p));
-                    store(into[e][p], model.forward_embeddings(embeddings, batch.attention_mask, &config),
-                            features, rows, seq_len);
+                    into[e][p].store(model.forward_embeddings(embeddings, batch.attention_mask, &config),
+                                       features, rows);
                 }
             }
         };
@@ -183,7 +157,7 @@ MatrixResult run_attack_matrix(const model::LoadedModel& loaded, const data::Squ
             std::vector<eval::EvalResult> adv;
             for (const auto& pass : adversarial[c][e]) adv.push_back(score(pass));
             out.cells.push_back(
-                make_cell(crafts[c], evaluations[e], clean_results[e], adv, options.bootstrap));
+                make_cell(crafts[c].label, evaluations[e].label, clean_results[e], adv, options.bootstrap));
         }
     }
     out.questions        = int64_t(dataset.examples.size());

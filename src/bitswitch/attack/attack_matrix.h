@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <torch/types.h>
+#include <nlohmann/json.hpp>
 
 #include "bitswitch/attack/precision_spec.h"
 #include "bitswitch/attack/threat_model.h"
@@ -21,6 +22,7 @@
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/data/squad.h"
 #include "bitswitch/eval/bootstrap.h"
+#include "bitswitch/eval/evaluator.h"
 #include "bitswitch/eval/postprocess.h"
 #include "bitswitch/model/loaded_model.h"
 
@@ -61,8 +63,17 @@ struct MatrixResult {
     double attackable_share = 0;            // attackable tokens over real tokens, averaged over windows
     std::vector<std::string> craft_labels;  // the crafting precisions, in order
     std::vector<double> craft_seconds;      // the time each took over all questions
-    double seconds = 0;                     // everything
+    std::vector<nlohmann::ordered_json> craft_stats;  // per crafting precision, what the attack measured
+                                                      // of its edits (text attacks), or empty
+    double seconds = 0;                               // everything
 };
+
+/// The cell of questions scored clean and adversarially at one evaluation precision (one result per pass,
+/// each over the same questions in the same order).
+AttackCell make_cell(const std::string& crafted_at, const std::string& evaluated_at,
+                     const std::vector<eval::EvalResult>& clean,
+                     const std::vector<eval::EvalResult>& adversarial,
+                     const eval::BootstrapOptions& bootstrap);
 
 MatrixResult run_attack_matrix(const model::LoadedModel& loaded, const data::SquadDataset& dataset,
                                const std::vector<data::QAFeature>& features,

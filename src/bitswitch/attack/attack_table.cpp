@@ -18,6 +18,14 @@ double craft_seconds(const AttackCell& c, const AttackReport& r) {
     return 0;
 }
 
+// What the attack measured of its edits at the cell's crafted-at (text attacks), or an empty object.
+nlohmann::ordered_json craft_stats(const AttackCell& c, const AttackReport& r) {
+    for (size_t i = 0; i < r.matrix.craft_stats.size() && i < r.matrix.craft_labels.size(); ++i) {
+        if (r.matrix.craft_labels[i] == c.crafted_at) return r.matrix.craft_stats[i];
+    }
+    return nlohmann::ordered_json::object();
+}
+
 nlohmann::ordered_json cell_json(const AttackCell& c, const AttackReport& r) {
     return {{"attack", r.attack},
             {"crafted_at", c.crafted_at},
@@ -32,6 +40,7 @@ nlohmann::ordered_json cell_json(const AttackCell& c, const AttackReport& r) {
             {"success_rate", c.success_rate},
             {"questions", r.matrix.questions},
             {"craft_seconds", craft_seconds(c, r)},
+            {"craft_stats", craft_stats(c, r)},
             {"budget", r.budget}};
 }
 
@@ -81,12 +90,16 @@ std::string format_attack(const AttackReport& r, eval::OutputFormat format) {
                                  interval_text(c.f1_change, true), c.f1_drop_percent, c.clean_em.estimate,
                                  c.adversarial_em.estimate, c.success_rate);
             }
+            const std::string attackable =
+                r.matrix.attackable_share > 0
+                    ? fmt::format(", {:.1f}% of their tokens attackable", 100 * r.matrix.attackable_share)
+                    : "";
             s += fmt::format(
-                "\n{} on {}: {}. {} questions ({} windows), {:.1f}% of their tokens attackable; intervals: "
-                "percentile bootstrap over questions, {} resamples, seed {}; ΔF1 paired. Random evaluations "
-                "(x n) average n draws.\n",
-                r.attack, r.model, r.budget.dump(), r.matrix.questions, r.matrix.features,
-                100 * r.matrix.attackable_share, r.bootstrap.resamples, r.bootstrap.seed);
+                "\n{} on {}: {}. {} questions ({} windows){}; intervals: percentile bootstrap over "
+                "questions, "
+                "{} resamples, seed {}; ΔF1 paired. Random evaluations (x n) average n draws.\n",
+                r.attack, r.model, r.budget.dump(), r.matrix.questions, r.matrix.features, attackable,
+                r.bootstrap.resamples, r.bootstrap.seed);
             s += "Crafting:";
             for (size_t i = 0; i < r.matrix.craft_labels.size(); ++i) {
                 const double seconds = r.matrix.craft_seconds[i];
@@ -95,6 +108,13 @@ std::string format_attack(const AttackReport& r, eval::OutputFormat format) {
                                  seconds > 0 ? double(r.matrix.questions) / seconds : 0.0);
             }
             s += fmt::format("; everything {:.1f} s.\n", r.matrix.seconds);
+            for (size_t i = 0; i < r.matrix.craft_stats.size(); ++i) {
+                if (r.matrix.craft_stats[i].empty()) continue;
+                s += fmt::format("Edits crafted at {}:", r.matrix.craft_labels[i]);
+                for (const auto& [key, value] : r.matrix.craft_stats[i].items())
+                    s += fmt::format(" {} {:.4g};", key, value.get<double>());
+                s.back() = '\n';
+            }
             return s;
         }
     }

@@ -7,33 +7,12 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "bitswitch/attack/frozen_parameters.h"
 #include "bitswitch/core/error.h"
 #include "bitswitch/model/qa_head.h"
 
 namespace bitswitch::attack {
 namespace {
-
-// The attack needs gradients with respect to its input only: switching the parameters' gradients off
-// keeps every backward from computing weight gradients (what makes a PGD step cheaper than a training
-// step), and leaves the optimizer state of a surrounding training step untouched.
-class FrozenParameters {
-  public:
-    explicit FrozenParameters(torch::nn::Module& module) {
-        for (auto& p : module.parameters()) {
-            if (!p.requires_grad()) continue;
-            p.set_requires_grad(false);
-            frozen_.push_back(p);
-        }
-    }
-    ~FrozenParameters() {
-        for (auto& p : frozen_) p.set_requires_grad(true);
-    }
-    FrozenParameters(const FrozenParameters&)            = delete;
-    FrozenParameters& operator=(const FrozenParameters&) = delete;
-
-  private:
-    std::vector<torch::Tensor> frozen_;
-};
 
 void check_positive(double value, const std::string& flag) {
     if (!(value > 0) || !std::isfinite(value))

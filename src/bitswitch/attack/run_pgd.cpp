@@ -6,68 +6,15 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include "bitswitch/core/error.h"
-#include "bitswitch/model/loaded_model.h"
-
 namespace bitswitch::attack {
-namespace {
-
-void check_rpi_flags(const RpiFlags& rpi) {
-    if (rpi.draws < 1 || rpi.draws > 1000)
-        throw InputError(fmt::format("--rpi_draws {} is out of range: give 1 to 1000", rpi.draws));
-    if (rpi.eot_samples < 1 || rpi.eot_samples > 1000)
-        throw InputError(fmt::format("--eot_samples {} is out of range: give 1 to 1000", rpi.eot_samples));
-}
-
-bool uses_random(const std::vector<PrecisionSpec>& specs) {
-    for (const auto& s : specs) {
-        if (s.kind != SpecKind::kFixed) return true;
-    }
-    return false;
-}
-
-}  // namespace
 
 AttackReport run_pgd_attack(const PgdAttackConfig& c) {
     const auto pgd = c.preset.empty() ? c.pgd : pgd_preset(c.preset);
     validate(pgd);
-    check_rpi_flags(c.rpi);
-    const auto set = eval::load_eval_set(c.eval);
-    check_attackable(set.dataset);
-    const auto loaded = model::LoadedModel::load(c.eval.model_dir, c.eval.quant_override);
-    auto& model       = loaded.model();
-    model.set_engine(quant::Engine::kAuto);
-    if (model.engine() == quant::Engine::kPacked) {
-        throw InputError(
-            fmt::format("{}: a deployment file holds packed integer weights, which have no gradients to "
-                        "attack with; give "
-                        "the run folder it was exported from",
-                        c.eval.model_dir));
-    }
-    model.eval();
-
-    std::vector<std::string> craft_texts = c.craft_at;
-    if (craft_texts.empty()) {
-        for (const auto& config : loaded.configs({})) craft_texts.push_back(config.source);
-    }
-    const auto crafts                   = parse_specs(craft_texts, loaded, /*crafting=*/true, "--craft_at");
-    std::vector<std::string> eval_texts = c.eval_at;
-    if (eval_texts.empty()) {
-        for (const auto& s : crafts) {
-            if (s.kind == SpecKind::kFixed) eval_texts.push_back(s.label);
-        }
-        if (uses_random(crafts)) eval_texts.push_back("rpi");
-    }
-    const auto evaluations = parse_specs(eval_texts, loaded, /*crafting=*/false, "--eval_at");
-
-    RandomDefence defence;
-    defence.draws       = c.rpi.draws;
-    defence.eot_samples = c.rpi.eot_samples;
-    defence.seed        = c.seed;
-    if (uses_random(crafts) || uses_random(evaluations)) {
-        defence.random = {rpi_levels(c.rpi.levels, loaded), c.rpi.probabilities, c.rpi.granularity};
-        validate(defence.random, "--rpi_levels/--rpi_probs");
-    }
+    const auto setup    = prepare_attack(c.eval, c.craft_at, c.eval_at, c.rpi, c.seed);
+    const auto& loaded  = setup.loaded;
+    auto& model         = loaded.model();
+    const auto& defence = setup.defence;
 
     const double rms       = embedding_rms(model.token_embedding_table());
     const double unit      = pgd.absolute ? 1.0 : rms;
@@ -106,13 +53,9 @@ AttackReport run_pgd_attack(const PgdAttackConfig& c) {
                         {"perturb_question", c.threat.perturb_question},
                         {"seed", c.seed}};
     if (!c.preset.empty()) report.budget["preset"] = c.preset;
-    if (uses_random(crafts) || uses_random(evaluations)) {
-        report.budget["rpi"]         = defence.random.name();
-        report.budget["rpi_draws"]   = defence.draws;
-        report.budget["eot_samples"] = defence.eot_samples;
-    }
-    report.matrix =
-        run_attack_matrix(loaded, set.dataset, set.features, crafts, evaluations, defence, options, crafter);
+    describe_random(setup, report.budget);
+    report.matrix = run_attack_matrix(loaded, setup.set.dataset, setup.set.features, setup.crafts,
+                                      setup.evaluations, defence, options, crafter);
     if (!c.output_dir.empty()) write_attack_outputs(c.output_dir, report);
     return report;
 }

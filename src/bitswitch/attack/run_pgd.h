@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bitswitch/attack/attack_setup.h"
 #include "bitswitch/attack/attack_table.h"
 #include "bitswitch/attack/pgd.h"
 #include "bitswitch/attack/precision_spec.h"
@@ -13,14 +14,6 @@
 #include "bitswitch/eval/qa_eval.h"
 
 namespace bitswitch::attack {
-
-struct RpiFlags {
-    std::vector<std::string> levels;  // none: the model's trained levels
-    std::vector<double> probabilities;
-    quant::RandomGranularity granularity = quant::RandomGranularity::kLayer;
-    int draws                            = 5;
-    int eot_samples                      = 4;
-};
 
 struct PgdAttackConfig {
     eval::QaEvalConfig eval;  // model, questions, windows, batch size (eval.precision is unused)

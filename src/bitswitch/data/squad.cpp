@@ -182,4 +182,34 @@ SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOption
     return ds;
 }
 
+std::string squad_json(const SquadDataset& dataset,
+                       const std::function<nlohmann::ordered_json(size_t example)>& extra) {
+    using ojson             = nlohmann::ordered_json;
+    const auto answers_json = [](const std::vector<Answer>& answers) {
+        ojson list = ojson::array();
+        for (const auto& a : answers) list.push_back({{"text", a.text}, {"answer_start", a.start}});
+        return list;
+    };
+    ojson articles = ojson::array();
+    for (size_t i = 0; i < dataset.examples.size(); ++i) {
+        const auto& e          = dataset.examples[i];
+        const bool new_article = i == 0 || articles.back()["title"].get_ref<const std::string&>() != e.title;
+        if (new_article) articles.push_back({{"title", e.title}, {"paragraphs", ojson::array()}});
+        auto& paragraphs = articles.back()["paragraphs"];
+        if (new_article || dataset.examples[i - 1].context_index != e.context_index)
+            paragraphs.push_back({{"context", dataset.context_of(e)}, {"qas", ojson::array()}});
+        ojson qa = {{"id", e.id}, {"question", e.question}, {"answers", answers_json(e.answers)}};
+        if (dataset.is_v2()) qa["is_impossible"] = e.is_impossible;
+        if (!e.plausible_answers.empty()) qa["plausible_answers"] = answers_json(e.plausible_answers);
+        if (extra) {
+            const auto fields = extra(i);
+            for (const auto& [key, value] : fields.items()) qa[key] = value;
+        }
+        paragraphs.back()["qas"].push_back(std::move(qa));
+    }
+    ojson root = {{"version", dataset.version.empty() ? "1.1" : dataset.version},
+                  {"data", std::move(articles)}};
+    return root.dump() + "\n";
+}
+
 }  // namespace bitswitch::data

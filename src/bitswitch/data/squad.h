@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace bitswitch::data {
 
 struct Answer {
@@ -55,5 +57,11 @@ struct SquadLoadOptions {
 /// InputError naming the file and the JSON path (data[3].paragraphs[1].qas[0].answers[2].answer_start).
 /// Bad answer spans are reported one by one, then throw InputError unless options.skip_invalid.
 SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOptions& options = {});
+
+/// The dataset in the official JSON format load_squad reads: consecutive questions with one title form an
+/// article, consecutive questions on one context a paragraph. `extra` (optional) gives each question's
+/// additional fields (an attack's metadata), which readers of the format ignore.
+std::string squad_json(const SquadDataset& dataset,
+                       const std::function<nlohmann::ordered_json(size_t example)>& extra = {});
 
 }  // namespace bitswitch::data

@@ -91,25 +91,37 @@ AttentionImpl::AttentionImpl(const Gpt2Config& c)
     c_proj = register_module("c_proj", quant::QuantLoRALinear(c.n_embd, c.n_embd));
 }
 
+std::vector<torch::Tensor> AttentionImpl::split_qkv(const torch::Tensor& qkv,
+                                                    const BlockPrecision& precision) {
+    const int64_t B = qkv.size(0), T = qkv.size(1), C = qkv.size(2) / 3, D = C / n_head_;
+    // Scaling q (T x D) rather than the scores (T x S) saves a pass over the largest tensor.
+    const double q_scale = 1.0 / std::sqrt(double(D));
+    const int kv_bits    = precision.kv.bits.kv;
+    if (kv_bits == quant::kFullPrecisionBits) return ops::split_heads(qkv, 3, n_head_, q_scale);
+    const auto kv =
+        quant::fake_quantize_kv(qkv.narrow(2, C, 2 * C).view({B, T, 2, C}), kv_bits, kv_options, D, name);
+    auto kv_heads = ops::split_heads(kv.reshape({B, T, 2 * C}), 2, n_head_, 1.0);
+    return {ops::split_heads(qkv.narrow(2, 0, C), 1, n_head_, q_scale)[0], kv_heads[0], kv_heads[1]};
+}
+
+torch::Tensor AttentionImpl::probabilities(const torch::Tensor& x, const torch::Tensor& key_bias,
+                                           const BlockPrecision& precision) {
+    const auto heads = split_qkv(c_attn->forward(x, precision.c_attn), precision);
+    const int64_t T  = x.size(1);
+    auto scores      = torch::matmul(heads[0], heads[1].transpose(-2, -1));  // (B, H, T, T), q is scaled
+    scores.masked_fill_(torch::ones({T, T}, torch::kBool).triu(1), -std::numeric_limits<float>::infinity());
+    if (key_bias.defined()) scores = scores + key_bias.view({x.size(0), 1, 1, T});
+    return torch::softmax(scores, -1);
+}
+
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias,
                                      const BlockPrecision& precision, CachedTokens* cache_k,
                                      CachedTokens* cache_v) {
     const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head_;
-    const auto qkv = c_attn->forward(x, precision.c_attn);  // (B, T, 3C)
-    // Scaling q (T x D) rather than the scores (T x S) saves a pass over the largest tensor.
-    const double q_scale = 1.0 / std::sqrt(double(D));
-    const int kv_bits    = precision.kv.bits.kv;
-    torch::Tensor q, k, v;  // (B, H, T, D) each
-    if (kv_bits == quant::kFullPrecisionBits) {
-        auto heads = ops::split_heads(qkv, 3, n_head_, q_scale);
-        q = heads[0], k = heads[1], v = heads[2];
-    } else {
-        const auto kv =
-            quant::fake_quantize_kv(qkv.narrow(2, C, 2 * C).view({B, T, 2, C}), kv_bits, kv_options, D, name);
-        q             = ops::split_heads(qkv.narrow(2, 0, C), 1, n_head_, q_scale)[0];
-        auto kv_heads = ops::split_heads(kv.reshape({B, T, 2 * C}), 2, n_head_, 1.0);
-        k = kv_heads[0], v = kv_heads[1];
-    }
+    const auto qkv    = c_attn->forward(x, precision.c_attn);  // (B, T, 3C)
+    const int kv_bits = precision.kv.bits.kv;
+    const auto heads  = split_qkv(qkv, precision);
+    torch::Tensor q = heads[0], k = heads[1], v = heads[2];  // (B, H, T, D) each
     if (cache_k) {
         const bool packed = c_attn->engine() == quant::Engine::kPacked && kv_bits <= 8;
         if (packed) {
@@ -242,6 +254,21 @@ torch::Tensor Gpt2Impl::forward_embeddings(const torch::Tensor& embeddings,
     }
     for (int64_t i = 0; i < config.n_layer; ++i) x = run_block(i, x, key_bias, precision, cache);
     return ln_f->forward(x);
+}
+
+std::vector<torch::Tensor> Gpt2Impl::attention_maps(const torch::Tensor& embeddings,
+                                                    const torch::Tensor& attention_mask,
+                                                    const quant::PrecisionConfig& precision) {
+    auto x              = block_input(embeddings);
+    const auto key_bias = padding_bias(attention_mask, x);
+    std::vector<torch::Tensor> maps;
+    for (int64_t i = 0; i < config.n_layer; ++i) {
+        auto& block = blocks[size_t(i)];
+        maps.push_back(block->attn->probabilities(block->ln_1->forward(x), key_bias,
+                                                  block_precision(precision, size_t(i))));
+        x = run_block(i, x, key_bias, precision);
+    }
+    return maps;
 }
 
 torch::Tensor Gpt2Impl::lm_logits(const torch::Tensor& hidden) const {

@@ -66,12 +66,21 @@ class AttentionImpl : public torch::nn::Module {
     /// the quantized values, packed at kv_bits on the packed engine (CachedTokens).
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias,
                           const BlockPrecision& precision, CachedTokens* cache_k, CachedTokens* cache_v);
+    /// The attention probabilities (B, H, T, T) forward computes for x without a cache: row t holds query
+    /// t's weights over the keys (0 past t and at padding). Computed unfused, for attacks that rank tokens by
+    /// attention.
+    torch::Tensor probabilities(const torch::Tensor& x, const torch::Tensor& key_bias,
+                                const BlockPrecision& precision);
 
     quant::QuantLoRALinear c_attn{nullptr}, c_proj{nullptr};
     quant::KvQuantOptions kv_options;
     std::string name = "attn";  // "h.3.attn", for messages
 
   private:
+    /// q (scaled by 1/sqrt(D)), k, v, (B, H, T, D) each, of the projection qkv (B, T, 3C), K and V
+    /// fake-quantized at the precision's KV bits.
+    std::vector<torch::Tensor> split_qkv(const torch::Tensor& qkv, const BlockPrecision& precision);
+
     int64_t n_head_;
     double attn_pdrop_, resid_pdrop_;
 };
@@ -126,6 +135,10 @@ class Gpt2Impl : public torch::nn::Module {
 
     /// Tied LM head: hidden (..., C) -> logits (..., V) = hidden · wteᵀ.
     torch::Tensor lm_logits(const torch::Tensor& hidden) const;
+    /// Each block's attention probabilities (B, H, T, T) on the way through forward_embeddings (no cache).
+    std::vector<torch::Tensor> attention_maps(const torch::Tensor& embeddings,
+                                              const torch::Tensor& attention_mask,
+                                              const quant::PrecisionConfig& precision);
 
     /// The blocks' units, five per block (see the top of this file).
     quant::UnitList units() const;
@@ -152,6 +165,12 @@ class Gpt2ForQuestionAnsweringImpl : public QuantModel {
     torch::Tensor encode(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
                          const quant::PrecisionConfig& precision) override;
     SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) override;
+    torch::Tensor lm_logits(const torch::Tensor& hidden) override { return transformer->lm_logits(hidden); }
+    std::vector<torch::Tensor> attention_maps(const torch::Tensor& embeddings,
+                                              const torch::Tensor& attention_mask,
+                                              const quant::PrecisionConfig& precision) override {
+        return transformer->attention_maps(embeddings, attention_mask, precision);
+    }
     /// One stage per block.
     int64_t stage_count() const override { return transformer->config.n_layer; }
     StageInput stage_begin(const torch::Tensor& embeddings, const torch::Tensor& attention_mask) override;

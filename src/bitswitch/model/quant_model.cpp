@@ -40,6 +40,17 @@ void QuantModel::check_precision(const quant::PrecisionConfig& config) const {
     }
 }
 
+torch::Tensor QuantModel::lm_logits(const torch::Tensor&) {
+    throw InputError(
+        "this model has no language-model head: attacks with a fluency term need a decoder such as GPT-2");
+}
+
+std::vector<torch::Tensor> QuantModel::attention_maps(const torch::Tensor&, const torch::Tensor&,
+                                                      const quant::PrecisionConfig&) {
+    throw InputError(
+        "this model does not expose its attention probabilities: the attention ranking needs GPT-2");
+}
+
 void QuantModel::set_precision(const quant::PrecisionConfig& config) {
     check_precision(config);
     default_precision_ = config;

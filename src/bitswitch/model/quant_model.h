@@ -62,6 +62,15 @@ class QuantModel : public torch::nn::Module {
 
     /// The QA span head on hidden states (B, T, C).
     virtual SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) = 0;
+    /// Next-token logits (..., V) of the model's language-model head on hidden states (..., C): what an
+    /// attack's fluency term scores text with. InputError for a model without one (the default).
+    virtual torch::Tensor lm_logits(const torch::Tensor& hidden);
+    /// Each layer's attention probabilities (B, H, T, T) (query rows, key columns) on the way through
+    /// encode(embeddings, attention_mask, precision): what attention-ranking attacks read. InputError for a
+    /// model that does not expose them (the default).
+    virtual std::vector<torch::Tensor> attention_maps(const torch::Tensor& embeddings,
+                                                      const torch::Tensor& attention_mask,
+                                                      const quant::PrecisionConfig& precision);
 
     /// qa_head(encode(embed(ids), mask)) at `precision`, or at the default precision when null.
     SpanLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},

@@ -1,0 +1,40 @@
+// What every attack command does before its first question: load the questions and the model (refusing a
+// deployment file, whose packed integer weights have no gradients), resolve --craft_at and --eval_at into
+// precision specs (defaults: the model's configs, evaluated where crafted, plus rpi when crafting is
+// random) and the random precision they draw from.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bitswitch/attack/precision_spec.h"
+#include "bitswitch/eval/qa_eval.h"
+#include "bitswitch/model/loaded_model.h"
+
+namespace bitswitch::attack {
+
+struct RpiFlags {
+    std::vector<std::string> levels;  // none: the model's trained levels
+    std::vector<double> probabilities;
+    quant::RandomGranularity granularity = quant::RandomGranularity::kLayer;
+    int draws                            = 5;
+    int eot_samples                      = 4;
+};
+
+struct AttackSetup {
+    eval::QaEvalSet set;
+    model::LoadedModel loaded;
+    std::vector<PrecisionSpec> crafts, evaluations;
+    RandomDefence defence;
+    bool random = false;  // some spec draws random precisions
+};
+
+/// InputError on a bad flag, dataset, precision or level (one line naming it and the fix).
+AttackSetup prepare_attack(const eval::QaEvalConfig& eval, const std::vector<std::string>& craft_at,
+                           const std::vector<std::string>& eval_at, const RpiFlags& rpi, uint64_t seed);
+
+/// What a report's budget records of the random precision, when one is used.
+void describe_random(const AttackSetup& setup, nlohmann::ordered_json& budget);
+
+}  // namespace bitswitch::attack
