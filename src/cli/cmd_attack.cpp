@@ -1,4 +1,4 @@
-// bitswitch attack pgd|gbda: flags -> the attack's config -> its run_* call; prints the matrix
+// bitswitch attack pgd|gbda|word: flags -> the attack's config -> its run_* call; prints the matrix
 // (-o md|csv|jsonl).
 #include <cstdio>
 #include <memory>
@@ -158,6 +158,42 @@ void add_gbda_command(CLI::App& attack) {
     });
 }
 
+void add_word_command(CLI::App& attack) {
+    auto c        = std::make_shared<attack::WordAttackConfig>();
+    auto quant    = std::make_shared<QuantFlags>();
+    auto threads  = std::make_shared<int>(0);
+    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
+    CLI::App* cmd = attack.add_subcommand(
+        "word",
+        "Word-level QA-Attack: rank context words by attention and removal, substitute WordNet synonyms "
+        "ranked by fluency until the answer changes (seed 000)");
+    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
+    add_eval_set_flags(cmd, c->eval, *quant);
+    const char* budget = "Attack";
+    cmd->add_option("--top_k", c->word.top_k, "Words substituted at most (the norm-link ranking's top k)")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--max_candidates", c->word.max_candidates,
+                    "Synonyms tried per word, the most fluent first")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--fluency_window", c->word.fluency_window,
+                    "Words either side of a word that its candidates' fluency is scored on")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--wordnet", c->wordnet_dir,
+                    "WordNet 3.0 database folder (default $WNSEARCHDIR, else /usr/share/wordnet from "
+                    "Debian's wordnet-base)")
+        ->group(budget);
+    add_text_attack_tail(cmd, *c, threads, format);
+    cmd->callback([c, quant, threads, format] {
+        c->eval.quant_override = quant->override_settings();
+        prepare_compute(*threads);
+        const auto report = attack::run_word_attack(*c);
+        std::printf("%s", attack::format_attack(report, *format).c_str());
+    });
+}
+
 }  // namespace
 
 void add_attack_command(CLI::App& app) {
@@ -166,6 +202,7 @@ void add_attack_command(CLI::App& app) {
     attack->require_subcommand(1);
     add_pgd_command(*attack);
     add_gbda_command(*attack);
+    add_word_command(*attack);
 }
 
 }  // namespace bitswitch::cli

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/io.h"
+#include "bitswitch/data/squad.h"
 #include "bitswitch/data/synth.h"
 #include "bitswitch/model/checkpoint.h"
 #include "support/program.h"
@@ -103,6 +104,35 @@ TEST(AttackCli, GbdaAdversarialFileRoundTripsThroughEval) {
     const auto results = nlohmann::json::parse(core::read_file(out + "/eval/eval_results.json"));
     EXPECT_NEAR(results["f1"].get<double>(), cell["adversarial_f1"][0].get<double>(), 1e-9);
     EXPECT_NEAR(results["exact_match"].get<double>(), cell["adversarial_exact_match"][0].get<double>(), 1e-9);
+}
+
+TEST(AttackCli, WordAttackPrintsItsEditsAndWritesTheAdversarialFile) {
+    AttackCliFixture f;
+    const auto out = (f.dir.path() / "word").string();
+    const auto r   = f.run("--craft_at fp --top_k 2 --bootstrap_resamples 20 --output_dir " + out, "word");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("| fp | fp |"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Edits crafted at fp: mean_attackable_words"), std::string::npos) << r.out;
+    const auto adversarial = data::load_squad(out + "/adversarial-fp.json");
+    EXPECT_EQ(adversarial.examples.size(), 3u);
+}
+
+TEST(AttackCli, TextAttacksRejectBadFlagsWithOneLine) {
+    AttackCliFixture f;
+    const std::tuple<std::string, std::string, std::string> cases[] = {
+        {"gbda", "--iterations 0", "--iterations 0 is out of range"},
+        {"gbda", "--kappa -1", "--kappa -1 is out of range"},
+        {"word", "--top_k 0", "--top_k 0 is out of range"},
+        {"word", "--max_candidates 0", "--max_candidates 0 is out of range"},
+        {"word", "--wordnet /nonexistent/wordnet", "/nonexistent/wordnet"},
+        {"word", "--craft_at 4x", "--craft_at 4x"},
+    };
+    for (const auto& [attack, flags, message] : cases) {
+        const auto r = f.run(flags, attack);
+        EXPECT_EQ(r.exit_code, 2) << attack << " " << flags << "\n" << r.err;
+        EXPECT_NE(r.err.find(message), std::string::npos) << attack << " " << flags << "\n" << r.err;
+        EXPECT_EQ(error_lines(r.err), 1u) << attack << " " << flags << "\n" << r.err;
+    }
 }
 
 TEST(AttackCli, BadBudgetsPrecisionsAndQuestionsExitTwoWithOneLine) {

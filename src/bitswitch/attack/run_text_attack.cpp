@@ -1,4 +1,4 @@
-// `bitswitch attack gbda` (run_text_attack.h).
+// `bitswitch attack gbda` and `attack word` (run_text_attack.h).
 #include "bitswitch/attack/run_text_attack.h"
 
 #include <cstdio>
@@ -45,6 +45,14 @@ AttackReport run_text_attack(const TextAttackConfig& c, const std::string& attac
         }
     }
     return report;
+}
+
+// The question unchanged, when no window holds its answer (nothing to attack within max_seq_length).
+AdversarialQuestion unattacked(size_t example) {
+    AdversarialQuestion q;
+    q.example = example;
+    q.record  = {{"skipped", "no window holds the answer"}};
+    return q;
 }
 
 }  // namespace
@@ -109,6 +117,43 @@ AttackReport run_gbda_attack(const GbdaAttackConfig& c) {
                                             step);
                 };
                 return gbda_attack(*context, example, *window, options, configs, seed * 1000003 + example);
+            });
+        });
+}
+
+AttackReport run_word_attack(const WordAttackConfig& c) {
+    validate(c.word);
+    const auto wordnet            = std::make_shared<text::WordNet>(text::WordNet::load(
+                   c.wordnet_dir.empty() ? text::WordNet::default_dir() : std::filesystem::path(c.wordnet_dir)));
+    nlohmann::ordered_json budget = {{"top_k", c.word.top_k},
+                                     {"max_candidates", c.word.max_candidates},
+                                     {"fluency_window", c.word.fluency_window},
+                                     {"ranking", "attention + removal (norm-link)"},
+                                     {"candidates", "WordNet synonyms"}};
+    std::fprintf(stderr, "attack word: top %d words, up to %d WordNet synonyms each\n", c.word.top_k,
+                 c.word.max_candidates);
+    return run_text_attack(
+        c, "word", budget, [&](const AttackSetup& setup, const text::BpeTokenizer& tokenizer) {
+            auto context         = std::make_shared<WordAttackContext>();
+            auto& model          = setup.loaded.model();
+            context->model       = &model;
+            context->tokenizer   = &tokenizer;
+            context->wordnet     = wordnet.get();
+            context->base        = quant::uniform_config({}, "", model.units(), "fp");
+            context->features    = c.eval.features;
+            context->postprocess = c.eval.postprocess;
+            const auto rows      = std::make_shared<std::vector<std::vector<size_t>>>(
+                features_by_example(setup.set.dataset, setup.set.features));
+            return TextCrafter([&setup, &tokenizer, context, rows, wordnet, options = c.word](
+                                   size_t example, const PrecisionSpec& craft) {
+                const auto window = answer_window(tokenizer, setup.set.dataset, setup.set.features, example,
+                                                  (*rows)[example]);
+                if (!window) return unattacked(example);
+                const StepConfigs configs = [&](int restart, int step) {
+                    return crafting_configs(craft, setup.defence, setup.loaded, int64_t(example), restart,
+                                            step);
+                };
+                return word_attack(*context, setup.set.dataset, example, *window, options, configs);
             });
         });
 }

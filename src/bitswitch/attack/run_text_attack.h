@@ -11,6 +11,7 @@
 #include "bitswitch/attack/attack_table.h"
 #include "bitswitch/attack/gbda.h"
 #include "bitswitch/attack/text_attack_matrix.h"
+#include "bitswitch/attack/word_attack.h"
 
 namespace bitswitch::attack {
 
@@ -29,6 +30,13 @@ struct GbdaAttackConfig : TextAttackConfig {
 };
 
 AttackReport run_gbda_attack(const GbdaAttackConfig& config);
+
+struct WordAttackConfig : TextAttackConfig {
+    WordAttackOptions word;
+    std::string wordnet_dir;  // default: text::WordNet::default_dir()
+};
+
+AttackReport run_word_attack(const WordAttackConfig& config);
 
 /// The file a crafting precision's adversarial questions go to in the output folder.
 std::string adversarial_file_name(const std::string& craft_label);
