@@ -43,30 +43,55 @@ void add_precision_matrix_flags(CLI::App* cmd, std::vector<std::string>& craft_a
         ->group(group);
 }
 
+// What every attack command binds besides its config: quantizer flags, threads and the printed format.
+struct AttackFlags {
+    std::shared_ptr<QuantFlags> quant = std::make_shared<QuantFlags>();
+    std::shared_ptr<int> threads      = std::make_shared<int>(0);
+    std::shared_ptr<eval::OutputFormat> format =
+        std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
+};
+
+// The subcommand with --config and the evaluation set's flags.
+CLI::App* add_attack_subcommand(CLI::App& attack, const char* name, const char* description,
+                                eval::QaEvalConfig& eval, const AttackFlags& flags) {
+    CLI::App* cmd = attack.add_subcommand(name, description);
+    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
+    add_eval_set_flags(cmd, eval, *flags.quant);
+    return cmd;
+}
+
+// --threads and the callback: run the attack on the config and print its matrix.
+template <class Config, class Run>
+void bind_attack_run(CLI::App* cmd, std::shared_ptr<Config> c, const AttackFlags& flags, Run run) {
+    cmd->add_option("--threads", *flags.threads, "Compute threads (0 = all cores)")->capture_default_str();
+    cmd->callback([c, flags, run] {
+        c->eval.quant_override = flags.quant->override_settings();
+        prepare_compute(*flags.threads);
+        const auto report = run(*c);
+        std::printf("%s", attack::format_attack(report, *flags.format).c_str());
+    });
+}
+
 // The flags every text attack shares after its own: seed, precisions, bootstrap, output.
-void add_text_attack_tail(CLI::App* cmd, attack::TextAttackConfig& c, const std::shared_ptr<int>& threads,
-                          const std::shared_ptr<eval::OutputFormat>& format) {
+void add_text_attack_tail(CLI::App* cmd, attack::TextAttackConfig& c, const AttackFlags& flags) {
     cmd->add_option("--seed", c.seed, "Seed of the attack's draws and the precision draws")
         ->capture_default_str();
     add_precision_matrix_flags(cmd, c.craft_at, c.eval_at, c.rpi);
     add_bootstrap_flags(cmd, c.bootstrap);
-    add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
+    add_enum_option(cmd, "-o,--output_format", *flags.format, eval::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
     cmd->add_option("--output_dir", c.output_dir,
                     "Also write attack.md/.csv/.jsonl, questions.jsonl, attack.json and each crafting "
                     "precision's adversarial questions as a SQuAD file (adversarial-<precision>.json) here");
-    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
 }
 
 void add_pgd_command(CLI::App& attack) {
-    auto c        = std::make_shared<attack::PgdAttackConfig>();
-    auto quant    = std::make_shared<QuantFlags>();
-    auto threads  = std::make_shared<int>(0);
-    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
-    CLI::App* cmd = attack.add_subcommand(
-        "pgd", "PGD on the context's input embeddings against the gold answer (L-infinity ball, seed 001)");
-    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
-    add_eval_set_flags(cmd, c->eval, *quant);
+    auto c = std::make_shared<attack::PgdAttackConfig>();
+    const AttackFlags flags;
+    CLI::App* cmd = add_attack_subcommand(
+        attack, "pgd",
+        "PGD on the context's input embeddings against the gold answer (L-infinity ball, seed 001)", c->eval,
+        flags);
     const char* budget = "Budget";
     cmd->add_option("--eps", c->pgd.eps,
                     "Radius of the L-infinity ball, in units of the embedding table's RMS entry (see "
@@ -97,31 +122,22 @@ void add_pgd_command(CLI::App& attack) {
         ->capture_default_str();
     add_precision_matrix_flags(cmd, c->craft_at, c->eval_at, c->rpi);
     add_bootstrap_flags(cmd, c->bootstrap);
-    add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
+    add_enum_option(cmd, "-o,--output_format", *flags.format, eval::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
     cmd->add_option("--output_dir", c->output_dir,
                     "Also write attack.md/.csv/.jsonl, questions.jsonl (each question in each cell) and "
                     "attack.json here");
-    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
-    cmd->callback([c, quant, threads, format] {
-        c->eval.quant_override = quant->override_settings();
-        prepare_compute(*threads);
-        const auto report = attack::run_pgd_attack(*c);
-        std::printf("%s", attack::format_attack(report, *format).c_str());
-    });
+    bind_attack_run(cmd, c, flags, attack::run_pgd_attack);
 }
 
 void add_gbda_command(CLI::App& attack) {
-    auto c        = std::make_shared<attack::GbdaAttackConfig>();
-    auto quant    = std::make_shared<QuantFlags>();
-    auto threads  = std::make_shared<int>(0);
-    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
-    CLI::App* cmd = attack.add_subcommand(
-        "gbda",
+    auto c = std::make_shared<attack::GbdaAttackConfig>();
+    const AttackFlags flags;
+    CLI::App* cmd = add_attack_subcommand(
+        attack, "gbda",
         "GBDA: a Gumbel-softmax distribution over the vocabulary per context token, optimised against the "
-        "gold span with fluency and similarity constraints, then hard samples (seeds 002 and 003)");
-    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
-    add_eval_set_flags(cmd, c->eval, *quant);
+        "gold span with fluency and similarity constraints, then hard samples (seeds 002 and 003)",
+        c->eval, flags);
     const char* budget = "Attack";
     auto& g            = c->gbda;
     cmd->add_option("--iterations", g.iterations, "Adam steps on the distribution")
@@ -149,26 +165,18 @@ void add_gbda_command(CLI::App& attack) {
     cmd->add_option("--initial_coeff", g.initial_coeff, "Initial logit of each clean token")
         ->capture_default_str()
         ->group(budget);
-    add_text_attack_tail(cmd, *c, threads, format);
-    cmd->callback([c, quant, threads, format] {
-        c->eval.quant_override = quant->override_settings();
-        prepare_compute(*threads);
-        const auto report = attack::run_gbda_attack(*c);
-        std::printf("%s", attack::format_attack(report, *format).c_str());
-    });
+    add_text_attack_tail(cmd, *c, flags);
+    bind_attack_run(cmd, c, flags, attack::run_gbda_attack);
 }
 
 void add_word_command(CLI::App& attack) {
-    auto c        = std::make_shared<attack::WordAttackConfig>();
-    auto quant    = std::make_shared<QuantFlags>();
-    auto threads  = std::make_shared<int>(0);
-    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
-    CLI::App* cmd = attack.add_subcommand(
-        "word",
+    auto c = std::make_shared<attack::WordAttackConfig>();
+    const AttackFlags flags;
+    CLI::App* cmd = add_attack_subcommand(
+        attack, "word",
         "Word-level QA-Attack: rank context words by attention and removal, substitute WordNet synonyms "
-        "ranked by fluency until the answer changes (seed 000)");
-    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
-    add_eval_set_flags(cmd, c->eval, *quant);
+        "ranked by fluency until the answer changes (seed 000)",
+        c->eval, flags);
     const char* budget = "Attack";
     cmd->add_option("--top_k", c->word.top_k, "Words substituted at most (the norm-link ranking's top k)")
         ->capture_default_str()
@@ -185,13 +193,8 @@ void add_word_command(CLI::App& attack) {
                     "WordNet 3.0 database folder (default $WNSEARCHDIR, else /usr/share/wordnet from "
                     "Debian's wordnet-base)")
         ->group(budget);
-    add_text_attack_tail(cmd, *c, threads, format);
-    cmd->callback([c, quant, threads, format] {
-        c->eval.quant_override = quant->override_settings();
-        prepare_compute(*threads);
-        const auto report = attack::run_word_attack(*c);
-        std::printf("%s", attack::format_attack(report, *format).c_str());
-    });
+    add_text_attack_tail(cmd, *c, flags);
+    bind_attack_run(cmd, c, flags, attack::run_word_attack);
 }
 
 }  // namespace
