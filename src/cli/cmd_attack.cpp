@@ -1,10 +1,11 @@
-// bitswitch attack pgd|gbda|word: flags -> the attack's config -> its run_* call; prints the matrix
+// bitswitch attack pgd|gbda|word|lm: flags -> the attack's config -> its run_* call; prints the matrix
 // (-o md|csv|jsonl).
 #include <cstdio>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 
+#include "bitswitch/attack/lm_pgd.h"
 #include "bitswitch/attack/run_pgd.h"
 #include "bitswitch/attack/run_text_attack.h"
 #include "cli/analysis_flags.h"
@@ -41,6 +42,31 @@ void add_precision_matrix_flags(CLI::App* cmd, std::vector<std::string>& craft_a
     cmd->add_option("--eot_samples", rpi.eot_samples, "Draws per step of an eot attack (K)")
         ->capture_default_str()
         ->group(group);
+}
+
+// PGD's budget: eps, alpha, steps, restarts, random start, units, preset.
+void add_pgd_budget_flags(CLI::App* cmd, attack::PgdOptions& pgd, std::string& preset) {
+    const char* budget = "Budget";
+    cmd->add_option("--eps", pgd.eps,
+                    "Radius of the L-infinity ball, in units of the embedding table's RMS entry (see "
+                    "--eps_absolute)")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--alpha", pgd.alpha, "Step size, in the units of --eps")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--steps", pgd.steps, "Gradient steps per restart")->capture_default_str()->group(budget);
+    cmd->add_option("--restarts", pgd.restarts, "Random restarts; the highest-loss end point is kept")
+        ->capture_default_str()
+        ->group(budget);
+    cmd->add_flag("--no_random_start{false}", pgd.random_start, "Start from the clean embeddings")
+        ->group(budget);
+    cmd->add_flag("--eps_absolute", pgd.absolute, "--eps and --alpha in embedding units (as seed 001)")
+        ->group(budget);
+    cmd->add_option(
+           "--preset", preset,
+           "Named budget replacing the flags above: seed001 (eps 0.1, alpha 0.01, 5 steps, absolute)")
+        ->group(budget);
 }
 
 // What every attack command binds besides its config: quantizer flags, threads and the printed format.
@@ -92,32 +118,10 @@ void add_pgd_command(CLI::App& attack) {
         attack, "pgd",
         "PGD on the context's input embeddings against the gold answer (L-infinity ball, seed 001)", c->eval,
         flags);
-    const char* budget = "Budget";
-    cmd->add_option("--eps", c->pgd.eps,
-                    "Radius of the L-infinity ball, in units of the embedding table's RMS entry (see "
-                    "--eps_absolute)")
-        ->capture_default_str()
-        ->group(budget);
-    cmd->add_option("--alpha", c->pgd.alpha, "Step size, in the units of --eps")
-        ->capture_default_str()
-        ->group(budget);
-    cmd->add_option("--steps", c->pgd.steps, "Gradient steps per restart")
-        ->capture_default_str()
-        ->group(budget);
-    cmd->add_option("--restarts", c->pgd.restarts, "Random restarts; the highest-loss end point is kept")
-        ->capture_default_str()
-        ->group(budget);
-    cmd->add_flag("--no_random_start{false}", c->pgd.random_start, "Start from the clean embeddings")
-        ->group(budget);
-    cmd->add_flag("--eps_absolute", c->pgd.absolute, "--eps and --alpha in embedding units (as seed 001)")
-        ->group(budget);
-    cmd->add_option(
-           "--preset", c->preset,
-           "Named budget replacing the flags above: seed001 (eps 0.1, alpha 0.01, 5 steps, absolute)")
-        ->group(budget);
+    add_pgd_budget_flags(cmd, c->pgd, c->preset);
     cmd->add_flag("--perturb_question", c->threat.perturb_question,
                   "Perturb the question's tokens too (the context is always attackable, the answer never)")
-        ->group(budget);
+        ->group("Budget");
     cmd->add_option("--seed", c->seed, "Seed of the random starts and precision draws")
         ->capture_default_str();
     add_precision_matrix_flags(cmd, c->craft_at, c->eval_at, c->rpi);
@@ -197,6 +201,39 @@ void add_word_command(CLI::App& attack) {
     bind_attack_run(cmd, c, flags, attack::run_word_attack);
 }
 
+void add_lm_command(CLI::App& attack) {
+    auto c        = std::make_shared<attack::LmAttackConfig>();
+    auto quant    = std::make_shared<QuantFlags>();
+    auto threads  = std::make_shared<int>(0);
+    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
+    CLI::App* cmd = attack.add_subcommand(
+        "lm",
+        "PGD on a text's token embeddings against its LM loss: clean and adversarial perplexity per "
+        "precision (what `score` measures)");
+    cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
+    cmd->add_option("--model,--model_name_or_path", c->score.model_dir,
+                    "Model folder (HF) or training run folder")
+        ->required();
+    cmd->add_option("--file", c->score.file, "UTF-8 text file")->required();
+    cmd->add_option("--tokenizer", c->score.tokenizer_dir,
+                    "Tokenizer folder (default: the model's, else the shipped GPT-2)");
+    cmd->add_option("--stride", c->score.stride,
+                    "Long texts: windows of n_positions start this far apart (0 = n_positions/2)")
+        ->capture_default_str();
+    add_precision_flags(cmd, c->score.precision, c->score.activate_lora_idx, /*many=*/true);
+    add_quant_flags(cmd, *quant);
+    add_pgd_budget_flags(cmd, c->pgd, c->preset);
+    cmd->add_option("--seed", c->seed, "Seed of the random starts")->capture_default_str();
+    add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
+                    "What to print: markdown table, CSV or JSON lines");
+    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
+    cmd->callback([c, quant, threads, format] {
+        c->score.quant_override = quant->override_settings();
+        prepare_compute(*threads);
+        std::printf("%s", attack::format_lm_attack(attack::run_lm_attack(*c), *format).c_str());
+    });
+}
+
 }  // namespace
 
 void add_attack_command(CLI::App& app) {
@@ -206,6 +243,7 @@ void add_attack_command(CLI::App& app) {
     add_pgd_command(*attack);
     add_gbda_command(*attack);
     add_word_command(*attack);
+    add_lm_command(*attack);
 }
 
 }  // namespace bitswitch::cli

@@ -66,16 +66,9 @@ LossAndGradient qa_loss_and_gradient(model::QuantModel& model, const torch::Tens
     return {loss_sum / k, gradient / k};
 }
 
-torch::Tensor pgd_attack(model::QuantModel& model, const data::Batch& batch, const torch::Tensor& attackable,
+torch::Tensor pgd_ascent(const torch::Tensor& clean, const torch::Tensor& attackable,
                          const PgdOptions& options, double eps_abs, double alpha_abs,
-                         const StepConfigs& configs, uint64_t seed) {
-    model::EvalModeGuard eval_mode(model);
-    FrozenParameters frozen(model);
-    torch::Tensor clean;
-    {
-        torch::NoGradGuard no_grad;
-        clean = model.embed(batch.input_ids).detach();
-    }
+                         const PgdObjective& objective, uint64_t seed) {
     const auto mask = attackable.to(clean.dtype()).unsqueeze(-1);  // (B, T, 1)
     const auto low = clean - eps_abs * mask, high = clean + eps_abs * mask;
     auto generator = at::detail::createCPUGenerator(seed);
@@ -88,7 +81,7 @@ torch::Tensor pgd_attack(model::QuantModel& model, const data::Batch& batch, con
             x                = x + eps_abs * noise * mask;
         }
         for (int s = 0; s < options.steps; ++s) {
-            const auto step = qa_loss_and_gradient(model, x, batch, configs(r, s));
+            const auto step = objective.loss_and_gradient(x, r, s);
             // max/min rather than clamp with tensor bounds: the same on libtorch 1.13 and 2.x.
             x = torch::max(torch::min(x + alpha_abs * step.gradient.sign() * mask, high), low);
         }
@@ -96,13 +89,7 @@ torch::Tensor pgd_attack(model::QuantModel& model, const data::Batch& batch, con
         torch::Tensor loss;
         {
             torch::NoGradGuard no_grad;
-            torch::Tensor sum;
-            const auto end_configs = configs(r, options.steps);
-            for (const auto& config : end_configs) {
-                const auto l = qa_loss_at(model, x, batch, config);
-                sum          = sum.defined() ? sum + l : l;
-            }
-            loss = sum / double(end_configs.size());
+            loss = objective.end_loss(x, r);
         }
         if (!best.defined()) {
             best = x, best_loss = loss;
@@ -113,6 +100,32 @@ torch::Tensor pgd_attack(model::QuantModel& model, const data::Batch& batch, con
         best_loss         = torch::where(better, loss, best_loss);
     }
     return best;
+}
+
+torch::Tensor pgd_attack(model::QuantModel& model, const data::Batch& batch, const torch::Tensor& attackable,
+                         const PgdOptions& options, double eps_abs, double alpha_abs,
+                         const StepConfigs& configs, uint64_t seed) {
+    model::EvalModeGuard eval_mode(model);
+    FrozenParameters frozen(model);
+    torch::Tensor clean;
+    {
+        torch::NoGradGuard no_grad;
+        clean = model.embed(batch.input_ids).detach();
+    }
+    PgdObjective objective;
+    objective.loss_and_gradient = [&](const torch::Tensor& x, int restart, int step) {
+        return qa_loss_and_gradient(model, x, batch, configs(restart, step));
+    };
+    objective.end_loss = [&](const torch::Tensor& x, int restart) {
+        torch::Tensor sum;
+        const auto end_configs = configs(restart, options.steps);
+        for (const auto& config : end_configs) {
+            const auto l = qa_loss_at(model, x, batch, config);
+            sum          = sum.defined() ? sum + l : l;
+        }
+        return sum / double(end_configs.size());
+    };
+    return pgd_ascent(clean, attackable, options, eps_abs, alpha_abs, objective, seed);
 }
 
 }  // namespace bitswitch::attack

@@ -60,6 +60,19 @@ LossAndGradient qa_loss_and_gradient(model::QuantModel& model, const torch::Tens
                                      const data::Batch& batch,
                                      const std::vector<quant::PrecisionConfig>& configs);
 
+/// What PGD ascends: the loss (B) and its gradient at x for restart r and step s, and the loss at a restart's
+/// end point (which restart to keep).
+struct PgdObjective {
+    std::function<LossAndGradient(const torch::Tensor& x, int restart, int step)> loss_and_gradient;
+    std::function<torch::Tensor(const torch::Tensor& x, int restart)> end_loss;
+};
+
+/// The PGD iteration itself, for any objective: from `clean` (B, T, C), within eps_abs of it where
+/// attackable (B, T) is 1, equal to it elsewhere; restarts keep each row's highest end loss.
+torch::Tensor pgd_ascent(const torch::Tensor& clean, const torch::Tensor& attackable,
+                         const PgdOptions& options, double eps_abs, double alpha_abs,
+                         const PgdObjective& objective, uint64_t seed);
+
 /// Adversarial embeddings (B, T, C) for `batch`: within eps_abs of the clean embeddings at the positions
 /// where `attackable` (B, T) is 1, equal to them elsewhere. `seed` drives the random starts. The model's
 /// mode and its parameters' requires_grad are restored afterwards.

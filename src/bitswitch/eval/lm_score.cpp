@@ -14,29 +14,37 @@
 
 namespace bitswitch::eval {
 
+std::vector<LmWindow> lm_windows(int64_t tokens, int64_t width, int64_t stride) {
+    if (stride <= 0) stride = std::max<int64_t>(1, width / 2);
+    if (stride > width) throw InputError(fmt::format("--stride {} exceeds n_positions {}", stride, width));
+    std::vector<LmWindow> out;
+    int64_t scored_until = 1;  // tokens [1, scored_until) are done
+    for (int64_t begin = 0; scored_until < tokens; begin += stride) {
+        const int64_t end = std::min(tokens, begin + width);
+        out.push_back({begin, end, scored_until});
+        scored_until = end;
+    }
+    return out;
+}
+
 LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<int32_t>& ids, int64_t stride,
                      const quant::PrecisionConfig* precision) {
     const quant::PrecisionConfig& p = precision ? *precision : model->default_precision();
-    const int64_t W = model->transformer->config.n_positions, N = int64_t(ids.size());
-    if (stride <= 0) stride = std::max<int64_t>(1, W / 2);
-    if (stride > W) throw InputError(fmt::format("--stride {} exceeds n_positions {}", stride, W));
+    const auto windows      = lm_windows(int64_t(ids.size()), model->transformer->config.n_positions, stride);
     const bool was_training = model->is_training();
     if (was_training) model->eval();
     torch::NoGradGuard no_grad;
     LmScore r;
-    int64_t scored_until = 1;  // tokens [1, scored_until) are done
-    for (int64_t begin = 0; scored_until < N; begin += stride) {
-        const int64_t end = std::min(N, begin + W);
-        const auto input  = torch::tensor(std::vector<int64_t>(ids.begin() + begin, ids.begin() + end))
+    for (const auto& [begin, end, first_scored] : windows) {
+        const auto input = torch::tensor(std::vector<int64_t>(ids.begin() + begin, ids.begin() + end))
                                .view({1, end - begin});
         const auto logp = torch::log_softmax(
             model->transformer->lm_logits(model->transformer->forward(input, {}, p)), -1)[0];  // (T, V)
-        for (int64_t t = scored_until; t < end; ++t) {  // token t is predicted at position t - 1
+        for (int64_t t = first_scored; t < end; ++t) {  // token t is predicted at position t - 1
             const double lp = logp[t - 1 - begin][ids[size_t(t)]].item<double>();
             r.token_logprobs.push_back(lp);
             r.nll -= lp;
         }
-        scored_until = end;
     }
     if (was_training) model->train();
     r.tokens = int64_t(r.token_logprobs.size());

@@ -22,6 +22,15 @@ struct LmScore {
     std::vector<double> token_logprobs;  // log p(token t | ...) for t = 1..N-1
 };
 
+/// One window of a text as score_tokens reads it: tokens [begin, end) in, tokens [first_scored, end) scored.
+struct LmWindow {
+    int64_t begin = 0, end = 0, first_scored = 1;
+};
+
+/// The windows of a text of `tokens` tokens for a model of n_positions `width` (stride 0: width / 2).
+/// InputError when the stride exceeds the width.
+std::vector<LmWindow> lm_windows(int64_t tokens, int64_t width, int64_t stride);
+
 /// Scores `ids` at `precision` (the model's default when null).
 LmScore score_tokens(model::Gpt2ForQuestionAnswering& model, const std::vector<int32_t>& ids,
                      int64_t stride = 0, const quant::PrecisionConfig* precision = nullptr);
