@@ -6,8 +6,10 @@
 #include <torch/torch.h>
 
 #include "bitswitch/attack/pgd.h"
+#include "bitswitch/attack/text_attack_matrix.h"
 #include "bitswitch/core/error.h"
 #include "bitswitch/eval/evaluator.h"
+#include "bitswitch/text/utf8.h"
 #include "fixture.h"
 
 namespace bitswitch::attack {
@@ -82,6 +84,45 @@ TEST(AttackMatrix, RandomPrecisionWithOneLevelIsTheStaticModel) {
     ASSERT_EQ(result.cells.size(), 6u);
     EXPECT_EQ(result.cells[1].passes, 3);
     for (const auto& cell : result.cells) expect_same_scores(cell, result.cells[0]);
+}
+
+// A text attack's clean and adversarial questions meet the same random-precision draws, even when an edit
+// makes a question's window the longest: each question's share of changed answers is what the draws of its
+// own batch (batch size 1: batch q is question q) give it, clean and adversarial alike.
+TEST(AttackMatrix, TextAttackCleanAndAdversarialMeetTheSameDraws) {
+    MatrixFixture f;
+    RandomDefence defence;
+    defence.random                     = {f.loaded.trained_levels(), {}, quant::RandomGranularity::kLayer};
+    defence.draws                      = 3;
+    defence.seed                       = 5;
+    const TextCrafter append_to_second = [&](size_t example, const PrecisionSpec&) {
+        AdversarialQuestion q;
+        q.example = example;
+        if (example == 1) {  // the shorter window becomes the longer one
+            const auto end = int64_t(text::utf8_length(f.ds.contexts[1]));
+            q.edits = {{end, end, " It has been so since 1596, and nearly two million people live there."}};
+        }
+        return q;
+    };
+    const auto rpi    = parse_specs({"rpi"}, f.loaded, false, "--eval_at");
+    const auto result = run_text_attack_matrix(f.loaded, gpt2_tokenizer(), small_windows(), f.ds,
+                                               parse_specs({"8"}, f.loaded, true, "--craft_at"), rpi, defence,
+                                               f.options, append_to_second);
+    ASSERT_EQ(result.matrix.cells.size(), 1u);
+    const auto adversarial = adversarial_dataset(f.ds, result.crafted[0]);
+    for (size_t q = 0; q < 2; ++q) {
+        double changed = 0;
+        for (int p = 0; p < defence.draws; ++p) {
+            const auto config = evaluation_config(rpi[0], defence, f.loaded, int64_t(q), p);
+            const auto answer = [&](const data::SquadDataset& ds) {
+                return eval::answer_question(f.loaded.model(), gpt2_tokenizer(), ds.examples[q].question,
+                                             ds.context_of(ds.examples[q]), small_windows(), {}, &config)
+                    .text;
+            };
+            changed += answer(f.ds) != answer(adversarial) ? 1.0 / defence.draws : 0.0;
+        }
+        EXPECT_NEAR(result.matrix.cells[0].questions[q].changed, changed, 1e-12) << "question " << q;
+    }
 }
 
 TEST(AttackMatrix, SpecsParseTheirFormsAndRefuseTheRest) {

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "bitswitch/attack/batch_logits.h"
+#include "bitswitch/attack/text_window.h"
 #include "bitswitch/core/progress.h"
 #include "bitswitch/data/batch.h"
 
@@ -28,11 +29,18 @@ eval::EvalResult evaluate_at(const model::LoadedModel& loaded, const data::Squad
     model::EvalModeGuard eval_mode(model);
     torch::NoGradGuard no_grad;
     PassLogits logits(features.size() * (features.empty() ? 0 : features[0].input_ids.size()));
-    const auto batches = longest_first_batches(features, options.batch_size);
-    for (size_t b = 0; b < batches.size(); ++b) {
-        const auto batch  = data::make_batch(features, batches[b]);
+    // Batches of whole questions in dataset order: batch b holds the same questions in the clean and the
+    // adversarial dataset (whose windows may differ), so under rpi both meet the same draw.
+    const auto by_example  = features_by_example(dataset, features);
+    const size_t per_batch = size_t(std::max(1, options.batch_size));
+    for (size_t first = 0, b = 0; first < by_example.size(); first += per_batch, ++b) {
+        std::vector<size_t> rows;
+        for (size_t q = first; q < std::min(by_example.size(), first + per_batch); ++q)
+            rows.insert(rows.end(), by_example[q].begin(), by_example[q].end());
+        if (rows.empty()) continue;
+        const auto batch  = data::make_batch(features, rows);
         const auto config = evaluation_config(spec, defence, loaded, int64_t(b), pass);
-        logits.store(model.forward(batch.input_ids, batch.attention_mask, &config), features, batches[b]);
+        logits.store(model.forward(batch.input_ids, batch.attention_mask, &config), features, rows);
     }
     return eval::score_logits(dataset, features, logits.start, logits.end, options.postprocess);
 }

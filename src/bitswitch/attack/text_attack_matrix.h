@@ -22,8 +22,9 @@ struct TextAttackResult {
     std::vector<std::vector<AdversarialQuestion>> crafted;  // per crafting precision, every question
 };
 
-/// Scores every question of `dataset` at `spec`'s pass `pass`: batches longest first, batch b at
-/// evaluation_config(spec, defence, loaded, b, pass).
+/// Scores every question of `dataset` at `spec`'s pass `pass`: batches of options.batch_size questions in
+/// dataset order (all their windows), batch b at evaluation_config(spec, defence, loaded, b, pass), so that
+/// a clean and an adversarial dataset of the same questions meet the same draws.
 eval::EvalResult evaluate_at(const model::LoadedModel& loaded, const data::SquadDataset& dataset,
                              const std::vector<data::QAFeature>& features, const PrecisionSpec& spec,
                              const RandomDefence& defence, int pass, const MatrixOptions& options);
