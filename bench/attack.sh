@@ -15,9 +15,9 @@ out="$build/bench-attack"
 OMP_WAIT_POLICY=PASSIVE "$build/bitswitch" attack pgd --model assets/tiny-gpt2 \
     --validation_file assets/data/squad-v1.1-dev-subset.json --max_eval_samples "$questions" \
     --craft_at 8 rpi eot --eval_at 8 rpi --rpi_levels 8 4 --eot_samples 4 --steps 10 --output_dir "$out"
-echo "# attack gbda throughput: 3 questions, default settings (100 iterations x 10 samples), default model"
+echo "# attack gbda throughput: 1 question, default settings (100 iterations x 10 samples), default model"
 OMP_WAIT_POLICY=PASSIVE "$build/bitswitch" attack gbda --model assets/tiny-gpt2 \
-    --validation_file assets/data/squad-v1.1-dev-subset.json --max_eval_samples 3 \
+    --validation_file assets/data/squad-v1.1-dev-subset.json --max_eval_samples 1 \
     --craft_at 8 --eval_at 8 --output_dir "$out-gbda"
 echo "# attack word throughput: $questions questions, default settings, default model"
 OMP_WAIT_POLICY=PASSIVE "$build/bitswitch" attack word --model assets/tiny-gpt2 \

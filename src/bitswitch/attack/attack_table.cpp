@@ -103,7 +103,7 @@ std::string format_attack(const AttackReport& r, eval::OutputFormat format) {
             s += "Crafting:";
             for (size_t i = 0; i < r.matrix.craft_labels.size(); ++i) {
                 const double seconds = r.matrix.craft_seconds[i];
-                s += fmt::format("{} {}: {:.1f} s ({:.2f} questions/s)", i ? ";" : "",
+                s += fmt::format("{} {}: {:.1f} s ({:.3g} questions/s)", i ? ";" : "",
                                  r.matrix.craft_labels[i], seconds,
                                  seconds > 0 ? double(r.matrix.questions) / seconds : 0.0);
             }
