@@ -10,6 +10,8 @@
 # GBDA is expensive (vocabulary-sized tensors at every token, docs/BENCHMARKS.md): the budget is reduced to
 # ITERATIONS Adam steps of SAMPLES draws on the first N dev questions; the defaults take about 3 hours per
 # training seed on 2 cores. Needs runs/demo/data (make demo) and runs/seed001_attack/run_s{1,2,3}.
+# Resumable: an attack whose result file exists is not run again (results are written to a temporary file and
+# renamed when complete); delete runs/seed002_003_gbda to start over.
 # Usage: scripts/seed002_003_gbda.sh [BITSWITCH] [N] [ITERATIONS] [SAMPLES] [SEEDS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,9 +38,14 @@ for seed in "${seeds[@]}"; do
         "$bin" train --config configs/train/lora_tiny.toml --train_file "$data/train.json" --overwrite_output_dir \
             --logging_steps 100 --seed "$seed" --output_dir "$fp_run" > "$out/fp_train_s$seed.json"
     fi
-    "$bin" "${gbda[@]}" --model "$switchable/run_s$seed" --seed "$seed" --output_dir "$out/switchable_s$seed" \
-        > "$out/switchable_s$seed.jsonl"
-    "$bin" "${gbda[@]}" --model "$fp_run" --seed "$seed" --output_dir "$out/ptq_s$seed" > "$out/ptq_s$seed.jsonl"
+    for kind in switchable ptq; do
+        result="$out/${kind}_s$seed.jsonl"
+        [[ -f "$result" ]] && continue
+        model="$switchable/run_s$seed"
+        [[ $kind == ptq ]] && model="$fp_run"
+        "$bin" "${gbda[@]}" --model "$model" --seed "$seed" --output_dir "$out/${kind}_s$seed" > "$result.tmp"
+        mv "$result.tmp" "$result"
+    done
 done
 /usr/bin/python3 - "$out" "${seeds[@]}" <<'PY'
 import json, statistics, sys
