@@ -86,15 +86,27 @@ CLI::App* add_attack_subcommand(CLI::App& attack, const char* name, const char* 
     return cmd;
 }
 
-// --threads and the callback: run the attack on the config and print its matrix.
+void add_output_format_flag(CLI::App* cmd, const AttackFlags& flags) {
+    add_enum_option(cmd, "-o,--output_format", *flags.format, eval::kOutputFormatNames,
+                    "What to print: markdown table, CSV or JSON lines");
+}
+
+// --threads and the callback: run(quantizer override, format) returns the text to print.
+template <class Run>
+void bind_run(CLI::App* cmd, const AttackFlags& flags, Run run) {
+    cmd->add_option("--threads", *flags.threads, "Compute threads (0 = all cores)")->capture_default_str();
+    cmd->callback([flags, run] {
+        prepare_compute(*flags.threads);
+        std::printf("%s", run(flags.quant->override_settings(), *flags.format).c_str());
+    });
+}
+
+// bind_run for the attacks that print a precision matrix.
 template <class Config, class Run>
 void bind_attack_run(CLI::App* cmd, std::shared_ptr<Config> c, const AttackFlags& flags, Run run) {
-    cmd->add_option("--threads", *flags.threads, "Compute threads (0 = all cores)")->capture_default_str();
-    cmd->callback([c, flags, run] {
-        c->eval.quant_override = flags.quant->override_settings();
-        prepare_compute(*flags.threads);
-        const auto report = run(*c);
-        std::printf("%s", attack::format_attack(report, *flags.format).c_str());
+    bind_run(cmd, flags, [c, run](auto quant_override, eval::OutputFormat format) {
+        c->eval.quant_override = std::move(quant_override);
+        return attack::format_attack(run(*c), format);
     });
 }
 
@@ -104,8 +116,7 @@ void add_text_attack_tail(CLI::App* cmd, attack::TextAttackConfig& c, const Atta
         ->capture_default_str();
     add_precision_matrix_flags(cmd, c.craft_at, c.eval_at, c.rpi);
     add_bootstrap_flags(cmd, c.bootstrap);
-    add_enum_option(cmd, "-o,--output_format", *flags.format, eval::kOutputFormatNames,
-                    "What to print: markdown table, CSV or JSON lines");
+    add_output_format_flag(cmd, flags);
     cmd->add_option("--output_dir", c.output_dir,
                     "Also write attack.md/.csv/.jsonl, questions.jsonl, attack.json and each crafting "
                     "precision's adversarial questions as a SQuAD file (adversarial-<precision>.json) here");
@@ -126,8 +137,7 @@ void add_pgd_command(CLI::App& attack) {
         ->capture_default_str();
     add_precision_matrix_flags(cmd, c->craft_at, c->eval_at, c->rpi);
     add_bootstrap_flags(cmd, c->bootstrap);
-    add_enum_option(cmd, "-o,--output_format", *flags.format, eval::kOutputFormatNames,
-                    "What to print: markdown table, CSV or JSON lines");
+    add_output_format_flag(cmd, flags);
     cmd->add_option("--output_dir", c->output_dir,
                     "Also write attack.md/.csv/.jsonl, questions.jsonl (each question in each cell) and "
                     "attack.json here");
@@ -202,10 +212,8 @@ void add_word_command(CLI::App& attack) {
 }
 
 void add_lm_command(CLI::App& attack) {
-    auto c        = std::make_shared<attack::LmAttackConfig>();
-    auto quant    = std::make_shared<QuantFlags>();
-    auto threads  = std::make_shared<int>(0);
-    auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
+    auto c = std::make_shared<attack::LmAttackConfig>();
+    const AttackFlags flags;
     CLI::App* cmd = attack.add_subcommand(
         "lm",
         "PGD on a text's token embeddings against its LM loss: clean and adversarial perplexity per "
@@ -221,16 +229,13 @@ void add_lm_command(CLI::App& attack) {
                     "Long texts: windows of n_positions start this far apart (0 = n_positions/2)")
         ->capture_default_str();
     add_precision_flags(cmd, c->score.precision, c->score.activate_lora_idx, /*many=*/true);
-    add_quant_flags(cmd, *quant);
+    add_quant_flags(cmd, *flags.quant);
     add_pgd_budget_flags(cmd, c->pgd, c->preset);
     cmd->add_option("--seed", c->seed, "Seed of the random starts")->capture_default_str();
-    add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
-                    "What to print: markdown table, CSV or JSON lines");
-    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
-    cmd->callback([c, quant, threads, format] {
-        c->score.quant_override = quant->override_settings();
-        prepare_compute(*threads);
-        std::printf("%s", attack::format_lm_attack(attack::run_lm_attack(*c), *format).c_str());
+    add_output_format_flag(cmd, flags);
+    bind_run(cmd, flags, [c](auto quant_override, eval::OutputFormat format) {
+        c->score.quant_override = std::move(quant_override);
+        return attack::format_lm_attack(attack::run_lm_attack(*c), format);
     });
 }
 
