@@ -220,27 +220,31 @@ AdversarialQuestion gbda_attack(const GbdaContext& ctx, size_t example, const Te
     int tried            = 0;
     const auto logits    = (theta.detach() + blocked).unsqueeze(0);
     while (tried < options.hard_samples && !flipped) {
-        const int k       = std::min(options.samples, options.hard_samples - tried);
-        const auto picked = (logits + gumbel_noise({k, m, V}, generator)).argmax(-1);  // (k, m)
-        const auto batch  = ids.expand({k, T}).index_copy(1, positions, picked);
-        auto margin       = torch::zeros({k});
+        const int k                 = std::min(options.samples, options.hard_samples - tried);
+        const auto picked           = (logits + gumbel_noise({k, m, V}, generator)).argmax(-1);  // (k, m)
+        const auto batch            = ids.expand({k, T}).index_copy(1, positions, picked);
+        const auto token_changed    = batch.ne(ids).contiguous();  // (k, T)
+        const auto token_changed_at = token_changed.accessor<bool, 2>();
+        auto margin                 = torch::zeros({k}, torch::kDouble);
         std::vector<bool> changed(size_t(k), true);
         for (size_t c = 0; c < final_configs.size(); ++c) {
             const auto [s, e] = model.forward(batch, {}, &final_configs[c]);
-            margin += span_margin(s, e, f.start_position, f.end_position, T, 0.0);
+            margin += span_margin(s, e, f.start_position, f.end_position, T, 0.0).to(torch::kDouble);
             const auto spans = best_spans(s, e, begin, T);
             for (int r = 0; r < k; ++r) {
+                // The answer changes when the span moves or when a token inside the same span is replaced.
                 bool moved = spans[size_t(r)] != clean_spans[c];
                 for (int64_t p = spans[size_t(r)].first; p <= spans[size_t(r)].second && !moved; ++p)
-                    moved = batch[r][p].item<int64_t>() != ids[0][p].item<int64_t>();
+                    moved = token_changed_at[r][p];
                 changed[size_t(r)] = changed[size_t(r)] && moved;
             }
         }
+        const auto margin_at = margin.accessor<double, 1>();
         for (int r = 0; r < k && !flipped; ++r) {
             ++tried;
-            if (changed[size_t(r)] || margin[r].item<double>() < chosen_margin) {
+            if (changed[size_t(r)] || margin_at[r] < chosen_margin) {
                 chosen        = picked[r];
-                chosen_margin = margin[r].item<double>();
+                chosen_margin = margin_at[r];
                 flipped       = changed[size_t(r)];
             }
         }
@@ -248,10 +252,13 @@ AdversarialQuestion gbda_attack(const GbdaContext& ctx, size_t example, const Te
 
     int64_t changed_tokens = 0;
     auto adversarial_ids   = ids.clone();
+    const auto clean_id    = ids.accessor<int64_t, 2>();
+    const auto chosen_id   = chosen.contiguous();
+    const auto chosen_at   = chosen_id.accessor<int64_t, 1>();
     for (int64_t i = 0; i < m; ++i) {
-        const int64_t id = chosen[i].item<int64_t>();
+        const int64_t id = chosen_at[i];
         const int64_t p  = window.attackable[size_t(i)];
-        if (id == ids[0][p].item<int64_t>()) continue;
+        if (id == clean_id[0][p]) continue;
         ++changed_tokens;
         adversarial_ids[0][p] = id;
         const auto& span      = window.spans[size_t(p)];
