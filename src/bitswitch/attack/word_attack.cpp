@@ -2,6 +2,7 @@
 #include "bitswitch/attack/word_attack.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <numeric>
 #include <set>
