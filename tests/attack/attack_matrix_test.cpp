@@ -104,8 +104,9 @@ TEST(AttackMatrix, TextAttackCleanAndAdversarialMeetTheSameDraws) {
         }
         return q;
     };
-    const auto rpi    = parse_specs({"rpi"}, f.loaded, false, "--eval_at");
-    const auto result = run_text_attack_matrix(f.loaded, gpt2_tokenizer(), small_windows(), f.ds,
+    const auto rpi = parse_specs({"rpi"}, f.loaded, false, "--eval_at");
+    const eval::QaEvalSet clean{f.ds, data::build_features(f.ds, gpt2_tokenizer(), small_windows())};
+    const auto result = run_text_attack_matrix(f.loaded, gpt2_tokenizer(), small_windows(), clean,
                                                parse_specs({"8"}, f.loaded, true, "--craft_at"), rpi, defence,
                                                f.options, append_to_second);
     ASSERT_EQ(result.matrix.cells.size(), 1u);

@@ -32,7 +32,7 @@ AttackReport run_text_attack(const TextAttackConfig& c, const std::string& attac
     report.budget["seed"] = c.seed;
     describe_random(setup, report.budget);
     auto result =
-        run_text_attack_matrix(setup.loaded, tokenizer, c.eval.features, setup.set.dataset, setup.crafts,
+        run_text_attack_matrix(setup.loaded, tokenizer, c.eval.features, setup.set, setup.crafts,
                                setup.evaluations, setup.defence, options, make_crafter(setup, tokenizer));
     report.matrix = std::move(result.matrix);
     for (const auto& crafted : result.crafted) report.matrix.craft_stats.push_back(record_means(crafted));

@@ -47,14 +47,14 @@ eval::EvalResult evaluate_at(const model::LoadedModel& loaded, const data::Squad
 
 TextAttackResult run_text_attack_matrix(const model::LoadedModel& loaded, const text::BpeTokenizer& tokenizer,
                                         const data::FeatureOptions& feature_options,
-                                        const data::SquadDataset& dataset,
+                                        const eval::QaEvalSet& clean_set,
                                         const std::vector<PrecisionSpec>& crafts,
                                         const std::vector<PrecisionSpec>& evaluations,
                                         const RandomDefence& defence, const MatrixOptions& options,
                                         const TextCrafter& crafter) {
-    const auto started = Clock::now();
+    const auto started  = Clock::now();
+    const auto& dataset = clean_set.dataset;
     check_attackable(dataset);
-    const auto clean_features = data::build_features(dataset, tokenizer, feature_options);
     const auto score_all = [&](const data::SquadDataset& ds, const std::vector<data::QAFeature>& features,
                                const PrecisionSpec& spec) {
         std::vector<eval::EvalResult> passes;
@@ -63,11 +63,11 @@ TextAttackResult run_text_attack_matrix(const model::LoadedModel& loaded, const 
         return passes;
     };
     std::vector<std::vector<eval::EvalResult>> clean;
-    for (const auto& e : evaluations) clean.push_back(score_all(dataset, clean_features, e));
+    for (const auto& e : evaluations) clean.push_back(score_all(dataset, clean_set.features, e));
 
     TextAttackResult out;
     out.matrix.questions = int64_t(dataset.examples.size());
-    out.matrix.features  = int64_t(clean_features.size());
+    out.matrix.features  = int64_t(clean_set.features.size());
     for (const auto& craft : crafts) {
         const auto craft_start = Clock::now();
         std::vector<AdversarialQuestion> crafted;

@@ -10,6 +10,7 @@
 
 #include "bitswitch/attack/adversarial_text.h"
 #include "bitswitch/attack/attack_matrix.h"
+#include "bitswitch/eval/qa_eval.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 
 namespace bitswitch::attack {
@@ -29,9 +30,11 @@ eval::EvalResult evaluate_at(const model::LoadedModel& loaded, const data::Squad
                              const std::vector<data::QAFeature>& features, const PrecisionSpec& spec,
                              const RandomDefence& defence, int pass, const MatrixOptions& options);
 
+/// `clean` holds the questions and their features (built with `tokenizer` and `feature_options`, which the
+/// adversarial questions are windowed with too).
 TextAttackResult run_text_attack_matrix(const model::LoadedModel& loaded, const text::BpeTokenizer& tokenizer,
                                         const data::FeatureOptions& feature_options,
-                                        const data::SquadDataset& dataset,
+                                        const eval::QaEvalSet& clean,
                                         const std::vector<PrecisionSpec>& crafts,
                                         const std::vector<PrecisionSpec>& evaluations,
                                         const RandomDefence& defence, const MatrixOptions& options,
