@@ -187,7 +187,7 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
     if (env.enabled()) group.emplace(env, std::chrono::seconds(1800));
     out.primary         = env.rank == 0;
     const size_t levels = c.test_levels.size(), total = targets.size() * levels;
-    const auto [first, last] = rank_share(total, env.rank, env.world_size);
+    const auto [first, last] = parallel::rank_share(total, env.rank, env.world_size);
     // The base first, then this rank's rows: one pass over the batches sharing their blocks.
     std::vector<quant::PrecisionConfig> all{base};
     for (size_t r = first; r < last; ++r) all.push_back(configs[r / levels][r % levels]);
@@ -218,7 +218,7 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
                          targets[r / levels].label.c_str(), c.test_levels[r % levels].c_str(), measured[r][0],
                          drop.c_str());
         });
-    if (group) share_items(*group, measured, 1 + (c.proxies_only ? 0 : size_t(out.questions)));
+    if (group) parallel::share_items(*group, measured, 1 + (c.proxies_only ? 0 : size_t(out.questions)));
     const auto percent = [](eval::Interval i) {
         return eval::Interval{100 * i.estimate, 100 * i.low, 100 * i.high};
     };

@@ -1,22 +1,7 @@
-// Contiguous shares of the configs per rank, then one broadcast per config from its owner.
+// Contiguous shares of the configs per rank, then every config's scores from their owners.
 #include "bitswitch/analysis/split_eval.h"
 
 namespace bitswitch::analysis {
-
-std::pair<size_t, size_t> rank_share(size_t n, int rank, int world_size) {
-    const auto begin_of = [&](int r) { return n * size_t(r) / size_t(world_size); };
-    return {begin_of(rank), begin_of(rank + 1)};
-}
-
-void share_items(parallel::DataParallel& group, std::vector<std::vector<double>>& items, size_t width) {
-    for (int owner = 0; owner < group.world_size(); ++owner) {
-        const auto [first, last] = rank_share(items.size(), owner, group.world_size());
-        for (size_t i = first; i < last; ++i) {
-            items[i].resize(width);
-            group.broadcast(items[i], owner);
-        }
-    }
-}
 
 SplitResults evaluate_configs_split(
     model::QuantModel& model, const data::SquadDataset& dataset, const std::vector<data::QAFeature>& features,
@@ -32,7 +17,7 @@ SplitResults evaluate_configs_split(
     out.rank       = env.rank;
     out.world_size = env.world_size;
     parallel::DataParallel group(env, timeout);
-    const auto [first, last] = rank_share(configs.size(), env.rank, env.world_size);
+    const auto [first, last] = parallel::rank_share(configs.size(), env.rank, env.world_size);
     const std::vector<quant::PrecisionConfig> mine(configs.begin() + int64_t(first),
                                                    configs.begin() + int64_t(last));
     auto computed = eval::evaluate_configs(model, dataset, features, mine, options, on_result);
@@ -45,7 +30,7 @@ SplitResults evaluate_configs_split(
         packed[c].insert(packed[c].end(), r.question_em.begin(), r.question_em.end());
         packed[c].insert(packed[c].end(), r.question_f1.begin(), r.question_f1.end());
     }
-    share_items(group, packed, 3 + 2 * questions);
+    parallel::share_items(group, packed, 3 + 2 * questions);
     out.results.resize(configs.size());
     for (size_t c = 0; c < configs.size(); ++c) {
         auto& r = out.results[c];

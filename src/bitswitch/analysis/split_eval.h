@@ -12,15 +12,9 @@
 
 #include "bitswitch/eval/evaluator.h"
 #include "bitswitch/parallel/process_group.h"
+#include "bitswitch/parallel/work_split.h"
 
 namespace bitswitch::analysis {
-
-/// Items [first, last) of n that `rank` of `world_size` takes: contiguous, sizes differing by at most one.
-std::pair<size_t, size_t> rank_share(size_t n, int rank, int world_size);
-
-/// Every rank's items to every rank: items[i] holds `width` values on the rank whose share (rank_share)
-/// holds i, and afterwards on every rank; one broadcast per item, from its owner.
-void share_items(parallel::DataParallel& group, std::vector<std::vector<double>>& items, size_t width);
 
 struct SplitResults {
     std::vector<eval::EvalResult> results;  // every config's metrics and per-question scores (no predictions

@@ -131,6 +131,15 @@ void DataParallel::broadcast(std::vector<double>& values, int root) {
     std::copy(t[0].data_ptr<double>(), t[0].data_ptr<double>() + t[0].numel(), values.begin());
 }
 
+void DataParallel::broadcast(std::string& bytes, int root) {
+    std::vector<torch::Tensor> t{torch::empty({int64_t(bytes.size())}, torch::kUInt8)};
+    std::copy(bytes.begin(), bytes.end(), t[0].data_ptr<uint8_t>());
+    c10d::BroadcastOptions options;
+    options.rootRank = root;
+    collective(env_, "broadcast", [&] { impl_->group->broadcast(t, options)->wait(); });
+    std::copy_n(t[0].data_ptr<uint8_t>(), bytes.size(), bytes.begin());
+}
+
 void DataParallel::barrier() {
     collective(env_, "barrier", [&] { impl_->group->barrier()->wait(); });
 }

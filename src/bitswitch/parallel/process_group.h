@@ -44,6 +44,8 @@ class DataParallel {
     void barrier();
     /// Every rank gets `root`'s values (the same count on every rank).
     void broadcast(std::vector<double>& values, int root);
+    /// Every rank gets `root`'s bytes (the same length on every rank).
+    void broadcast(std::string& bytes, int root);
 
   private:
     struct Impl;
