@@ -106,7 +106,8 @@ template <class Config, class Run>
 void bind_attack_run(CLI::App* cmd, std::shared_ptr<Config> c, const AttackFlags& flags, Run run) {
     bind_run(cmd, flags, [c, run](auto quant_override, eval::OutputFormat format) {
         c->eval.quant_override = std::move(quant_override);
-        return attack::format_attack(run(*c), format);
+        const auto report      = run(*c);
+        return report.primary ? attack::format_attack(report, format) : std::string();
     });
 }
 

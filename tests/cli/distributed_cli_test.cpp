@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include <torch/torch.h>
@@ -191,6 +192,68 @@ TEST(DataParallel, ASensitivitySplitAcrossTwoRanksEqualsOneProcess) {
     ASSERT_EQ(a.size(), 6u);
     EXPECT_EQ(a, b);  // the same KL, Fisher, drops and intervals, to the last bit
     EXPECT_EQ(core::read_file(one + "/sensitivity.md"), core::read_file(two + "/sensitivity.md"));
+}
+
+// The total of the last progress line of `label` in a stderr text ("label   k/total | ..."), -1 without one.
+int progress_total(const std::string& text, const std::string& label) {
+    const auto at = text.rfind(label + " ");
+    if (at == std::string::npos) return -1;
+    const auto slash = text.find('/', at + label.size());
+    return slash == std::string::npos ? -1 : std::atoi(text.c_str() + slash + 1);
+}
+
+// Each rank's progress counted its own share, and the shares add up to what one process ran.
+void expect_split_progress(const std::string& one, const std::string& two, const std::string& label) {
+    const int whole = progress_total(core::read_file(one + ".err"), label);
+    const int r0    = progress_total(core::read_file(two + ".err0"), label);
+    const int r1    = progress_total(core::read_file(two + ".err1"), label);
+    EXPECT_GT(r0, 0);
+    EXPECT_GT(r1, 0);
+    EXPECT_LE(std::abs(r0 - r1), 1);
+    EXPECT_EQ(r0 + r1, whole) << label;
+}
+
+// An attack's JSON lines without the wall-clock fields, which differ from run to run.
+std::vector<nlohmann::json> attack_lines(const std::string& path) {
+    auto lines = bitswitch::testing::read_jsonl(path);
+    for (auto& line : lines) line.erase("craft_seconds");
+    return lines;
+}
+
+// PGD split across ranks: each rank runs every other batch (the crafting and the evaluations of it, under
+// the same per-batch seeds and random-precision draws) and the matrix is one process's, bit for bit.
+TEST(DataParallel, APgdAttackSplitAcrossTwoRanksEqualsOneProcess) {
+    DpFixture f;
+    std::string one, two;
+    ASSERT_NO_FATAL_FAILURE(run_single_and_split(
+        f, "attack pgd",
+        "--craft_at 4 eot --eval_at fp rpi --rpi_levels 8 4 --rpi_draws 2 --eot_samples 2 --steps 2 "
+        "--max_eval_samples 12 --per_device_eval_batch_size 3 --bootstrap_resamples 50",
+        "pgd", 6, &one, &two));
+    expect_split_progress(one, two, "attack");
+    const auto a = attack_lines(one + "/attack.jsonl");
+    ASSERT_EQ(a.size(), 4u);
+    EXPECT_EQ(a, attack_lines(two + "/attack.jsonl"));
+    EXPECT_EQ(core::read_file(one + "/questions.jsonl"), core::read_file(two + "/questions.jsonl"));
+}
+
+// GBDA split across ranks: each rank crafts half of the questions; the adversarial file and the matrix are
+// one process's.
+TEST(DataParallel, AGbdaAttackSplitAcrossTwoRanksEqualsOneProcess) {
+    DpFixture f;
+    std::string one, two;
+    ASSERT_NO_FATAL_FAILURE(run_single_and_split(
+        f, "attack gbda",
+        "--craft_at fp 8 --eval_at fp 8 --iterations 2 --samples 2 --hard_samples 4 --initial_coeff 1 "
+        "--max_eval_samples 6 --per_device_eval_batch_size 2 --bootstrap_resamples 50",
+        "gbda", 7, &one, &two));
+    expect_split_progress(one, two, "attack at fp");
+    const auto a = attack_lines(one + "/attack.jsonl");
+    ASSERT_EQ(a.size(), 4u);
+    EXPECT_GT(a[0]["craft_stats"]["mean_tokens_changed"].get<double>(), 0.0);
+    EXPECT_EQ(a, attack_lines(two + "/attack.jsonl"));
+    for (const auto* file : {"/adversarial-fp.json", "/adversarial-8.json", "/questions.jsonl"})
+        EXPECT_EQ(core::read_file(one + file), core::read_file(two + file)) << file;
 }
 
 TEST(DataParallel, AMissingOrDeadRankIsAnErrorWithinTheTimeout) {

@@ -85,26 +85,32 @@ MatrixResult run_attack_matrix(const model::LoadedModel& loaded, const data::Squ
     model::EvalModeGuard eval_mode(model);
     check_attackable(dataset);
     const size_t seq_len = features.empty() ? 0 : features[0].input_ids.size();
-    const size_t size    = features.size() * seq_len;
+    const PassLogits empty(features.size(), seq_len, options.postprocess.n_best_size);
 
     std::vector<std::vector<PassLogits>> clean(evaluations.size());
     std::vector<std::vector<std::vector<PassLogits>>> adversarial(crafts.size());
     for (size_t e = 0; e < evaluations.size(); ++e)
-        clean[e].assign(size_t(evaluation_passes(evaluations[e], defence)), PassLogits(size));
+        clean[e].assign(size_t(evaluation_passes(evaluations[e], defence)), empty);
     for (auto& by_eval : adversarial) {
         by_eval.resize(evaluations.size());
         for (size_t e = 0; e < evaluations.size(); ++e)
-            by_eval[e].assign(size_t(evaluation_passes(evaluations[e], defence)), PassLogits(size));
+            by_eval[e].assign(size_t(evaluation_passes(evaluations[e], defence)), empty);
     }
 
+    auto* group             = options.group;
+    const int rank          = group ? group->rank() : 0;
     const auto batches      = longest_first_batches(features, options.batch_size);
+    const auto ranks        = batch_ranks(batches.size(), group);
     const int64_t n_batches = int64_t(batches.size());
+    const int64_t mine      = std::count(ranks.begin(), ranks.end(), rank);
     MatrixResult out;
     out.craft_seconds.assign(crafts.size(), 0.0);
     for (const auto& craft : crafts) out.craft_labels.push_back(craft.label);
     double attackable_sum = 0;
-    core::Progress progress("attack", n_batches, std::max<int64_t>(1, n_batches / 10));
+    int64_t done          = 0;
+    core::Progress progress("attack", mine, std::max<int64_t>(1, mine / 10));
     for (int64_t b = 0; b < n_batches; ++b) {
+        if (ranks[size_t(b)] != rank) continue;
         const auto& rows = batches[size_t(b)];
         const auto batch = data::make_batch(features, rows);
         const int64_t T  = batch.input_ids.size(1);
@@ -141,12 +147,25 @@ MatrixResult run_attack_matrix(const model::LoadedModel& loaded, const data::Squ
             out.craft_seconds[c] += seconds_since(craft_start);
             evaluate(crafted.detach(), adversarial[c]);
         }
-        if (options.show_progress) progress.update(b + 1);
+        if (options.show_progress) progress.update(++done);
     }
     if (options.show_progress) progress.finish();
+    if (group) {
+        // Every rank ends with every window's logits; the timings are the ranks' mean (they ran at once).
+        const auto owners    = feature_ranks(batches, ranks, features.size());
+        const auto share_all = [&](std::vector<std::vector<PassLogits>>& by_eval) {
+            for (auto& passes : by_eval)
+                for (auto& pass : passes) pass.share(*group, owners);
+        };
+        share_all(clean);
+        for (auto& by_eval : adversarial) share_all(by_eval);
+        attackable_sum    = group->average(attackable_sum) * group->world_size();
+        out.craft_seconds = group->average(out.craft_seconds);
+    }
 
     const auto score = [&](const PassLogits& logits) {
-        return eval::score_logits(dataset, features, logits.start, logits.end, options.postprocess);
+        const auto [start, end] = logits.expand();
+        return eval::score_logits(dataset, features, start, end, options.postprocess);
     };
     std::vector<std::vector<eval::EvalResult>> clean_results(evaluations.size());
     for (size_t e = 0; e < evaluations.size(); ++e) {

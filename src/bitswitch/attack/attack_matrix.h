@@ -1,6 +1,7 @@
 // One attack crafted at each of a list of precisions and evaluated at each of another: seed 002's Table 5
 // (transfer across bit-widths) and the RPI comparison (transfer, per-step resampling, EOT; see
-// precision_spec.h) are cells of this matrix. The questions run batched, longest windows first; per batch
+// precision_spec.h) are cells of this matrix. The questions run batched, longest windows first (batches split
+// across ranks under torchrun); per batch
 // the clean embeddings are evaluated once per evaluation precision, then each crafting precision crafts
 // its adversarial embeddings once and every evaluation precision scores them. Per cell: clean and
 // adversarial EM/F1 with bootstrap intervals over questions, the paired F1 change, the F1 drop in percent
@@ -25,6 +26,7 @@
 #include "bitswitch/eval/evaluator.h"
 #include "bitswitch/eval/postprocess.h"
 #include "bitswitch/model/loaded_model.h"
+#include "bitswitch/parallel/process_group.h"
 
 namespace bitswitch::attack {
 
@@ -39,6 +41,9 @@ struct MatrixOptions {
     eval::BootstrapOptions bootstrap;
     ThreatModel threat;
     bool show_progress = true;
+    // Under torchrun: each rank runs its share of the batches (batch_ranks) and every rank ends with the
+    // whole matrix, equal to one process's. Null: one process runs everything.
+    parallel::DataParallel* group = nullptr;
 };
 
 /// One question in one cell; scores in [0, 1], averaged over the evaluation's passes; answers of pass 0.

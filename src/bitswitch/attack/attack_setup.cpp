@@ -64,7 +64,11 @@ AttackSetup prepare_attack(const eval::QaEvalConfig& eval, const std::vector<std
         defence.random = {rpi_levels(rpi.levels, loaded), rpi.probabilities, rpi.granularity};
         validate(defence.random, "--rpi_levels/--rpi_probs");
     }
-    return {std::move(set), std::move(loaded), std::move(crafts), std::move(evaluations), defence, random};
+    std::unique_ptr<parallel::DataParallel> group;
+    if (const auto env = parallel::distributed_env_from_environment(); env.enabled())
+        group = std::make_unique<parallel::DataParallel>(env, std::chrono::seconds(1800));
+    return {std::move(set), std::move(loaded), std::move(crafts), std::move(evaluations), defence,
+            random,         std::move(group)};
 }
 
 void describe_random(const AttackSetup& setup, nlohmann::ordered_json& budget) {

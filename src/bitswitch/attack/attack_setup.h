@@ -1,16 +1,18 @@
 // What every attack command does before its first question: load the questions and the model (refusing a
 // deployment file, whose packed integer weights have no gradients), resolve --craft_at and --eval_at into
 // precision specs (defaults: the model's configs, evaluated where crafted, plus rpi when crafting is
-// random) and the random precision they draw from.
+// random) and the random precision they draw from; join the other ranks under torchrun.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "bitswitch/attack/precision_spec.h"
 #include "bitswitch/eval/qa_eval.h"
 #include "bitswitch/model/loaded_model.h"
+#include "bitswitch/parallel/process_group.h"
 
 namespace bitswitch::attack {
 
@@ -28,6 +30,10 @@ struct AttackSetup {
     std::vector<PrecisionSpec> crafts, evaluations;
     RandomDefence defence;
     bool random = false;  // some spec draws random precisions
+    // The ranks of a torchrun launch (WORLD_SIZE > 1), which split the attack's work; null in one process.
+    std::unique_ptr<parallel::DataParallel> group;
+    /// The rank that prints and writes: rank 0, or the one process.
+    bool primary() const { return !group || group->rank() == 0; }
 };
 
 /// InputError on a bad flag, dataset, precision or level (one line naming it and the fix).

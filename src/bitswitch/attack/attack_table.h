@@ -19,6 +19,7 @@ struct AttackReport {
     std::string model;
     eval::BootstrapOptions bootstrap;
     MatrixResult matrix;
+    bool primary = true;  // false on the ranks of a torchrun launch that neither print nor write
 };
 
 std::string format_attack(const AttackReport& report, eval::OutputFormat format);

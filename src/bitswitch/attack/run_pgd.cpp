@@ -29,6 +29,7 @@ AttackReport run_pgd_attack(const PgdAttackConfig& c) {
     options.postprocess   = c.eval.postprocess;
     options.bootstrap     = c.bootstrap;
     options.threat        = c.threat;
+    options.group         = setup.group.get();
     const Crafter crafter = [&](const data::Batch& batch, const torch::Tensor& attackable,
                                 const PrecisionSpec& craft, int64_t batch_index) {
         const StepConfigs configs = [&](int restart, int step) {
@@ -54,9 +55,10 @@ AttackReport run_pgd_attack(const PgdAttackConfig& c) {
                         {"seed", c.seed}};
     if (!c.preset.empty()) report.budget["preset"] = c.preset;
     describe_random(setup, report.budget);
-    report.matrix = run_attack_matrix(loaded, setup.set.dataset, setup.set.features, setup.crafts,
-                                      setup.evaluations, defence, options, crafter);
-    if (!c.output_dir.empty()) write_attack_outputs(c.output_dir, report);
+    report.matrix  = run_attack_matrix(loaded, setup.set.dataset, setup.set.features, setup.crafts,
+                                       setup.evaluations, defence, options, crafter);
+    report.primary = setup.primary();
+    if (!c.output_dir.empty() && report.primary) write_attack_outputs(c.output_dir, report);
     return report;
 }
 

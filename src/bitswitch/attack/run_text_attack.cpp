@@ -23,6 +23,7 @@ AttackReport run_text_attack(const TextAttackConfig& c, const std::string& attac
     options.batch_size  = c.eval.batch_size;
     options.postprocess = c.eval.postprocess;
     options.bootstrap   = c.bootstrap;
+    options.group       = setup.group.get();
 
     AttackReport report;
     report.attack         = attack;
@@ -36,7 +37,8 @@ AttackReport run_text_attack(const TextAttackConfig& c, const std::string& attac
                                setup.evaluations, setup.defence, options, make_crafter(setup, tokenizer));
     report.matrix = std::move(result.matrix);
     for (const auto& crafted : result.crafted) report.matrix.craft_stats.push_back(record_means(crafted));
-    if (!c.output_dir.empty()) {
+    report.primary = setup.primary();
+    if (!c.output_dir.empty() && report.primary) {
         write_attack_outputs(c.output_dir, report);
         for (size_t i = 0; i < result.crafted.size(); ++i) {
             write_adversarial_dataset(

@@ -12,10 +12,7 @@
 #include "bitswitch/text/utf8.h"
 
 namespace bitswitch::eval {
-namespace {
-
-// Indices of the k largest values, largest first; equal values in ascending index order.
-std::vector<int> top_k(const float* values, int n, int k) {
+std::vector<int> best_positions(const float* values, int n, int k) {
     std::vector<int> idx(static_cast<size_t>(n));
     std::iota(idx.begin(), idx.end(), 0);
     k = std::min(k, n);
@@ -24,8 +21,6 @@ std::vector<int> top_k(const float* values, int n, int k) {
     idx.resize(size_t(k));
     return idx;
 }
-
-}  // namespace
 
 std::vector<ExamplePrediction> postprocess_qa_predictions(const data::SquadDataset& ds,
                                                           const std::vector<data::QAFeature>& features,
@@ -56,8 +51,8 @@ std::vector<ExamplePrediction> postprocess_qa_predictions(const data::SquadDatas
                 have_null      = true;
                 null_candidate = Candidate{"", start[0], end[0], null_score, 0.0, 0, 0};
             }
-            const auto starts = top_k(start, int(seq_len), o.n_best_size);
-            const auto ends   = top_k(end, int(seq_len), o.n_best_size);
+            const auto starts = best_positions(start, int(seq_len), o.n_best_size);
+            const auto ends   = best_positions(end, int(seq_len), o.n_best_size);
             for (const int s : starts) {
                 for (const int e : ends) {
                     // Only spans inside this window's context (question and padding have no offsets).

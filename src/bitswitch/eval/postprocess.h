@@ -39,6 +39,11 @@ struct ExamplePrediction {
     double null_score_diff = 0.0;  // SQuAD 2.0: null score minus the best span's score
 };
 
+/// Indices of the k largest of values[0, n), largest first, equal values in ascending index order: the
+/// start (end) positions of one window that postprocess_qa_predictions considers. No other logit of the
+/// window matters but position 0's (the null answer's).
+std::vector<int> best_positions(const float* values, int n, int k);
+
 /// `start_logits` and `end_logits` hold features.size() rows of max_seq_length floats each.
 /// Returns one prediction per example of `dataset`, in example order.
 std::vector<ExamplePrediction> postprocess_qa_predictions(const data::SquadDataset& dataset,
