@@ -25,7 +25,7 @@ inline void add_eval_set_flags(CLI::App* cmd, eval::QaEvalConfig& e, QuantFlags&
     cmd->add_option("--per_device_eval_batch_size", e.batch_size)->capture_default_str();
     cmd->add_option("--max_eval_samples", e.max_eval_samples, "Use the first N questions")
         ->capture_default_str();
-    cmd->add_flag("--skip-invalid", e.skip_invalid,
+    add_bool_flag(cmd, "--skip-invalid", e.skip_invalid,
                   "Drop questions whose answer_start is wrong instead of failing");
 }
 
@@ -67,7 +67,7 @@ inline void add_sensitivity_flags(CLI::App* cmd, analysis::SensitivityConfig& c,
                     "Windows (the first ones of the evaluation set) the proxies use")
         ->capture_default_str()
         ->group(group);
-    cmd->add_flag("--proxies_only", c.proxies_only,
+    add_bool_flag(cmd, "--proxies_only", c.proxies_only,
                   "Only the KL and Fisher proxies: no evaluation of every config")
         ->group(group);
 }

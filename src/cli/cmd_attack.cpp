@@ -61,7 +61,7 @@ void add_pgd_budget_flags(CLI::App* cmd, attack::PgdOptions& pgd, std::string& p
         ->group(budget);
     cmd->add_flag("--no_random_start{false}", pgd.random_start, "Start from the clean embeddings")
         ->group(budget);
-    cmd->add_flag("--eps_absolute", pgd.absolute, "--eps and --alpha in embedding units (as seed 001)")
+    add_bool_flag(cmd, "--eps_absolute", pgd.absolute, "--eps and --alpha in embedding units (as seed 001)")
         ->group(budget);
     cmd->add_option(
            "--preset", preset,
@@ -131,7 +131,7 @@ void add_pgd_command(CLI::App& attack) {
         "PGD on the context's input embeddings against the gold answer (L-infinity ball, seed 001)", c->eval,
         flags);
     add_pgd_budget_flags(cmd, c->pgd, c->preset);
-    cmd->add_flag("--perturb_question", c->threat.perturb_question,
+    add_bool_flag(cmd, "--perturb_question", c->threat.perturb_question,
                   "Perturb the question's tokens too (the context is always attackable, the answer never)")
         ->group("Budget");
     cmd->add_option("--seed", c->seed, "Seed of the random starts and precision draws")

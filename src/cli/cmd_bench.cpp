@@ -30,8 +30,8 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--seed", c->seed, "Seed of the random tokens")->capture_default_str();
     add_enum_option(cmd, "-o,--output_format", *format, eval::kTableFormatNames,
                     "Table format: md, csv or json (one object a line)");
-    cmd->add_flag(
-        "--packed_only", c->packed_only,
+    add_bool_flag(
+        cmd, "--packed_only", c->packed_only,
         "Keep only the configs' packed weights (the float weights freed first), as `serve --only` does");
     add_engine_flag(cmd, c->engine);
     add_precision_flags(cmd, c->precision, c->activate_lora_idx, /*many=*/true);

@@ -27,6 +27,7 @@ void add_check_command(CLI::App* data_cmd) {
     CLI::App* cmd =
         data_cmd->add_subcommand("check", "Validate a SQuAD v1.1/v2.0 file and print its summary");
     cmd->add_option("file", c->file, "Official SQuAD JSON")->required();
+    // A plain flag: a value form would swallow the positional file after it.
     cmd->add_flag(
         "--skip-invalid", c->skip_invalid,
         "Drop questions whose answer_start does not locate the answer (counted) instead of failing");
@@ -65,14 +66,14 @@ void add_synth_command(CLI::App* data_cmd) {
                     "uniformly (default: exactly --people_per_paragraph)");
     cmd->add_option("--questions_per_person", c->questions_per_person, "Questions about each person (1..5)")
         ->capture_default_str();
-    cmd->add_flag("--no_distractors", *no_distr,
+    add_bool_flag(cmd, "--no_distractors", *no_distr,
                   "Leave out the three confusable facts per person (a move, a former employer, ...)");
     cmd->add_option("--near_misses", c->near_misses,
                     "Per person, relatives' facts in the person's own words (\"The sister of P was born in "
                     "...\"), 0..5: "
                     "a harder task")
         ->capture_default_str();
-    cmd->add_flag("--held_out_questions", c->held_out_questions,
+    add_bool_flag(cmd, "--held_out_questions", c->held_out_questions,
                   "Dev asks in question wordings train never uses (a harder task)");
     cmd->add_option("--seed", c->seed)->capture_default_str();
     cmd->callback([c, no_distr] {

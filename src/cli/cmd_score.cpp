@@ -25,7 +25,7 @@ void add_score_command(CLI::App& app) {
     cmd->add_option("--file", c->file, "UTF-8 text file")->required();
     cmd->add_option("--tokenizer", c->tokenizer_dir,
                     "Tokenizer folder (default: the model's, else the shipped GPT-2)");
-    cmd->add_flag("--per-token", *per_token, "Also print each scored token's id and log-probability");
+    add_bool_flag(cmd, "--per-token", *per_token, "Also print each scored token's id and log-probability");
     cmd->add_option("--stride", c->stride,
                     "Long texts: windows of n_positions start this far apart (0 = n_positions/2)")
         ->capture_default_str();

@@ -12,6 +12,7 @@
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 #include "cli/commands.h"
+#include "cli/flags.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -101,7 +102,7 @@ void add_tokenize_command(CLI::App& app) {
                                   "File ('-' = stdin) with one JSON string per line; prints one "
                                   "{\"ids\":[...],\"offsets\":[[start,end],...]} line each");
     text->excludes(jsonl);
-    cmd->add_flag("--decode", config->decode,
+    add_bool_flag(cmd, "--decode", config->decode,
                   "Inverse: inputs are JSON arrays of ids; prints each text as a JSON string");
     cmd->callback([config, text, jsonl] {
         if (text->count() == 0 && jsonl->count() == 0)

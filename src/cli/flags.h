@@ -2,13 +2,16 @@
 // default is the library config's member initializer, shown by --help).
 #pragma once
 
+#include <cctype>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "bitswitch/core/enum_names.h"
+#include "bitswitch/core/error.h"
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/eval/postprocess.h"
 #include "bitswitch/quant/precision.h"
@@ -33,6 +36,32 @@ CLI::Option* add_enum_option(CLI::App* cmd, const std::string& flag, E& value,
         ->default_str(core::enum_name(table, value));
 }
 
+/// The value of a boolean flag in HfArgumentParser's forms: "" (the bare flag) and True/False, true/false,
+/// 1/0, yes/no. InputError naming the flag otherwise.
+inline bool parse_bool_flag(const std::string& text, const std::string& flag) {
+    std::string t;
+    for (const char ch : text) t += char(std::tolower(static_cast<unsigned char>(ch)));
+    if (t.empty() || t == "true" || t == "1" || t == "yes") return true;
+    if (t == "false" || t == "0" || t == "no") return false;
+    throw InputError(fmt::format("{} {}: expected True or False (or the bare flag for True)", flag, text));
+}
+
+/// A boolean flag that also takes a value, as the seeds' command lines (HfArgumentParser) pass them:
+/// `--bf16`, `--bf16 True`, `--bf16 False`, `--bf16=false`.
+inline CLI::Option* add_bool_flag(CLI::App* cmd, const std::string& flag, bool& value,
+                                  const std::string& help) {
+    const std::string name = flag.substr(0, flag.find(','));
+    return cmd
+        ->add_option_function<std::vector<std::string>>(
+            flag,
+            [&value, name](const std::vector<std::string>& v) {
+                value = parse_bool_flag(v.empty() ? std::string() : v.back(), name);
+            },
+            help)
+        ->expected(0, 1)
+        ->type_name("[BOOL]");  // no default_str: CLI11 would take it as the bare flag's value
+}
+
 inline void add_feature_flags(CLI::App* cmd, data::FeatureOptions& f) {
     cmd->add_option("--max_seq_length", f.max_seq_length, "Tokens per window, question included")
         ->capture_default_str();
@@ -47,7 +76,7 @@ inline void add_postprocess_flags(CLI::App* cmd, eval::PostprocessOptions& p) {
     cmd->add_option("--n_best_size", p.n_best_size, "Start/end candidates per window")->capture_default_str();
     cmd->add_option("--max_answer_length", p.max_answer_length, "Longest answer in tokens")
         ->capture_default_str();
-    cmd->add_flag("--version_2_with_negative", p.version_2_with_negative,
+    add_bool_flag(cmd, "--version_2_with_negative", p.version_2_with_negative,
                   "SQuAD 2.0: allow the empty answer");
     cmd->add_option("--null_score_diff_threshold", p.null_score_diff_threshold,
                     "SQuAD 2.0: answer \"\" when null score - best span score exceeds this")
@@ -97,7 +126,7 @@ inline void add_quant_flags(CLI::App* cmd, QuantFlags& q) {
                  cmd->add_option("--ema_momentum", t.ema_momentum, "EMA momentum of --act_range ema"),
                  cmd->add_option("--ste_clip", t.ste_clip,
                                  "Zero the straight-through gradient where |x| >= this (LLM-QAT: 2; 0 = off)"),
-                 cmd->add_flag("--merged_quant", t.merged,
+                 add_bool_flag(cmd, "--merged_quant", t.merged,
                                "Quantize W + (alpha/r)·B·A (the deployed weight) instead of W"),
     };
     for (auto* o : q.options) {
@@ -119,7 +148,9 @@ inline void add_engine_flag(CLI::App* cmd, quant::Engine& engine) {
 /// The seeds' precision-level flags: lists of equal length, or one value for every level.
 inline void add_level_flags(CLI::App* cmd, quant::LevelLists& l) {
     const char* group = "Precision levels";
-    cmd->add_option("--w_bits", l.w_bits, "Weight bits per level (2..16, 32 = full precision)")->group(group);
+    cmd->add_option("--w_bits,--bit_widths", l.w_bits,
+                    "Weight bits per level (2..16, 32 = full precision; --bit_widths: seed 003's name)")
+        ->group(group);
     cmd->add_option("--a_bits", l.a_bits, "Activation bits per level (default: w_bits)")->group(group);
     cmd->add_option("--kv_bits", l.kv_bits, "K/V bits per level (default: a_bits)")->group(group);
     cmd->add_option("--ranks", l.ranks, "LoRA rank per level (default: --lora_r)")->group(group);
