@@ -1,7 +1,9 @@
 // Atomic checkpoint folders.
 #include "bitswitch/train/checkpoints.h"
 
+#include <algorithm>
 #include <regex>
+#include <vector>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -16,9 +18,12 @@ namespace bitswitch::train {
 
 namespace fs = std::filesystem;
 
-std::optional<std::pair<int64_t, fs::path>> newest_checkpoint(const fs::path& dir) {
-    std::optional<std::pair<int64_t, fs::path>> best;
-    if (!fs::is_directory(dir)) return best;
+namespace {
+
+// The complete checkpoints of `dir`, oldest first.
+std::vector<std::pair<int64_t, fs::path>> complete_checkpoints(const fs::path& dir) {
+    std::vector<std::pair<int64_t, fs::path>> out;
+    if (!fs::is_directory(dir)) return out;
     static const std::regex name(R"(checkpoint-(\d+))");
     for (const auto& e : fs::directory_iterator(dir)) {
         std::smatch m;
@@ -26,10 +31,24 @@ std::optional<std::pair<int64_t, fs::path>> newest_checkpoint(const fs::path& di
         if (!e.is_directory() || !std::regex_match(n, m, name) ||
             !fs::exists(e.path() / "trainer_state.json"))
             continue;
-        const int64_t step = std::stoll(m[1]);
-        if (!best || step > best->first) best = std::make_pair(step, e.path());
+        out.emplace_back(std::stoll(m[1]), e.path());
     }
-    return best;
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::pair<int64_t, fs::path>> newest_checkpoint(const fs::path& dir) {
+    const auto all = complete_checkpoints(dir);
+    if (all.empty()) return std::nullopt;
+    return all.back();
+}
+
+void prune_checkpoints(const fs::path& run_dir, int keep) {
+    if (keep <= 0) return;
+    const auto all = complete_checkpoints(run_dir);
+    for (size_t i = 0; i + size_t(keep) < all.size(); ++i) fs::remove_all(all[i].second);
 }
 
 void write_checkpoint(const fs::path& run_dir, const TrainerState& state, torch::optim::Optimizer& optimizer,

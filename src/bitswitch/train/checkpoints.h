@@ -37,6 +37,10 @@ void write_checkpoint(const std::filesystem::path& run_dir, const TrainerState& 
 /// weights are the caller's to load.
 TrainerState read_checkpoint(const std::filesystem::path& dir, torch::optim::Optimizer& optimizer);
 
+/// Deletes the oldest complete checkpoints of `run_dir` until at most `keep` remain (HF's
+/// save_total_limit); keep <= 0 keeps all.
+void prune_checkpoints(const std::filesystem::path& run_dir, int keep);
+
 /// Deletes every checkpoint-N of `run_dir` (a fresh run in a used folder).
 void remove_checkpoints(const std::filesystem::path& run_dir);
 

@@ -29,6 +29,11 @@ std::vector<quant::PrecisionLevel> levels_of(const TrainConfig& c) {
     return quant::make_levels(lists);
 }
 
+Mode default_mode(const TrainConfig& c, bool cyclic_flag_given) {
+    if (cyclic_flag_given) return Mode::kCyclic;
+    return levels_of(c).size() > 1 ? Mode::kSwitchable : Mode::kStatic;
+}
+
 void validate(const TrainConfig& c) {
     const auto require = [](bool ok, const std::string& message) {
         if (!ok) throw InputError(message);
@@ -47,6 +52,17 @@ void validate(const TrainConfig& c) {
     require(c.warmup_ratio >= 0 && c.warmup_ratio < 1, "--warmup_ratio must be in [0, 1)");
     require(c.logging_steps > 0, "--logging_steps must be positive");
     require(c.eval_steps >= 0 && c.save_steps >= 0, "--eval_steps and --save_steps must not be negative");
+    require(c.save_total_limit >= 0, "--save_total_limit must not be negative (0 keeps every checkpoint)");
+    // Settings of one paradigm under another would be silently ignored: refuse them.
+    require(c.switch_loss != SwitchLoss::kCascade || c.mode == Mode::kSwitchable,
+            "--switch_loss cascade distills between the levels of one step: use it with --mode switchable");
+    require(c.switch_schedule != SwitchSchedule::kSequential || c.mode == Mode::kSwitchable,
+            "--switch_schedule sequential orders a switchable run's levels: use it with --mode switchable");
+    require(!(c.switch_loss == SwitchLoss::kCascade && c.switch_schedule == SwitchSchedule::kSequential),
+            "--switch_loss cascade needs every level in each step; --switch_schedule sequential trains one "
+            "at a time: drop one of them");
+    require(c.sample_probs.empty() || c.mode == Mode::kRandom,
+            "--sample_probs are the probabilities of --mode random: use them with it");
     validate(LrSchedule{c.lr_scheduler_type, c.learning_rate, c.warmup_steps, 1});
     require(!c.qa_head_lora || c.finetune == Finetune::kLora, "--qa_head_lora needs --finetune lora");
     const auto levels = levels_of(c);
@@ -143,6 +159,7 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
             {"logging_steps", c.logging_steps},
             {"eval_steps", c.eval_steps},
             {"save_steps", c.save_steps},
+            {"save_total_limit", c.save_total_limit},
             {"max_train_samples", c.max_train_samples},
             {"max_eval_samples", c.max_eval_samples},
             {"max_seq_length", c.features.max_seq_length},

@@ -116,6 +116,7 @@ struct TrainConfig {
     int64_t logging_steps            = 10;
     int64_t eval_steps               = 0;   // 0 = evaluate only at the end
     int64_t save_steps               = 0;   // 0 = checkpoint only at the end
+    int save_total_limit             = 0;   // keep the newest N checkpoints (0 = all)
     int64_t max_train_samples        = -1;  // first N questions (-1 = all)
     int64_t max_eval_samples         = -1;
     bool resume                      = false;  // continue from the newest checkpoint-N in output_dir
@@ -132,6 +133,11 @@ struct TrainConfig {
 /// The precision levels of the run, high to low: level_lists with the LoRA defaults filled in (one fp
 /// level when no bits are given; cyclic runs without levels: the schedule's two ends).
 std::vector<quant::PrecisionLevel> levels_of(const TrainConfig& config);
+
+/// The paradigm a command line means when it names none: cyclic when it gives a cyclic flag (seed 002's
+/// cyclic run_qa.py takes --num_cyclic_period alone; seed 000's --is_cyclic_precision), switchable for
+/// several levels (seed 000's train.py with --w_bits 4 6 8), else static.
+Mode default_mode(const TrainConfig& config, bool cyclic_flag_given);
 
 /// InputError naming the flag for every inconsistent or out-of-range setting.
 void validate(const TrainConfig& config);

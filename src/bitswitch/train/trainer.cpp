@@ -387,6 +387,7 @@ void Trainer::save_model(const fs::path& dir) const {
 void Trainer::save_checkpoint(const StepLoopState& state) {
     const TrainerState s{state.done, state.window_loss, state.loss_sum, planner_->cyclic_w().b_min};
     write_checkpoint(out_, s, *optimizer_, [this](const fs::path& dir) { save_model(dir); });
+    prune_checkpoints(out_, c_.save_total_limit);
 }
 
 nlohmann::ordered_json Trainer::evaluate(int64_t step, bool final) {
