@@ -9,6 +9,7 @@
 #include "bitswitch/eval/qa_eval.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/hf_flags.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -47,18 +48,21 @@ void add_eval_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("eval", "EM/F1 of a model (+ adapters) on a SQuAD file");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     add_model_flags(cmd, *c, *quant, *threads, /*many=*/true);
-    cmd->add_option("--validation_file", c->validation_file, "SQuAD v1.1/v2.0 JSON")->required();
+    cmd->add_option("--validation_file", c->validation_file, "SQuAD v1.1/v2.0 JSON (required)");
     cmd->add_option("--output_dir", c->output_dir,
                     "Write predictions.json, nbest_predictions.json, eval_results.json");
     cmd->add_option("--per_device_eval_batch_size", c->batch_size)->capture_default_str();
     cmd->add_option("--max_eval_samples", c->max_eval_samples, "Use the first N questions")
         ->capture_default_str();
-    cmd->add_flag("--skip-invalid", c->skip_invalid,
+    add_bool_flag(cmd, "--skip-invalid", c->skip_invalid,
                   "Drop questions whose answer_start is wrong instead of failing");
-    cmd->callback([c, quant, threads] {
+    auto hf = std::make_shared<HfFlags>();
+    add_hf_eval_flags(cmd, *hf);
+    cmd->callback([c, quant, threads, hf] {
+        prepare_compute(*threads);  // may re-execute the program: warnings after it print once
+        apply_hf_eval_flags(*hf, c->validation_file);
         c->quant_override = quant->override_settings();
-        prepare_compute(*threads);
-        const auto rows = eval::run_qa_eval(*c);
+        const auto rows   = eval::run_qa_eval(*c);
         if (rows.size() == 1)
             std::printf("%s\n", rows[0].dump().c_str());
         else

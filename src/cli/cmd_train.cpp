@@ -8,6 +8,7 @@
 #include "bitswitch/train/trainer.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/hf_flags.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -66,7 +67,8 @@ void add_mode_flags(CLI::App* cmd, train::TrainConfig& c) {
     add_enum_option(cmd, "--cyclic_adapter", c.cyclic_adapter, train::kCyclicAdapterNames,
                     "cyclic: one shared adapter, or the nearest level's")
         ->group(modes);
-    cmd->add_flag("--prt", c.prt, "cyclic: a Precision Range Test picks the minimum bits before training")
+    add_bool_flag(cmd, "--prt", c.prt,
+                  "cyclic: a Precision Range Test picks the minimum bits before training")
         ->group(modes);
     cmd->add_option("--prt_steps", c.prt_steps, "Steps per bit-width in the precision range test")
         ->capture_default_str()
@@ -91,7 +93,7 @@ void add_mode_flags(CLI::App* cmd, train::TrainConfig& c) {
     cmd->add_option("--adversarial_steps", c.adversarial_pgd.steps, "PGD steps per pass (k of PGD-k)")
         ->capture_default_str()
         ->group(adversarial);
-    cmd->add_flag("--adversarial_eps_absolute", c.adversarial_pgd.absolute,
+    add_bool_flag(cmd, "--adversarial_eps_absolute", c.adversarial_pgd.absolute,
                   "Radius and step in embedding units instead")
         ->group(adversarial);
 }
@@ -128,14 +130,17 @@ void add_run_flags(CLI::App* cmd, train::TrainConfig& c) {
         ->capture_default_str();
     cmd->add_option("--save_steps", c.save_steps, "Checkpoint every N steps (0 = at the end only)")
         ->capture_default_str();
+    cmd->add_option("--save_total_limit", c.save_total_limit,
+                    "Keep only the newest N checkpoint-* folders (0 = all)")
+        ->capture_default_str();
     cmd->add_option("--max_train_samples", c.max_train_samples, "Use the first N training questions")
         ->capture_default_str();
     cmd->add_option("--max_eval_samples", c.max_eval_samples, "Use the first N evaluation questions")
         ->capture_default_str();
-    cmd->add_flag("--resume", c.resume, "Continue from the newest checkpoint-N in --output_dir");
-    cmd->add_flag("--overwrite_output_dir", c.overwrite_output_dir,
+    add_bool_flag(cmd, "--resume", c.resume, "Continue from the newest checkpoint-N in --output_dir");
+    add_bool_flag(cmd, "--overwrite_output_dir", c.overwrite_output_dir,
                   "Start over even if --output_dir has checkpoints");
-    cmd->add_flag("--skip-invalid", c.skip_invalid,
+    add_bool_flag(cmd, "--skip-invalid", c.skip_invalid,
                   "Drop questions whose answer_start is wrong instead of failing");
     cmd->add_option("--dist_timeout", c.dist_timeout,
                     "Data parallel: seconds before a missing or stuck rank is an error")
@@ -153,7 +158,7 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--model_name_or_path", c->model_name_or_path,
                     "Model folder: config.json + model.safetensors")
         ->required();
-    cmd->add_option("--train_file", c->train_file, "SQuAD v1.1/v2.0 JSON")->required();
+    cmd->add_option("--train_file", c->train_file, "SQuAD v1.1/v2.0 JSON (required)");
     cmd->add_option("--validation_file", c->validation_file,
                     "SQuAD JSON evaluated every --eval_steps and at the end");
     cmd->add_option("--output_dir", c->output_dir, "Run folder: model, checkpoints, log.jsonl, results")
@@ -162,11 +167,14 @@ void add_train_command(CLI::App& app) {
                     "Tokenizer folder (default: the model's, else the shipped GPT-2)");
     add_enum_option(cmd, "--finetune", c->finetune, train::kFinetuneNames,
                     "lora: frozen base, adapters + QA head trained; full: everything");
-    cmd->add_option("--lora_r", c->lora.rank, "LoRA rank")->capture_default_str();
-    cmd->add_option("--lora_alpha", c->lora.alpha, "LoRA alpha (scale alpha / r)")->capture_default_str();
+    cmd->add_option("--lora_r,--lora_attn_dim", c->lora.rank, "LoRA rank (--lora_attn_dim: seed 002's name)")
+        ->capture_default_str();
+    cmd->add_option("--lora_alpha,--lora_attn_alpha", c->lora.alpha,
+                    "LoRA alpha, scale alpha / r (--lora_attn_alpha: seed 002's name)")
+        ->capture_default_str();
     cmd->add_option("--lora_dropout", c->lora.dropout, "Dropout on the LoRA input")->capture_default_str();
-    cmd->add_flag(
-        "--qa_head_lora", c->qa_head_lora,
+    add_bool_flag(
+        cmd, "--qa_head_lora", c->qa_head_lora,
         "Give the QA head its own adapter per level too (seed 002: the most precision-sensitive layer)");
     add_mode_flags(cmd, *c);
     add_level_flags(cmd, c->level_lists);
@@ -176,10 +184,13 @@ void add_train_command(CLI::App& app) {
     add_feature_flags(cmd, c->features);
     add_postprocess_flags(cmd, c->postprocess);
     cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
-    cmd->callback([c, threads, quant] {
+    auto hf = std::make_shared<HfFlags>();
+    add_hf_train_flags(cmd, *hf);
+    cmd->callback([c, threads, quant, hf] {
+        prepare_compute(*threads);  // may re-execute the program: warnings after it print once
+        apply_hf_train_flags(*hf, *c);
         c->quant = quant->settings();
         train::validate(*c);
-        prepare_compute(*threads);
         const auto r = train::run_training(*c);
         std::printf("%s\n", nlohmann::ordered_json{{"steps", r.steps},
                                                    {"train_loss", r.train_loss},

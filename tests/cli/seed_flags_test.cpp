@@ -1,0 +1,197 @@
+// The seeds' own command lines, copied from their documents in ../shared/seeds/ with only the model path,
+// the data files (for --dataset_name squad) and the step counts changed, run against a tiny model: each
+// is accepted and trains what the seed meant; what bitswitch cannot do is a warning line or an error with
+// the fix, never silence.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/core/io.h"
+#include "bitswitch/data/synth.h"
+#include "bitswitch/model/checkpoint.h"
+#include "support/program.h"
+#include "support/temp_dir.h"
+#include "support/tiny_model.h"
+
+namespace bitswitch::cli {
+namespace {
+
+using bitswitch::testing::ProgramRun;
+
+struct SeedFixture {
+    bitswitch::testing::TempDir dir;
+    std::string model, train, dev, data;
+    SeedFixture() {
+        auto cfg        = bitswitch::testing::tiny_config();
+        cfg.vocab_size  = 50257;
+        cfg.n_positions = 1024;  // the seeds' windows: 384 and seed 003's 786 tokens
+        model           = (dir.path() / "gpt2").string();
+        model::save_pretrained(bitswitch::testing::tiny_model(4, cfg), model);
+        train = dir.write("train.json", data::synth_squad_json({8, 1, 2, 1, false, false})).string();
+        dev   = dir.write("dev.json", data::synth_squad_json({3, 1, 2, 5, false, false})).string();
+        data  = " --train_file " + train + " --validation_file " + dev;  // for --dataset_name squad
+    }
+    std::string out(const std::string& name) const { return (dir.path() / name).string(); }
+    ProgramRun run(const std::string& args) const { return bitswitch::testing::run_bitswitch(args); }
+    nlohmann::json config_of(const std::string& run_dir) const {
+        return nlohmann::json::parse(core::read_file(run_dir + "/train_config.json"));
+    }
+};
+
+// Seed 000's train.py: three levels and no --mode train switchable.
+TEST(SeedFlags, Seed000SwitchableTrainingLine) {
+    SeedFixture f;
+    const auto out = f.out("s000");
+    const auto r   = f.run("train --model_name_or_path " + f.model + " --train_file " + f.train +
+                           " --a_bits 4 6 8 --w_bits 4 6 8 --ranks 16 8 8 --alphas 32.0 16.0 16.0"
+                             " --dropouts 0.05 0.01 0.01 --learning_rate 1e-3 --max_steps 2 --do_train"
+                             " --per_device_train_batch_size 16 --output_dir " +
+                           out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto c = f.config_of(out);
+    EXPECT_EQ(c["mode"], "switchable");
+    EXPECT_EQ(c["w_bits"], (std::vector<int>{4, 6, 8}));
+    EXPECT_EQ(c["ranks"], (std::vector<int>{16, 8, 8}));
+}
+
+// Seed 000's CPT line: --is_cyclic_precision is --mode cyclic.
+TEST(SeedFlags, Seed000CyclicLine) {
+    SeedFixture f;
+    const auto out = f.out("s000cpt");
+    const auto r   = f.run("train --model_name_or_path " + f.model + " --train_file " + f.train +
+                           " --is_cyclic_precision --cyclic_a_bits_schedule 4 8 --cyclic_w_bits_schedule 4 8"
+                             " --num_cyclic_period 32 --max_steps 32 --do_train --learning_rate 1e-3 --ranks 16"
+                             " --alphas 32.0 --output_dir " +
+                           out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(f.config_of(out)["mode"], "cyclic");
+}
+
+// Seed 002's Attempt 2 (switchable 16/8 with its LoRA names) and its evaluation line.
+TEST(SeedFlags, Seed002SwitchableLineAndItsEvaluation) {
+    SeedFixture f;
+    const auto out = f.out("results_16_8");
+    const auto r   = f.run(
+          "train --model_name_or_path " + f.model + f.data +
+          " --do_train --do_eval --per_device_train_batch_size 16 --per_device_eval_batch_size 16 --seed 42"
+            " --learning_rate 3e-03 --logging_strategy steps --logging_steps 10 --lr_scheduler_type linear"
+            " --report_to tensorboard --gradient_accumulation_steps 1 --max_seq_length 384 --doc_stride 128"
+            " --save_safetensors False --max_steps 2 --w_bits 16 8 --a_bits 16 8 --kv_bits 16 8"
+            " --lora_attn_dim 16 --lora_attn_alpha 8 --lora_dropout 0.0 --lora_num_per_layer 2 --output_dir " +
+          out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("warning: --report_to tensorboard ignored"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("warning: --save_safetensors False ignored"), std::string::npos) << r.err;
+    const auto c = f.config_of(out);
+    EXPECT_EQ(c["mode"], "switchable");
+    EXPECT_EQ(c["lora_r"], 16);
+    EXPECT_EQ(c["lora_alpha"], 8.0);
+    EXPECT_EQ(c["w_bits"], (std::vector<int>{16, 8}));
+    EXPECT_FALSE(nlohmann::json::parse(r.out)["eval"].is_null()) << r.out;  // --do_eval evaluated
+
+    // eval_qa.py's line (13 indices for GPT-2's 12 blocks and head: 3 for the tiny model's 2 and head).
+    const auto e = f.run("eval --model_name_or_path " + out + " --validation_file " + f.dev +
+                         " --do_eval --per_device_train_batch_size 16 --per_device_eval_batch_size 16"
+                         " --seed 42 --report_to tensorboard --activate_lora_idx 1 1 0 --output_dir " +
+                         f.out("evaluation"));
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    EXPECT_NE(e.err.find("warning: --seed ignored"), std::string::npos) << e.err;
+    EXPECT_TRUE(std::filesystem::exists(f.out("evaluation") + "/eval_results.json"));
+}
+
+// Seed 002's cyclic run_qa.py takes the cyclic flags without a mode: they mean a cyclic run.
+TEST(SeedFlags, Seed002CyclicLine) {
+    SeedFixture f;
+    const auto out = f.out("cyclic");
+    const auto r   = f.run("train --model_name_or_path " + f.model + f.data +
+                           " --do_train --do_eval --per_device_train_batch_size 16 --per_device_eval_batch_size"
+                             " 16 --seed 42 --learning_rate 3e-03 --num_train_epochs 2 --logging_strategy steps"
+                             " --logging_steps 10 --lr_scheduler_type linear --report_to tensorboard"
+                             " --gradient_accumulation_steps 1 --max_seq_length 384 --doc_stride 128"
+                             " --save_safetensors False --max_steps 32 --num_cyclic_period 32 --num_bit_min 16"
+                             " --num_bit_max 32 --lora_attn_dim 16 --lora_attn_alpha 8 --lora_dropout 0.0"
+                             " --output_dir " +
+                           out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto c = f.config_of(out);
+    EXPECT_EQ(c["mode"], "cyclic");
+    EXPECT_EQ(c["num_bit_min"], 16);
+    EXPECT_EQ(c["num_bit_max"], 32);
+}
+
+// Seed 003's QaLoF line (HF booleans with values, strategies, --bit_widths) and its evaluation line.
+TEST(SeedFlags, Seed003StaticLineAndItsEvaluation) {
+    SeedFixture f;
+    const auto out = f.out("qalof");
+    const auto r   = f.run(
+          "train --model_name_or_path " + f.model + f.data +
+          " --do_train --do_eval --per_device_train_batch_size 16 --per_device_eval_batch_size 16 --seed 42"
+            " --learning_rate 3e-03 --logging_strategy steps --logging_steps 10 --lr_scheduler_type cosine"
+            " --max_seq_length 786 --bf16 False --fp16 False --max_steps 4 --output_dir " +
+          out +
+          " --overwrite_output_dir --eval_strategy steps --eval_steps 2 --save_strategy steps --save_steps 2"
+            " --lora_r 8 --lora_alpha 16 --bit_widths 4");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto c = f.config_of(out);
+    EXPECT_EQ(c["mode"], "static");
+    EXPECT_EQ(c["w_bits"], (std::vector<int>{4}));
+    EXPECT_EQ(c["lr_scheduler_type"], "cosine");
+    EXPECT_TRUE(std::filesystem::exists(out + "/checkpoint-2"));
+
+    const auto e = f.run("eval --model_name_or_path " + out + " --validation_file " + f.dev +
+                         " --do_eval --per_device_eval_batch_size 32 --seed 42 --max_seq_length 786"
+                         " --output_dir " +
+                         f.out("qalof_eval") + " --overwrite_output_dir");
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+}
+
+TEST(SeedFlags, SaveTotalLimitKeepsTheNewestCheckpoints) {
+    SeedFixture f;
+    const auto out = f.out("limit");
+    const auto r   = f.run("train --model_name_or_path " + f.model + " --train_file " + f.train +
+                           " --max_steps 4 --save_strategy steps --save_steps 1 --save_total_limit 2"
+                             " --per_device_train_batch_size 4 --output_dir " +
+                           out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Checkpoints after steps 1, 2, 3 and the final one (4): the newest two remain.
+    for (const int step : {1, 2})
+        EXPECT_FALSE(std::filesystem::exists(out + "/checkpoint-" + std::to_string(step)));
+    for (const int step : {3, 4})
+        EXPECT_TRUE(std::filesystem::exists(out + "/checkpoint-" + std::to_string(step)));
+}
+
+// What cannot be done, or would be silently ignored, exits 2 with one line naming the flag and the fix.
+TEST(SeedFlags, WhatCannotBeDoneIsAnErrorNamingTheFix) {
+    SeedFixture f;
+    const std::string base =
+        "train --model_name_or_path " + f.model + " --max_steps 1 --output_dir " + f.out("refused") + " ";
+    const std::string with_data                                  = base + "--train_file " + f.train + " ";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {base + "--dataset_name squad", "cannot download"},
+        {with_data + "--do_train False", "always trains"},
+        {with_data + "--bf16", "bf16 compute is not built yet"},
+        {with_data + "--bf16 True", "bf16 compute is not built yet"},
+        {with_data + "--fp16 true", "no fp16 compute"},
+        {with_data + "--bf16 maybe", "expected True or False"},
+        {with_data + "--do_eval", "--do_eval needs --validation_file"},
+        {with_data + "--mode static --num_cyclic_period 8", "add --mode cyclic"},
+        {with_data + "--mode switchable --w_bits 8 4 --is_cyclic_precision", "add --mode cyclic"},
+        {with_data + "--mode switchable --w_bits 8 4 --switch_loss cascade --switch_schedule sequential",
+         "drop one of them"},
+        {with_data + "--mode random --w_bits 8 4 --switch_loss cascade", "use it with --mode switchable"},
+        {with_data + "--w_bits 8 4 --lora_num_per_layer 3", "--lora_num_per_layer 3"},
+        {with_data + "--eval_strategy epoch", "give --eval_steps N"},
+        {"eval --model " + f.model + " --dataset_name squad", "cannot download"},
+        {"eval --model " + f.model + " --validation_file " + f.dev + " --do_train", "does not train"},
+    };
+    for (const auto& [args, message] : cases) {
+        const auto r = f.run(args);
+        EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+        EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
+    }
+}
+
+}  // namespace
+}  // namespace bitswitch::cli
