@@ -64,6 +64,9 @@ void add_mode_flags(CLI::App* cmd, train::TrainConfig& c) {
     add_enum_option(cmd, "--cyclic_schedule", c.cyclic_schedule, train::kCyclicShapeNames,
                     "cyclic: CPT saw-tooth, up and down, or cosine up and down")
         ->group(modes);
+    add_enum_option(cmd, "--cyclic_period", c.cyclic_period, train::kCyclicPeriodNames,
+                    "cyclic: period length int(steps / periods) as CPT's code, or the exact fraction")
+        ->group(modes);
     add_enum_option(cmd, "--cyclic_adapter", c.cyclic_adapter, train::kCyclicAdapterNames,
                     "cyclic: one shared adapter, or the nearest level's")
         ->group(modes);

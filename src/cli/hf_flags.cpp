@@ -96,9 +96,10 @@ void add_hf_train_flags(CLI::App* cmd, HfFlags& f) {
     f.mode_option       = cmd->get_option("--mode");
     f.eval_steps_option = cmd->get_option("--eval_steps");
     f.save_steps_option = cmd->get_option("--save_steps");
-    for (const char* name : {"--num_cyclic_period", "--num_bit_min", "--num_bit_max",
-                             "--cyclic_w_bits_schedule", "--cyclic_a_bits_schedule", "--cyclic_schedule",
-                             "--cyclic_adapter", "--prt", "--prt_steps", "--prt_threshold"})
+    for (const char* name :
+         {"--num_cyclic_period", "--num_bit_min", "--num_bit_max", "--cyclic_w_bits_schedule",
+          "--cyclic_a_bits_schedule", "--cyclic_schedule", "--cyclic_period", "--cyclic_adapter", "--prt",
+          "--prt_steps", "--prt_threshold"})
         f.cyclic_options.push_back(cmd->get_option(name));
 }
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "bitswitch/core/error.h"
 
 namespace bitswitch::train {
@@ -31,11 +33,35 @@ TEST(BitSchedule, RintRoundsHalfToEven) {
 
 TEST(BitSchedule, PeriodsAreCountedInOptimizerStepsWithFractionalLength) {
     // 10 steps, 4 periods: T = 2.5, so step 5 starts the third period exactly.
-    const CyclicSchedule s{2, 8, 10, 4, CyclicShape::kCosine};
+    const CyclicSchedule s{2, 8, 10, 4, CyclicShape::kCosine, CyclicPeriod::kExact};
     EXPECT_EQ(cyclic_bits(s, 0), 2);
     EXPECT_EQ(cyclic_bits(s, 5), 2);
     EXPECT_EQ(cyclic_bits(s, 2), 7);  // 2 + 3(1 - cos(0.8π)) = 7.43
     EXPECT_EQ(cyclic_bits(s, 7), 7);  // 7 mod 2.5 = 2
+}
+
+// CPT's code (cyclic_precision_training, cyclic_adjust_precision), transcribed: cyclic_period =
+// int(iters / num_cyclic_period); bits = rint(min + 0.5 (max - min) (1 + cos(pi (i % T) / T + pi))).
+int cpt_code_bits(int b_min, int b_max, int64_t iters, int num_cyclic_period, int64_t i) {
+    const int64_t period = iters / num_cyclic_period;
+    const double pi      = 3.14159265358979323846;
+    return int(std::nearbyint(b_min + 0.5 * (b_max - b_min) *
+                                          (1 + std::cos(pi * double(i % period) / double(period) + pi))));
+}
+
+TEST(BitSchedule, TheDefaultPeriodIsCptCodesIntegerOne) {
+    // 1000 steps and 32 periods (seed 000's CPT line): T = 31, not 31.25.
+    const CyclicSchedule cpt{4, 8, 1000, 32, CyclicShape::kCosine};
+    int differs_from_exact = 0;
+    for (int64_t i = 0; i < 1000; ++i) {
+        ASSERT_EQ(cyclic_bits(cpt, i), cpt_code_bits(4, 8, 1000, 32, i)) << i;
+        auto exact   = cpt;
+        exact.length = CyclicPeriod::kExact;
+        differs_from_exact += cyclic_bits(exact, i) != cyclic_bits(cpt, i);
+    }
+    EXPECT_GT(differs_from_exact, 300);   // the fraction drifts out of phase with CPT's periods
+    EXPECT_EQ(cyclic_bits(cpt, 31), 4);   // step 31 starts the second period
+    EXPECT_EQ(cyclic_bits(cpt, 992), 4);  // 992 = 32 x 31: a 33rd period of 8 steps
 }
 
 TEST(BitSchedule, BadCyclicSettingsAreInputErrors) {

@@ -9,6 +9,12 @@
 
 namespace bitswitch::train {
 
+double CyclicSchedule::period_length() const {
+    // CPT's code: cyclic_period = int(args.iters / args.num_cyclic_period).
+    return length == CyclicPeriod::kCpt ? double(total_steps / periods)
+                                        : double(total_steps) / double(periods);
+}
+
 int cyclic_bits(const CyclicSchedule& s, int64_t step) {
     if (s.b_min > s.b_max)
         throw InputError(
@@ -17,7 +23,7 @@ int cyclic_bits(const CyclicSchedule& s, int64_t step) {
         throw InputError(fmt::format("--num_cyclic_period {} must be between 1 and the {} training steps",
                                      s.periods, s.total_steps));
     }
-    const double T     = double(s.total_steps) / double(s.periods);
+    const double T     = s.period_length();
     const double t     = std::fmod(double(step), T);
     const double range = double(s.b_max - s.b_min);
     const double pi    = 3.14159265358979323846;

@@ -3,7 +3,9 @@
 // Everything here is a pure function of (step, seed, settings), so every data-parallel rank computes the
 // same bits for the same step without communicating, and a resumed run replays the same schedule.
 //
-// Cyclic shapes over T = total_steps / periods optimizer steps (t = step mod T, rint = round half to even):
+// Cyclic shapes over periods of T optimizer steps (t = step mod T, rint = round half to even). T is
+// CPT's code's int(total_steps / periods) by default (the last total_steps mod periods steps start one more
+// period), or the exact fraction total_steps / periods:
 //   cosine (CPT paper, default)  bits = rint(b_min + ½(b_max − b_min)(1 − cos(π·t/T)))    low → high, reset
 //   triangular (seed 001)        bits = rint(b_min + (b_max − b_min)(1 − |2t/T − 1|))      low → high → low
 //   cosine-updown                bits = rint(b_min + ½(b_max − b_min)(1 − cos(2π·t/T)))   low → high → low
@@ -23,11 +25,19 @@ inline constexpr core::EnumName<CyclicShape> kCyclicShapeNames[] = {
     {CyclicShape::kTriangular, "triangular"},
     {CyclicShape::kCosineUpDown, "cosine-updown"}};
 
+enum class CyclicPeriod { kCpt, kExact };
+inline constexpr core::EnumName<CyclicPeriod> kCyclicPeriodNames[] = {{CyclicPeriod::kCpt, "cpt"},
+                                                                      {CyclicPeriod::kExact, "exact"}};
+
 struct CyclicSchedule {
     int b_min = 4, b_max = 8;
     int64_t total_steps = 1;   // optimizer steps of the run
     int periods         = 32;  // the CPT paper's default
     CyclicShape shape   = CyclicShape::kCosine;
+    CyclicPeriod length = CyclicPeriod::kCpt;
+
+    /// T, in optimizer steps.
+    double period_length() const;
 };
 
 /// Bits at optimizer step `step` (0-based). InputError when periods exceed the steps or b_min > b_max.

@@ -33,9 +33,13 @@ PrecisionPlanner::PrecisionPlanner(const TrainConfig& c, std::vector<quant::Prec
       total_steps_(total_steps) {
     if (c.mode == Mode::kCyclic) {
         const auto& w = c.cyclic_w_bits_schedule;
-        cyclic_       = {w.empty() ? c.num_bit_min : w[0], w.empty() ? c.num_bit_max : w[1], total_steps,
-                   c.num_cyclic_period, c.cyclic_schedule};
-        cyclic_a_     = cyclic_;
+        cyclic_       = {w.empty() ? c.num_bit_min : w[0],
+                   w.empty() ? c.num_bit_max : w[1],
+                   total_steps,
+                   c.num_cyclic_period,
+                   c.cyclic_schedule,
+                   c.cyclic_period};
+        cyclic_a_ = cyclic_;
         if (!c.cyclic_a_bits_schedule.empty()) {
             cyclic_a_.b_min = c.cyclic_a_bits_schedule[0];
             cyclic_a_.b_max = c.cyclic_a_bits_schedule[1];

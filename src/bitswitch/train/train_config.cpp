@@ -125,6 +125,7 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
             {"cyclic_w_bits_schedule", c.cyclic_w_bits_schedule},
             {"cyclic_a_bits_schedule", c.cyclic_a_bits_schedule},
             {"cyclic_schedule", enum_name(kCyclicShapeNames, c.cyclic_schedule)},
+            {"cyclic_period", enum_name(kCyclicPeriodNames, c.cyclic_period)},
             {"cyclic_adapter", enum_name(kCyclicAdapterNames, c.cyclic_adapter)},
             {"prt", c.prt},
             {"prt_steps", c.prt_steps},

@@ -91,6 +91,7 @@ struct TrainConfig {
     int num_bit_min = 4, num_bit_max = 8;
     std::vector<int> cyclic_w_bits_schedule, cyclic_a_bits_schedule;  // {min, max}; a default: follows w
     CyclicShape cyclic_schedule  = CyclicShape::kCosine;
+    CyclicPeriod cyclic_period   = CyclicPeriod::kCpt;  // period length: CPT's integer or the exact fraction
     CyclicAdapter cyclic_adapter = CyclicAdapter::kShared;
     bool prt                     = false;  // Precision Range Test picks the minimum bits first
     int64_t prt_steps            = 10;
