@@ -24,8 +24,8 @@ struct PrecisionRangeTest {
 };
 
 /// Runs the test with AdamW at `learning_rate` over `params` (the trainable ones), `steps` steps per
-/// bit-width on micro-batches 0, 1, ..., steps - 1 of `batch`. Activation bits follow the weight bits unless the
-/// run gives its own activation schedule (then its maximum).
+/// bit-width on micro-batches 0, 1, ..., steps - 1 of `batch`. Activation bits follow the weight bits
+/// unless the run gives its own activation schedule (then its maximum).
 PrecisionRangeTest run_precision_range_test(model::QuantModel& model,
                                             const std::vector<torch::Tensor>& params,
                                             const PrecisionPlanner& planner, const TrainConfig& config,
