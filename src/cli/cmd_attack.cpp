@@ -14,16 +14,16 @@
 namespace bitswitch::cli {
 namespace {
 
-void add_precision_matrix_flags(CLI::App* cmd, std::vector<std::string>& craft_at,
-                                std::vector<std::string>& eval_at, attack::RpiFlags& rpi) {
+void add_precision_matrix_flags(CLI::App* cmd, attack::PrecisionFlags& precision) {
     const char* group = "Precisions";
+    auto& rpi         = precision.rpi;
     cmd->add_option(
-           "--craft_at", craft_at,
+           "--craft_at", precision.craft_at,
            "Precisions the attack is crafted at: configs (8, w4a8, a file), rpi (a fresh random draw "
            "each step) or eot (the gradient averaged over --eot_samples draws: the adaptive attack). "
            "Default: the model's trained levels")
         ->group(group);
-    cmd->add_option("--eval_at", eval_at,
+    cmd->add_option("--eval_at", precision.eval_at,
                     "Precisions the result is evaluated at: configs, or rpi (random precision inference). "
                     "Default: the fixed --craft_at configs, plus rpi when one is random")
         ->group(group);
@@ -41,6 +41,12 @@ void add_precision_matrix_flags(CLI::App* cmd, std::vector<std::string>& craft_a
         ->group(group);
     cmd->add_option("--eot_samples", rpi.eot_samples, "Draws per step of an eot attack (K)")
         ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--attack_lora_idx", precision.craft_level_idx,
+                    "Seed 002: also craft at these trained levels, by index (0 = the highest precision)")
+        ->group(group);
+    cmd->add_option("--eval_lora_idx", precision.eval_level_idx,
+                    "Seed 002: also evaluate at these trained levels, by index")
         ->group(group);
 }
 
@@ -115,7 +121,7 @@ void bind_attack_run(CLI::App* cmd, std::shared_ptr<Config> c, const AttackFlags
 void add_text_attack_tail(CLI::App* cmd, attack::TextAttackConfig& c, const AttackFlags& flags) {
     cmd->add_option("--seed", c.seed, "Seed of the attack's draws and the precision draws")
         ->capture_default_str();
-    add_precision_matrix_flags(cmd, c.craft_at, c.eval_at, c.rpi);
+    add_precision_matrix_flags(cmd, c.precision);
     add_bootstrap_flags(cmd, c.bootstrap);
     add_output_format_flag(cmd, flags);
     cmd->add_option("--output_dir", c.output_dir,
@@ -136,7 +142,7 @@ void add_pgd_command(CLI::App& attack) {
         ->group("Budget");
     cmd->add_option("--seed", c->seed, "Seed of the random starts and precision draws")
         ->capture_default_str();
-    add_precision_matrix_flags(cmd, c->craft_at, c->eval_at, c->rpi);
+    add_precision_matrix_flags(cmd, c->precision);
     add_bootstrap_flags(cmd, c->bootstrap);
     add_output_format_flag(cmd, flags);
     cmd->add_option("--output_dir", c->output_dir,
@@ -155,7 +161,8 @@ void add_gbda_command(CLI::App& attack) {
         c->eval, flags);
     const char* budget = "Attack";
     auto& g            = c->gbda;
-    cmd->add_option("--iterations", g.iterations, "Adam steps on the distribution")
+    cmd->add_option("--iterations,--adversarial_generation_step", g.iterations,
+                    "Adam steps on the distribution (--adversarial_generation_step: seed 002's name)")
         ->capture_default_str()
         ->group(budget);
     cmd->add_option("--lr", g.lr, "Adam learning rate")->capture_default_str()->group(budget);
@@ -179,6 +186,9 @@ void add_gbda_command(CLI::App& attack) {
         ->group(budget);
     cmd->add_option("--initial_coeff", g.initial_coeff, "Initial logit of each clean token")
         ->capture_default_str()
+        ->group(budget);
+    cmd->add_option("--adversarial_sample_num", c->eval.max_eval_samples,
+                    "Seed 002's name of --max_eval_samples: the questions attacked")
         ->group(budget);
     add_text_attack_tail(cmd, *c, flags);
     bind_attack_run(cmd, c, flags, attack::run_gbda_attack);

@@ -141,5 +141,22 @@ TEST(AttackMatrix, SpecsParseTheirFormsAndRefuseTheRest) {
     EXPECT_THROW(rpi_levels({"6"}, loaded), InputError);
 }
 
+// Seed 002's --attack_lora_idx / --eval_lora_idx: levels by index, highest precision first (8, then 4).
+TEST(AttackMatrix, LevelIndicesNameTheTrainedLevelsHighFirst) {
+    const auto loaded = two_level_model();
+    EXPECT_EQ(trained_level_names({1, 0}, loaded, "--attack_lora_idx"), (std::vector<std::string>{"4", "8"}));
+    EXPECT_EQ(parse_specs(trained_level_names({1}, loaded, "--eval_lora_idx"), loaded, false, "--eval_at")[0]
+                  .fixed.at("h.0.attn.c_attn")
+                  .bits.w,
+              4);
+    try {
+        trained_level_names({2}, loaded, "--attack_lora_idx");
+        FAIL() << "index 2 of two levels was accepted";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("--attack_lora_idx 2"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("indices 0..1"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace bitswitch::attack

@@ -25,8 +25,8 @@ bool uses_random(const std::vector<PrecisionSpec>& specs) {
 
 }  // namespace
 
-AttackSetup prepare_attack(const eval::QaEvalConfig& eval, const std::vector<std::string>& craft_at,
-                           const std::vector<std::string>& eval_at, const RpiFlags& rpi, uint64_t seed) {
+AttackSetup prepare_attack(const eval::QaEvalConfig& eval, const PrecisionFlags& precision, uint64_t seed) {
+    const auto& rpi = precision.rpi;
     check_rpi_flags(rpi);
     auto set = eval::load_eval_set(eval);
     check_attackable(set.dataset);
@@ -41,12 +41,16 @@ AttackSetup prepare_attack(const eval::QaEvalConfig& eval, const std::vector<std
     }
     model.eval();
 
-    std::vector<std::string> craft_texts = craft_at;
+    auto craft_texts = precision.craft_at;
+    for (auto& name : trained_level_names(precision.craft_level_idx, loaded, "--attack_lora_idx"))
+        craft_texts.push_back(std::move(name));
     if (craft_texts.empty()) {
         for (const auto& config : loaded.configs({})) craft_texts.push_back(config.source);
     }
-    auto crafts                         = parse_specs(craft_texts, loaded, /*crafting=*/true, "--craft_at");
-    std::vector<std::string> eval_texts = eval_at;
+    auto crafts     = parse_specs(craft_texts, loaded, /*crafting=*/true, "--craft_at");
+    auto eval_texts = precision.eval_at;
+    for (auto& name : trained_level_names(precision.eval_level_idx, loaded, "--eval_lora_idx"))
+        eval_texts.push_back(std::move(name));
     if (eval_texts.empty()) {
         for (const auto& s : crafts) {
             if (s.kind == SpecKind::kFixed) eval_texts.push_back(s.label);

@@ -24,6 +24,16 @@ struct RpiFlags {
     int eot_samples                      = 4;
 };
 
+/// Where an attack is crafted and evaluated, as the command line says it.
+struct PrecisionFlags {
+    std::vector<std::string> craft_at;  // configs, "rpi", "eot"; none = the model's default configs
+    std::vector<std::string> eval_at;  // configs, "rpi"; none = craft_at's fixed configs, plus rpi if crafted
+    // Seed 002's --attack_lora_idx / --eval_lora_idx: trained levels by index (0 = the highest), added
+    // after craft_at / eval_at.
+    std::vector<int> craft_level_idx, eval_level_idx;
+    RpiFlags rpi;
+};
+
 struct AttackSetup {
     eval::QaEvalSet set;
     model::LoadedModel loaded;
@@ -37,8 +47,7 @@ struct AttackSetup {
 };
 
 /// InputError on a bad flag, dataset, precision or level (one line naming it and the fix).
-AttackSetup prepare_attack(const eval::QaEvalConfig& eval, const std::vector<std::string>& craft_at,
-                           const std::vector<std::string>& eval_at, const RpiFlags& rpi, uint64_t seed);
+AttackSetup prepare_attack(const eval::QaEvalConfig& eval, const PrecisionFlags& precision, uint64_t seed);
 
 /// What a report's budget records of the random precision, when one is used.
 void describe_random(const AttackSetup& setup, nlohmann::ordered_json& budget);

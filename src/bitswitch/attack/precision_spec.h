@@ -45,6 +45,12 @@ std::vector<PrecisionSpec> parse_specs(const std::vector<std::string>& texts,
 
 /// The levels "rpi" draws from, each written like a config ("8", "w4a8"); none = the model's trained
 /// levels. InputError when there are none to draw from, or a level is not one the model has.
+/// The names of the model's trained levels at `indices` (0 = the highest precision), for seed 002's
+/// --attack_lora_idx / --eval_lora_idx. InputError naming `flag` for a model without trained levels or an
+/// index out of range.
+std::vector<std::string> trained_level_names(const std::vector<int>& indices,
+                                             const model::LoadedModel& loaded, const std::string& flag);
+
 std::vector<quant::PrecisionLevel> rpi_levels(const std::vector<std::string>& texts,
                                               const model::LoadedModel& loaded);
 

@@ -11,7 +11,7 @@ namespace bitswitch::attack {
 AttackReport run_pgd_attack(const PgdAttackConfig& c) {
     const auto pgd = c.preset.empty() ? c.pgd : pgd_preset(c.preset);
     validate(pgd);
-    const auto setup    = prepare_attack(c.eval, c.craft_at, c.eval_at, c.rpi, c.seed);
+    const auto setup    = prepare_attack(c.eval, c.precision, c.seed);
     const auto& loaded  = setup.loaded;
     auto& model         = loaded.model();
     const auto& defence = setup.defence;

@@ -20,10 +20,8 @@ struct PgdAttackConfig {
     PgdOptions pgd;
     std::string preset;  // replaces pgd when given
     ThreatModel threat;
-    std::vector<std::string> craft_at;  // configs, "rpi", "eot"; none = the model's default configs
-    std::vector<std::string> eval_at;  // configs, "rpi"; none = craft_at's fixed configs, plus rpi if crafted
-    RpiFlags rpi;
-    uint64_t seed = 0;  // random starts and precision draws
+    PrecisionFlags precision;  // --craft_at, --eval_at, the levels rpi draws from
+    uint64_t seed = 0;         // random starts and precision draws
     eval::BootstrapOptions bootstrap;
     std::string output_dir;  // attack.{md,csv,jsonl}, questions.jsonl, attack.json
 };

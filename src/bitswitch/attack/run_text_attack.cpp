@@ -17,7 +17,7 @@ using CrafterFactory = std::function<TextCrafter(const AttackSetup&, const text:
 
 AttackReport run_text_attack(const TextAttackConfig& c, const std::string& attack,
                              nlohmann::ordered_json budget, const CrafterFactory& make_crafter) {
-    const auto setup     = prepare_attack(c.eval, c.craft_at, c.eval_at, c.rpi, c.seed);
+    const auto setup     = prepare_attack(c.eval, c.precision, c.seed);
     const auto tokenizer = model::load_tokenizer(c.eval.tokenizer_dir, c.eval.model_dir);
     MatrixOptions options;
     options.batch_size  = c.eval.batch_size;

@@ -16,10 +16,8 @@
 namespace bitswitch::attack {
 
 struct TextAttackConfig {
-    eval::QaEvalConfig eval;            // model, questions, windows, batch size (eval.precision is unused)
-    std::vector<std::string> craft_at;  // configs, "rpi", "eot"; none = the model's default configs
-    std::vector<std::string> eval_at;  // configs, "rpi"; none = craft_at's fixed configs, plus rpi if crafted
-    RpiFlags rpi;
+    eval::QaEvalConfig eval;   // model, questions, windows, batch size (eval.precision is unused)
+    PrecisionFlags precision;  // --craft_at, --eval_at, the levels rpi draws from
     uint64_t seed = 0;
     eval::BootstrapOptions bootstrap;
     std::string output_dir;  // attack.{md,csv,jsonl}, questions.jsonl, attack.json, adversarial-<craft>.json
