@@ -220,40 +220,44 @@ std::vector<nlohmann::json> attack_lines(const std::string& path) {
     return lines;
 }
 
+// Runs `attack <kind> <args>` in one process and on two ranks: each rank's progress (`progress_label`)
+// covered its share, the four cells are equal and so are `files`. Returns the one-process cells.
+std::vector<nlohmann::json> expect_attack_split_equals_one_process(const std::string& kind,
+                                                                   const std::string& args, int port_offset,
+                                                                   const std::string& progress_label,
+                                                                   const std::vector<std::string>& files) {
+    DpFixture f;
+    std::string one, two;
+    run_single_and_split(f, "attack " + kind, args, kind, port_offset, &one, &two);
+    expect_split_progress(one, two, progress_label);
+    const auto cells = attack_lines(one + "/attack.jsonl");
+    EXPECT_EQ(cells.size(), 4u);
+    EXPECT_EQ(cells, attack_lines(two + "/attack.jsonl"));
+    for (const auto& file : files)
+        EXPECT_EQ(core::read_file(one + "/" + file), core::read_file(two + "/" + file)) << file;
+    return cells;
+}
+
 // PGD split across ranks: each rank runs every other batch (the crafting and the evaluations of it, under
 // the same per-batch seeds and random-precision draws) and the matrix is one process's, bit for bit.
 TEST(DataParallel, APgdAttackSplitAcrossTwoRanksEqualsOneProcess) {
-    DpFixture f;
-    std::string one, two;
-    ASSERT_NO_FATAL_FAILURE(run_single_and_split(
-        f, "attack pgd",
+    expect_attack_split_equals_one_process(
+        "pgd",
         "--craft_at 4 eot --eval_at fp rpi --rpi_levels 8 4 --rpi_draws 2 --eot_samples 2 --steps 2 "
         "--max_eval_samples 12 --per_device_eval_batch_size 3 --bootstrap_resamples 50",
-        "pgd", 6, &one, &two));
-    expect_split_progress(one, two, "attack");
-    const auto a = attack_lines(one + "/attack.jsonl");
-    ASSERT_EQ(a.size(), 4u);
-    EXPECT_EQ(a, attack_lines(two + "/attack.jsonl"));
-    EXPECT_EQ(core::read_file(one + "/questions.jsonl"), core::read_file(two + "/questions.jsonl"));
+        6, "attack", {"questions.jsonl"});
 }
 
-// GBDA split across ranks: each rank crafts half of the questions; the adversarial file and the matrix are
-// one process's.
+// GBDA split across ranks: each rank crafts half of the questions; the adversarial files and the matrix
+// are one process's.
 TEST(DataParallel, AGbdaAttackSplitAcrossTwoRanksEqualsOneProcess) {
-    DpFixture f;
-    std::string one, two;
-    ASSERT_NO_FATAL_FAILURE(run_single_and_split(
-        f, "attack gbda",
+    const auto cells = expect_attack_split_equals_one_process(
+        "gbda",
         "--craft_at fp 8 --eval_at fp 8 --iterations 2 --samples 2 --hard_samples 4 --initial_coeff 1 "
         "--max_eval_samples 6 --per_device_eval_batch_size 2 --bootstrap_resamples 50",
-        "gbda", 7, &one, &two));
-    expect_split_progress(one, two, "attack at fp");
-    const auto a = attack_lines(one + "/attack.jsonl");
-    ASSERT_EQ(a.size(), 4u);
-    EXPECT_GT(a[0]["craft_stats"]["mean_tokens_changed"].get<double>(), 0.0);
-    EXPECT_EQ(a, attack_lines(two + "/attack.jsonl"));
-    for (const auto* file : {"/adversarial-fp.json", "/adversarial-8.json", "/questions.jsonl"})
-        EXPECT_EQ(core::read_file(one + file), core::read_file(two + file)) << file;
+        7, "attack at fp", {"adversarial-fp.json", "adversarial-8.json", "questions.jsonl"});
+    ASSERT_FALSE(cells.empty());
+    EXPECT_GT(cells[0]["craft_stats"]["mean_tokens_changed"].get<double>(), 0.0);  // GBDA did edit
 }
 
 TEST(DataParallel, AMissingOrDeadRankIsAnErrorWithinTheTimeout) {
