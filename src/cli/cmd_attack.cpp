@@ -10,6 +10,7 @@
 #include "bitswitch/attack/run_text_attack.h"
 #include "cli/analysis_flags.h"
 #include "cli/commands.h"
+#include "cli/hf_flags.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -81,6 +82,7 @@ struct AttackFlags {
     std::shared_ptr<int> threads      = std::make_shared<int>(0);
     std::shared_ptr<eval::OutputFormat> format =
         std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
+    std::shared_ptr<HfFlags> hf = std::make_shared<HfFlags>();  // seed 002's attack.py flags
 };
 
 // The subcommand with --config and the evaluation set's flags.
@@ -89,6 +91,7 @@ CLI::App* add_attack_subcommand(CLI::App& attack, const char* name, const char* 
     CLI::App* cmd = attack.add_subcommand(name, description);
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     add_eval_set_flags(cmd, eval, *flags.quant);
+    add_hf_attack_flags(cmd, *flags.hf);
     return cmd;
 }
 
@@ -110,7 +113,8 @@ void bind_run(CLI::App* cmd, const AttackFlags& flags, Run run) {
 // bind_run for the attacks that print a precision matrix.
 template <class Config, class Run>
 void bind_attack_run(CLI::App* cmd, std::shared_ptr<Config> c, const AttackFlags& flags, Run run) {
-    bind_run(cmd, flags, [c, run](auto quant_override, eval::OutputFormat format) {
+    bind_run(cmd, flags, [c, run, hf = flags.hf](auto quant_override, eval::OutputFormat format) {
+        apply_hf_attack_flags(*hf, c->eval.validation_file);
         c->eval.quant_override = std::move(quant_override);
         const auto report      = run(*c);
         return report.primary ? attack::format_attack(report, format) : std::string();

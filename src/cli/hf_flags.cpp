@@ -177,4 +177,32 @@ void apply_hf_eval_flags(const HfFlags& f, const std::string& validation_file) {
         warn("--per_device_train_batch_size ignored by eval (its batch is --per_device_eval_batch_size)");
 }
 
+void add_hf_attack_flags(CLI::App* cmd, HfFlags& f) {
+    add_common(cmd, f);
+    const std::string help = "Training flag seed 002's attack.py repeats; an attack does not train (warns)";
+    f.training_only        = {
+               add_bool_flag(cmd, "--do_train", f.do_train, help),
+               cmd->add_option("--per_device_train_batch_size", help),
+               cmd->add_option("--learning_rate", help),
+               cmd->add_option("--logging_strategy", help),
+               cmd->add_option("--logging_steps", help),
+               cmd->add_option("--lr_scheduler_type", help),
+               cmd->add_option("--gradient_accumulation_steps", help),
+               cmd->add_option("--max_steps", help),
+    };
+    for (auto* o : f.training_only) o->group(kGroup);
+    // --validation_file is checked here, so that --dataset_name without it gets its own message.
+    cmd->get_option("--validation_file")->required(false);
+}
+
+void apply_hf_attack_flags(const HfFlags& f, const std::string& validation_file) {
+    apply_common(f, validation_file, "--validation_file");
+    if (validation_file.empty()) throw InputError("--validation_file FILE is required (a SQuAD JSON)");
+    std::string ignored;
+    for (const auto* o : f.training_only) {
+        if (o->count() > 0) ignored += (ignored.empty() ? "" : ", ") + o->get_name();
+    }
+    if (!ignored.empty()) warn(ignored + " ignored: an attack does not train");
+}
+
 }  // namespace bitswitch::cli

@@ -26,6 +26,8 @@ struct HfFlags {
     int per_device_train_batch_size = 0;
     bool overwrite_output_dir       = false;
 
+    std::vector<CLI::Option*> training_only;  // attack: the training flags seed 002's attack.py repeats
+
     CLI::Option *do_eval_option = nullptr, *eval_steps_option = nullptr, *save_steps_option = nullptr,
                 *mode_option = nullptr;
     std::vector<CLI::Option*> cyclic_options;  // the train flags that only a cyclic run reads
@@ -43,5 +45,11 @@ void add_hf_eval_flags(CLI::App* cmd, HfFlags& flags);
 
 /// `validation_file`: the evaluation's file ("" when not given).
 void apply_hf_eval_flags(const HfFlags& flags, const std::string& validation_file);
+
+/// The flags of seed 002's attack.py line for the attack commands: its training arguments (it reuses
+/// run_qa.py's), accepted with one warning naming them; --dataset_name, --report_to, --bf16 as for eval.
+void add_hf_attack_flags(CLI::App* cmd, HfFlags& flags);
+
+void apply_hf_attack_flags(const HfFlags& flags, const std::string& validation_file);
 
 }  // namespace bitswitch::cli

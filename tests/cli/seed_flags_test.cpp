@@ -14,6 +14,7 @@
 #include "support/program.h"
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"
+#include "support/train_fixture.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -99,6 +100,27 @@ TEST(SeedFlags, Seed002SwitchableLineAndItsEvaluation) {
     ASSERT_EQ(e.exit_code, 0) << e.err;
     EXPECT_NE(e.err.find("warning: --seed ignored"), std::string::npos) << e.err;
     EXPECT_TRUE(std::filesystem::exists(f.out("evaluation") + "/eval_results.json"));
+
+    // attack.py's line (Attempt 4): crafted at level 0 (16-bit), evaluated at level 1 (8-bit).
+    const auto attack = f.out("attack_results");
+    const auto a      = f.run(
+             "attack gbda --model_name_or_path " + out + " --validation_file " + f.dev +
+             " --do_train --do_eval --per_device_train_batch_size 16 --per_device_eval_batch_size 16 --seed 42"
+                  " --learning_rate 3e-03 --logging_strategy steps --logging_steps 10 --lr_scheduler_type linear"
+                  " --report_to tensorboard --gradient_accumulation_steps 1 --max_seq_length 384 --doc_stride 128"
+                  " --max_steps 10 --attack_lora_idx 0 --eval_lora_idx 1 --adversarial_generation_step 1"
+                  " --adversarial_sample_num 2 --output_dir " +
+             attack);
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    EXPECT_NE(a.err.find("--learning_rate, --logging_strategy, --logging_steps, --lr_scheduler_type, "
+                         "--gradient_accumulation_steps, --max_steps ignored: an attack does not train"),
+              std::string::npos)
+        << a.err;
+    const auto cells = bitswitch::testing::read_jsonl(attack + "/attack.jsonl");
+    ASSERT_EQ(cells.size(), 1u);
+    EXPECT_EQ(cells[0]["crafted_at"], "16");
+    EXPECT_EQ(cells[0]["evaluated_at"], "8");
+    EXPECT_EQ(cells[0]["questions"], 2);
 }
 
 // Seed 002's cyclic run_qa.py takes the cyclic flags without a mode: they mean a cyclic run.
@@ -185,6 +207,9 @@ TEST(SeedFlags, WhatCannotBeDoneIsAnErrorNamingTheFix) {
         {with_data + "--eval_strategy epoch", "give --eval_steps N"},
         {"eval --model " + f.model + " --dataset_name squad", "cannot download"},
         {"eval --model " + f.model + " --validation_file " + f.dev + " --do_train", "does not train"},
+        {"attack gbda --model " + f.model + " --dataset_name squad", "cannot download"},
+        {"attack pgd --model " + f.model + " --validation_file " + f.dev + " --attack_lora_idx 0",
+         "has 0 trained level(s)"},
     };
     for (const auto& [args, message] : cases) {
         const auto r = f.run(args);
