@@ -169,6 +169,22 @@ TEST(SeedFlags, Seed003StaticLineAndItsEvaluation) {
     ASSERT_EQ(e.exit_code, 0) << e.err;
 }
 
+// Seeds 000 and 003 leave the QA head unquantized: --fp_head trains and runs it at fp under every level.
+TEST(SeedFlags, AnFpHeadUnderSwitchableLevelsIsRecordedAndShown) {
+    SeedFixture f;
+    const auto out = f.out("fp_head");
+    const auto r =
+        f.run("train --model_name_or_path " + f.model + " --train_file " + f.train +
+              " --w_bits 8 4 --fp_head --max_steps 2 --per_device_train_batch_size 4 --output_dir " + out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(core::read_file(out + "/bitswitch.json"))["quantization"]["fp_head"],
+              true);
+    const auto show = f.run("precision show --model " + out + " --precision 4");
+    ASSERT_EQ(show.exit_code, 0) << show.err;
+    EXPECT_NE(show.out.find("| qa_outputs | fp | fp |"), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find("| h.1.mlp.c_fc | 4 | 4 |"), std::string::npos) << show.out;
+}
+
 TEST(SeedFlags, SaveTotalLimitKeepsTheNewestCheckpoints) {
     SeedFixture f;
     const auto out = f.out("limit");

@@ -8,6 +8,7 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/model/gpt2.h"
 #include "bitswitch/quant/precision.h"
+#include "bitswitch/quant/quant_settings.h"
 #include "support/tiny_model.h"
 
 namespace bitswitch::model {
@@ -36,6 +37,29 @@ TEST(Gpt2Precision, ThirtyTwoBitsEqualsTheUnquantizedModelBitForBit) {
     EXPECT_TRUE(torch::equal(e0, e1));
     model->set_precision(quant::parse_precision("8", model->units(), {}));
     EXPECT_FALSE(torch::equal(run(model).first, s0));  // 8 bits does change something
+}
+
+// --fp_head: the head computes in float at any config, exactly as a config that puts it at fp; the blocks
+// stay quantized.
+TEST(Gpt2Precision, AnFpHeadIsTheHeadAtFullPrecisionInAnyConfig) {
+    auto model = tiny_model(3);
+    model->eval();
+    const auto units = model->units();
+    model->set_precision(quant::parse_precision("4,4,fp", units, {}));  // blocks at 4 bits, head fp
+    const auto [s_fp, e_fp] = run(model);
+    model->set_precision(quant::parse_precision("4", units, {}));
+    const auto [s_4, e_4] = run(model);
+    EXPECT_FALSE(torch::equal(s_4, s_fp));  // the head's 4 bits do change the logits
+
+    quant::QuantSettings settings;
+    settings.fp_head = true;
+    model->set_quant_settings(settings);
+    const auto [s, e] = run(model);  // still the all-4-bit config
+    EXPECT_TRUE(torch::equal(s, s_fp));
+    EXPECT_TRUE(torch::equal(e, e_fp));
+    EXPECT_EQ(
+        quant::with_full_precision_head(quant::parse_precision("4", units, {}), units).at("qa_outputs").bits,
+        (quant::BitWidths{32, 32, 32}));
 }
 
 TEST(Gpt2Precision, SwitchingAToBToAReturnsIdenticalOutputs) {

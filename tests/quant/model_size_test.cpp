@@ -2,6 +2,9 @@
 #include "bitswitch/quant/model_size.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/quant/quant_settings.h"
 
 namespace bitswitch::quant {
 namespace {
@@ -31,6 +34,22 @@ TEST(ModelSize, BudgetAndBytesMatchHandComputation) {
     // 24 groups of 2 weights, each with a float scale and a float zero point.
     EXPECT_DOUBLE_EQ(model_size(linears, config, 100, asym_groups).bytes,
                      (48 + 48 + 24 * 8) + (32 + 8) + 400);
+}
+
+TEST(ModelSize, AnFpHeadCountsThirtyTwoBitsWhateverTheConfig) {
+    const UnitList linears = {{"h.0.attn.c_attn", UnitKind::kLinear, 0, 4, 12, true},
+                              {"qa_outputs", UnitKind::kHead, 1, 4, 2, true}};
+    QuantSettings fp_head;
+    fp_head.fp_head   = true;
+    const auto at_8   = model_size(linears, parse_precision("8", linears, {}), 0, fp_head);
+    const auto honest = model_size(linears, parse_precision("8,fp", linears, {}), 0, QuantSettings{});
+    EXPECT_DOUBLE_EQ(at_8.weight_bits, 48 * 8 + 8 * 32);
+    EXPECT_DOUBLE_EQ(at_8.weight_bits, honest.weight_bits);
+    EXPECT_DOUBLE_EQ(at_8.bytes, honest.bytes);
+    EXPECT_DOUBLE_EQ(at_8.bit_operations_per_token, honest.bit_operations_per_token);
+    // The setting survives bitswitch.json.
+    EXPECT_TRUE(quant_settings_from_json(to_json(fp_head), "test").fp_head);
+    EXPECT_FALSE(quant_settings_from_json(nlohmann::json::object(), "test").fp_head);
 }
 
 }  // namespace

@@ -365,7 +365,9 @@ torch::Tensor Gpt2ForQuestionAnsweringImpl::stage_end(const torch::Tensor& hidde
 
 void Gpt2ForQuestionAnsweringImpl::set_quant_settings(const quant::QuantSettings& settings) {
     transformer->set_quant_settings(settings);
-    qa_outputs->set_quant_options(settings.linear);
+    auto head           = settings.linear;
+    head.full_precision = settings.fp_head;
+    qa_outputs->set_quant_options(head);
 }
 
 }  // namespace bitswitch::model

@@ -100,7 +100,10 @@ std::vector<quant::PrecisionConfig> LoadedModel::configs(const std::vector<std::
             out.push_back(quant::parse_precision(level.name(), units, adapters_));
         if (out.empty()) out.push_back(quant::parse_precision("fp", units, adapters_));
     }
-    for (const auto& c : out) model_->check_precision(c);
+    for (auto& c : out) {
+        if (quant_.fp_head) c = quant::with_full_precision_head(std::move(c), units);
+        model_->check_precision(c);
+    }
     return out;
 }
 

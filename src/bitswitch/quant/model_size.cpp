@@ -14,11 +14,13 @@ ModelSize model_size(const UnitList& units, const PrecisionConfig& config, int64
     for (size_t i = 0; i < units.size(); ++i) {
         const auto& l = units[i];
         if (!l.has_weight()) continue;
-        const int w         = config[i].bits.w;
+        const bool fp       = settings.fp_head && l.kind == UnitKind::kHead;
+        const int w         = fp ? kFullPrecisionBits : config[i].bits.w;
+        const int a         = fp ? kFullPrecisionBits : config[i].bits.a;
         const int64_t count = l.in_features * l.out_features;
         m.linear_weights += count;
         m.weight_bits += double(count) * w;
-        m.bit_operations_per_token += double(count) * w * config[i].bits.a;
+        m.bit_operations_per_token += double(count) * w * a;
         m.bytes += double(count) * w / 8.0 + (l.bias ? 4.0 * double(l.out_features) : 0.0);
         if (w == kFullPrecisionBits) continue;
         switch (settings.linear.weight_granularity) {

@@ -316,6 +316,15 @@ std::string adapter_for_level(const PrecisionLevel& level, const AdapterSet& ada
         fmt::format("level {} has no adapter (levels: {})", level.name(), level_names(adapters.levels)));
 }
 
+PrecisionConfig with_full_precision_head(PrecisionConfig config, const UnitList& units) {
+    TORCH_INTERNAL_ASSERT(fits(config, units), "with_full_precision_head: config of another model");
+    for (size_t i = 0; i < units.size(); ++i) {
+        if (units[i].kind == UnitKind::kHead)
+            config.units[i].second.bits = {kFullPrecisionBits, kFullPrecisionBits, kFullPrecisionBits};
+    }
+    return config;
+}
+
 PrecisionConfig config_for_levels(const std::vector<PrecisionLevel>& per_group, const UnitList& units,
                                   const AdapterSet& adapters, const std::string& source) {
     TORCH_INTERNAL_ASSERT(per_group.size() == 1 || int64_t(per_group.size()) == group_count(units));

@@ -104,6 +104,9 @@ PrecisionConfig uniform_config(const BitWidths& bits, const std::string& adapter
 /// level's own (InputError when `level` is not one of adapters.levels).
 std::string adapter_for_level(const PrecisionLevel& level, const AdapterSet& adapters);
 
+/// `config` with its head units at full precision (QuantSettings::fp_head), adapters unchanged.
+PrecisionConfig with_full_precision_head(PrecisionConfig config, const UnitList& units);
+
 /// Group g's units at per_group[g]'s bits with that level's adapter: a choice of levels made in code
 /// (training schedules) as a config, without writing it as text and parsing it back. One level for every
 /// group when per_group has a single entry.

@@ -266,7 +266,9 @@ torch::Tensor QuantLoRALinearImpl::packed_forward(const torch::Tensor& x2, const
     return y;
 }
 
-torch::Tensor QuantLoRALinearImpl::forward(const torch::Tensor& x, const UnitPrecision& precision) {
+torch::Tensor QuantLoRALinearImpl::forward(const torch::Tensor& x, const UnitPrecision& requested) {
+    UnitPrecision precision = requested;
+    if (options_.full_precision) precision.bits.w = precision.bits.a = kFullPrecisionBits;
     LoRAAdapterImpl* adapter = adapter_for(precision);
     // Flatten to 2-D so the adapter product can accumulate into the base output in place.
     const auto x2 = x.reshape({-1, in_features});  // (N, in)

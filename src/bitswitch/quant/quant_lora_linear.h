@@ -54,6 +54,7 @@ struct LinearQuantOptions {
     bool merged                    = false;              // quantize W + (alpha/rank)·B·A
     bool ema_ranges                = false;  // activations: EMA range (training) instead of min/max
     double ema_momentum            = 0.9;
+    bool full_precision            = false;  // never quantized, whatever a config's bits (the fp head)
 };
 
 /// While one lives on a thread, quantized linears built there leave their float weight uninitialized

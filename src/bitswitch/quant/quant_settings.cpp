@@ -51,7 +51,8 @@ nlohmann::json to_json(const QuantSettings& s) {
         {"act_range", core::enum_name(kActRangeNames, s.linear.ema_ranges)},
         {"ema_momentum", s.linear.ema_momentum},
         {"ste_clip", s.linear.ste_clip},
-        {"merged", s.linear.merged}};
+        {"merged", s.linear.merged},
+        {"fp_head", s.fp_head}};
 }
 
 QuantSettings quant_settings_from_json(const nlohmann::json& j, const std::string& where) {
@@ -59,12 +60,14 @@ QuantSettings quant_settings_from_json(const nlohmann::json& j, const std::strin
     auto v = to_json(QuantSettings{});  // missing keys keep the defaults of QuantSettings
     v.update(j);
     try {
-        return build(v["scheme"].get<std::string>(), v["weight_granularity"].get<std::string>(),
-                     v["group_size"].get<int64_t>(), v["act_granularity"].get<std::string>(),
-                     v["kv_granularity"].get<std::string>(), v["act_range"].get<std::string>(),
-                     v["ema_momentum"].get<double>(), v["ste_clip"].get<double>(), v["merged"].get<bool>(),
-                     where,
-                     /*flags=*/false);
+        auto settings    = build(v["scheme"].get<std::string>(), v["weight_granularity"].get<std::string>(),
+                                 v["group_size"].get<int64_t>(), v["act_granularity"].get<std::string>(),
+                                 v["kv_granularity"].get<std::string>(), v["act_range"].get<std::string>(),
+                                 v["ema_momentum"].get<double>(), v["ste_clip"].get<double>(),
+                                 v["merged"].get<bool>(), where,
+                                 /*flags=*/false);
+        settings.fp_head = v["fp_head"].get<bool>();
+        return settings;
     } catch (const nlohmann::json::exception& e) {
         throw InputError(
             fmt::format("{}: \"quantization\" has a value of the wrong type ({})", where, e.what()));
@@ -121,12 +124,16 @@ QuantSettingsText QuantSettingsText::of(const QuantSettings& s) {
     t.ema_momentum       = s.linear.ema_momentum;
     t.ste_clip           = s.linear.ste_clip;
     t.merged             = s.linear.merged;
+    t.fp_head            = s.fp_head;
     return t;
 }
 
 QuantSettings quant_settings_from_flags(const QuantSettingsText& t) {
-    return build(t.scheme, t.weight_granularity, t.group_size, t.act_granularity, t.kv_granularity,
-                 t.act_range, t.ema_momentum, t.ste_clip, t.merged, "quantization flags", /*flags=*/true);
+    auto settings = build(t.scheme, t.weight_granularity, t.group_size, t.act_granularity, t.kv_granularity,
+                          t.act_range, t.ema_momentum, t.ste_clip, t.merged, "quantization flags",
+                          /*flags=*/true);
+    settings.fp_head = t.fp_head;
+    return settings;
 }
 
 }  // namespace bitswitch::quant

@@ -2,7 +2,7 @@
 // stored in a run's bitswitch.json and chosen by the command-line flags:
 //   "quantization": {"scheme": "symmetric", "weight_granularity": "channel", "group_size": 0,
 //                    "act_granularity": "token", "kv_granularity": "token", "act_range": "minmax",
-//                    "ema_momentum": 0.9, "ste_clip": 0, "merged": false}
+//                    "ema_momentum": 0.9, "ste_clip": 0, "merged": false, "fp_head": false}
 //   "levels": [{"name": "8", "w_bits": 8, "a_bits": 8, "kv_bits": 8, "r": 8, "lora_alpha": 16,
 //               "lora_dropout": 0}]
 //   "shared_adapter": "shared"        (only when one adapter serves every bit-width)
@@ -26,6 +26,9 @@ namespace bitswitch::quant {
 struct QuantSettings {
     LinearQuantOptions linear;
     KvQuantOptions kv;
+    // The QA head at full precision whatever a config's bits (seeds 000 and 003 leave qa_outputs
+    // unquantized while the blocks are): its linear computes in float and counts 32 bits in model sizes.
+    bool fp_head = false;
 };
 
 inline constexpr core::EnumName<Scheme> kSchemeNames[]                 = {{Scheme::kSymmetric, "symmetric"},
@@ -44,7 +47,7 @@ struct QuantSettingsText {
     std::string scheme, weight_granularity, act_granularity, kv_granularity, act_range;
     int64_t group_size  = 0;
     double ema_momentum = 0, ste_clip = 0;
-    bool merged = false;
+    bool merged = false, fp_head = false;
     static QuantSettingsText of(const QuantSettings& settings);
 };
 
