@@ -169,6 +169,24 @@ TEST(SeedFlags, Seed003StaticLineAndItsEvaluation) {
     ASSERT_EQ(e.exit_code, 0) << e.err;
 }
 
+// Seed 001's presets (its config.py as TOML): random per-layer training and CPT over per-bit adapters.
+TEST(SeedFlags, Seed001PresetsTrainWhatTheSeedDescribes) {
+    SeedFixture f;
+    for (const std::string preset : {"random", "cpt"}) {
+        const auto out = f.out("seed001_" + preset);
+        const auto r =
+            f.run("train --config configs/train/seed001_" + preset + ".toml --model_name_or_path " + f.model +
+                  " --train_file " + f.train + " --max_steps 10 --output_dir " + out);
+        ASSERT_EQ(r.exit_code, 0) << preset << "\n" << r.err;
+        const auto c = f.config_of(out);
+        EXPECT_EQ(c["mode"], preset == "random" ? "random" : "cyclic");
+        EXPECT_EQ(c["w_bits"], (std::vector<int>{32, 8, 4}));
+        EXPECT_EQ(c["lora_r"], 4);
+        for (const char* level : {"fp", "8", "4"})
+            EXPECT_TRUE(std::filesystem::is_directory(out + "/adapters/" + level)) << preset << " " << level;
+    }
+}
+
 // Seeds 000 and 003 leave the QA head unquantized: --fp_head trains and runs it at fp under every level.
 TEST(SeedFlags, AnFpHeadUnderSwitchableLevelsIsRecordedAndShown) {
     SeedFixture f;
