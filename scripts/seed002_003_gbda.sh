@@ -13,6 +13,8 @@
 # Resumable: an attack whose result file exists is not run again (results are written to a temporary file and
 # renamed when complete); delete runs/seed002_003_gbda to start over.
 # Usage: scripts/seed002_003_gbda.sh [BITSWITCH] [N] [ITERATIONS] [SAMPLES] [SEEDS...]
+# SUMMARY_ONLY=1 prints the tables of the results already there (a table whose seeds are not all done is
+# left out, with a note) without running anything, e.g. while another seed is still running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -31,6 +33,7 @@ levels=(fp w8a8kv32 w4a8kv32)
 gbda=(attack gbda --validation_file "$data/dev.json" --max_eval_samples "$questions" --iterations "$iterations"
     --samples "$samples" --craft_at "${levels[@]}" --eval_at "${levels[@]}" -o jsonl)
 for seed in "${seeds[@]}"; do
+    [[ -n "${SUMMARY_ONLY:-}" ]] && break
     [[ -f "$switchable/run_s$seed/bitswitch.json" ]] ||
         { echo "seed002_003_gbda: run scripts/seed001_attack.sh first (it trains $switchable/run_s$seed)" >&2; exit 2; }
     fp_run="$out/fp_run_s$seed"
@@ -48,7 +51,7 @@ for seed in "${seeds[@]}"; do
     done
 done
 /usr/bin/python3 - "$out" "${seeds[@]}" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 out, seeds = sys.argv[1], sys.argv[2:]
 names = {"fp": "fp", "w8a8kv32": "8-bit", "w4a8kv32": "4-bit"}
 def ms(values):
@@ -57,6 +60,10 @@ def ci(i):
     return f"{i[0]:+.2f} [{i[1]:+.2f}, {i[2]:+.2f}]"
 for kind, title in (("switchable", "Seed 002: transfer across precisions (switchable model, QAT adapters per level)"),
                     ("ptq", "Seed 003: GBDA against full precision and post-training quantization")):
+    missing = [s for s in seeds if not os.path.exists(f"{out}/{kind}_s{s}.jsonl")]
+    if missing:
+        print(f"**{title}**: training seed(s) {', '.join(missing)} not done yet\n")
+        continue
     runs = [[json.loads(l) for l in open(f"{out}/{kind}_s{s}.jsonl")] for s in seeds]
     print(f"**{title}**\n")
     print("| crafted at | evaluated at | clean F1 (mean ± sd over seeds) | adversarial F1 | ΔF1 per seed [95% CI] | "
