@@ -36,6 +36,11 @@ struct SeedFixture {
     }
     std::string out(const std::string& name) const { return (dir.path() / name).string(); }
     ProgramRun run(const std::string& args) const { return bitswitch::testing::run_bitswitch(args); }
+    /// `train` on the fixture's model and training file with `args`, into out(name).
+    ProgramRun train_into(const std::string& name, const std::string& args) const {
+        return run("train --model_name_or_path " + model + " --train_file " + train + " " + args +
+                   " --output_dir " + out(name));
+    }
     nlohmann::json config_of(const std::string& run_dir) const {
         return nlohmann::json::parse(core::read_file(run_dir + "/train_config.json"));
     }
@@ -45,11 +50,10 @@ struct SeedFixture {
 TEST(SeedFlags, Seed000SwitchableTrainingLine) {
     SeedFixture f;
     const auto out = f.out("s000");
-    const auto r   = f.run("train --model_name_or_path " + f.model + " --train_file " + f.train +
-                           " --a_bits 4 6 8 --w_bits 4 6 8 --ranks 16 8 8 --alphas 32.0 16.0 16.0"
-                             " --dropouts 0.05 0.01 0.01 --learning_rate 1e-3 --max_steps 2 --do_train"
-                             " --per_device_train_batch_size 16 --output_dir " +
-                           out);
+    const auto r   = f.train_into("s000",
+                                  "--a_bits 4 6 8 --w_bits 4 6 8 --ranks 16 8 8 --alphas 32.0 16.0 16.0"
+                                    " --dropouts 0.05 0.01 0.01 --learning_rate 1e-3 --max_steps 2 --do_train"
+                                    " --per_device_train_batch_size 16");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto c = f.config_of(out);
     EXPECT_EQ(c["mode"], "switchable");
@@ -61,11 +65,11 @@ TEST(SeedFlags, Seed000SwitchableTrainingLine) {
 TEST(SeedFlags, Seed000CyclicLine) {
     SeedFixture f;
     const auto out = f.out("s000cpt");
-    const auto r   = f.run("train --model_name_or_path " + f.model + " --train_file " + f.train +
-                           " --is_cyclic_precision --cyclic_a_bits_schedule 4 8 --cyclic_w_bits_schedule 4 8"
-                             " --num_cyclic_period 32 --max_steps 32 --do_train --learning_rate 1e-3 --ranks 16"
-                             " --alphas 32.0 --output_dir " +
-                           out);
+    const auto r =
+        f.train_into("s000cpt",
+                     "--is_cyclic_precision --cyclic_a_bits_schedule 4 8 --cyclic_w_bits_schedule 4 8"
+                     " --num_cyclic_period 32 --max_steps 32 --do_train --learning_rate 1e-3"
+                     " --ranks 16 --alphas 32.0");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(f.config_of(out)["mode"], "cyclic");
 }
@@ -192,8 +196,7 @@ TEST(SeedFlags, AnFpHeadUnderSwitchableLevelsIsRecordedAndShown) {
     SeedFixture f;
     const auto out = f.out("fp_head");
     const auto r =
-        f.run("train --model_name_or_path " + f.model + " --train_file " + f.train +
-              " --w_bits 8 4 --fp_head --max_steps 2 --per_device_train_batch_size 4 --output_dir " + out);
+        f.train_into("fp_head", "--w_bits 8 4 --fp_head --max_steps 2 --per_device_train_batch_size 4");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(nlohmann::json::parse(core::read_file(out + "/bitswitch.json"))["quantization"]["fp_head"],
               true);
@@ -206,10 +209,9 @@ TEST(SeedFlags, AnFpHeadUnderSwitchableLevelsIsRecordedAndShown) {
 TEST(SeedFlags, SaveTotalLimitKeepsTheNewestCheckpoints) {
     SeedFixture f;
     const auto out = f.out("limit");
-    const auto r   = f.run("train --model_name_or_path " + f.model + " --train_file " + f.train +
-                           " --max_steps 4 --save_strategy steps --save_steps 1 --save_total_limit 2"
-                             " --per_device_train_batch_size 4 --output_dir " +
-                           out);
+    const auto r   = f.train_into("limit",
+                                  "--max_steps 4 --save_strategy steps --save_steps 1 --save_total_limit 2"
+                                    " --per_device_train_batch_size 4");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // Checkpoints after steps 1, 2, 3 and the final one (4): the newest two remain.
     for (const int step : {1, 2})
