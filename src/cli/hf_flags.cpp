@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "bitswitch/core/error.h"
 #include "cli/flags.h"
@@ -50,11 +51,11 @@ void apply_common(const HfFlags& f, const std::string& data_file, const char* da
         warn(
             "--do_predict: no test-set predictions in this command; run `bitswitch eval --model RUN "
             "--validation_file TEST.json --output_dir DIR`, which writes DIR/predictions.json");
-    if (!f.report_to.empty() && f.report_to != "none")
+    if (!f.report_to.empty() && f.report_to != std::vector<std::string>{"none"})
         warn(
             fmt::format("--report_to {} ignored: no logging integrations; the log is in OUTPUT_DIR/log.jsonl "
                         "(and `bitswitch report` plots it)",
-                        f.report_to));
+                        fmt::join(f.report_to, " ")));
     if (f.bf16)
         throw InputError("--bf16: bf16 compute is not built yet; drop the flag (bitswitch computes in fp32)");
     if (f.fp16) throw InputError("--fp16: there is no fp16 compute on CPUs; drop the flag");

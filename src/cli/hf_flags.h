@@ -17,7 +17,8 @@ namespace bitswitch::cli {
 struct HfFlags {
     bool do_train = true, do_eval = true, do_predict = false;
     bool bf16 = false, fp16 = false, save_safetensors = true;
-    std::string report_to, logging_strategy, eval_strategy, save_strategy, dataset_name;
+    std::vector<std::string> report_to;  // HF takes several integrations
+    std::string logging_strategy, eval_strategy, save_strategy, dataset_name;
     // The seeds' own names (train): seed 000's --is_cyclic_precision, seed 002's --lora_num_per_layer.
     bool is_cyclic_precision = false;
     int lora_num_per_layer   = 0;

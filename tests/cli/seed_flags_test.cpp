@@ -241,6 +241,8 @@ TEST(SeedFlags, WhatCannotBeDoneIsAnErrorNamingTheFix) {
         {with_data + "--mode random --w_bits 8 4 --switch_loss cascade", "use it with --mode switchable"},
         {with_data + "--w_bits 8 4 --lora_num_per_layer 3", "--lora_num_per_layer 3"},
         {with_data + "--eval_strategy epoch", "give --eval_steps N"},
+        {with_data + "--report_to tensorboard wandb --fp16",
+         "no fp16 compute"},  // several integrations parse
         {"eval --model " + f.model + " --dataset_name squad", "cannot download"},
         {"eval --model " + f.model + " --validation_file " + f.dev + " --do_train", "does not train"},
         {"attack gbda --model " + f.model + " --dataset_name squad", "cannot download"},
