@@ -1,7 +1,8 @@
 // GPT-2-124M-shape throughput (random weights from the real config): a LoRA training step (batch 4,
 // seq 384, rank-8 adapters on every block linear, QA head trained, dropout 0.1 as in the config) and an
 // fp32 eval forward (batch 8, seq 384), and that forward again at w8a8kv8 fake quantization (its cost
-// relative to fp32 is eval_forward_w8a8kv8_cost_ratio). Also measures the GEMM ceiling of libtorch's BLAS and
+// relative to fp32 is eval_forward_w8a8kv8_cost_ratio), then the step and the fp32 forward on bf16 products
+// (--bf16) where the CPU has them. Also measures the GEMM ceiling of libtorch's BLAS and
 // of the model's own GEMM (oneDNN), so the achieved GFLOP/s can be read against them; the floors are the
 // tokens/s the FLOPs would take at the model's ceiling. Prints one JSON line.
 // Peer: bench/peers/torch_peer.py.
@@ -21,6 +22,7 @@
 
 #include "bench_support.h"
 #include "bitswitch/core/runtime.h"
+#include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/model/gpt2.h"
 #include "bitswitch/model/qa_head.h"
 #include "bitswitch/ops/matmul.h"
@@ -115,10 +117,27 @@ int main(int argc, char** argv) {
         for (int i = 0; i < steps; ++i) model->forward(eval_ids, eval_mask);
         fwd8_seconds = seconds_since(t) / steps;
     }
+    // --bf16: the same training step and fp32 eval forward on bfloat16 products, where the CPU has them.
+    double bf16_step_seconds = 0, bf16_fwd_seconds = 0;
+    if (bitswitch::ops::fast_gemm_enabled() && bitswitch::kernels::bf16_gemm_native()) {
+        const bitswitch::ops::Bf16ProductsScope bf16(true);
+        model->set_precision(bitswitch::quant::uniform_config({}, "default", model->units(), "default"));
+        model->train();
+        train_step();
+        t = Clock::now();
+        for (int i = 0; i < steps; ++i) train_step();
+        bf16_step_seconds = seconds_since(t) / steps;
+        model->eval();
+        torch::NoGradGuard no_grad;
+        model->forward(eval_ids, eval_mask);
+        t = Clock::now();
+        for (int i = 0; i < steps; ++i) model->forward(eval_ids, eval_mask);
+        bf16_fwd_seconds = seconds_since(t) / steps;
+    }
     const GemmCeilings again = gemm_ceilings();
     ceiling                  = {std::max(ceiling.blas, again.blas), std::max(ceiling.model, again.model)};
     const double step_tokens = 4.0 * T, fwd_tokens = 8.0 * T;
-    const nlohmann::ordered_json out{
+    nlohmann::ordered_json out{
         {"name", "bitswitch"},
         {"threads", at::get_num_threads()},
         {"blas_gemm_ceiling_gflops", ceiling.blas},
@@ -133,6 +152,12 @@ int main(int argc, char** argv) {
         {"eval_forward_w8a8kv8_cost_ratio", fwd8_seconds / fwd_seconds},
         {"peak_rss_mb", double(bitswitch::core::peak_rss_bytes()) / (1 << 20)},
     };
+    if (bf16_step_seconds > 0) {
+        out["train_step_bf16_tokens_per_s"]   = step_tokens / bf16_step_seconds;
+        out["bf16_train_step_speedup"]        = step_seconds / bf16_step_seconds;
+        out["eval_forward_bf16_tokens_per_s"] = fwd_tokens / bf16_fwd_seconds;
+        out["bf16_eval_forward_speedup"]      = fwd_seconds / bf16_fwd_seconds;
+    }
     std::printf("%s\n", out.dump().c_str());
     return 0;
 }

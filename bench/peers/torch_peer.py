@@ -2,7 +2,8 @@
 
 The same math in plain PyTorch (no transformers package here): GPT-2 124M shapes with random weights,
 frozen base, rank-8 LoRA on every block linear, QA head trained, dropout 0.1; a training step at batch 4 x
-384 (forward, backward, AdamW) and an fp32 eval forward at batch 8 x 384. Prints one JSON line.
+384 (forward, backward, AdamW) and an fp32 eval forward at batch 8 x 384, then both again under
+torch.autocast("cpu", dtype=torch.bfloat16). Prints one JSON line.
 Run with Debian's python3-torch: OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/peers/torch_peer.py [threads] [steps]
 """
 import json
@@ -103,6 +104,27 @@ with torch.no_grad():
         model(eval_ids, eval_mask)
     fwd_seconds = (time.perf_counter() - t) / steps
 
+# The same step and forward under torch.autocast("cpu", dtype=torch.bfloat16): bitswitch's --bf16 peer.
+model.train()
+def autocast_step():
+    opt.zero_grad()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        s, e = model(ids, mask)
+        loss = (F.cross_entropy(s.float(), start) + F.cross_entropy(e.float(), end)) / 2
+    loss.backward()
+    opt.step()
+autocast_step()
+t = time.perf_counter()
+for _ in range(steps):
+    autocast_step()
+bf16_step_seconds = (time.perf_counter() - t) / steps
+model.eval()
+with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+    model(eval_ids, eval_mask)
+    t = time.perf_counter()
+    for _ in range(steps):
+        model(eval_ids, eval_mask)
+    bf16_fwd_seconds = (time.perf_counter() - t) / steps
 import resource  # noqa: E402
 
 print(json.dumps({
@@ -110,5 +132,7 @@ print(json.dumps({
     "threads": torch.get_num_threads(),
     "train_step_tokens_per_s": 4 * T / step_seconds,
     "eval_forward_tokens_per_s": 8 * T / fwd_seconds,
+    "train_step_autocast_bf16_tokens_per_s": 4 * T / bf16_step_seconds,
+    "eval_forward_autocast_bf16_tokens_per_s": 8 * T / bf16_fwd_seconds,
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))

@@ -76,10 +76,10 @@ void add_pgd_budget_flags(CLI::App* cmd, attack::PgdOptions& pgd, std::string& p
         ->group(budget);
 }
 
-// What every attack command binds besides its config: quantizer flags, threads and the printed format.
+// What every attack command binds besides its config: quantizer flags, compute flags and the printed format.
 struct AttackFlags {
-    std::shared_ptr<QuantFlags> quant = std::make_shared<QuantFlags>();
-    std::shared_ptr<int> threads      = std::make_shared<int>(0);
+    std::shared_ptr<QuantFlags> quant     = std::make_shared<QuantFlags>();
+    std::shared_ptr<ComputeFlags> compute = std::make_shared<ComputeFlags>();
     std::shared_ptr<eval::OutputFormat> format =
         std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
     std::shared_ptr<HfFlags> hf = std::make_shared<HfFlags>();  // seed 002's attack.py flags
@@ -100,12 +100,12 @@ void add_output_format_flag(CLI::App* cmd, const AttackFlags& flags) {
                     "What to print: markdown table, CSV or JSON lines");
 }
 
-// --threads and the callback: run(quantizer override, format) returns the text to print.
+// --threads, --bf16 and the callback: run(quantizer override, format) returns the text to print.
 template <class Run>
 void bind_run(CLI::App* cmd, const AttackFlags& flags, Run run) {
-    cmd->add_option("--threads", *flags.threads, "Compute threads (0 = all cores)")->capture_default_str();
+    add_compute_flags(cmd, *flags.compute);
     cmd->callback([flags, run] {
-        prepare_compute(*flags.threads);
+        prepare_compute(*flags.compute);
         std::printf("%s", run(flags.quant->override_settings(), *flags.format).c_str());
     });
 }

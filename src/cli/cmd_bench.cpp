@@ -13,7 +13,7 @@ namespace bitswitch::cli {
 void add_bench_command(CLI::App& app) {
     auto c        = std::make_shared<eval::ThroughputConfig>();
     auto quant    = std::make_shared<QuantFlags>();
-    auto threads  = std::make_shared<int>(0);
+    auto compute  = std::make_shared<ComputeFlags>();
     auto format   = std::make_shared<eval::TableFormat>(eval::TableFormat::kMarkdown);
     CLI::App* cmd = app.add_subcommand(
         "bench", "Prefill tokens/s, latency (p50, p99), weight bytes and peak memory per precision config");
@@ -36,10 +36,10 @@ void add_bench_command(CLI::App& app) {
     add_engine_flag(cmd, c->engine);
     add_precision_flags(cmd, c->precision, c->activate_lora_idx, /*many=*/true);
     add_quant_flags(cmd, *quant);
-    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
-    cmd->callback([c, quant, threads, format] {
+    add_compute_flags(cmd, *compute);
+    cmd->callback([c, quant, compute, format] {
         c->quant_override = quant->override_settings();
-        prepare_compute(*threads);
+        prepare_compute(*compute);
         std::printf("%s", eval::format_throughput(eval::run_throughput(*c), *format).c_str());
     });
 }

@@ -15,8 +15,9 @@ namespace bitswitch::cli {
 namespace {
 
 // The flags eval and predict share: the model, its tokenizer, windows, answer selection, quantization,
-// precision, threads.
-void add_model_flags(CLI::App* cmd, eval::QaModelConfig& c, QuantFlags& quant, int& threads, bool many) {
+// precision, compute flags.
+void add_model_flags(CLI::App* cmd, eval::QaModelConfig& c, QuantFlags& quant, ComputeFlags& compute,
+                     bool many) {
     cmd->add_option("--model,--model_name_or_path", c.model_dir,
                     "Model folder (HF), training run folder or deployment file (export --format bitswitch)")
         ->required();
@@ -27,7 +28,7 @@ void add_model_flags(CLI::App* cmd, eval::QaModelConfig& c, QuantFlags& quant, i
     add_quant_flags(cmd, quant);
     add_engine_flag(cmd, c.engine);
     add_precision_flags(cmd, c.precision, c.activate_lora_idx, many);
-    cmd->add_option("--threads", threads, "Compute threads (0 = all cores)")->capture_default_str();
+    add_compute_flags(cmd, compute);
 }
 
 void print_table(const std::vector<nlohmann::ordered_json>& rows) {
@@ -44,10 +45,10 @@ void print_table(const std::vector<nlohmann::ordered_json>& rows) {
 void add_eval_command(CLI::App& app) {
     auto c        = std::make_shared<eval::QaEvalConfig>();
     auto quant    = std::make_shared<QuantFlags>();
-    auto threads  = std::make_shared<int>(0);
+    auto compute  = std::make_shared<ComputeFlags>();
     CLI::App* cmd = app.add_subcommand("eval", "EM/F1 of a model (+ adapters) on a SQuAD file");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
-    add_model_flags(cmd, *c, *quant, *threads, /*many=*/true);
+    add_model_flags(cmd, *c, *quant, *compute, /*many=*/true);
     cmd->add_option("--validation_file", c->validation_file, "SQuAD v1.1/v2.0 JSON (required)");
     cmd->add_option("--output_dir", c->output_dir,
                     "Write predictions.json, nbest_predictions.json, eval_results.json");
@@ -58,8 +59,8 @@ void add_eval_command(CLI::App& app) {
                   "Drop questions whose answer_start is wrong instead of failing");
     auto hf = std::make_shared<HfFlags>();
     add_hf_eval_flags(cmd, *hf);
-    cmd->callback([c, quant, threads, hf] {
-        prepare_compute(*threads);  // may re-execute the program: warnings after it print once
+    cmd->callback([c, quant, compute, hf] {
+        prepare_compute(*compute);  // may re-execute the program: warnings after it print once
         apply_hf_eval_flags(*hf, c->validation_file);
         c->quant_override = quant->override_settings();
         const auto rows   = eval::run_qa_eval(*c);
@@ -73,14 +74,14 @@ void add_eval_command(CLI::App& app) {
 void add_predict_command(CLI::App& app) {
     auto c        = std::make_shared<eval::PredictConfig>();
     auto quant    = std::make_shared<QuantFlags>();
-    auto threads  = std::make_shared<int>(0);
+    auto compute  = std::make_shared<ComputeFlags>();
     CLI::App* cmd = app.add_subcommand("predict", "Answer one question about one context");
-    add_model_flags(cmd, *c, *quant, *threads, /*many=*/false);
+    add_model_flags(cmd, *c, *quant, *compute, /*many=*/false);
     cmd->add_option("--question", c->question, "The question")->required();
     cmd->add_option("--context", c->context, "The passage holding the answer")->required();
-    cmd->callback([c, quant, threads] {
+    cmd->callback([c, quant, compute] {
         c->quant_override = quant->override_settings();
-        prepare_compute(*threads);
+        prepare_compute(*compute);
         std::printf("%s\n", eval::run_predict(*c).dump().c_str());
     });
 }

@@ -26,7 +26,7 @@ void add_info_command(CLI::App& app) {
     CLI::App* cmd =
         app.add_subcommand("info", "Machine and library facts: BLAS, GEMM library and speed, threads");
     cmd->callback([] {
-        prepare_compute(0);  // report the BLAS and threads as the compute commands set them up
+        prepare_compute(ComputeFlags{});  // report the BLAS and threads as the compute commands set them up
         const auto r = core::check_blas();
         const nlohmann::json j{{"blas", r.library},
                                {"blas_core", r.core},

@@ -13,7 +13,7 @@ namespace bitswitch::cli {
 
 void add_pretrain_command(CLI::App& app) {
     auto c        = std::make_shared<train::PretrainConfig>();
-    auto threads  = std::make_shared<int>(0);
+    auto compute  = std::make_shared<ComputeFlags>();
     CLI::App* cmd = app.add_subcommand("pretrain", "Train a small GPT-2 language model from scratch on text");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     cmd->add_option("--corpus", c->corpus_files, "Text files (one document per line) and/or SQuAD JSON files")
@@ -36,10 +36,10 @@ void add_pretrain_command(CLI::App& app) {
     cmd->add_option("--logging_steps", c->logging_steps)->capture_default_str();
     cmd->add_option("--seed", c->seed)->capture_default_str();
     add_enum_option(cmd, "--save_dtype", c->save_dtype, train::kSaveDtypeNames, "dtype of model.safetensors");
-    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
-    cmd->callback([c, threads] {
+    add_compute_flags(cmd, *compute);
+    cmd->callback([c, compute] {
         c->model.attn_pdrop = c->model.embd_pdrop = c->model.resid_pdrop;
-        prepare_compute(*threads);
+        prepare_compute(*compute);
         const auto r = train::run_pretraining(*c);
         std::printf("%s\n", nlohmann::ordered_json{{"loss", r.final_loss},
                                                    {"seconds", r.seconds},

@@ -15,7 +15,7 @@ namespace bitswitch::cli {
 void add_score_command(CLI::App& app) {
     auto c         = std::make_shared<eval::ScoreConfig>();
     auto quant     = std::make_shared<QuantFlags>();
-    auto threads   = std::make_shared<int>(0);
+    auto compute   = std::make_shared<ComputeFlags>();
     auto per_token = std::make_shared<bool>(false);
     CLI::App* cmd =
         app.add_subcommand("score", "Log-likelihood and perplexity of a text under the model's LM head");
@@ -29,13 +29,13 @@ void add_score_command(CLI::App& app) {
     cmd->add_option("--stride", c->stride,
                     "Long texts: windows of n_positions start this far apart (0 = n_positions/2)")
         ->capture_default_str();
-    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
+    add_compute_flags(cmd, *compute);
     add_precision_flags(cmd, c->precision, c->activate_lora_idx, /*many=*/false);
     add_quant_flags(cmd, *quant);
     add_engine_flag(cmd, c->engine);
-    cmd->callback([c, quant, threads, per_token] {
+    cmd->callback([c, quant, compute, per_token] {
         c->quant_override = quant->override_settings();
-        prepare_compute(*threads);
+        prepare_compute(*compute);
         const auto r = eval::run_score(*c);
         nlohmann::ordered_json out{{"tokens", r.score.tokens},
                                    {"nll", r.score.nll},

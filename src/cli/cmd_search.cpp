@@ -15,7 +15,7 @@ namespace bitswitch::cli {
 void add_search_command(CLI::App& app) {
     auto c        = std::make_shared<analysis::SearchConfig>();
     auto quant    = std::make_shared<QuantFlags>();
-    auto threads  = std::make_shared<int>(0);
+    auto compute  = std::make_shared<ComputeFlags>();
     auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
     CLI::App* cmd = app.add_subcommand(
         "search",
@@ -47,12 +47,12 @@ void add_search_command(CLI::App& app) {
                     "What to print: markdown table, CSV or JSON lines");
     cmd->add_option("--output_dir", c->output_dir,
                     "Also write search.md, search.jsonl and each config found as configs/*.json");
-    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
-    cmd->callback([c, quant, threads, format] {
+    add_compute_flags(cmd, *compute);
+    cmd->callback([c, quant, compute, format] {
         c->sensitivity.eval.quant_override = quant->override_settings();
         if (c->sensitivity_file.empty() && c->sensitivity.test_levels.empty())
             throw InputError("search: give --sensitivity FILE (a sensitivity.jsonl) or --test LEVELS");
-        prepare_compute(*threads);
+        prepare_compute(*compute);
         std::printf("%s", analysis::format_search(analysis::run_search(*c), *format).c_str());
     });
 }

@@ -14,7 +14,7 @@ namespace bitswitch::cli {
 void add_sensitivity_command(CLI::App& app) {
     auto c        = std::make_shared<analysis::SensitivityConfig>();
     auto quant    = std::make_shared<QuantFlags>();
-    auto threads  = std::make_shared<int>(0);
+    auto compute  = std::make_shared<ComputeFlags>();
     auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
     CLI::App* cmd = app.add_subcommand(
         "sensitivity",
@@ -27,10 +27,10 @@ void add_sensitivity_command(CLI::App& app) {
     add_enum_option(cmd, "-o,--output_format", *format, eval::kOutputFormatNames,
                     "What to print: markdown table, CSV or JSON lines");
     cmd->add_option("--output_dir", c->output_dir, "Also write sensitivity.md, .csv and .jsonl here");
-    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
-    cmd->callback([c, quant, threads, format] {
+    add_compute_flags(cmd, *compute);
+    cmd->callback([c, quant, compute, format] {
         c->eval.quant_override = quant->override_settings();
-        prepare_compute(*threads);
+        prepare_compute(*compute);
         const auto result = analysis::run_sensitivity(*c);
         if (result.primary) std::printf("%s", analysis::format_sensitivity(result, *format).c_str());
     });

@@ -12,7 +12,7 @@ namespace bitswitch::cli {
 void add_serve_command(CLI::App& app) {
     auto c        = std::make_shared<serve::ServeConfig>();
     auto quant    = std::make_shared<QuantFlags>();
-    auto threads  = std::make_shared<int>(0);
+    auto compute  = std::make_shared<ComputeFlags>();
     auto wait_us  = std::make_shared<int64_t>(c->server.batcher.max_wait.count());
     CLI::App* cmd = app.add_subcommand("serve",
                                        "HTTP server: POST /v1/qa at any precision per request, batched; "
@@ -48,11 +48,11 @@ void add_serve_command(CLI::App& app) {
     add_postprocess_flags(cmd, c->postprocess);
     add_quant_flags(cmd, *quant);
     add_engine_flag(cmd, c->engine);
-    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
-    cmd->callback([c, quant, threads, wait_us] {
+    add_compute_flags(cmd, *compute);
+    cmd->callback([c, quant, compute, wait_us] {
         c->quant_override          = quant->override_settings();
         c->server.batcher.max_wait = std::chrono::microseconds(*wait_us);
-        prepare_compute(*threads);
+        prepare_compute(*compute);
         serve::run_serve(*c);
     });
 }

@@ -1,4 +1,5 @@
-// bitswitch squad-eval DATASET PREDICTIONS: the official SQuAD EM/F1 (v1.1, or v2.0 with HasAns/NoAns).
+// bitswitch squad-eval DATASET PREDICTIONS: the official SQuAD EM/F1 (v1.1, or v2.0 with HasAns/NoAns),
+// and with --compare OTHER the paired bootstrap difference of the two prediction files on the same questions.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -11,7 +12,9 @@
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/json_file.h"
 #include "bitswitch/data/squad.h"
+#include "bitswitch/eval/bootstrap.h"
 #include "bitswitch/eval/squad_metric.h"
+#include "cli/analysis_flags.h"
 #include "cli/commands.h"
 
 namespace bitswitch::cli {
@@ -20,8 +23,26 @@ namespace {
 struct SquadEvalConfig {
     std::string dataset;
     std::string predictions;
+    std::string compare;  // a second predictions file: PREDICTIONS minus it, paired over the questions
+    eval::BootstrapOptions bootstrap;
     std::string out_file;
 };
+
+nlohmann::ordered_json interval_json(const eval::Interval& i) {
+    return {{"estimate", 100 * i.estimate}, {"low", 100 * i.low}, {"high", 100 * i.high}};
+}
+
+// Each question's EM and F1 in [0, 1], in the dataset's order, whichever version the dataset is.
+std::pair<std::vector<double>, std::vector<double>> question_scores(const data::SquadDataset& dataset,
+                                                                    const eval::Predictions& predictions,
+                                                                    const eval::WarnFn& warn) {
+    if (!dataset.is_v2()) {
+        auto r = eval::evaluate_v1(dataset, predictions, warn);
+        return {std::move(r.question_em), std::move(r.question_f1)};
+    }
+    auto r = eval::evaluate_v2(dataset, predictions, warn);
+    return {std::move(r.question_em), std::move(r.question_f1)};
+}
 
 eval::Predictions load_predictions(const std::string& path) {
     const nlohmann::json j = core::read_json_file(path);
@@ -64,6 +85,24 @@ void run_squad_eval(const SquadEvalConfig& c) {
             result["NoAns_total"] = r.no_ans_total;
         }
     }
+    if (!c.compare.empty()) {
+        const auto other        = load_predictions(c.compare);
+        const auto [em_a, f1_a] = question_scores(dataset, predictions, {});
+        const auto [em_b, f1_b] = question_scores(dataset, other, warn);
+        result["compare"]       = c.compare;
+        result["exact_match_diff"] =
+            interval_json(eval::bootstrap_paired_difference(em_a, em_b, c.bootstrap));
+        result["f1_diff"] = interval_json(eval::bootstrap_paired_difference(f1_a, f1_b, c.bootstrap));
+        int64_t changed   = 0;
+        for (const auto& q : dataset.examples) {
+            const auto a = predictions.find(q.id), b = other.find(q.id);
+            const bool differ = (a == predictions.end()) != (b == other.end()) ||
+                                (a != predictions.end() && b != other.end() && a->second != b->second);
+            changed += differ ? 1 : 0;
+        }
+        result["answers_differ"] = changed;
+        result["confidence"]     = c.bootstrap.confidence;
+    }
     const std::string text = result.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
     if (!c.out_file.empty()) core::write_file_atomic(c.out_file, text + "\n");
     std::printf("%s\n", text.c_str());
@@ -78,6 +117,10 @@ void add_squad_eval_command(CLI::App& app) {
     cmd->add_option("dataset", config->dataset, "Official SQuAD JSON (v1.1 or v2.0)")->required();
     cmd->add_option("predictions", config->predictions, "JSON object {\"question id\": \"answer text\", ...}")
         ->required();
+    cmd->add_option("--compare", config->compare,
+                    "A second predictions file: EM and F1 of PREDICTIONS minus it, with a paired bootstrap "
+                    "interval over the questions, and how many answers differ");
+    add_bootstrap_flags(cmd, config->bootstrap);
     cmd->add_option("--out-file,-o", config->out_file,
                     "Also write the result JSON to this file (atomically)");
     cmd->callback([config] { run_squad_eval(*config); });

@@ -20,7 +20,8 @@ void add_mode_flags(CLI::App* cmd, train::TrainConfig& c) {
                     "switchable: weight of each level's loss, high to low (default 1/L)")
         ->group(modes);
     add_enum_option(cmd, "--switch_loss", c.switch_loss, train::kSwitchLossNames,
-                    "switchable: weighted sum, or InstantNet's cascaded distillation")
+                    "switchable: weighted sum; InstantNet's cascade (CE + β·Σ D from each higher level); "
+                    "kd, seed 003's ((1-α)·CE + α·mean D from the higher levels)")
         ->group(modes);
     add_enum_option(cmd, "--switch_schedule", c.switch_schedule, train::kSwitchScheduleNames,
                     "switchable: all levels every step, or one after another")
@@ -32,6 +33,9 @@ void add_mode_flags(CLI::App* cmd, train::TrainConfig& c) {
         ->capture_default_str()
         ->group(modes);
     cmd->add_option("--distill_weight", c.distill_weight, "β: weight of every distillation term")
+        ->capture_default_str()
+        ->group(modes);
+    cmd->add_option("--kd_alpha", c.kd_alpha, "α: weight of the distillation in --switch_loss kd")
         ->capture_default_str()
         ->group(modes);
     cmd->add_option("--teacher", c.teacher,
@@ -154,7 +158,7 @@ void add_run_flags(CLI::App* cmd, train::TrainConfig& c) {
 
 void add_train_command(CLI::App& app) {
     auto c        = std::make_shared<train::TrainConfig>();
-    auto threads  = std::make_shared<int>(0);
+    auto compute  = std::make_shared<ComputeFlags>();
     auto quant    = std::make_shared<QuantFlags>();
     CLI::App* cmd = app.add_subcommand("train", "Fine-tune GPT-2 for extractive QA (LoRA or full)");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
@@ -186,12 +190,13 @@ void add_train_command(CLI::App& app) {
     add_run_flags(cmd, *c);
     add_feature_flags(cmd, c->features);
     add_postprocess_flags(cmd, c->postprocess);
-    cmd->add_option("--threads", *threads, "Compute threads (0 = all cores)")->capture_default_str();
+    add_compute_flags(cmd, *compute);
     auto hf = std::make_shared<HfFlags>();
     add_hf_train_flags(cmd, *hf);
-    cmd->callback([c, threads, quant, hf] {
-        prepare_compute(*threads);  // may re-execute the program: warnings after it print once
+    cmd->callback([c, compute, quant, hf] {
+        prepare_compute(*compute);  // may re-execute the program: warnings after it print once
         apply_hf_train_flags(*hf, *c);
+        c->bf16  = compute->bf16;
         c->quant = quant->settings();
         train::validate(*c);
         const auto r = train::run_training(*c);

@@ -27,8 +27,16 @@ void add_bench_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_attack_command(CLI::App& app);
 
-/// Commands that run a model call this first (thread set-up; may re-execute the program once).
-void prepare_compute(int threads);
+/// What every command that runs a model takes: --threads and --bf16.
+struct ComputeFlags {
+    int threads = 0;  // 0 = all cores
+    bool bf16   = false;
+};
+void add_compute_flags(CLI::App* cmd, ComputeFlags& flags);
+
+/// Commands that run a model call this first: threads (may re-execute the program once), then bf16 products
+/// for the whole process (InputError where the CPU has none).
+void prepare_compute(const ComputeFlags& flags);
 /// main() records its argv for prepare_compute().
 void set_program_argv(char** argv);
 

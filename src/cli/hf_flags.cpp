@@ -32,7 +32,6 @@ void add_common(CLI::App* cmd, HfFlags& f) {
     cmd->add_option("--dataset_name", f.dataset_name,
                     "HF: a hub dataset; refused (no downloads): give the SQuAD JSON files instead")
         ->group(kGroup);
-    add_bool_flag(cmd, "--bf16", f.bf16, "HF: bf16 compute (not built yet: True is refused)")->group(kGroup);
     add_bool_flag(cmd, "--fp16", f.fp16, "HF: fp16 compute (none on CPUs: True is refused)")->group(kGroup);
 }
 
@@ -56,9 +55,10 @@ void apply_common(const HfFlags& f, const std::string& data_file, const char* da
             fmt::format("--report_to {} ignored: no logging integrations; the log is in OUTPUT_DIR/log.jsonl "
                         "(and `bitswitch report` plots it)",
                         fmt::join(f.report_to, " ")));
-    if (f.bf16)
-        throw InputError("--bf16: bf16 compute is not built yet; drop the flag (bitswitch computes in fp32)");
-    if (f.fp16) throw InputError("--fp16: there is no fp16 compute on CPUs; drop the flag");
+    if (f.fp16)
+        throw InputError(
+            "--fp16: there is no fp16 compute on CPUs; drop the flag (--bf16 is the half-precision compute "
+            "here)");
 }
 
 // HF's steps|epoch|no strategies: "" and "steps" keep bitswitch's step counts.

@@ -16,8 +16,8 @@ namespace bitswitch::cli {
 
 struct HfFlags {
     bool do_train = true, do_eval = true, do_predict = false;
-    bool bf16 = false, fp16 = false, save_safetensors = true;
-    std::vector<std::string> report_to;  // HF takes several integrations
+    bool fp16 = false, save_safetensors = true;  // --bf16 is a compute flag (commands.h)
+    std::vector<std::string> report_to;          // HF takes several integrations
     std::string logging_strategy, eval_strategy, save_strategy, dataset_name;
     // The seeds' own names (train): seed 000's --is_cyclic_precision, seed 002's --lora_num_per_layer.
     bool is_cyclic_precision = false;
@@ -48,7 +48,7 @@ void add_hf_eval_flags(CLI::App* cmd, HfFlags& flags);
 void apply_hf_eval_flags(const HfFlags& flags, const std::string& validation_file);
 
 /// The flags of seed 002's attack.py line for the attack commands: its training arguments (it reuses
-/// run_qa.py's), accepted with one warning naming them; --dataset_name, --report_to, --bf16 as for eval.
+/// run_qa.py's), accepted with one warning naming them; --dataset_name, --report_to as for eval.
 void add_hf_attack_flags(CLI::App* cmd, HfFlags& flags);
 
 void apply_hf_attack_flags(const HfFlags& flags, const std::string& validation_file);

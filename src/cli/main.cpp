@@ -9,8 +9,10 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/runtime.h"
+#include "bitswitch/ops/matmul.h"
 #include "cli/commands.h"
 #include "cli/config_file.h"
+#include "cli/flags.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -19,9 +21,20 @@ char** g_argv = nullptr;
 void set_program_argv(char** argv) {
     g_argv = argv;
 }
-void prepare_compute(int threads) {
-    core::configure_compute_threads(g_argv, threads);
+void add_compute_flags(CLI::App* cmd, ComputeFlags& flags) {
+    cmd->add_option("--threads", flags.threads, "Compute threads (0 = all cores)")
+        ->capture_default_str()
+        ->group("Compute");
+    add_bool_flag(cmd, "--bf16", flags.bf16,
+                  "Linear layers' products on bfloat16 operands with float32 sums (HF's --bf16; needs "
+                  "AVX512_BF16 or AMX): about twice the GEMM throughput, 8 significant bits per operand")
+        ->group("Compute");
+}
+
+void prepare_compute(const ComputeFlags& flags) {
+    core::configure_compute_threads(g_argv, flags.threads);
     core::warn_if_blas_slow();
+    ops::set_bf16_products(flags.bf16);
 }
 }  // namespace bitswitch::cli
 

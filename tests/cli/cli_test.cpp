@@ -90,6 +90,39 @@ TEST(Cli, SquadEvalV2PrintsHasAnsAndNoAns) {
     EXPECT_EQ(j["NoAns_total"], 702);
 }
 
+// --compare: the paired difference of two prediction files, by hand on four questions.
+TEST(Cli, SquadEvalComparesTwoPredictionFilesPaired) {
+    TempDir dir;
+    const auto dataset = dir.write("dev.json", R"({"version": "1.1", "data": [{"title": "t", "paragraphs": [{
+        "context": "red green blue black",
+        "qas": [{"id": "q1", "question": "?", "answers": [{"text": "red", "answer_start": 0}]},
+                {"id": "q2", "question": "?", "answers": [{"text": "green", "answer_start": 4}]},
+                {"id": "q3", "question": "?", "answers": [{"text": "blue", "answer_start": 10}]},
+                {"id": "q4", "question": "?", "answers": [{"text": "black", "answer_start": 15}]}]}]}]})");
+    // a: three right, q4 half right ("blue black": F1 2/3); b: q1 right, q2 and q3 wrong, q4 as a.
+    const auto a = dir.write("a.json", R"({"q1": "red", "q2": "green", "q3": "blue", "q4": "blue black"})");
+    const auto b = dir.write("b.json", R"({"q1": "red", "q2": "blue", "q3": "red", "q4": "blue black"})");
+    const ProgramRun r = run("squad-eval " + quote(dataset) + " " + quote(a) + " --compare " + quote(b));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_NEAR(j["exact_match"].get<double>(), 75.0, 1e-9);
+    EXPECT_NEAR(j["exact_match_diff"]["estimate"].get<double>(), 50.0, 1e-9);  // (3 - 1) / 4
+    EXPECT_NEAR(j["f1_diff"]["estimate"].get<double>(), 50.0, 1e-9);           // q2, q3: 1 - 0 each
+    EXPECT_EQ(j["answers_differ"], 2);
+    // Resamples of four questions whose differences are 0, 1, 1, 0: means in {0, 0.25, ..., 1}.
+    const double low = j["f1_diff"]["low"], high = j["f1_diff"]["high"];
+    EXPECT_GE(low, 0.0);
+    EXPECT_LT(low, 50.0);
+    EXPECT_GT(high, 50.0);
+    EXPECT_LE(high, 100.0);
+    // Against itself: every difference is zero, so is the interval.
+    const auto same = nlohmann::json::parse(
+        run("squad-eval " + quote(dataset) + " " + quote(a) + " --compare " + quote(a)).out);
+    EXPECT_EQ(same["f1_diff"]["low"], 0.0);
+    EXPECT_EQ(same["f1_diff"]["high"], 0.0);
+    EXPECT_EQ(same["answers_differ"], 0);
+}
+
 void expect_input_error(const ProgramRun& r, const std::string& needle) {
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;

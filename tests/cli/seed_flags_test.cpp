@@ -10,7 +10,9 @@
 
 #include "bitswitch/core/io.h"
 #include "bitswitch/data/synth.h"
+#include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/model/checkpoint.h"
+#include "bitswitch/ops/matmul.h"
 #include "support/program.h"
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"
@@ -173,6 +175,35 @@ TEST(SeedFlags, Seed003StaticLineAndItsEvaluation) {
     ASSERT_EQ(e.exit_code, 0) << e.err;
 }
 
+// --bf16 trains on bfloat16 products where the CPU has them (and says so in the run's config), with losses
+// within bfloat16's rounding of the float32 run's; without them it is refused with the reason.
+TEST(SeedFlags, Bf16TrainsWhereTheCpuCanAndIsRefusedWhereItCannot) {
+    SeedFixture f;
+    const std::string args = "--max_steps 3 --logging_steps 1 --seed 7 --w_bits 8";
+    const auto refused     = bitswitch::testing::run_bitswitch("train --model_name_or_path " + f.model +
+                                                                   " --train_file " + f.train + " " + args +
+                                                                   " --bf16 --output_dir " + f.out("refused"),
+                                                               "BITSWITCH_GEMM=torch");
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_NE(refused.err.find("--bf16 needs native bfloat16 products"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("BITSWITCH_GEMM=torch"), std::string::npos) << refused.err;
+    if (!(ops::fast_gemm_enabled() && kernels::bf16_gemm_native())) GTEST_SKIP() << "no native bf16 here";
+
+    ASSERT_EQ(f.train_into("fp32", args).exit_code, 0);
+    const auto r = f.train_into("bf16", args + " --bf16 True");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(f.config_of(f.out("bf16"))["bf16"], true);
+    EXPECT_EQ(f.config_of(f.out("fp32"))["bf16"], false);
+    const auto fp32 = bitswitch::testing::read_jsonl(f.out("fp32") + "/log.jsonl");
+    const auto bf16 = bitswitch::testing::read_jsonl(f.out("bf16") + "/log.jsonl");
+    ASSERT_EQ(fp32.size(), bf16.size());
+    for (size_t i = 0; i < fp32.size(); ++i) {
+        const double a = fp32[i]["loss"], b = bf16[i]["loss"];
+        EXPECT_NEAR(a, b, 0.02 * a) << "step " << i;  // bfloat16 keeps 8 significant bits
+        EXPECT_NE(a, b) << "step " << i;              // the products really were rounded
+    }
+}
+
 // Seed 001's presets (its config.py as TOML): random per-layer training and CPT over per-bit adapters.
 TEST(SeedFlags, Seed001PresetsTrainWhatTheSeedDescribes) {
     SeedFixture f;
@@ -229,15 +260,14 @@ TEST(SeedFlags, WhatCannotBeDoneIsAnErrorNamingTheFix) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {base + "--dataset_name squad", "cannot download"},
         {with_data + "--do_train False", "always trains"},
-        {with_data + "--bf16", "bf16 compute is not built yet"},
-        {with_data + "--bf16 True", "bf16 compute is not built yet"},
         {with_data + "--fp16 true", "no fp16 compute"},
         {with_data + "--bf16 maybe", "expected True or False"},
         {with_data + "--do_eval", "--do_eval needs --validation_file"},
         {with_data + "--mode static --num_cyclic_period 8", "add --mode cyclic"},
         {with_data + "--mode switchable --w_bits 8 4 --is_cyclic_precision", "add --mode cyclic"},
-        {with_data + "--mode switchable --w_bits 8 4 --switch_loss cascade --switch_schedule sequential",
-         "drop one of them"},
+        {with_data + "--mode switchable --w_bits 8 4 --switch_loss kd --kd_alpha 1.5",
+         "--kd_alpha must be in [0, 1]"},
+        {with_data + "--mode random --w_bits 8 4 --switch_loss kd", "--switch_loss kd distills"},
         {with_data + "--mode random --w_bits 8 4 --switch_loss cascade", "use it with --mode switchable"},
         {with_data + "--w_bits 8 4 --lora_num_per_layer 3", "--lora_num_per_layer 3"},
         {with_data + "--eval_strategy epoch", "give --eval_steps N"},

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "bitswitch/core/error.h"
+#include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/kernels/sgemm.h"
 #include "bitswitch/ops/matmul.h"
 
@@ -42,6 +44,45 @@ TEST(Matmul, LinearAndItsGradientsEqualAddmm) {
             expect_close(w.grad(), wr.grad(), "dw");
             if (with_bias) expect_close(b.grad(), br.grad(), "db");
         }
+    }
+}
+
+// Under bf16 products, linear and its gradients are the float32 products of the bfloat16-rounded
+// operands (x, w and dy); the bias and the results stay float32.
+TEST(Matmul, Bf16LinearIsTheFloat32ProductOfRoundedOperands) {
+    if (!(fast_gemm_enabled() && kernels::bf16_gemm_native())) {
+        EXPECT_THROW(set_bf16_products(true), InputError);
+        GTEST_SKIP() << "no native bf16 products here";
+    }
+    torch::manual_seed(6);
+    const auto round = [](const torch::Tensor& t) {
+        return t.detach().to(torch::kBFloat16).to(torch::kFloat);
+    };
+    for (const auto& [n, in, out] :
+         std::vector<std::tuple<int64_t, int64_t, int64_t>>{{7, 13, 5}, {64, 96, 40}}) {
+        const auto x  = torch::randn({n, in}, torch::requires_grad());
+        const auto w  = torch::randn({out, in}, torch::requires_grad());
+        const auto b  = torch::randn({out}, torch::requires_grad());
+        const auto dy = torch::randn({n, out});
+        torch::Tensor y;
+        {
+            const Bf16ProductsScope bf16(true);
+            EXPECT_TRUE(bf16_products());
+            y = linear(x, w, b);
+            y.backward(dy);
+        }
+        EXPECT_FALSE(bf16_products());  // the scope restored float32
+        EXPECT_EQ(y.scalar_type(), torch::kFloat);
+        const auto xr = round(x).requires_grad_(), wr = round(w).requires_grad_();
+        const auto br = b.detach().clone().requires_grad_();
+        torch::addmm(br, xr, wr.t()).backward(round(dy));
+        expect_close(y, torch::addmm(b.detach(), round(x), round(w).t()), "y");
+        expect_close(x.grad(), xr.grad(), "dx");
+        expect_close(w.grad(), wr.grad(), "dw");
+        // db sums dy itself (not rounded): the bias path is float32.
+        expect_close(b.grad(), dy.sum(0), "db");
+        // And it differs from the float32 product: the rounding really happened.
+        EXPECT_GT((y - torch::addmm(b, x, w.t())).abs().max().item<float>(), 1e-4f);
     }
 }
 

@@ -47,6 +47,18 @@ TEST(TrainingModes, DistillLossMatchesHandComputation) {
     EXPECT_NEAR(distill_loss(s_start, s_end, t_start, t_end, KdLoss::kKl, 2.0).item<double>(), want, 1e-6);
 }
 
+TEST(TrainingModes, LevelLossFollowsEachRuleByHand) {
+    const auto task = torch::tensor(2.0);
+    const std::vector<torch::Tensor> d{torch::tensor(1.0), torch::tensor(4.0)};
+    DistillSettings s;
+    s.weight = 0.5;
+    s.alpha  = 0.25;
+    EXPECT_DOUBLE_EQ(level_loss(task, d, SwitchLoss::kAvg, s).item<double>(), 2.0);
+    EXPECT_DOUBLE_EQ(level_loss(task, d, SwitchLoss::kCascade, s).item<double>(), 2.0 + 0.5 * 5.0);
+    EXPECT_DOUBLE_EQ(level_loss(task, d, SwitchLoss::kKd, s).item<double>(), 0.75 * 2.0 + 0.25 * 2.5);
+    EXPECT_DOUBLE_EQ(level_loss(task, {}, SwitchLoss::kKd, s).item<double>(), 2.0);  // the top level
+}
+
 TEST(TrainingModes, SwitchableAverageOfOneLevelIsStaticTraining) {
     TrainFixture f;
     auto a               = f.config("static");

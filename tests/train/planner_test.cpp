@@ -31,13 +31,15 @@ TEST(PrecisionPlanner, SwitchableRunsEveryLevelHighToLowWithAverageWeights) {
     EXPECT_EQ(plan.passes[0].label, "16");
     EXPECT_EQ(plan.passes[2].label, "4");
     EXPECT_DOUBLE_EQ(plan.passes[1].weight, 1.0 / 3.0);
-    EXPECT_FALSE(plan.cascade);
+    EXPECT_EQ(plan.from_higher, SwitchLoss::kAvg);
+    EXPECT_TRUE(plan.teachers.empty());
     EXPECT_EQ(plan.passes[2].config.at("h.1.mlp.c_fc").adapter, "4");
 
     p.config.switch_loss = SwitchLoss::kCascade;
     p.config.loss_scale  = {0.5, 0.3, 0.2};
     const PrecisionPlanner cascade(p.config, p.levels, p.adapters, bitswitch::testing::gpt2_units(2), 10);
-    EXPECT_TRUE(cascade.plan(0).cascade);
+    EXPECT_EQ(cascade.plan(0).from_higher, SwitchLoss::kCascade);
+    EXPECT_TRUE(cascade.plan(0).teachers.empty());
     EXPECT_DOUBLE_EQ(cascade.plan(0).passes[2].weight, 0.2);
 }
 
@@ -48,6 +50,23 @@ TEST(PrecisionPlanner, SequentialScheduleGivesEachLevelAnEqualShareHighFirst) {
     std::vector<std::string> labels;
     for (int64_t step = 0; step < 6; ++step) labels.push_back(planner.plan(step).passes.at(0).label);
     EXPECT_EQ(labels, (std::vector<std::string>{"16", "16", "8", "8", "4", "4"}));
+}
+
+TEST(PrecisionPlanner, SequentialDistillationRunsEveryHigherLevelAsATeacher) {
+    auto p                   = planned(Mode::kSwitchable, {8, 4, 16});
+    p.config.switch_schedule = SwitchSchedule::kSequential;
+    p.config.switch_loss     = SwitchLoss::kKd;
+    const PrecisionPlanner planner(p.config, p.levels, p.adapters, bitswitch::testing::gpt2_units(2), 6);
+    const auto teachers = [&](int64_t step) {
+        std::vector<std::string> labels;
+        for (const auto& t : planner.plan(step).teachers) labels.push_back(t.label);
+        return labels;
+    };
+    EXPECT_TRUE(teachers(1).empty());  // the top level has none above it
+    EXPECT_EQ(teachers(2), (std::vector<std::string>{"16"}));
+    EXPECT_EQ(teachers(5), (std::vector<std::string>{"16", "8"}));
+    EXPECT_EQ(planner.plan(5).teachers[1].config.at("h.0.attn.c_attn").adapter, "8");
+    EXPECT_EQ(planner.plan(5).from_higher, SwitchLoss::kKd);
 }
 
 TEST(PrecisionPlanner, RandomModelGranularityPutsTheWholeModelAtOneLevel) {

@@ -93,6 +93,59 @@ TEST(ToyQuantModel, ASwitchableStepRunsEveryLevelWithItsOwnAdapter) {
     }
 }
 
+// Seed 003's sequential schedule with distillation: in the lowest level's share of the steps, the step's loss
+// is (1 - α)·CE + α·mean of D to each higher level's logits, and only the trained level's adapter learns.
+TEST(ToyQuantModel, ASequentialKdStepDistillsFromEveryHigherLevelAndTrainsOnlyItsOwn) {
+    auto m = toy();
+    TrainConfig c;
+    c.mode               = Mode::kSwitchable;
+    c.level_lists.w_bits = {8, 4, 2};
+    c.switch_schedule    = SwitchSchedule::kSequential;
+    c.switch_loss        = SwitchLoss::kKd;
+    const auto adapters  = adapter_set_for(c, levels_of(c));
+    torch::manual_seed(5);
+    for (const auto& level : adapters.levels) {
+        m->body[0]->add_adapter(level.name(), level.lora);
+        // Non-zero B, so that each level's logits differ by more than its quantization.
+        torch::NoGradGuard no_grad;
+        m->body[0]->adapters().at(level.name())->B.normal_(0.0, 0.5);
+    }
+    mark_trainable(*m, Finetune::kLora);
+    const PrecisionPlanner planner(c, adapters.levels, adapters, m->units(), 3);
+    const auto plan = planner.plan(2);
+    ASSERT_EQ(plan.passes.size(), 1u);
+    ASSERT_EQ(plan.teachers.size(), 2u);
+    m->eval();  // no dropout: the expected loss below is computed from the same forwards
+    const data::Batch batch{torch::randint(0, 64, {3, 5}), torch::ones({3, 5}, torch::kLong),
+                            torch::tensor({1, 2, 0}), torch::tensor({3, 2, 4})};
+    DistillSettings distill;
+    distill.alpha   = 0.3;
+    const auto loss = backward_micro_batch(*m, batch, plan, distill, {}, 1.0);
+
+    torch::NoGradGuard no_grad;
+    const auto logits = [&](const quant::PrecisionConfig& config) {
+        return m->forward(batch.input_ids, batch.attention_mask, &config);
+    };
+    const auto [s, e] = logits(plan.passes[0].config);
+    const double ce =
+        model::qa_span_loss(s, e, batch.start_positions, batch.end_positions, batch.attention_mask)
+            .item<double>();
+    double distances = 0;
+    for (const auto& teacher : plan.teachers) {
+        const auto [ts, te] = logits(teacher.config);
+        const double d      = distill_loss(s, e, ts, te, KdLoss::kKl, 2.0).item<double>();
+        EXPECT_GT(d, 1e-4) << teacher.label;  // the levels differ, so the term is tested
+        distances += d;
+    }
+    EXPECT_NEAR(loss.total, 0.7 * ce + 0.3 * distances / 2, 1e-6);
+    EXPECT_NEAR(loss.passes.at(0).task_loss, ce, 1e-6);
+    for (const auto& name : {"8", "4"}) {  // the teachers' adapters get no gradient
+        const auto& grad = m->body[0]->adapters().at(name)->B.grad();
+        EXPECT_TRUE(!grad.defined() || grad.abs().sum().item<float>() == 0.0f) << name;
+    }
+    EXPECT_GT(m->body[0]->adapters().at("2")->B.grad().abs().sum().item<float>(), 0.0f);
+}
+
 TEST(ToyQuantModel, AnEvaluationSweepScoresEveryConfig) {
     auto m = toy(50257);  // the data pipeline uses GPT-2's tokenizer
     m->eval();

@@ -1,13 +1,17 @@
 // Matrix products on oneDNN's sgemm for float32 CPU tensors, libtorch's matmul otherwise.
 #include "bitswitch/ops/matmul.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
 
 #include <ATen/Parallel.h>
+#include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "bitswitch/core/error.h"
+#include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/kernels/sgemm.h"
 
 namespace bitswitch::ops {
@@ -39,12 +43,20 @@ bool on_fast_path(std::initializer_list<const torch::Tensor*> ts) {
     return true;
 }
 
+std::atomic<bool> bf16_products_on{false};
+
 // Readable by sgemm in place, else a contiguous copy.
 torch::Tensor readable(const torch::Tensor& t) {
     return matrix_ref(t).ld > 0 ? t : t.contiguous();
 }
 
-// out (m x n, row-major rows of stride ldc) = op(a) · op(b) + beta · out for 2-D a, b.
+// An operand of a product: as it is, or rounded to bfloat16 under bf16 products.
+torch::Tensor operand(const torch::Tensor& t, bool bf16) {
+    return readable(bf16 && t.scalar_type() != torch::kBFloat16 ? t.to(torch::kBFloat16) : t);
+}
+
+// out (m x n, row-major rows of stride ldc) = op(a) · op(b) + beta · out for 2-D a, b, both float32 or
+// both bfloat16.
 void gemm_2d(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b, float beta,
              float* out, int64_t ldc) {
     const MatrixRef ra = matrix_ref(a), rb = matrix_ref(b);
@@ -55,6 +67,14 @@ void gemm_2d(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool 
         for (int64_t i = 0; i < m; ++i) {
             for (int64_t j = 0; j < n; ++j) out[i * ldc + j] *= beta;
         }
+        return;
+    }
+    if (a.scalar_type() == torch::kBFloat16) {
+        const auto bits = [](const torch::Tensor& t) {
+            return reinterpret_cast<const uint16_t*>(t.data_ptr<at::BFloat16>());
+        };
+        kernels::bf16_gemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, bits(a), ra.ld,
+                           bits(b), rb.ld, beta, out, ldc);
         return;
     }
     kernels::sgemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, 1.0f, a.data_ptr<float>(),
@@ -69,31 +89,34 @@ void save_product_inputs(AutogradContext* ctx, const torch::Tensor& x_in, const 
 }
 
 // For y = x·wᵀ, with x and w the autograd inputs at `x_input` and `x_input + 1`: dx = dy·w and dw = dyᵀ·x,
-// each only when autograd asks for it.
+// each only when autograd asks for it. Saved bfloat16 operands (bf16 products) take dy in bfloat16 too.
 std::pair<torch::Tensor, torch::Tensor> product_gradients(AutogradContext* ctx, const torch::Tensor& grad,
                                                           size_t x_input) {
     const auto saved = ctx->get_saved_variables();
     const auto& x    = saved[0];
     const auto& w    = saved[1];
-    const auto dy    = readable(grad);
+    const bool bf16  = (x.defined() ? x : w).scalar_type() == torch::kBFloat16;
+    const auto dy    = operand(grad, bf16);
     torch::Tensor dx, dw;
     if (ctx->needs_input_grad(x_input)) {
-        dx = torch::empty({dy.size(0), w.size(1)}, dy.options());
+        dx = torch::empty({dy.size(0), w.size(1)}, grad.options());
         gemm_2d(dy, false, w, false, 0.0f, dx.data_ptr<float>(), dx.size(1));
     }
     if (ctx->needs_input_grad(x_input + 1)) {
-        dw = torch::empty({dy.size(1), x.size(1)}, dy.options());
+        dw = torch::empty({dy.size(1), x.size(1)}, grad.options());
         gemm_2d(dy, true, x, false, 0.0f, dw.data_ptr<float>(), dw.size(1));
     }
     return {dx, dw};
 }
 
-// y (N, out) = x·wᵀ + b; db = Σ_rows dy.
+// y (N, out) = x·wᵀ + b; db = Σ_rows dy. Under bf16 products x and w are kept for the gradients in
+// bfloat16, half the memory.
 struct LinearFunction : torch::autograd::Function<LinearFunction> {
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x_in, const torch::Tensor& w_in,
                                  const torch::Tensor& b) {
-        const auto x = readable(x_in), w = readable(w_in);
-        auto y               = torch::empty({x.size(0), w.size(0)}, x.options());
+        const bool bf16 = bf16_products();
+        const auto x = operand(x_in, bf16), w = operand(w_in, bf16);
+        auto y               = torch::empty({x.size(0), w.size(0)}, x_in.options());
         const bool with_bias = b.numel() > 0;
         if (with_bias) y.copy_(b.expand_as(y));  // sgemm then adds the product (beta = 1)
         gemm_2d(x, false, w, true, with_bias ? 1.0f : 0.0f, y.data_ptr<float>(), y.size(1));
@@ -147,6 +170,23 @@ bool batched_on_onednn(const torch::Tensor& a, const torch::Tensor& b, torch::Te
 }
 
 }  // namespace
+
+bool bf16_products() {
+    return bf16_products_on.load(std::memory_order_relaxed);
+}
+
+void set_bf16_products(bool on) {
+    if (on && !(fast_gemm_enabled() && kernels::bf16_gemm_native())) {
+        const char* why = !kernels::sgemm_available() ? "this build has no oneDNN"
+                          : !fast_gemm_enabled()      ? "BITSWITCH_GEMM=torch turns oneDNN off"
+                                                      : "this CPU's widest instruction set is ";
+        throw InputError(fmt::format(
+            "--bf16 needs native bfloat16 products through oneDNN (AVX512_BF16 or AMX), but {}{}: drop the "
+            "flag to compute in float32",
+            why, kernels::sgemm_available() && fast_gemm_enabled() ? kernels::cpu_isa_name() : ""));
+    }
+    bf16_products_on.store(on, std::memory_order_relaxed);
+}
 
 bool fast_gemm_enabled() {
     static const bool enabled = [] {

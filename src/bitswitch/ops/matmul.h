@@ -11,8 +11,31 @@ namespace bitswitch::ops {
 /// BITSWITCH_GEMM is not "torch" (read once; "torch" is for comparing against libtorch's BLAS).
 bool fast_gemm_enabled();
 
+/// Whether linear()'s products on float32 CPU tensors take bfloat16 operands (--bf16 compute; off by
+/// default): x, w and the incoming gradient are rounded to bfloat16 (nearest, ties to even), multiplied and
+/// summed in float32, and the results (outputs and gradients) stay float32, as are everything outside
+/// those products: LoRA's products, attention, LayerNorm, the quantizers, masters and optimizer states.
+bool bf16_products();
+
+/// Turns bf16 products on or off for the process. On throws InputError, naming the CPU's instruction set,
+/// when the CPU has no native bfloat16 dot products (AVX512_BF16 or AMX) or the build no oneDNN.
+void set_bf16_products(bool on);
+
+/// bf16 products on (or off) for a scope, then back to what they were.
+class Bf16ProductsScope {
+  public:
+    explicit Bf16ProductsScope(bool on) : previous_(bf16_products()) { set_bf16_products(on); }
+    ~Bf16ProductsScope() { set_bf16_products(previous_); }
+    Bf16ProductsScope(const Bf16ProductsScope&)            = delete;
+    Bf16ProductsScope& operator=(const Bf16ProductsScope&) = delete;
+
+  private:
+    bool previous_;
+};
+
 /// y = x·wᵀ + b, x (N, in), w (out, in), b (out) or undefined: torch::addmm's result, with the gradients
 /// of whichever of x, w, b require them (the frozen base weight of a LoRA layer gets none, at no cost).
+/// Under bf16_products() the three products (y, dx, dw) take bfloat16 operands.
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b);
 
 /// y += x·wᵀ in place, y (N, out), x (N, k), w (out, k): torch's y.addmm_(x, w.t()), with gradients.

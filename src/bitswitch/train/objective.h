@@ -3,8 +3,11 @@
 // the settings ask for, then backward with the pass's weight. One backward per pass frees that pass's
 // graph before the next level runs; the gradients add up.
 // Distillation D is MSE on the start and end logits (InstantNet) or T²·KL(teacher_T ‖ student_T) on the start
-// and end distributions at temperature T (the GPT-2 seeds, T = 2), averaged over start and end:
-//   cascade   level b adds β·Σ_{t higher} D(f_b, stopgrad f_t) (InstantNet's cascaded distillation)
+// and end distributions at temperature T (the GPT-2 seeds, T = 2), averaged over start and end. With H the
+// levels above level b (earlier passes of the step, or the plan's teacher passes):
+//   cascade   CE_b + β·Σ_{t∈H} D(f_b, stopgrad f_t) (InstantNet's cascaded distillation)
+//   kd        (1 − α)·CE_b + α·(1/|H|)·Σ_{t∈H} D(f_b, stopgrad f_t) (seed 003's sequential schedule,
+//             α = 0.5, T = 2); the top level, with H empty, trains on CE_b alone
 //   teacher   every pass adds β·D(f, stopgrad f_teacher) (--teacher DIR or self-fp)
 #pragma once
 
@@ -30,7 +33,13 @@ struct DistillSettings {
     KdLoss kind        = KdLoss::kKl;
     double temperature = 2.0;
     double weight      = 1.0;  // β
+    double alpha       = 0.5;  // α of kd
 };
+
+/// A pass's loss from its task loss and its distances to the higher levels' logits (train/objective.h's
+/// formulas; avg and empty distances: the task loss).
+torch::Tensor level_loss(const torch::Tensor& task, const std::vector<torch::Tensor>& distances_to_higher,
+                         SwitchLoss rule, const DistillSettings& distill);
 
 /// Logits of a teacher for a batch, computed without gradients; unset = no teacher.
 using TeacherFn = std::function<model::SpanLogits(const data::Batch&)>;
@@ -51,7 +60,7 @@ using InputFn = std::function<torch::Tensor(const data::Batch&, const quant::Pre
 
 /// Forward, loss and backward of every pass of `plan` on `batch` (or on inputs(batch, pass config));
 /// gradients accumulate into the model's parameters scaled by pass.weight / accumulation (gradient
-/// accumulation over micro-batches). A teacher sees the batch's tokens.
+/// accumulation over micro-batches). A teacher and the plan's teacher passes see the batch's tokens.
 MicroBatchLoss backward_micro_batch(model::QuantModel& model, const data::Batch& batch, const StepPlan& plan,
                                     const DistillSettings& distill, const TeacherFn& teacher,
                                     double accumulation, const InputFn& inputs = {});

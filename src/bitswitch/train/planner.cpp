@@ -87,14 +87,17 @@ StepPlan PrecisionPlanner::plan(int64_t step) const {
             p.passes.push_back(level_pass(0, 1.0));
             break;
         case Mode::kSwitchable:
+            p.from_higher = c_.switch_loss;
             if (c_.switch_schedule == SwitchSchedule::kSequential) {
-                p.passes.push_back(
-                    level_pass(std::min(L - 1, size_t(step * int64_t(L) / total_steps_)), 1.0));
+                const size_t trained = std::min(L - 1, size_t(step * int64_t(L) / total_steps_));
+                p.passes.push_back(level_pass(trained, 1.0));
+                if (p.from_higher != SwitchLoss::kAvg) {
+                    for (size_t i = 0; i < trained; ++i) p.teachers.push_back(level_pass(i, 0.0));
+                }
                 break;
             }
             for (size_t i = 0; i < L; ++i)
                 p.passes.push_back(level_pass(i, c_.loss_scale.empty() ? 1.0 / double(L) : c_.loss_scale[i]));
-            p.cascade = c_.switch_loss == SwitchLoss::kCascade;
             break;
         case Mode::kRandom: {
             const quant::RandomPrecision random{levels_, c_.sample_probs, c_.random_granularity};

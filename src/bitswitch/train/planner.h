@@ -1,9 +1,10 @@
 // Which precisions one training step runs, per mode (the paradigms of the seeds):
 //   static      one pass at the run's level
 //   switchable  one pass per level, high to low, losses weighted (--loss_scale, default 1/L: seed 000's
-//               avg_loss); --switch_loss cascade adds InstantNet's cascaded distillation: level b's loss is
-//               CE_b + β·Σ_{t higher} D(f_b, stopgrad f_t); --switch_schedule sequential trains the levels
-//               one after another instead (equal shares of the steps, high to low)
+//               avg_loss); --switch_schedule sequential trains the levels one after another instead (equal
+//               shares of the steps, high to low). --switch_loss cascade or kd make each level distill from
+//               the levels above it: within the step (joint), or from teacher passes at the higher levels
+//               run without gradients (sequential; seed 003)
 //   random      one pass at levels sampled per step: per unit group (each block and the head; seed 001) or
 //               for the whole model (Double-Win Quant), from a generator seeded by (seed, step)
 //   cyclic      one pass at the CPT schedule's bits (bit_schedule.h) with one shared adapter, or with the
@@ -33,7 +34,12 @@ struct LevelPass {
 
 struct StepPlan {
     std::vector<LevelPass> passes;  // high to low precision
-    bool cascade = false;           // later passes distill from the earlier ones
+    /// What each pass learns from the levels above it (avg: nothing): the earlier passes of the step and
+    /// the teacher passes.
+    SwitchLoss from_higher = SwitchLoss::kAvg;
+    /// Passes run without gradients, only for their logits, before `passes` (the higher levels of a
+    /// sequential step), high to low.
+    std::vector<LevelPass> teachers;
 };
 
 /// Turns the mode settings into per-step plans. Pure in (step): every rank and a resumed run agree.

@@ -54,13 +54,12 @@ void validate(const TrainConfig& c) {
     require(c.eval_steps >= 0 && c.save_steps >= 0, "--eval_steps and --save_steps must not be negative");
     require(c.save_total_limit >= 0, "--save_total_limit must not be negative (0 keeps every checkpoint)");
     // Settings of one paradigm under another would be silently ignored: refuse them.
-    require(c.switch_loss != SwitchLoss::kCascade || c.mode == Mode::kSwitchable,
-            "--switch_loss cascade distills between the levels of one step: use it with --mode switchable");
+    require(c.switch_loss == SwitchLoss::kAvg || c.mode == Mode::kSwitchable,
+            fmt::format("--switch_loss {} distills between a switchable run's levels: use it with --mode "
+                        "switchable",
+                        core::enum_name(kSwitchLossNames, c.switch_loss)));
     require(c.switch_schedule != SwitchSchedule::kSequential || c.mode == Mode::kSwitchable,
             "--switch_schedule sequential orders a switchable run's levels: use it with --mode switchable");
-    require(!(c.switch_loss == SwitchLoss::kCascade && c.switch_schedule == SwitchSchedule::kSequential),
-            "--switch_loss cascade needs every level in each step; --switch_schedule sequential trains one "
-            "at a time: drop one of them");
     require(c.sample_probs.empty() || c.mode == Mode::kRandom,
             "--sample_probs are the probabilities of --mode random: use them with it");
     validate(LrSchedule{c.lr_scheduler_type, c.learning_rate, c.warmup_steps, 1});
@@ -78,6 +77,7 @@ void validate(const TrainConfig& c) {
             fmt::format("--sample_probs has {} values for {} levels", c.sample_probs.size(), levels.size()));
     require(c.kd_temperature > 0, "--kd_temperature must be positive");
     require(c.distill_weight >= 0, "--distill_weight must not be negative");
+    require(c.kd_alpha >= 0 && c.kd_alpha <= 1, "--kd_alpha must be in [0, 1]");
     for (const auto* s : {&c.cyclic_w_bits_schedule, &c.cyclic_a_bits_schedule}) {
         require(
             s->empty() || (s->size() == 2 && (*s)[0] <= (*s)[1] && (*s)[0] >= 2 && (*s)[1] <= 32),
@@ -116,6 +116,8 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
             {"kd_loss", enum_name(kKdLossNames, c.kd_loss)},
             {"kd_temperature", c.kd_temperature},
             {"distill_weight", c.distill_weight},
+            {"kd_alpha", c.kd_alpha},
+            {"bf16", c.bf16},
             {"teacher", c.teacher},
             {"random_granularity", enum_name(quant::kRandomGranularityNames, c.random_granularity)},
             {"sample_probs", c.sample_probs},

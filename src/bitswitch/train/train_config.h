@@ -35,10 +35,12 @@ inline constexpr core::EnumName<Mode> kModeNames[] = {{Mode::kStatic, "static"},
                                                       {Mode::kRandom, "random"},
                                                       {Mode::kCyclic, "cyclic"}};
 
-/// Switchable: the levels' losses weighted and summed (seed 000's avg_loss), or InstantNet's cascade.
-enum class SwitchLoss { kAvg, kCascade };
-inline constexpr core::EnumName<SwitchLoss> kSwitchLossNames[] = {{SwitchLoss::kAvg, "avg"},
-                                                                  {SwitchLoss::kCascade, "cascade"}};
+/// Switchable: what a level learns from the levels above it (train/objective.h has the formulas): nothing
+/// (the losses weighted and summed, seed 000's avg_loss), InstantNet's cascade (CE + β·Σ D), or seed 003's
+/// distillation from every higher level ((1 − α)·CE + α·mean D).
+enum class SwitchLoss { kAvg, kCascade, kKd };
+inline constexpr core::EnumName<SwitchLoss> kSwitchLossNames[] = {
+    {SwitchLoss::kAvg, "avg"}, {SwitchLoss::kCascade, "cascade"}, {SwitchLoss::kKd, "kd"}};
 
 /// Switchable: every level at every step, or the levels one after another.
 enum class SwitchSchedule { kJoint, kSequential };
@@ -78,10 +80,11 @@ struct TrainConfig {
     std::vector<double> loss_scale;  // per level, high to low; default 1/L each
     SwitchLoss switch_loss         = SwitchLoss::kAvg;
     SwitchSchedule switch_schedule = SwitchSchedule::kJoint;
-    // distillation (cascade and teacher)
+    // distillation (cascade, kd and teacher)
     KdLoss kd_loss        = KdLoss::kKl;
     double kd_temperature = 2.0;
     double distill_weight = 1.0;  // β
+    double kd_alpha       = 0.5;  // α of --switch_loss kd
     std::string teacher;          // "" | a model folder | "self-fp"
     // random
     quant::RandomGranularity random_granularity = quant::RandomGranularity::kLayer;
@@ -111,18 +114,19 @@ struct TrainConfig {
     int per_device_eval_batch_size   = eval::EvalOptions{}.batch_size;
     int gradient_accumulation_steps  = 1;
     double max_grad_norm             = 1.0;  // 0 = no clipping (the norm is still logged)
-    int64_t max_steps                = -1;   // > 0 overrides num_train_epochs
-    double num_train_epochs          = 3.0;
-    int64_t seed                     = 42;
-    int64_t logging_steps            = 10;
-    int64_t eval_steps               = 0;   // 0 = evaluate only at the end
-    int64_t save_steps               = 0;   // 0 = checkpoint only at the end
-    int save_total_limit             = 0;   // keep the newest N checkpoints (0 = all)
-    int64_t max_train_samples        = -1;  // first N questions (-1 = all)
-    int64_t max_eval_samples         = -1;
-    bool resume                      = false;  // continue from the newest checkpoint-N in output_dir
-    bool overwrite_output_dir        = false;
-    bool skip_invalid                = false;
+    bool bf16                 = false;  // HF's --bf16: linear products on bfloat16 operands (ops/matmul.h)
+    int64_t max_steps         = -1;     // > 0 overrides num_train_epochs
+    double num_train_epochs   = 3.0;
+    int64_t seed              = 42;
+    int64_t logging_steps     = 10;
+    int64_t eval_steps        = 0;   // 0 = evaluate only at the end
+    int64_t save_steps        = 0;   // 0 = checkpoint only at the end
+    int save_total_limit      = 0;   // keep the newest N checkpoints (0 = all)
+    int64_t max_train_samples = -1;  // first N questions (-1 = all)
+    int64_t max_eval_samples  = -1;
+    bool resume               = false;  // continue from the newest checkpoint-N in output_dir
+    bool overwrite_output_dir = false;
+    bool skip_invalid         = false;
     data::FeatureOptions features;
     eval::PostprocessOptions postprocess;
     int64_t dist_timeout = 1800;  // data parallel: seconds before a missing or stuck rank is an error

@@ -19,6 +19,7 @@
 #include "bitswitch/model/checkpoint.h"
 #include "bitswitch/model/loaded_model.h"
 #include "bitswitch/model/run_folder.h"
+#include "bitswitch/ops/matmul.h"
 #include "bitswitch/parallel/process_group.h"
 #include "bitswitch/train/batch_sampler.h"
 #include "bitswitch/train/checkpoints.h"
@@ -328,7 +329,7 @@ Trainer::AdversarialFn Trainer::make_adversarial_inputs() const {
 StepLoss Trainer::compute_step(int64_t step) {
     const auto plan    = planner_->plan(step);
     const double accum = c_.gradient_accumulation_steps;
-    const DistillSettings distill{c_.kd_loss, c_.kd_temperature, c_.distill_weight};
+    const DistillSettings distill{c_.kd_loss, c_.kd_temperature, c_.distill_weight, c_.kd_alpha};
     std::vector<double> values(plan.passes.size() + 1, 0.0);  // the step loss, then each pass's QA loss
     for (int a = 0; a < c_.gradient_accumulation_steps; ++a) {
         const int64_t micro = step * c_.gradient_accumulation_steps + a;
@@ -464,6 +465,7 @@ std::vector<std::pair<std::string, torch::Tensor>> mark_trainable(model::QuantMo
 
 TrainResult run_training(const TrainConfig& config) {
     validate(config);
+    const ops::Bf16ProductsScope products(config.bf16);  // before any weights are touched: fails early
     return Trainer(config).run();
 }
 
