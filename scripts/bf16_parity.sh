@@ -2,6 +2,7 @@
 # --bf16 against float32 on the demo, with intervals (docs/RESULTS.md, "bf16 compute"):
 #   1. the demo's full-precision LoRA run evaluated at fp, 8 and 4 bits, once in float32 and once with
 #      --bf16: EM/F1 of each and the paired difference over the same questions (squad-eval --compare);
+#      as a control, float32 on libtorch's BLAS against float32 on oneDNN (only the summation order differs);
 #   2. the demo's recipe trained with and without --bf16 for training seeds 1-3, each evaluated at fp in
 #      float32 (so only the training differs): F1 per run with its interval, and per seed the paired
 #      difference bf16 minus float32.
@@ -34,12 +35,24 @@ echo
 echo "| precision | EM (bf16) | F1 (bf16) | ΔEM bf16 − fp32 [95% CI] | ΔF1 bf16 − fp32 [95% CI] | answers that differ |"
 echo "|---|---:|---:|---|---|---:|"
 for precision in fp 8 4; do
-    for compute in fp32 bf16; do
+    for compute in fp32 bf16 blas; do
         flag=(); [[ $compute == bf16 ]] && flag=(--bf16)
-        "$bin" eval --model "$demo/lora" --validation_file "$dev" --precision "$precision" "${flag[@]}" \
-            --output_dir "$out/eval_${precision}_$compute" > /dev/null
+        gemm=(); [[ $compute == blas ]] && gemm=(BITSWITCH_GEMM=torch)
+        env "${gemm[@]}" "$bin" eval --model "$demo/lora" --validation_file "$dev" --precision "$precision" \
+            "${flag[@]}" --output_dir "$out/eval_${precision}_$compute" > /dev/null
     done
     diff_row "$precision" "$out/eval_${precision}_bf16" "$out/eval_${precision}_fp32"
+done
+
+# The control: float32 on libtorch's BLAS against float32 on oneDNN, the same products summed in another
+# order, i.e. how many answers any numerical change of this size or smaller moves.
+echo
+echo "**Control: float32 on libtorch's BLAS against float32 on oneDNN** (summation order only)"
+echo
+echo "| precision | EM (BLAS) | F1 (BLAS) | ΔEM BLAS − oneDNN [95% CI] | ΔF1 BLAS − oneDNN [95% CI] | answers that differ |"
+echo "|---|---:|---:|---|---|---:|"
+for precision in fp 8 4; do
+    diff_row "$precision" "$out/eval_${precision}_blas" "$out/eval_${precision}_fp32"
 done
 
 echo
@@ -58,6 +71,6 @@ for seed in 1 2 3; do
         fi
         "$bin" eval --model "$run" --validation_file "$dev" --output_dir "$run/eval" > "$run.eval.json"
     done
-    diff_row "$seed | $(field "$out/train_fp32_s$seed.eval.json" f1)" "$out/train_bf16_s$seed/eval" \
-        "$out/train_fp32_s$seed/eval"
+    f1_fp32=$(printf %.2f "$(field "$out/train_fp32_s$seed.eval.json" f1)")
+    diff_row "$seed | $f1_fp32" "$out/train_bf16_s$seed/eval" "$out/train_fp32_s$seed/eval"
 done
