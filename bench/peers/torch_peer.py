@@ -81,58 +81,46 @@ ids, mask = torch.randint(0, V, (4, T)), torch.ones(4, T, dtype=torch.long)
 start, end = torch.randint(0, T, (4,)), torch.randint(0, T, (4,))
 
 
-def train_step():
-    opt.zero_grad()
-    s, e = model(ids, mask)
-    ((F.cross_entropy(s, start) + F.cross_entropy(e, end)) / 2).backward()
-    opt.step()
-
-
-model.train()
-train_step()
-t = time.perf_counter()
-for _ in range(steps):
-    train_step()
-step_seconds = (time.perf_counter() - t) / steps
-
-model.eval()
-eval_ids, eval_mask = torch.randint(0, V, (8, T)), torch.ones(8, T, dtype=torch.long)
-with torch.no_grad():
-    model(eval_ids, eval_mask)
+def seconds_per_call(fn):
+    """Mean seconds of `steps` calls after one warm-up call."""
+    fn()
     t = time.perf_counter()
     for _ in range(steps):
-        model(eval_ids, eval_mask)
-    fwd_seconds = (time.perf_counter() - t) / steps
+        fn()
+    return (time.perf_counter() - t) / steps
 
-# The same step and forward under torch.autocast("cpu", dtype=torch.bfloat16): bitswitch's --bf16 peer.
-model.train()
-def autocast_step():
+
+def train_step(bf16=False):
+    """Forward, loss, backward, AdamW; under torch.autocast's bf16 when asked (bitswitch --bf16's peer)."""
     opt.zero_grad()
-    with torch.autocast("cpu", dtype=torch.bfloat16):
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         s, e = model(ids, mask)
         loss = (F.cross_entropy(s.float(), start) + F.cross_entropy(e.float(), end)) / 2
     loss.backward()
     opt.step()
-autocast_step()
-t = time.perf_counter()
-for _ in range(steps):
-    autocast_step()
-bf16_step_seconds = (time.perf_counter() - t) / steps
-model.eval()
-with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
-    model(eval_ids, eval_mask)
-    t = time.perf_counter()
-    for _ in range(steps):
+
+
+def eval_forward(bf16=False):
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         model(eval_ids, eval_mask)
-    bf16_fwd_seconds = (time.perf_counter() - t) / steps
+
+
+eval_ids, eval_mask = torch.randint(0, V, (8, T)), torch.ones(8, T, dtype=torch.long)
+seconds = {}
+for bf16 in (False, True):
+    model.train()
+    seconds["step", bf16] = seconds_per_call(lambda: train_step(bf16))
+    model.eval()
+    seconds["forward", bf16] = seconds_per_call(lambda: eval_forward(bf16))
+
 import resource  # noqa: E402
 
 print(json.dumps({
     "name": f"pytorch {torch.__version__} eager",
     "threads": torch.get_num_threads(),
-    "train_step_tokens_per_s": 4 * T / step_seconds,
-    "eval_forward_tokens_per_s": 8 * T / fwd_seconds,
-    "train_step_autocast_bf16_tokens_per_s": 4 * T / bf16_step_seconds,
-    "eval_forward_autocast_bf16_tokens_per_s": 8 * T / bf16_fwd_seconds,
+    "train_step_tokens_per_s": 4 * T / seconds["step", False],
+    "eval_forward_tokens_per_s": 8 * T / seconds["forward", False],
+    "train_step_autocast_bf16_tokens_per_s": 4 * T / seconds["step", True],
+    "eval_forward_autocast_bf16_tokens_per_s": 8 * T / seconds["forward", True],
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
