@@ -126,6 +126,19 @@ TEST(Matmul, AFrozenWeightGetsNoGradientAndTheInputStillDoes) {
     expect_close(x.grad(), w.sum(0).expand({5, 8}), "dx of a sum");
 }
 
+// Only the bias trains: nothing is saved for the products and none runs, in float32 and bf16 alike.
+TEST(Matmul, ABiasAloneGetsItsGradient) {
+    torch::manual_seed(8);
+    const auto x = torch::randn({5, 8}), w = torch::randn({3, 8});
+    for (const bool bf16 : {false, true}) {
+        if (bf16 && !(fast_gemm_enabled() && kernels::bf16_gemm_native())) continue;
+        const Bf16ProductsScope products(bf16);
+        const auto b = torch::zeros({3}, torch::requires_grad());
+        linear(x, w, b).sum().backward();
+        expect_close(b.grad(), torch::full({3}, 5.0f), bf16 ? "db (bf16)" : "db");
+    }
+}
+
 TEST(Matmul, BatchedProductsEqualMatmulForEveryTransposeAndLayout) {
     torch::manual_seed(3);
     const int64_t B = 2, H = 3, M = 7, K = 5, N = 11;

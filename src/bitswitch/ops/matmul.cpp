@@ -95,7 +95,9 @@ std::pair<torch::Tensor, torch::Tensor> product_gradients(AutogradContext* ctx, 
     const auto saved = ctx->get_saved_variables();
     const auto& x    = saved[0];
     const auto& w    = saved[1];
-    const bool bf16  = (x.defined() ? x : w).scalar_type() == torch::kBFloat16;
+    // Neither is saved when only the bias needs a gradient; then no product runs.
+    const auto& kept = x.defined() ? x : w;
+    const bool bf16  = kept.defined() && kept.scalar_type() == torch::kBFloat16;
     const auto dy    = operand(grad, bf16);
     torch::Tensor dx, dw;
     if (ctx->needs_input_grad(x_input)) {
