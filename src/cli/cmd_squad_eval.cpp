@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -32,16 +34,38 @@ nlohmann::ordered_json interval_json(const eval::Interval& i) {
     return {{"estimate", 100 * i.estimate}, {"low", 100 * i.low}, {"high", 100 * i.high}};
 }
 
-// Each question's EM and F1 in [0, 1], in the dataset's order, whichever version the dataset is.
-std::pair<std::vector<double>, std::vector<double>> question_scores(const data::SquadDataset& dataset,
-                                                                    const eval::Predictions& predictions,
-                                                                    const eval::WarnFn& warn) {
+// The official summary of one predictions file, and each question's EM and F1 in [0, 1] in the dataset's
+// order (what a paired comparison resamples), whichever version the dataset is.
+struct Scored {
+    nlohmann::ordered_json summary;
+    std::vector<double> question_em, question_f1;
+};
+
+Scored score(const data::SquadDataset& dataset, const eval::Predictions& predictions,
+             const eval::WarnFn& warn) {
+    Scored s;
     if (!dataset.is_v2()) {
-        auto r = eval::evaluate_v1(dataset, predictions, warn);
-        return {std::move(r.question_em), std::move(r.question_f1)};
+        auto r        = eval::evaluate_v1(dataset, predictions, warn);
+        s.summary     = {{"exact_match", r.exact_match}, {"f1", r.f1}};
+        s.question_em = std::move(r.question_em);
+        s.question_f1 = std::move(r.question_f1);
+        return s;
     }
-    auto r = eval::evaluate_v2(dataset, predictions, warn);
-    return {std::move(r.question_em), std::move(r.question_f1)};
+    auto r    = eval::evaluate_v2(dataset, predictions, warn);
+    s.summary = {{"exact", r.exact}, {"f1", r.f1}, {"total", r.total}};
+    if (r.has_ans_total > 0) {
+        s.summary["HasAns_exact"] = r.has_ans_exact;
+        s.summary["HasAns_f1"]    = r.has_ans_f1;
+        s.summary["HasAns_total"] = r.has_ans_total;
+    }
+    if (r.no_ans_total > 0) {
+        s.summary["NoAns_exact"] = r.no_ans_exact;
+        s.summary["NoAns_f1"]    = r.no_ans_f1;
+        s.summary["NoAns_total"] = r.no_ans_total;
+    }
+    s.question_em = std::move(r.question_em);
+    s.question_f1 = std::move(r.question_f1);
+    return s;
 }
 
 eval::Predictions load_predictions(const std::string& path) {
@@ -67,33 +91,17 @@ void run_squad_eval(const SquadEvalConfig& c) {
     const auto dataset      = data::load_squad(c.dataset, load);
     const auto predictions  = load_predictions(c.predictions);
     const auto warn = [](const std::string& line) { std::fprintf(stderr, "warning: %s\n", line.c_str()); };
-    nlohmann::ordered_json result;
-    if (!dataset.is_v2()) {
-        const auto r = eval::evaluate_v1(dataset, predictions, warn);
-        result       = {{"exact_match", r.exact_match}, {"f1", r.f1}};
-    } else {
-        const auto r = eval::evaluate_v2(dataset, predictions, warn);
-        result       = {{"exact", r.exact}, {"f1", r.f1}, {"total", r.total}};
-        if (r.has_ans_total > 0) {
-            result["HasAns_exact"] = r.has_ans_exact;
-            result["HasAns_f1"]    = r.has_ans_f1;
-            result["HasAns_total"] = r.has_ans_total;
-        }
-        if (r.no_ans_total > 0) {
-            result["NoAns_exact"] = r.no_ans_exact;
-            result["NoAns_f1"]    = r.no_ans_f1;
-            result["NoAns_total"] = r.no_ans_total;
-        }
-    }
+    const Scored scored           = score(dataset, predictions, warn);
+    nlohmann::ordered_json result = scored.summary;
     if (!c.compare.empty()) {
-        const auto other        = load_predictions(c.compare);
-        const auto [em_a, f1_a] = question_scores(dataset, predictions, {});
-        const auto [em_b, f1_b] = question_scores(dataset, other, warn);
-        result["compare"]       = c.compare;
-        result["exact_match_diff"] =
-            interval_json(eval::bootstrap_paired_difference(em_a, em_b, c.bootstrap));
-        result["f1_diff"] = interval_json(eval::bootstrap_paired_difference(f1_a, f1_b, c.bootstrap));
-        int64_t changed   = 0;
+        const auto other           = load_predictions(c.compare);
+        const Scored theirs        = score(dataset, other, warn);
+        result["compare"]          = c.compare;
+        result["exact_match_diff"] = interval_json(
+            eval::bootstrap_paired_difference(scored.question_em, theirs.question_em, c.bootstrap));
+        result["f1_diff"] = interval_json(
+            eval::bootstrap_paired_difference(scored.question_f1, theirs.question_f1, c.bootstrap));
+        int64_t changed = 0;
         for (const auto& q : dataset.examples) {
             const auto a = predictions.find(q.id), b = other.find(q.id);
             const bool differ = (a == predictions.end()) != (b == other.end()) ||

@@ -91,6 +91,10 @@ void add_hf_train_flags(CLI::App* cmd, HfFlags& f) {
         ->group(kGroup);
     add_bool_flag(cmd, "--is_cyclic_precision", f.is_cyclic_precision, "Seed 000: --mode cyclic")
         ->group(kGroup);
+    cmd->add_option("--bit_schedule", f.bit_schedule,
+                    "Seed 000: MIN MAX of the cyclic bits, = --cyclic_w_bits_schedule (activations follow)")
+        ->expected(2)
+        ->group(kGroup);
     cmd->add_option("--lora_num_per_layer", f.lora_num_per_layer,
                     "Seed 002: adapters per layer; must equal the number of levels (one per level)")
         ->group(kGroup);
@@ -100,7 +104,7 @@ void add_hf_train_flags(CLI::App* cmd, HfFlags& f) {
     for (const char* name :
          {"--num_cyclic_period", "--num_bit_min", "--num_bit_max", "--cyclic_w_bits_schedule",
           "--cyclic_a_bits_schedule", "--cyclic_schedule", "--cyclic_period", "--cyclic_adapter", "--prt",
-          "--prt_steps", "--prt_threshold"})
+          "--prt_steps", "--prt_threshold", "--bit_schedule"})
         f.cyclic_options.push_back(cmd->get_option(name));
 }
 
@@ -142,6 +146,15 @@ void apply_hf_train_flags(const HfFlags& f, train::TrainConfig& c) {
             fmt::format("{} only a cyclic run reads, but --mode is {}: add --mode cyclic or drop them",
                         f.is_cyclic_precision ? std::string("--is_cyclic_precision") : cyclic_names,
                         core::enum_name(train::kModeNames, c.mode)));
+    }
+    if (!f.bit_schedule.empty()) {
+        if (!c.cyclic_w_bits_schedule.empty() && c.cyclic_w_bits_schedule != f.bit_schedule)
+            throw InputError(fmt::format(
+                "--bit_schedule {} {} and --cyclic_w_bits_schedule {} {} name the same range differently; "
+                "give one of them",
+                f.bit_schedule[0], f.bit_schedule[1], c.cyclic_w_bits_schedule[0],
+                c.cyclic_w_bits_schedule[1]));
+        c.cyclic_w_bits_schedule = f.bit_schedule;
     }
     if (f.lora_num_per_layer > 0) {
         const auto levels = train::levels_of(c).size();

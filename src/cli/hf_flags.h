@@ -21,7 +21,8 @@ struct HfFlags {
     std::string logging_strategy, eval_strategy, save_strategy, dataset_name;
     // The seeds' own names (train): seed 000's --is_cyclic_precision, seed 002's --lora_num_per_layer.
     bool is_cyclic_precision = false;
-    int lora_num_per_layer   = 0;
+    std::vector<int> bit_schedule;  // seed 000: MIN MAX of the cyclic bits (weights; activations follow)
+    int lora_num_per_layer = 0;
     // What eval accepts because the seeds repeat their training flags there.
     int64_t seed                    = 0;
     int per_device_train_batch_size = 0;

@@ -76,6 +76,19 @@ TEST(SeedFlags, Seed000CyclicLine) {
     EXPECT_EQ(f.config_of(out)["mode"], "cyclic");
 }
 
+// --bit_schedule MIN MAX is the cyclic range of the weights; activations follow unless given their own.
+TEST(SeedFlags, BitScheduleIsTheCyclicWeightRange) {
+    SeedFixture f;
+    const auto out = f.out("s000bits");
+    const auto r   = f.train_into(
+          "s000bits", "--is_cyclic_precision --bit_schedule 3 6 --num_cyclic_period 1 --max_steps 2");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto c = f.config_of(out);
+    EXPECT_EQ(c["mode"], "cyclic");
+    EXPECT_EQ(c["cyclic_w_bits_schedule"], (std::vector<int>{3, 6}));
+    EXPECT_TRUE(c["cyclic_a_bits_schedule"].empty());
+}
+
 // Seed 002's Attempt 2 (switchable 16/8 with its LoRA names) and its evaluation line.
 TEST(SeedFlags, Seed002SwitchableLineAndItsEvaluation) {
     SeedFixture f;
@@ -265,6 +278,8 @@ TEST(SeedFlags, WhatCannotBeDoneIsAnErrorNamingTheFix) {
         {with_data + "--do_eval", "--do_eval needs --validation_file"},
         {with_data + "--mode static --num_cyclic_period 8", "add --mode cyclic"},
         {with_data + "--mode switchable --w_bits 8 4 --is_cyclic_precision", "add --mode cyclic"},
+        {with_data + "--mode static --bit_schedule 4 8", "--bit_schedule only a cyclic run reads"},
+        {with_data + "--bit_schedule 4 8 --cyclic_w_bits_schedule 4 6", "give one of them"},
         {with_data + "--mode switchable --w_bits 8 4 --switch_loss kd --kd_alpha 1.5",
          "--kd_alpha must be in [0, 1]"},
         {with_data + "--mode random --w_bits 8 4 --switch_loss kd", "--switch_loss kd distills"},
