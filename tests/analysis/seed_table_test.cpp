@@ -42,11 +42,28 @@ TEST(SeedTable, MeanSampleStandardDeviationAndRangeByHand) {
     EXPECT_DOUBLE_EQ(t.rows[0].f1.max, 97);
     EXPECT_DOUBLE_EQ(t.rows[0].exact_match.mean, 91);
     EXPECT_DOUBLE_EQ(t.rows[0].f1_interval_width, 3.0);
-    // 80, 81, 82: sd 1.
+    // 80, 81, 82: sd 1; the mean's 95% interval 81 -+ 4.303 / sqrt(3) = 81 -+ 2.4843.
     EXPECT_DOUBLE_EQ(t.rows[1].f1.stddev, 1.0);
+    EXPECT_NEAR(t.rows[1].f1.mean_low, 78.5157, 1e-4);
+    EXPECT_NEAR(t.rows[1].f1.mean_high, 83.4843, 1e-4);
     const auto md = format_seed_table(t, eval::OutputFormat::kMarkdown);
-    EXPECT_NE(md.find("| 8 | 93.00 ± 3.61 | 90.00–97.00 |"), std::string::npos) << md;
+    // 93 -+ 4.303 sqrt(13 / 3) = 93 -+ 8.9573.
+    EXPECT_NE(md.find("| 8 | 93.00 ± 3.61 | [84.04, 101.96] | 90.00–97.00 |"), std::string::npos) << md;
     EXPECT_EQ(format_seed_table(t, eval::OutputFormat::kCsv).find("config,runs,f1_mean"), 0u);
+}
+
+// The table's values, the expansion above it joining the table at 30, and the normal limit.
+TEST(SeedTable, StudentTCriticalValues) {
+    EXPECT_DOUBLE_EQ(t_critical_95(1), 12.706);
+    EXPECT_DOUBLE_EQ(t_critical_95(2), 4.303);
+    EXPECT_NEAR(t_critical_95(31), 2.0395, 0.001);  // exact 2.0395
+    EXPECT_NEAR(t_critical_95(60), 2.0003, 0.001);  // exact 2.0003
+    EXPECT_NEAR(t_critical_95(100000), 1.96, 0.001);
+    EXPECT_THROW(t_critical_95(0), Error);
+    // One run: no spread, the interval is the value itself.
+    const auto one = spread({5.0});
+    EXPECT_DOUBLE_EQ(one.mean_low, 5.0);
+    EXPECT_DOUBLE_EQ(one.mean_high, 5.0);
 }
 
 TEST(SeedTable, MismatchedRunsAndForeignFilesAreNamed) {

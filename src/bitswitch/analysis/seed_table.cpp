@@ -14,10 +14,23 @@ namespace bitswitch::analysis {
 namespace {
 
 nlohmann::ordered_json stats_json(const SpreadStats& s) {
-    return {{"mean", s.mean}, {"stddev", s.stddev}, {"min", s.min}, {"max", s.max}};
+    return {{"mean", s.mean}, {"stddev", s.stddev},     {"min", s.min},
+            {"max", s.max},   {"mean_low", s.mean_low}, {"mean_high", s.mean_high}};
 }
 
 }  // namespace
+
+double t_critical_95(int df) {
+    static constexpr double kTable[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+                                        2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+                                        2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+                                        2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
+    if (df < 1) throw Error("t_critical_95: needs at least one degree of freedom");
+    if (df <= 30) return kTable[df - 1];
+    const double z = 1.959964;  // the normal's 0.975 quantile, plus the first two correction terms
+    return z + (z * z * z + z) / (4.0 * df) +
+           (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96.0 * double(df) * double(df));
+}
 
 SpreadStats spread(const std::vector<double>& v) {
     SpreadStats s;
@@ -29,6 +42,10 @@ SpreadStats spread(const std::vector<double>& v) {
     s.stddev = v.size() > 1 ? std::sqrt(squares / double(v.size() - 1)) : 0.0;
     s.min    = *std::min_element(v.begin(), v.end());
     s.max    = *std::max_element(v.begin(), v.end());
+    const double half =
+        v.size() > 1 ? t_critical_95(int(v.size()) - 1) * s.stddev / std::sqrt(double(v.size())) : 0.0;
+    s.mean_low  = s.mean - half;
+    s.mean_high = s.mean + half;
     return s;
 }
 
@@ -104,22 +121,29 @@ std::string format_seed_table(const SeedTable& t, eval::OutputFormat format) {
             return s;
         case eval::OutputFormat::kCsv:
             s = "config,runs,f1_mean,f1_stddev,f1_min,f1_max,em_mean,em_stddev,em_min,em_max,"
-                "f1_interval_width\n";
+                "f1_interval_width,f1_mean_low,f1_mean_high,em_mean_low,em_mean_high\n";
             for (const auto& r : t.rows) {
-                s += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", r.config, t.files.size(), r.f1.mean,
-                                 r.f1.stddev, r.f1.min, r.f1.max, r.exact_match.mean, r.exact_match.stddev,
-                                 r.exact_match.min, r.exact_match.max, r.f1_interval_width);
+                s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.config, t.files.size(),
+                                 r.f1.mean, r.f1.stddev, r.f1.min, r.f1.max, r.exact_match.mean,
+                                 r.exact_match.stddev, r.exact_match.min, r.exact_match.max,
+                                 r.f1_interval_width, r.f1.mean_low, r.f1.mean_high, r.exact_match.mean_low,
+                                 r.exact_match.mean_high);
             }
             return s;
         case eval::OutputFormat::kMarkdown:
             s = fmt::format(
-                "| config | F1 mean ± sd | F1 range | EM mean ± sd | EM range | one run's F1 CI width |\n"
-                "|---|---:|---:|---:|---:|---:|\n");
+                "| config | F1 mean ± sd | F1 mean 95% CI | F1 range | EM mean ± sd | EM range | one run's "
+                "F1 "
+                "CI width |\n"
+                "|---|---:|---:|---:|---:|---:|---:|\n");
             for (const auto& r : t.rows) {
                 s += fmt::format(
-                    "| {} | {:.2f} ± {:.2f} | {:.2f}–{:.2f} | {:.2f} ± {:.2f} | {:.2f}–{:.2f} | {:.2f} |\n",
-                    r.config, r.f1.mean, r.f1.stddev, r.f1.min, r.f1.max, r.exact_match.mean,
-                    r.exact_match.stddev, r.exact_match.min, r.exact_match.max, r.f1_interval_width);
+                    "| {} | {:.2f} ± {:.2f} | [{:.2f}, {:.2f}] | {:.2f}–{:.2f} | {:.2f} ± {:.2f} | "
+                    "{:.2f}–{:.2f} "
+                    "| {:.2f} |\n",
+                    r.config, r.f1.mean, r.f1.stddev, r.f1.mean_low, r.f1.mean_high, r.f1.min, r.f1.max,
+                    r.exact_match.mean, r.exact_match.stddev, r.exact_match.min, r.exact_match.max,
+                    r.f1_interval_width);
             }
             s += fmt::format(
                 "\n{} runs that differ only in --seed; sd: sample standard deviation over runs; the last "

@@ -14,6 +14,9 @@ namespace bitswitch::analysis {
 
 struct SpreadStats {
     double mean = 0, stddev = 0, min = 0, max = 0;  // stddev: sample (n - 1); 0 for one run
+    // The 95% Student-t interval of the mean over runs, mean -+ t(0.975, n - 1) sd / sqrt(n): where the
+    // mean of this training recipe lies if the runs are a sample of its seeds (for one run, the mean).
+    double mean_low = 0, mean_high = 0;
 };
 
 struct SeedRow {
@@ -26,6 +29,10 @@ struct SeedTable {
     std::vector<std::string> files;
     std::vector<SeedRow> rows;  // the first file's config order
 };
+
+/// The two-sided 95% critical value of Student's t with `degrees_of_freedom` (>= 1): the usual table to 30,
+/// above it the Cornish-Fisher expansion (within 0.003 of the exact value).
+double t_critical_95(int degrees_of_freedom);
 
 /// The statistics of `values` (at least one).
 SpreadStats spread(const std::vector<double>& values);
