@@ -36,12 +36,18 @@ hn::Vec<D> dropout_lanes(D d, uint32_t key, uint32_t threshold, float scale, int
 }
 
 struct RowPlace {
-    int64_t batch, visible;  // visible = keys [0, visible) may be attended
+    int64_t batch;
+    int64_t visible;  // keys [0, visible) may be attended
+    int64_t written;  // keys [0, written) are written (zeros past `visible`)
 };
 
 RowPlace place_of(const AttentionRows& a, int64_t r) {
-    const int64_t t = r % a.queries;
-    return {r / (a.queries * a.heads), a.causal ? std::min(a.keys, a.past + t + 1) : a.keys};
+    const int64_t t       = r % a.queries;
+    const int64_t visible = a.causal ? std::min(a.keys, a.past + t + 1) : a.keys;
+    const int64_t written = a.causal && a.query_block > 0
+                                ? std::min(a.keys, a.past + (t / a.query_block + 1) * a.query_block)
+                                : a.keys;
+    return {r / (a.queries * a.heads), visible, written};
 }
 
 void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t row_end, float* scores,
@@ -55,10 +61,10 @@ void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t 
     const auto neg_inf    = hn::Set(d, -std::numeric_limits<float>::infinity());
 
     for (int64_t r = row_begin; r < row_end; ++r) {
-        float* x                = scores + r * S;
-        float* out_drop         = use_drop ? dropped + r * S : nullptr;
-        const auto [b, visible] = place_of(a, r);
-        const float* bias       = a.key_bias ? a.key_bias + b * S : nullptr;
+        float* x                         = scores + r * S;
+        float* out_drop                  = use_drop ? dropped + r * S : nullptr;
+        const auto [b, visible, written] = place_of(a, r);
+        const float* bias                = a.key_bias ? a.key_bias + b * S : nullptr;
 
         // Every vector below is masked to the visible keys, so rows of any length are read and written
         // in bounds. Pass 1: add the padding bias, find the maximum.
@@ -73,8 +79,8 @@ void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t 
         }
         const float max = hn::GetLane(hn::MaxOfLanes(d, vmax));
         if (max == -std::numeric_limits<float>::infinity()) {  // nothing visible: P = 0
-            std::fill(x, x + S, 0.0f);
-            if (use_drop) std::fill(out_drop, out_drop + S, 0.0f);
+            std::fill(x, x + written, 0.0f);
+            if (use_drop) std::fill(out_drop, out_drop + written, 0.0f);
             continue;
         }
         // Pass 2: exponentials and their sum. Exp is exactly 0 below -104, so padding (-inf) gives 0.
@@ -96,8 +102,8 @@ void AttentionSoftmaxForward(const AttentionRows& a, int64_t row_begin, int64_t 
             if (use_drop)
                 hn::BlendedStore(hn::Mul(p, dropout_lanes(d, key, thresh, scale, s)), m, d, out_drop + s);
         }
-        std::fill(x + visible, x + S, 0.0f);
-        if (use_drop) std::fill(out_drop + visible, out_drop + S, 0.0f);
+        std::fill(x + visible, x + written, 0.0f);
+        if (use_drop) std::fill(out_drop + visible, out_drop + written, 0.0f);
     }
 }
 
@@ -113,7 +119,8 @@ void AttentionSoftmaxBackward(const AttentionRows& a, int64_t row_begin, int64_t
     for (int64_t r = row_begin; r < row_end; ++r) {
         const float* p        = probs + r * S;
         float* g              = grad + r * S;
-        const int64_t visible = place_of(a, r).visible;
+        const RowPlace place  = place_of(a, r);
+        const int64_t visible = place.visible, written = place.written;
         // dS_s = P_s (m_s g_s - sum_j P_j m_j g_j), m = dropout multipliers (1 without dropout).
         const uint32_t key = use_drop ? dropout_row_key(a.dropout_seed, uint64_t(r)) : 0;
         auto vdot          = hn::Zero(d);
@@ -135,8 +142,8 @@ void AttentionSoftmaxBackward(const AttentionRows& a, int64_t row_begin, int64_t
             }
             hn::BlendedStore(hn::Mul(pv, hn::Sub(gv, dot)), m, d, g + s);
         }
-        std::fill(g + visible, g + S, 0.0f);
-        if (use_drop) std::fill(dropped + r * S + visible, dropped + (r + 1) * S, 0.0f);
+        std::fill(g + visible, g + written, 0.0f);
+        if (use_drop) std::fill(dropped + r * S + visible, dropped + r * S + written, 0.0f);
     }
 }
 

@@ -25,6 +25,10 @@ struct AttentionRows {
     const float* key_bias = nullptr;
     float dropout_p       = 0.0f;  // 0 = no dropout
     uint64_t dropout_seed = 0;
+    /// > 0 (causal): the products around these rows are tiled in blocks of this many queries and read a
+    /// row only up to the last key of its block, past + (t / query_block + 1) · query_block; the kernels
+    /// then write zeros only up to there (the rest of the row is neither read nor written).
+    int64_t query_block = 0;
 };
 
 /// In place: scores -> probabilities for rows [row_begin, row_end). With dropout, `dropped` (same layout)
