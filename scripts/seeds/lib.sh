@@ -36,15 +36,15 @@ train_per_seed() {
     done
 }
 
-# sweep_per_seed OUT NAME CONFIGS...: each run of OUT evaluated at CONFIGS on the dev split, into
-# OUT/s<seed>/NAME (kept when done).
+# sweep_per_seed OUT NAME SWEEP_FLAGS...: each run of OUT swept with SWEEP_FLAGS (--uniform 8 4, --precision
+# 8,8,6 ...) on the dev split, into OUT/s<seed>/NAME (kept when done).
 sweep_per_seed() {
     local out=$1 name=$2 s dir
     shift 2
     for s in "${train_seeds[@]}"; do
         dir=$out/s$s
         [ -f "$dir/$name/sweep.jsonl" ] && continue
-        "$bin" sweep --model "$dir" --validation_file "$demo_data/dev.json" --uniform "$@" \
+        "$bin" sweep --model "$dir" --validation_file "$demo_data/dev.json" "$@" \
             --output_dir "$dir/$name" > /dev/null 2> "$dir.$name.log" ||
             { echo "sweep failed, see $dir.$name.log" >&2; return 1; }
     done

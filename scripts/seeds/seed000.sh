@@ -22,7 +22,7 @@ train_per_seed "$out/switchable_cascade" --a_bits 4 6 8 --w_bits 4 6 8 --fp_head
     --kd_loss kl --kd_temperature 2 --distill_weight 1
 train_per_seed "$out/cpt" --is_cyclic_precision --cyclic_w_bits_schedule 4 8 --cyclic_a_bits_schedule 4 8 \
     --num_cyclic_period 32
-for m in static8 switchable_avg switchable_cascade cpt; do sweep_per_seed "$out/$m" sweep 8 6 4; done
+for m in static8 switchable_avg switchable_cascade cpt; do sweep_per_seed "$out/$m" sweep --uniform 8 6 4; done
 
 table=$(mktemp)
 trap 'rm -f "$table"' EXIT

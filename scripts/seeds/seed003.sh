@@ -23,12 +23,12 @@ train_per_seed "$out/switchable" --mode switchable --w_bits 8 4 --switch_schedul
     --switch_loss kd --kd_alpha 0.5 --kd_loss kl --kd_temperature 2 --fp_head
 train_per_seed "$out/cpt" --mode cyclic --num_bit_min 4 --num_bit_max 8 --num_cyclic_period 32 \
     --learning_rate 2e-3
-sweep_per_seed "$out/fp32" sweep fp
-sweep_per_seed "$out/bf16" sweep fp
-sweep_per_seed "$out/static8" sweep 8
-sweep_per_seed "$out/static4" sweep 4
-sweep_per_seed "$out/switchable" sweep 8 4
-sweep_per_seed "$out/cpt" sweep 8 7 6 4
+sweep_per_seed "$out/fp32" sweep --uniform fp
+sweep_per_seed "$out/bf16" sweep --uniform fp
+sweep_per_seed "$out/static8" sweep --uniform 8
+sweep_per_seed "$out/static4" sweep --uniform 4
+sweep_per_seed "$out/switchable" sweep --uniform 8 4
+sweep_per_seed "$out/cpt" sweep --uniform 8 7 6 4
 
 table=$(mktemp)
 trap 'rm -f "$table"' EXIT

@@ -28,9 +28,11 @@ std::vector<std::string> expand_config_files(CLI::App& app, const std::vector<st
     if (cmd == &app) return args;
     std::vector<std::string> out(args.begin(), args.begin() + int64_t(i));
     std::vector<std::string> given(args.begin() + int64_t(i), args.end());
-    const auto given_on_command_line = [&](const std::string& flag) {
-        return std::any_of(given.begin(), given.end(),
-                           [&](const std::string& a) { return a == flag || a.rfind(flag + "=", 0) == 0; });
+    // Under any of its names: a seed's alias (--lora_attn_dim for the file's lora_r) wins over the file too.
+    const auto given_on_command_line = [&](const CLI::Option& option) {
+        return std::any_of(given.begin(), given.end(), [&](const std::string& a) {
+            return a.rfind("--", 0) == 0 && option.check_name(a.substr(0, a.find('=')));
+        });
     };
     std::vector<std::string> rest;
     for (size_t k = 0; k < given.size(); ++k) {
@@ -63,7 +65,7 @@ std::vector<std::string> expand_config_files(CLI::App& app, const std::vector<st
                                 "see --help)",
                                 file, item.name, fmt::join(path, " ")));
             }
-            if (given_on_command_line(flag)) continue;  // the command line wins
+            if (given_on_command_line(*opt)) continue;  // the command line wins
             if (opt->get_expected_max() == 0) {         // a flag: true sets it, false leaves it off
                 if (!item.inputs.empty() && (item.inputs[0] == "true" || item.inputs[0] == "1"))
                     rest.push_back(flag);

@@ -76,6 +76,19 @@ TEST(SeedFlags, Seed000CyclicLine) {
     EXPECT_EQ(f.config_of(out)["mode"], "cyclic");
 }
 
+// A seed's name for a flag wins over the --config file's key for it, as the flag's own name does.
+TEST(SeedFlags, AnAliasOnTheCommandLineWinsOverTheConfigFile) {
+    SeedFixture f;
+    const auto config = f.dir.write("recipe.toml", "lora_r = 1\nlora_alpha = 2.0\n").string();
+    const auto out    = f.out("alias");
+    const auto r =
+        f.train_into("alias", "--config " + config + " --lora_attn_dim 3 --lora_attn_alpha=6 --max_steps 1");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto c = f.config_of(out);
+    EXPECT_EQ(c["lora_r"], 3);
+    EXPECT_EQ(c["lora_alpha"], 6.0);
+}
+
 // --bit_schedule MIN MAX is the cyclic range of the weights; activations follow unless given their own.
 TEST(SeedFlags, BitScheduleIsTheCyclicWeightRange) {
     SeedFixture f;

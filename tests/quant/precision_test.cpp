@@ -112,14 +112,14 @@ TEST(Precision, ListGivesEachBlockThenTheHead) {
     EXPECT_EQ(c.at("qa_outputs").bits, (BitWidths{32, 32, 32}));
     expect_input_error([] { parse_precision("8,8", units(2), bare()); }, "a list needs 3 entries");
     const auto idx =
-        precision_from_level_indices({1, 0, 1}, units(2), trained({8, 16}));  // levels sorted: 16, 8
+        precision_from_level_indices({1, 0, 1}, units(2), trained({8, 16}), "m");  // levels sorted: 16, 8
     EXPECT_EQ(idx.at("h.0.attn.c_attn").adapter, "8");
     EXPECT_EQ(idx.at("h.1.attn.c_attn").adapter, "16");
     expect_input_error(
         [] {
-            precision_from_level_indices({0, 2, 0}, units(2), trained({8, 16}));
+            precision_from_level_indices({0, 2, 0}, units(2), trained({8, 16}), "m");
         },
-        "2 is not a level index");
+        "--activate_lora_idx 2: m has 2 trained level(s), indices 0..1 (16, 8)");
 }
 
 TEST(Precision, FilePatternsMostSpecificWins) {

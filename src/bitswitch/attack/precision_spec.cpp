@@ -48,16 +48,11 @@ std::vector<PrecisionSpec> parse_specs(const std::vector<std::string>& texts,
 
 std::vector<std::string> trained_level_names(const std::vector<int>& indices,
                                              const model::LoadedModel& loaded, const std::string& flag) {
-    const auto& levels = loaded.trained_levels();
     std::vector<std::string> out;
     for (const int i : indices) {
-        if (i < 0 || size_t(i) >= levels.size()) {
-            throw InputError(fmt::format("{} {}: {} has {} trained level(s){}", flag, i,
-                                         loaded.path().string(), levels.size(),
-                                         levels.empty() ? "; name the precision with --craft_at/--eval_at"
-                                                        : fmt::format(", indices 0..{}", levels.size() - 1)));
-        }
-        out.push_back(levels[size_t(i)].name());
+        out.push_back(quant::level_at_index(loaded.trained_levels(), i, flag, loaded.path().string(),
+                                            "name the precision with --craft_at/--eval_at")
+                          .name());
     }
     return out;
 }

@@ -90,7 +90,7 @@ std::vector<quant::PrecisionConfig> LoadedModel::configs(const std::vector<std::
     std::vector<quant::PrecisionConfig> out;
     for (const auto& t : texts) out.push_back(quant::parse_precision(t, units, adapters_));
     if (!level_indices.empty())
-        out.push_back(quant::precision_from_level_indices(level_indices, units, adapters_));
+        out.push_back(quant::precision_from_level_indices(level_indices, units, adapters_, path_.string()));
     if (out.empty()) {
         for (const auto& text : default_configs_)
             out.push_back(quant::parse_precision(text, units, adapters_));

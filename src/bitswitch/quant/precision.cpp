@@ -394,23 +394,30 @@ PrecisionConfig parse_precision(const std::string& raw, const UnitList& units, c
     return from_patterns({{"default", text}}, text, units, adapters);
 }
 
+const PrecisionLevel& level_at_index(const std::vector<PrecisionLevel>& levels, int index,
+                                     const std::string& flag, const std::string& source,
+                                     const std::string& fix) {
+    if (levels.empty()) throw InputError(fmt::format("{}: {} has 0 trained level(s); {}", flag, source, fix));
+    if (index < 0 || size_t(index) >= levels.size()) {
+        throw InputError(fmt::format("{} {}: {} has {} trained level(s), indices 0..{} ({})", flag, index,
+                                     source, levels.size(), levels.size() - 1, level_names(levels)));
+    }
+    return levels[size_t(index)];
+}
+
 PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, const UnitList& units,
-                                             const AdapterSet& adapters) {
-    if (adapters.levels.empty())
-        throw InputError("--activate_lora_idx needs a model trained with precision levels");
-    const int64_t groups = group_count(units);
+                                             const AdapterSet& adapters, const std::string& source) {
+    const std::string flag = "--activate_lora_idx";
+    const int64_t groups   = group_count(units);
     if (int64_t(indices.size()) != groups) {
-        throw InputError(
-            fmt::format("--activate_lora_idx needs {} indices (one per group: {} ... {}), got {}", groups,
-                        group_label(units, 0), group_label(units, groups - 1), indices.size()));
+        throw InputError(fmt::format("{} needs {} indices (one per group: {} ... {}), got {}", flag, groups,
+                                     group_label(units, 0), group_label(units, groups - 1), indices.size()));
     }
     std::string list;
     for (const int i : indices) {
-        if (i < 0 || size_t(i) >= adapters.levels.size()) {
-            throw InputError(fmt::format("--activate_lora_idx: {} is not a level index (0..{}: {})", i,
-                                         adapters.levels.size() - 1, level_names(adapters.levels)));
-        }
-        const auto& b = adapters.levels[size_t(i)].bits;
+        const auto& b = level_at_index(adapters.levels, i, flag, source,
+                                       "give the precision itself with --precision (e.g. 8,8,...,4)")
+                            .bits;
         list += (list.empty() ? "" : ",") + fmt::format("w{}a{}kv{}", b.w, b.a, b.kv);
     }
     return parse_precision(list, units, adapters);

@@ -123,8 +123,17 @@ PrecisionConfig with_units_at(const PrecisionConfig& base, const std::vector<std
 /// pattern or unit.
 PrecisionConfig parse_precision(const std::string& text, const UnitList& units, const AdapterSet& adapters);
 
-/// Seed 002's --activate_lora_idx: one index into the levels (high to low precision order) per unit group.
+/// The level at `index` of a model's trained `levels` (high to low precision: 0 = the highest), for the
+/// flags that pick levels by index (seed 002's --activate_lora_idx, --attack_lora_idx, --eval_lora_idx).
+/// InputError naming the flag, the index, `source` (the model) and the valid indices with their names, or
+/// `fix` when the model has no trained levels.
+const PrecisionLevel& level_at_index(const std::vector<PrecisionLevel>& levels, int index,
+                                     const std::string& flag, const std::string& source,
+                                     const std::string& fix);
+
+/// Seed 002's --activate_lora_idx: one index into the levels (level_at_index) per unit group, for the model
+/// at `source`.
 PrecisionConfig precision_from_level_indices(const std::vector<int>& indices, const UnitList& units,
-                                             const AdapterSet& adapters);
+                                             const AdapterSet& adapters, const std::string& source);
 
 }  // namespace bitswitch::quant
