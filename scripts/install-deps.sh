@@ -28,7 +28,7 @@ packages=(
     chromium
 )
 if [ "${1:-}" = "--bench" ]; then
-    packages+=(python3-torch python3-numpy)
+    packages+=(python3-torch python3-numpy linux-perf)  # linux-perf: bench/profile_step.sh
     command -v node > /dev/null && command -v npm > /dev/null || packages+=(nodejs npm)
 fi
 

@@ -55,8 +55,22 @@ sweep_per_seed() {
 seed_cells() {
     local sweeps=() s
     for s in "${train_seeds[@]}"; do sweeps+=("$1/s$s/$2/sweep.jsonl"); done
-    "$bin" seeds "${sweeps[@]}" -o csv | awk -F, -v c="$3" '$1 == c {
-        printf "%.2f ± %.2f [%.2f, %.2f] | %.2f ± %.2f", $3, $4, $12, $13, $7, $8 }'
+    # The CSV quotes a config with commas (a per-block list): match the first field either way, then split
+    # the numbers after it.
+    "$bin" seeds "${sweeps[@]}" -o csv | awk -v c="$3" '{
+        plain = c ","; quoted = "\"" c "\","
+        if (index($0, quoted) == 1) rest = substr($0, length(quoted) + 1)
+        else if (index($0, plain) == 1) rest = substr($0, length(plain) + 1)
+        else next
+        split(rest, f, ",")
+        printf "%.2f ± %.2f [%.2f, %.2f] | %.2f ± %.2f", f[2], f[3], f[11], f[12], f[6], f[7] }'
+}
+
+# cells_legend: how to read the cells seed_cells writes (the sentence every seed table carries).
+cells_legend() {
+    echo "Cells: F1 mean ± sd over the training seeds with the 95% Student-t interval of the mean in"
+    echo "brackets (training noise), then EM mean ± sd; one run's own bootstrap interval over the 1,338 dev"
+    echo "questions is about ±2.5 F1 (question noise)."
 }
 
 # provenance SCRIPT: the line under each table: command, date, machine, binary commit, seeds.

@@ -33,8 +33,8 @@ trap 'rm -f "$table"' EXIT
     echo "bit-width-specific LoRA, avg_loss or cascaded distillation; CPT 4-8 bits, 32 periods) and publishes"
     echo "no numbers. Here each row is the demo's LoRA recipe (rank 1, 600 steps of 16 windows) on the"
     echo "generated benchmark with the seed's flags, trained once per seed; static 8-bit LoRA is quantized"
-    echo "after training to 6 and 4 bits. Cells: F1 mean ± sd over the training seeds with the 95% Student-t"
-    echo "interval of the mean in brackets, then EM mean ± sd."
+    echo "after training to 6 and 4 bits."
+    cells_legend
     echo
     echo "| bitswitch training (seed 000's flags) | bits | F1 | EM |"
     echo "|---|---|---:|---:|"

@@ -32,8 +32,8 @@ trap 'rm -f "$table"' EXIT
     echo "Seed 001 trains GPT-2-124M on a small SQuAD sample with levels 32/8/4 bits and one adapter per"
     echo "level, and reports one accuracy: its CPT run at F1 37.2, EM 16 after 1000 steps (generative"
     echo "evaluation). Here each row is the demo's recipe with the seed's levels and modes on the generated"
-    echo "benchmark, trained once per seed, evaluated with every layer at one level. Cells: F1 mean ± sd"
-    echo "over the training seeds with the 95% Student-t interval of the mean in brackets, then EM mean ± sd."
+    echo "benchmark, trained once per seed, evaluated with every layer at one level."
+    cells_legend
     echo
     echo "| training | bits | seed 001: EM / F1 | here: F1 | here: EM |"
     echo "|---|---|---:|---:|---:|"

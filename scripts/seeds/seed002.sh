@@ -59,9 +59,9 @@ trap 'rm -f "$table"' EXIT
     echo
     echo "Seed 002 fine-tunes GPT-2-124M on SQuAD v1.1 (1000 steps; LoRA rank 16). Here each row is the"
     echo "demo's recipe (600 steps of 16 windows; LoRA rank 1, full fine-tuning at learning rate 1e-3) on the"
-    echo "generated benchmark with the seed's flags, trained once per seed. Cells: F1 mean ± sd over the"
-    echo "training seeds with the 95% Student-t interval of the mean in brackets, then EM mean ± sd. Seed"
-    echo "002's cells are single runs on GPT-2 and SQuAD."
+    echo "generated benchmark with the seed's flags, trained once per seed; seed 002's cells are single runs"
+    echo "on GPT-2 and SQuAD."
+    cells_legend
     echo
     echo "Table 1: full fine-tuning with static quantization"
     echo

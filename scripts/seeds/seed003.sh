@@ -37,9 +37,8 @@ trap 'rm -f "$table"' EXIT
     echo
     echo "Seed 003 (QaLoF) fine-tunes GPT-2-124M on the full SQuAD v1.1 train set (1000 steps, batch 128);"
     echo "here every row is the demo's LoRA recipe (rank 1, 600 steps of 16 windows) on the generated"
-    echo "benchmark, trained once per seed. bitswitch cells: F1 mean ± sd over the training seeds with the"
-    echo "95% Student-t interval of the mean in brackets (training noise), then EM mean ± sd; a dev split of"
-    echo "1,338 questions adds about ±2.5 F1 of question noise to one run (the sweep's bootstrap)."
+    echo "benchmark, trained once per seed."
+    cells_legend
     echo
     echo "| seed 003's row | bitswitch training | bits | seed 003: EM / F1 | here: F1 | here: EM |"
     echo "|---|---|---|---:|---:|---:|"
