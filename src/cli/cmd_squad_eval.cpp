@@ -3,8 +3,6 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -15,6 +13,7 @@
 #include "bitswitch/core/json_file.h"
 #include "bitswitch/data/squad.h"
 #include "bitswitch/eval/bootstrap.h"
+#include "bitswitch/eval/evaluator.h"
 #include "bitswitch/eval/squad_metric.h"
 #include "cli/analysis_flags.h"
 #include "cli/commands.h"
@@ -34,38 +33,17 @@ nlohmann::ordered_json interval_json(const eval::Interval& i) {
     return {{"estimate", 100 * i.estimate}, {"low", 100 * i.low}, {"high", 100 * i.high}};
 }
 
-// The official summary of one predictions file, and each question's EM and F1 in [0, 1] in the dataset's
-// order (what a paired comparison resamples), whichever version the dataset is.
-struct Scored {
-    nlohmann::ordered_json summary;
-    std::vector<double> question_em, question_f1;
-};
-
-Scored score(const data::SquadDataset& dataset, const eval::Predictions& predictions,
-             const eval::WarnFn& warn) {
-    Scored s;
-    if (!dataset.is_v2()) {
-        auto r        = eval::evaluate_v1(dataset, predictions, warn);
-        s.summary     = {{"exact_match", r.exact_match}, {"f1", r.f1}};
-        s.question_em = std::move(r.question_em);
-        s.question_f1 = std::move(r.question_f1);
-        return s;
+// The official script's summary and each question's scores; like the v2.0 script, the HasAns/NoAns
+// figures only where the dataset has such questions.
+eval::EvalResult score(const data::SquadDataset& dataset, const eval::Predictions& predictions,
+                       const eval::WarnFn& warn) {
+    auto r = eval::score_answers(dataset, predictions, dataset.is_v2(), warn);
+    for (const char* part : {"HasAns", "NoAns"}) {
+        const std::string total = std::string(part) + "_total";
+        if (!r.metrics.contains(total) || r.metrics[total].get<int64_t>() > 0) continue;
+        for (const char* figure : {"_exact", "_f1", "_total"}) r.metrics.erase(std::string(part) + figure);
     }
-    auto r    = eval::evaluate_v2(dataset, predictions, warn);
-    s.summary = {{"exact", r.exact}, {"f1", r.f1}, {"total", r.total}};
-    if (r.has_ans_total > 0) {
-        s.summary["HasAns_exact"] = r.has_ans_exact;
-        s.summary["HasAns_f1"]    = r.has_ans_f1;
-        s.summary["HasAns_total"] = r.has_ans_total;
-    }
-    if (r.no_ans_total > 0) {
-        s.summary["NoAns_exact"] = r.no_ans_exact;
-        s.summary["NoAns_f1"]    = r.no_ans_f1;
-        s.summary["NoAns_total"] = r.no_ans_total;
-    }
-    s.question_em = std::move(r.question_em);
-    s.question_f1 = std::move(r.question_f1);
-    return s;
+    return r;
 }
 
 eval::Predictions load_predictions(const std::string& path) {
@@ -90,12 +68,12 @@ void run_squad_eval(const SquadEvalConfig& c) {
     load.check_answer_spans = false;  // like the official script: only the answer texts matter here
     const auto dataset      = data::load_squad(c.dataset, load);
     const auto predictions  = load_predictions(c.predictions);
-    const auto warn = [](const std::string& line) { std::fprintf(stderr, "warning: %s\n", line.c_str()); };
-    const Scored scored           = score(dataset, predictions, warn);
-    nlohmann::ordered_json result = scored.summary;
+    const auto warn   = [](const std::string& line) { std::fprintf(stderr, "warning: %s\n", line.c_str()); };
+    const auto scored = score(dataset, predictions, warn);
+    nlohmann::ordered_json result = scored.metrics;
     if (!c.compare.empty()) {
         const auto other           = load_predictions(c.compare);
-        const Scored theirs        = score(dataset, other, warn);
+        const auto theirs          = score(dataset, other, warn);
         result["compare"]          = c.compare;
         result["exact_match_diff"] = interval_json(
             eval::bootstrap_paired_difference(scored.question_em, theirs.question_em, c.bootstrap));

@@ -132,23 +132,21 @@ std::string format_seed_table(const SeedTable& t, eval::OutputFormat format) {
             return s;
         case eval::OutputFormat::kMarkdown:
             s = fmt::format(
-                "| config | F1 mean ± sd | F1 mean 95% CI | F1 range | EM mean ± sd | EM range | one run's "
-                "F1 "
-                "CI width |\n"
+                "| config | F1 mean ± sd | F1 mean 95% CI | F1 range | EM mean ± sd | EM range "
+                "| one run's F1 CI width |\n"
                 "|---|---:|---:|---:|---:|---:|---:|\n");
             for (const auto& r : t.rows) {
                 s += fmt::format(
-                    "| {} | {:.2f} ± {:.2f} | [{:.2f}, {:.2f}] | {:.2f}–{:.2f} | {:.2f} ± {:.2f} | "
-                    "{:.2f}–{:.2f} "
-                    "| {:.2f} |\n",
+                    "| {} | {:.2f} ± {:.2f} | [{:.2f}, {:.2f}] | {:.2f}–{:.2f} | {:.2f} ± {:.2f} "
+                    "| {:.2f}–{:.2f} | {:.2f} |\n",
                     r.config, r.f1.mean, r.f1.stddev, r.f1.mean_low, r.f1.mean_high, r.f1.min, r.f1.max,
                     r.exact_match.mean, r.exact_match.stddev, r.exact_match.min, r.exact_match.max,
                     r.f1_interval_width);
             }
             s += fmt::format(
-                "\n{} runs that differ only in --seed; sd: sample standard deviation over runs; the last "
-                "column "
-                "is the mean width of each run's own bootstrap interval (question noise).\n",
+                "\n{} runs that differ only in --seed; sd: sample standard deviation over runs; CI: the "
+                "Student-t interval of the mean over runs (training noise); the last column: the mean width "
+                "of each run's own bootstrap interval (question noise).\n",
                 t.files.size());
             return s;
     }

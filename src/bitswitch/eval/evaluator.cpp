@@ -21,38 +21,45 @@ EvalResult evaluate_qa(model::QuantModel& model, const data::SquadDataset& datas
     return r;
 }
 
+EvalResult score_answers(const data::SquadDataset& dataset, const Predictions& answers, bool v2,
+                         const WarnFn& warn) {
+    EvalResult r;
+    if (v2) {
+        auto v2r      = evaluate_v2(dataset, answers, warn);
+        r.exact_match = v2r.exact;
+        r.f1          = v2r.f1;
+        r.metrics     = {{"exact", v2r.exact},
+                         {"f1", v2r.f1},
+                         {"total", v2r.total},
+                         {"HasAns_exact", v2r.has_ans_exact},
+                         {"HasAns_f1", v2r.has_ans_f1},
+                         {"HasAns_total", v2r.has_ans_total},
+                         {"NoAns_exact", v2r.no_ans_exact},
+                         {"NoAns_f1", v2r.no_ans_f1},
+                         {"NoAns_total", v2r.no_ans_total}};
+        r.question_em = std::move(v2r.question_em);
+        r.question_f1 = std::move(v2r.question_f1);
+        return r;
+    }
+    auto v1       = evaluate_v1(dataset, answers, warn);
+    r.exact_match = v1.exact_match;
+    r.f1          = v1.f1;
+    r.metrics     = {{"exact_match", v1.exact_match}, {"f1", v1.f1}};
+    r.question_em = std::move(v1.question_em);
+    r.question_f1 = std::move(v1.question_f1);
+    return r;
+}
+
 EvalResult score_logits(const data::SquadDataset& dataset, const std::vector<data::QAFeature>& features,
                         const std::vector<float>& start, const std::vector<float>& end,
                         const PostprocessOptions& postprocess) {
-    const auto t0 = std::chrono::steady_clock::now();
-    EvalResult r;
-    r.predictions = postprocess_qa_predictions(dataset, features, start, end, postprocess);
+    const auto t0    = std::chrono::steady_clock::now();
+    auto predictions = postprocess_qa_predictions(dataset, features, start, end, postprocess);
     Predictions answers;
-    for (const auto& p : r.predictions) answers[p.id] = p.text;
-    if (postprocess.version_2_with_negative || dataset.is_v2()) {
-        const auto v2 = evaluate_v2(dataset, answers);
-        r.exact_match = v2.exact;
-        r.f1          = v2.f1;
-        r.question_em = v2.question_em;
-        r.question_f1 = v2.question_f1;
-        r.metrics     = {{"exact", v2.exact},
-                         {"f1", v2.f1},
-                         {"total", v2.total},
-                         {"HasAns_exact", v2.has_ans_exact},
-                         {"HasAns_f1", v2.has_ans_f1},
-                         {"HasAns_total", v2.has_ans_total},
-                         {"NoAns_exact", v2.no_ans_exact},
-                         {"NoAns_f1", v2.no_ans_f1},
-                         {"NoAns_total", v2.no_ans_total}};
-    } else {
-        const auto v1 = evaluate_v1(dataset, answers);
-        r.exact_match = v1.exact_match;
-        r.f1          = v1.f1;
-        r.question_em = v1.question_em;
-        r.question_f1 = v1.question_f1;
-        r.metrics     = {{"exact_match", v1.exact_match}, {"f1", v1.f1}};
-    }
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (const auto& p : predictions) answers[p.id] = p.text;
+    EvalResult r  = score_answers(dataset, answers, postprocess.version_2_with_negative || dataset.is_v2());
+    r.predictions = std::move(predictions);
+    r.seconds     = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
 }
 

@@ -13,6 +13,7 @@
 #include "bitswitch/data/squad.h"
 #include "bitswitch/eval/logits.h"
 #include "bitswitch/eval/postprocess.h"
+#include "bitswitch/eval/squad_metric.h"
 #include "bitswitch/model/quant_model.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 
@@ -58,6 +59,11 @@ std::vector<ExamplePrediction> answer_questions(model::QuantModel& model, const 
 /// `dir`, each atomically.
 void write_eval_outputs(const std::filesystem::path& dir, const EvalResult& result,
                         const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
+
+/// The official EM/F1 of `answers` (v2.0's script when `v2`, else v1.1's): metrics, overall figures and each
+/// question's scores; no predictions, no time.
+EvalResult score_answers(const data::SquadDataset& dataset, const Predictions& answers, bool v2,
+                         const WarnFn& warn = {});
 
 /// Post-processes logits (as predict_logits returns them) into answers and scores them; `seconds` is this
 /// step's time only.

@@ -24,9 +24,10 @@ using torch::autograd::tensor_list;
 // 128 keeps each tile's products large enough for the GEMM kernels' full speed.
 constexpr int64_t kQueryBlock = 128;
 
+// As queries: [begin, begin + size) see keys [0, keys). As a block of keys (the backward's dK, dV):
+// [begin, keys), seen by queries [begin, T) only.
 struct Tile {
-    int64_t begin, size;  // queries [begin, begin + size)
-    int64_t keys;         // see keys [0, keys); as keys, [begin, begin + size) are seen by queries from begin
+    int64_t begin, size, keys;
 };
 
 std::vector<Tile> attention_tiles(int64_t queries, int64_t keys, bool causal) {
