@@ -63,7 +63,9 @@ seed_cells() {
         else if (index($0, plain) == 1) rest = substr($0, length(plain) + 1)
         else next
         split(rest, f, ",")
-        printf "%.2f ± %.2f [%.2f, %.2f] | %.2f ± %.2f", f[2], f[3], f[11], f[12], f[6], f[7] }'
+        printf "%.2f ± %.2f [%.2f, %.2f] | %.2f ± %.2f", f[2], f[3], f[11], f[12], f[6], f[7]
+        found = 1 }
+        END { if (!found) { printf "no config %s | -", c; print "seed_cells: no config " c > "/dev/stderr" } }'
 }
 
 # cells_legend: how to read the cells seed_cells writes (the sentence every seed table carries).
