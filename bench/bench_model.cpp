@@ -2,9 +2,9 @@
 // seq 384, rank-8 adapters on every block linear, QA head trained, dropout 0.1 as in the config) and an
 // fp32 eval forward (batch 8, seq 384), and that forward again at w8a8kv8 fake quantization (its cost
 // relative to fp32 is eval_forward_w8a8kv8_cost_ratio), then the step and the fp32 forward on bf16 products
-// (--bf16) where the CPU has them. Also measures the GEMM ceiling of libtorch's BLAS and
-// of the model's own GEMM (oneDNN), so the achieved GFLOP/s can be read against them; the floors are the
-// tokens/s the FLOPs would take at the model's ceiling. Prints one JSON line.
+// (--bf16) where the CPU has them. Also measures the GEMM ceiling of libtorch's BLAS, of the model's own
+// GEMM (oneDNN) and of its bf16 product, so the achieved GFLOP/s can be read against them; the floors are
+// the tokens/s the FLOPs would take at the model's float32 ceiling. Prints one JSON line.
 // Peer: bench/peers/torch_peer.py.
 //
 // FLOP counts (multiply-add = 2), per token, L layers, C = 768, F = 3072, T = 384, r = 8:
@@ -35,9 +35,11 @@ using bitswitch::bench::seconds_since;
 
 // The largest GEMM of the step, (B*T, C) x (C, F), through libtorch's matmul (the system BLAS) and
 // through the model's own product (model::linear: oneDNN when built with it). Best of 5 x 4 calls.
+// bf16: the model's bfloat16 product (--bf16; kernels::bf16_gemm, operands already rounded), 0 without one.
 struct GemmCeilings {
     double blas  = 0;
     double model = 0;
+    double bf16  = 0;
 };
 
 GemmCeilings gemm_ceilings() {
@@ -53,8 +55,20 @@ GemmCeilings gemm_ceilings() {
         }
         return best;
     };
-    return {best_of([&] { torch::mm(a, b); }),
-            best_of([&] { bitswitch::ops::linear(a, w, torch::Tensor()); })};
+    GemmCeilings c{best_of([&] { torch::mm(a, b); }),
+                   best_of([&] { bitswitch::ops::linear(a, w, torch::Tensor()); })};
+    if (bitswitch::ops::fast_gemm_enabled() && bitswitch::kernels::bf16_gemm_native()) {
+        const auto a16 = a.to(torch::kBFloat16), w16 = w.to(torch::kBFloat16);
+        const auto bits = [](const torch::Tensor& t) {
+            return reinterpret_cast<const uint16_t*>(t.data_ptr<at::BFloat16>());
+        };
+        auto out = torch::empty({1536, 3072});
+        c.bf16   = best_of([&] {
+            bitswitch::kernels::bf16_gemm(false, true, 1536, 3072, 768, bits(a16), 768, bits(w16), 768, 0.0f,
+                                            out.data_ptr<float>(), 3072);
+        });
+    }
+    return c;
 }
 
 }  // namespace
@@ -135,7 +149,8 @@ int main(int argc, char** argv) {
         bf16_fwd_seconds = seconds_since(t) / steps;
     }
     const GemmCeilings again = gemm_ceilings();
-    ceiling                  = {std::max(ceiling.blas, again.blas), std::max(ceiling.model, again.model)};
+    ceiling                  = {std::max(ceiling.blas, again.blas), std::max(ceiling.model, again.model),
+                                std::max(ceiling.bf16, again.bf16)};
     const double step_tokens = 4.0 * T, fwd_tokens = 8.0 * T;
     nlohmann::ordered_json out{
         {"name", "bitswitch"},
@@ -153,6 +168,10 @@ int main(int argc, char** argv) {
         {"peak_rss_mb", double(bitswitch::core::peak_rss_bytes()) / (1 << 20)},
     };
     if (bf16_step_seconds > 0) {
+        // How much faster the bf16 product is than the float32 one: the most a step made only of such
+        // products could gain from --bf16.
+        out["bf16_gemm_ceiling_gflops"]       = ceiling.bf16;
+        out["bf16_over_fp32_gemm_ceiling"]    = ceiling.bf16 / ceiling.model;
         out["train_step_bf16_tokens_per_s"]   = step_tokens / bf16_step_seconds;
         out["bf16_train_step_speedup"]        = step_seconds / bf16_step_seconds;
         out["eval_forward_bf16_tokens_per_s"] = fwd_tokens / bf16_fwd_seconds;
