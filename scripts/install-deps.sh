@@ -26,6 +26,8 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev clang-format
     # the report's browser test: headless Chromium loads the page (no console errors, no requests)
     chromium
+    # fuzzing (scripts/fuzz.sh, the Fuzz test): clang with libFuzzer and the sanitizer runtimes
+    clang libclang-rt-14-dev
 )
 if [ "${1:-}" = "--bench" ]; then
     packages+=(python3-torch python3-numpy linux-perf)  # linux-perf: bench/profile_step.sh

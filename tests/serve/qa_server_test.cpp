@@ -156,6 +156,9 @@ TEST(QaServer, EachBadRequestGetsItsStatusAndAMessage) {
         return status == 413 ? std::string() : nlohmann::json::parse(res->body)["error"].get<std::string>();
     };
     EXPECT_NE(error_of("{not json", 400).find("not valid JSON"), std::string::npos);
+    // A number beyond a double is nlohmann's out_of_range, not a parse_error (found by fuzzing).
+    EXPECT_NE(error_of(R"({"question": "q", "context": "c", "n_best": 1e400})", 400).find("not valid JSON"),
+              std::string::npos);
     EXPECT_NE(error_of(R"({"question": "q", "context": "c", "precison": "8"})", 400)
                   .find("unknown field \"precison\""),
               std::string::npos);

@@ -10,10 +10,14 @@
 namespace bitswitch::core {
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {
+    return parse_json(read_file(path), path.string());
+}
+
+nlohmann::json parse_json(std::string_view text, const std::string& name) {
     try {
-        return nlohmann::json::parse(read_file(path));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw InputError(fmt::format("{}: not valid JSON ({})", path.string(), e.what()));
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
+        throw InputError(fmt::format("{}: not valid JSON ({})", name, e.what()));
     }
 }
 
@@ -26,7 +30,7 @@ std::vector<JsonLine> read_json_lines(const std::filesystem::path& path) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
         try {
             out.push_back({number, nlohmann::json::parse(line)});
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {
             throw InputError(fmt::format("{}:{}: not valid JSON ({})", path.string(), number, e.what()));
         }
     }

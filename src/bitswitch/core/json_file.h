@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +13,9 @@ namespace bitswitch::core {
 
 /// Parses `path`; InputError naming the file (missing, unreadable or malformed).
 nlohmann::json read_json_file(const std::filesystem::path& path);
+
+/// Parses `text` that came from `name` (a file, a request); InputError "NAME: not valid JSON (...)".
+nlohmann::json parse_json(std::string_view text, const std::string& name);
 
 /// One value of a JSON-lines file with its 1-based line number (for messages naming FILE:LINE).
 struct JsonLine {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
 #include "bitswitch/core/json_file.h"
 #include "bitswitch/text/utf8.h"
 
@@ -91,8 +92,12 @@ bool SquadDataset::is_v2() const {
 }
 
 SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOptions& options) {
-    const std::string file = path.string();
-    const json root        = core::read_json_file(path);
+    return parse_squad(core::read_file(path), path.string(), options);
+}
+
+SquadDataset parse_squad(std::string_view json_text, const std::string& file,
+                         const SquadLoadOptions& options) {
+    const json root = core::parse_json(json_text, file);
     const Reader r(file);
     SquadDataset ds;
     ds.path = file;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -57,6 +58,10 @@ struct SquadLoadOptions {
 /// InputError naming the file and the JSON path (data[3].paragraphs[1].qas[0].answers[2].answer_start).
 /// Bad answer spans are reported one by one, then throw InputError unless options.skip_invalid.
 SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOptions& options = {});
+
+/// The same from the file's text; messages and SquadDataset::path name `name`.
+SquadDataset parse_squad(std::string_view json_text, const std::string& name,
+                         const SquadLoadOptions& options = {});
 
 /// The dataset in the official JSON format load_squad reads: consecutive questions with one title form an
 /// article, consecutive questions on one context a paragraph. `extra` (optional) gives each question's

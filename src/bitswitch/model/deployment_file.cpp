@@ -84,7 +84,7 @@ nlohmann::json metadata_json(const GgufContents& c, const std::string& key,
                              const std::filesystem::path& path) {
     try {
         return nlohmann::json::parse(metadata_string(c, key, path));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         throw InputError(
             fmt::format("{}: metadata \"{}\" is not valid JSON ({})", path.string(), key, e.what()));
     }

@@ -69,7 +69,7 @@ SafetensorsReader::SafetensorsReader(const std::filesystem::path& path)
     try {
         header =
             nlohmann::json::parse(std::string(reinterpret_cast<const char*>(bytes + 8), size_t(header_len)));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         throw InputError(fmt::format("{}: header is not valid JSON ({})", path_, e.what()));
     }
     if (!header.is_object()) throw InputError(fmt::format("{}: header is not a JSON object", path_));

@@ -53,7 +53,7 @@ QaBody parse_qa_body(const std::string& body, int max_n_best, size_t max_batch) 
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(body);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         throw BadRequest(fmt::format("body: not valid JSON ({})", e.what()));
     }
     if (!j.is_object()) throw BadRequest("body: expected a JSON object");

@@ -207,7 +207,7 @@ BpeTokenizer BpeTokenizer::parse(const std::string& vocab_json, const std::strin
     nlohmann::json vocab;
     try {
         vocab = nlohmann::json::parse(vocab_json);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         throw InputError(fmt::format("{}: not valid JSON ({})", vocab_name, e.what()));
     }
     if (!vocab.is_object() || vocab.empty()) {

@@ -1,0 +1,100 @@
+// The fuzz targets (see targets.h).
+#include "fuzz/targets.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "bitswitch/core/error.h"
+#include "bitswitch/data/squad.h"
+#include "bitswitch/text/bpe_tokenizer.h"
+#include "bitswitch/text/utf8.h"
+
+namespace bitswitch::fuzz {
+namespace {
+
+std::filesystem::path tokenizer_dir;
+
+// A broken invariant: say which, then abort so that libFuzzer (or the test) reports the input.
+void require(bool ok, const char* target, const char* what) {
+    if (ok) return;
+    std::fprintf(stderr, "fuzz target %s: %s\n", target, what);
+    std::abort();
+}
+
+const text::BpeTokenizer& gpt2_tokenizer() {
+    static std::once_flag once;
+    static std::unique_ptr<text::BpeTokenizer> tokenizer;
+    std::call_once(once, [] {
+        tokenizer = std::make_unique<text::BpeTokenizer>(text::BpeTokenizer::load(tokenizer_dir));
+    });
+    return *tokenizer;
+}
+
+}  // namespace
+
+void set_tokenizer_dir(const std::filesystem::path& dir) {
+    tokenizer_dir = dir;
+}
+
+void tokenizer_text(std::string_view bytes) {
+    const auto& tokenizer = gpt2_tokenizer();
+    const auto ids        = tokenizer.encode(bytes);
+    const auto encoding   = tokenizer.encode_with_offsets(bytes);
+    require(encoding.ids == ids, "tokenizer_text", "encode and encode_with_offsets give different ids");
+    require(encoding.offsets.size() == ids.size(), "tokenizer_text", "not one offset per id");
+    const std::string text = text::utf8_sanitize(bytes);
+    require(tokenizer.decode_bytes(ids) == text, "tokenizer_text", "decode(encode(text)) is not the text");
+    const auto length = int64_t(text::utf8_length(text));
+    int64_t previous  = 0;
+    for (const auto& offset : encoding.offsets) {
+        require(offset.start >= 0 && offset.start < offset.end && offset.end <= length, "tokenizer_text",
+                "an offset is empty or outside the text");
+        require(offset.start >= previous, "tokenizer_text", "offsets go backwards");
+        previous = offset.start;
+    }
+}
+
+void tokenizer_files(std::string_view bytes) {
+    const size_t split      = bytes.find('\0');
+    const std::string vocab = std::string(bytes.substr(0, split));
+    const std::string merges =
+        split == std::string_view::npos ? std::string() : std::string(bytes.substr(split + 1));
+    try {
+        const auto tokenizer = text::BpeTokenizer::parse(vocab, "vocab.json", merges, "merges.txt");
+        const auto ids       = tokenizer.encode("Hello world, 2024: naïve café!");
+        for (const int32_t id : ids) {
+            require(id >= 0 && id < tokenizer.vocab_size(), "tokenizer_files",
+                    "an id outside the vocabulary");
+        }
+        tokenizer.decode(ids);
+    } catch (const InputError&) {
+    }
+}
+
+void squad_json(std::string_view bytes) {
+    data::SquadLoadOptions options;
+    options.report = [](const std::string&) {};
+    for (const bool skip_invalid : {false, true}) {
+        options.skip_invalid = skip_invalid;
+        try {
+            const auto ds = data::parse_squad(bytes, "fuzz.json", options);
+            for (const auto& e : ds.examples) {
+                require(e.context_index >= 0 && size_t(e.context_index) < ds.contexts.size(), "squad_json",
+                        "a question without its context");
+                const std::u32string context = text::utf8_to_u32(ds.context_of(e));
+                for (const auto& a : e.answers) {
+                    const std::u32string answer = text::utf8_to_u32(a.text);
+                    require(a.start >= 0 && size_t(a.start) + answer.size() <= context.size() &&
+                                context.compare(size_t(a.start), answer.size(), answer) == 0,
+                            "squad_json", "a kept answer is not where answer_start says");
+                }
+            }
+        } catch (const InputError&) {
+        }
+    }
+}
+
+}  // namespace bitswitch::fuzz
