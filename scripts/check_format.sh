@@ -5,8 +5,8 @@
 # Fix a file with: clang-format -i FILE
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files 'src/*.h' 'src/*.cpp' 'tests/*.h' 'tests/*.cpp' 'bench/*.h' 'bench/*.cpp' 2>/dev/null ||
-    find src tests bench -name '*.h' -o -name '*.cpp')
+mapfile -t files < <(git ls-files 'src/*.h' 'src/*.cpp' 'tests/*.h' 'tests/*.cpp' 'bench/*.h' 'bench/*.cpp' 'fuzz/*.h' 'fuzz/*.cpp' 2>/dev/null ||
+    find src tests bench fuzz -name '*.h' -o -name '*.cpp')
 status=0
 if ! clang-format --dry-run -Werror "${files[@]}" 2> /tmp/check_format.$$; then
     grep -E '^[^ ].*(warning|error):' /tmp/check_format.$$ | head -20
