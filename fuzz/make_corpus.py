@@ -72,3 +72,15 @@ write("squad_json", "bad_span.json", squad(CONTEXT, [
     {"id": "q4", "question": "What?", "answers": [{"text": "café", "answer_start": 3}]}]))
 write("squad_json", "wrong_types.json", b'{"data": [{"paragraphs": [{"context": 5, "qas": "none"}]}]}')
 write("squad_json", "not_json.json", b'{"data": [')
+
+
+# config.json: GPT-2 small as Hugging Face writes it, the shipped tiny model's, and two that must fail.
+GPT2 = {"activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
+        "bos_token_id": 50256, "embd_pdrop": 0.1, "eos_token_id": 50256, "initializer_range": 0.02,
+        "layer_norm_epsilon": 1e-05, "model_type": "gpt2", "n_ctx": 1024, "n_embd": 768, "n_head": 12,
+        "n_inner": None, "n_layer": 12, "n_positions": 1024, "resid_pdrop": 0.1, "vocab_size": 50257}
+write("gpt2_config_json", "gpt2.json", json.dumps(GPT2, indent=2).encode())
+with open("assets/tiny-gpt2/config.json", "rb") as f:
+    write("gpt2_config_json", "tiny.json", f.read())
+write("gpt2_config_json", "bad_heads.json", json.dumps(dict(GPT2, n_head=7)).encode())
+write("gpt2_config_json", "wrong_type.json", json.dumps(dict(GPT2, model_type="bert")).encode())

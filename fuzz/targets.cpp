@@ -8,7 +8,9 @@
 #include <string>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/json_file.h"
 #include "bitswitch/data/squad.h"
+#include "bitswitch/model/gpt2_config.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 #include "bitswitch/text/utf8.h"
 
@@ -95,6 +97,35 @@ void squad_json(std::string_view bytes) {
         } catch (const InputError&) {
         }
     }
+}
+
+void gpt2_config_json(std::string_view bytes) {
+    model::Gpt2Config c;
+    try {
+        c = model::gpt2_config_from_json(core::parse_json(bytes, "config.json"), "config.json");
+    } catch (const InputError&) {
+        return;
+    }
+    // Checked arithmetic: a config that validates must not overflow what the model computes from it.
+    const auto product = [](int64_t a, int64_t b) {
+        int64_t out = 0;
+        require(!__builtin_mul_overflow(a, b, &out), "gpt2_config_json", "a derived size overflows int64");
+        return out;
+    };
+    const int64_t inner = c.n_inner > 0 ? c.n_inner : product(4, c.n_embd);
+    require(inner > 0 && c.head_dim() * c.n_head == c.n_embd, "gpt2_config_json", "inconsistent widths");
+    const int64_t per_layer  = product(c.n_embd, product(4, c.n_embd) + product(2, inner));
+    const int64_t embeddings = product(c.vocab_size + c.n_positions, c.n_embd);
+    int64_t total            = 0;
+    require(!__builtin_add_overflow(product(per_layer, c.n_layer), embeddings, &total), "gpt2_config_json",
+            "the parameter count overflows int64");
+    const auto again = model::gpt2_config_from_json(
+        core::parse_json(model::gpt2_config_json(c), "written config.json"), "written config.json");
+    require(again.vocab_size == c.vocab_size && again.n_positions == c.n_positions &&
+                again.n_embd == c.n_embd && again.n_layer == c.n_layer && again.n_head == c.n_head &&
+                again.n_inner == c.n_inner && again.layer_norm_epsilon == c.layer_norm_epsilon &&
+                again.attn_pdrop == c.attn_pdrop && again.activation_function == c.activation_function,
+            "gpt2_config_json", "the written config reads back different");
 }
 
 }  // namespace bitswitch::fuzz

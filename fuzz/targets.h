@@ -27,6 +27,11 @@ void tokenizer_files(std::string_view bytes);
 /// question's context exists and every kept answer is found where its answer_start says.
 void squad_json(std::string_view bytes);
 
+/// Any bytes as a model's config.json: parse and validate. Invariants of a config that loads: the sizes
+/// the model derives from it (inner width, head width, parameter count) are positive and exact in int64,
+/// and writing it back and reading that gives the same config.
+void gpt2_config_json(std::string_view bytes);
+
 struct Target {
     const char* name;  // the folder under fuzz/corpus/ and fuzz/regressions/
     void (*run)(std::string_view bytes);
@@ -36,6 +41,7 @@ inline constexpr Target kTargets[] = {
     {"tokenizer_text", tokenizer_text},
     {"tokenizer_files", tokenizer_files},
     {"squad_json", squad_json},
+    {"gpt2_config_json", gpt2_config_json},
 };
 
 }  // namespace bitswitch::fuzz

@@ -199,6 +199,21 @@ TEST(Checkpoint, EachBadCheckpointGivesItsError) {
             dir.path() / "config.json",
             R"({"n_embd": 16, "n_layer": 2, "n_head": 3, "vocab_size": 64, "n_positions": 32})");
         EXPECT_NE(load_error(dir.path()).find("n_embd 16 is not a multiple of n_head 3"), std::string::npos);
+        // Sizes whose products overflow int64 (fuzzing's gpt2_config_json target), a broken epsilon.
+        core::write_file_atomic(
+            dir.path() / "config.json",
+            R"({"n_embd": 4000000000000000000, "n_layer": 2, "n_head": 1, "vocab_size": 64,)"
+            R"( "n_positions": 32})");
+        EXPECT_NE(load_error(dir.path()).find("n_embd 4000000000000000000 is beyond the largest model"),
+                  std::string::npos);
+        core::write_file_atomic(dir.path() / "config.json",
+                                R"({"n_embd": 16, "n_layer": 100000000, "n_head": 1, "vocab_size": 64,)"
+                                R"( "n_positions": 32})");
+        EXPECT_NE(load_error(dir.path()).find("n_layer 100000000 is beyond"), std::string::npos);
+        core::write_file_atomic(dir.path() / "config.json",
+                                R"({"n_embd": 16, "n_layer": 2, "n_head": 1, "vocab_size": 64,)"
+                                R"( "n_positions": 32, "layer_norm_epsilon": -1e-5})");
+        EXPECT_NE(load_error(dir.path()).find("layer_norm_epsilon must be positive"), std::string::npos);
     }
 }
 

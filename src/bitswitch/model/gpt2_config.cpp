@@ -18,6 +18,23 @@ void validate(const Gpt2Config& c, const std::string& where) {
     positive("n_embd", c.n_embd);
     positive("n_layer", c.n_layer);
     positive("n_head", c.n_head);
+    // Far beyond any GPT-2 (the largest: 1600 wide, 48 layers), and small enough that every size the model
+    // derives (4 n_embd, parameter counts) stays exact in int64: a config that passes here cannot overflow.
+    const auto at_most = [&](const char* name, int64_t v, int64_t limit) {
+        if (v > limit)
+            throw InputError(
+                fmt::format("{}: {} {} is beyond the largest model bitswitch holds ({} at most); "
+                            "check the file",
+                            where, name, v, limit));
+    };
+    at_most("vocab_size", c.vocab_size, int64_t(1) << 24);
+    at_most("n_positions", c.n_positions, int64_t(1) << 20);
+    at_most("n_embd", c.n_embd, int64_t(1) << 16);
+    at_most("n_inner", c.n_inner, int64_t(1) << 20);
+    at_most("n_layer", c.n_layer, 1024);
+    if (!(c.layer_norm_epsilon > 0.0))
+        throw InputError(
+            fmt::format("{}: layer_norm_epsilon must be positive, got {}", where, c.layer_norm_epsilon));
     if (c.n_embd % c.n_head != 0) {
         throw InputError(
             fmt::format("{}: n_embd {} is not a multiple of n_head {}", where, c.n_embd, c.n_head));
