@@ -84,3 +84,25 @@ with open("assets/tiny-gpt2/config.json", "rb") as f:
     write("gpt2_config_json", "tiny.json", f.read())
 write("gpt2_config_json", "bad_heads.json", json.dumps(dict(GPT2, n_head=7)).encode())
 write("gpt2_config_json", "wrong_type.json", json.dumps(dict(GPT2, model_type="bert")).encode())
+
+
+def safetensors(tensors, metadata=None, pad=True):
+    """A safetensors file: {name: (dtype, shape, raw bytes)} laid out in order."""
+    header, data = {}, b""
+    for name, (dtype, shape, raw) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    if metadata:
+        header["__metadata__"] = metadata
+    text = json.dumps(header).encode()
+    if pad:
+        text += b" " * ((8 - len(text) % 8) % 8)
+    return len(text).to_bytes(8, "little") + text + data
+
+
+write("safetensors_header", "two_tensors.safetensors", safetensors(
+    {"wte.weight": ("F32", [2, 3], bytes(24)), "ln.bias": ("BF16", [3], bytes(6))}, {"format": "pt"}))
+write("safetensors_header", "empty_and_scalar.safetensors", safetensors(
+    {"empty": ("F16", [0, 5], b""), "scalar": ("I64", [], bytes(8)), "flag": ("BOOL", [1], b"\x01")}))
+write("safetensors_header", "truncated.safetensors", safetensors({"w": ("F32", [4], bytes(16))})[:-4])
+write("safetensors_header", "bad_dtype.safetensors", safetensors({"w": ("Q4", [4], bytes(4))}))

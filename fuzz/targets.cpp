@@ -11,6 +11,7 @@
 #include "bitswitch/core/json_file.h"
 #include "bitswitch/data/squad.h"
 #include "bitswitch/model/gpt2_config.h"
+#include "bitswitch/model/safetensors_header.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 #include "bitswitch/text/utf8.h"
 
@@ -126,6 +127,32 @@ void gpt2_config_json(std::string_view bytes) {
                 again.n_inner == c.n_inner && again.layer_norm_epsilon == c.layer_norm_epsilon &&
                 again.attn_pdrop == c.attn_pdrop && again.activation_function == c.activation_function,
             "gpt2_config_json", "the written config reads back different");
+}
+
+void safetensors_header(std::string_view bytes) {
+    model::SafetensorsHeader header;
+    try {
+        header = model::parse_safetensors_header(bytes, "model.safetensors");
+    } catch (const InputError&) {
+        return;
+    }
+    require(header.data_start >= 8 && header.data_start <= bytes.size(), "safetensors_header",
+            "the data section starts outside the file");
+    const size_t data_size = bytes.size() - header.data_start;
+    for (const auto& [name, e] : header.entries) {
+        unsigned __int128 elements = 1;  // wide enough for any product of a few 64-bit dims below 2^64
+        for (const int64_t d : e.shape) {
+            require(d >= 0, "safetensors_header", "a negative dimension");
+            elements = elements * uint64_t(d);
+            if (elements > (unsigned __int128)(UINT64_MAX)) elements = (unsigned __int128)(UINT64_MAX) + 1;
+        }
+        const size_t size = model::safetensors_dtype_size(e.dtype);
+        require(size > 0, "safetensors_header", "an unknown dtype passed");
+        require(e.begin <= e.end && e.end <= data_size, "safetensors_header",
+                "a byte range outside the data");
+        require(elements * size == e.end - e.begin, "safetensors_header",
+                "a byte range that does not hold exactly the shape's elements");
+    }
 }
 
 }  // namespace bitswitch::fuzz

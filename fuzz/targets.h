@@ -32,6 +32,11 @@ void squad_json(std::string_view bytes);
 /// and writing it back and reading that gives the same config.
 void gpt2_config_json(std::string_view bytes);
 
+/// Any bytes as a safetensors file (checkpoints, adapters): validate the header. Invariants of a header
+/// that passes: every tensor's byte range lies in the data section and holds exactly its shape's elements
+/// (computed without overflow), so reading any tensor stays inside the file.
+void safetensors_header(std::string_view bytes);
+
 struct Target {
     const char* name;  // the folder under fuzz/corpus/ and fuzz/regressions/
     void (*run)(std::string_view bytes);
@@ -42,6 +47,7 @@ inline constexpr Target kTargets[] = {
     {"tokenizer_files", tokenizer_files},
     {"squad_json", squad_json},
     {"gpt2_config_json", gpt2_config_json},
+    {"safetensors_header", safetensors_header},
 };
 
 }  // namespace bitswitch::fuzz

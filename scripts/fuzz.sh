@@ -12,7 +12,7 @@ seconds=${1:-60}
 build=${2:-$root/build-fuzz}
 shift $(($# < 2 ? $# : 2))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tokenizer_text tokenizer_files squad_json gpt2_config_json)
+[ ${#targets[@]} -gt 0 ] || targets=(tokenizer_text tokenizer_files squad_json gpt2_config_json safetensors_header)
 
 command -v clang++ > /dev/null || { echo "fuzz.sh: clang++ not found; run scripts/install-deps.sh" >&2; exit 2; }
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DBITSWITCH_FUZZ=ON \

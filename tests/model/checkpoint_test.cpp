@@ -140,6 +140,18 @@ TEST(Checkpoint, EachBadCheckpointGivesItsError) {
         EXPECT_NE(load_error(dir.path()).find("header length 65535 exceeds the file"), std::string::npos)
             << load_error(dir.path());
     }
+    {  // a shape whose element count wraps around 2^64 (x 4 bytes = 0, matching an empty byte range): it
+        // passed before fuzzing's safetensors_header target, and then asked libtorch for 2^64 elements
+        TempDir dir;
+        write_checkpoint(dir, good);
+        const std::string header = R"({"w": {"dtype": "F32", "shape": [4611686018427387904, 4], )"
+                                   R"("data_offsets": [0, 0]}})";
+        std::string file(8, '\0');
+        file[0] = char(header.size());
+        core::write_file_atomic(dir.path() / "model.safetensors", file + header);
+        EXPECT_NE(load_error(dir.path()).find("has more elements than any file can hold"), std::string::npos)
+            << load_error(dir.path());
+    }
     {  // header not JSON
         TempDir dir;
         write_checkpoint(dir, good);

@@ -13,17 +13,15 @@
 namespace bitswitch::model {
 namespace {
 
-// The format's dtype table: name, torch type, bytes per element.
+// The format's dtype names and their torch types (bytes per element: safetensors_dtype_size).
 struct DtypeInfo {
     const char* name;
     torch::ScalarType type;
-    size_t size;
 };
 constexpr DtypeInfo kDtypes[] = {
-    {"F64", torch::kFloat64, 8},   {"F32", torch::kFloat32, 4}, {"F16", torch::kFloat16, 2},
-    {"BF16", torch::kBFloat16, 2}, {"I64", torch::kInt64, 8},   {"I32", torch::kInt32, 4},
-    {"I16", torch::kInt16, 2},     {"I8", torch::kInt8, 1},     {"U8", torch::kUInt8, 1},
-    {"BOOL", torch::kBool, 1},
+    {"F64", torch::kFloat64}, {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16},
+    {"I64", torch::kInt64},   {"I32", torch::kInt32},   {"I16", torch::kInt16},   {"I8", torch::kInt8},
+    {"U8", torch::kUInt8},    {"BOOL", torch::kBool},
 };
 
 const DtypeInfo* find_dtype(const std::string& name) {
@@ -32,9 +30,6 @@ const DtypeInfo* find_dtype(const std::string& name) {
     }
     return nullptr;
 }
-
-// Upper bound on the JSON header, as the reference implementation (100 MB): a larger value means garbage.
-constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
 }  // namespace
 
@@ -53,81 +48,17 @@ torch::ScalarType safetensors_dtype(const std::string& name) {
 
 SafetensorsReader::SafetensorsReader(const std::filesystem::path& path)
     : path_(path.string()), file_(std::make_unique<core::MappedFile>(path)) {
-    const auto* bytes      = reinterpret_cast<const uint8_t*>(file_->bytes().data());
-    const size_t file_size = file_->bytes().size();
-    if (file_size < 8)
-        throw InputError(fmt::format("{}: truncated: {} bytes, no header length", path_, file_size));
-    uint64_t header_len = 0;
-    std::memcpy(&header_len, bytes, 8);  // little-endian, as every platform we build for
-    if (header_len > kMaxHeaderBytes || 8 + header_len > file_size) {
-        throw InputError(
-            fmt::format("{}: header length {} exceeds the file ({} bytes): truncated or not safetensors",
-                        path_, header_len, file_size));
-    }
-    data_start_ = 8 + size_t(header_len);
-    nlohmann::json header;
-    try {
-        header =
-            nlohmann::json::parse(std::string(reinterpret_cast<const char*>(bytes + 8), size_t(header_len)));
-    } catch (const nlohmann::json::exception& e) {
-        throw InputError(fmt::format("{}: header is not valid JSON ({})", path_, e.what()));
-    }
-    if (!header.is_object()) throw InputError(fmt::format("{}: header is not a JSON object", path_));
-    const size_t data_size = file_size - data_start_;
-    for (const auto& [name, value] : header.items()) {
-        if (name == "__metadata__") {
-            if (value.is_object()) {
-                for (const auto& [k, v] : value.items())
-                    metadata_[k] = v.is_string() ? v.get<std::string>() : v.dump();
-            }
-            continue;
-        }
-        const auto bad = [&](const std::string& what) {
-            throw InputError(fmt::format("{}: tensor \"{}\": {}", path_, name, what));
-        };
-        if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") ||
-            !value.contains("data_offsets")) {
-            bad("entry needs dtype, shape and data_offsets");
-        }
-        TensorEntry e;
-        if (!value["dtype"].is_string()) bad("dtype is not a string");
-        e.dtype             = value["dtype"].get<std::string>();
-        const DtypeInfo* dt = find_dtype(e.dtype);
-        if (!dt) bad(fmt::format("unsupported dtype \"{}\"", e.dtype));
-        if (!value["shape"].is_array()) bad("shape is not an array");
-        size_t numel = 1;
-        for (const auto& d : value["shape"]) {
-            if (!d.is_number_integer() || d.get<int64_t>() < 0)
-                bad(fmt::format("bad shape {}", value["shape"].dump()));
-            e.shape.push_back(d.get<int64_t>());
-            numel *= size_t(d.get<int64_t>());
-        }
-        const auto& off = value["data_offsets"];
-        if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
-            !off[1].is_number_unsigned()) {
-            bad("data_offsets must be [begin, end]");
-        }
-        e.begin = off[0].get<size_t>();
-        e.end   = off[1].get<size_t>();
-        if (e.begin > e.end || e.end > data_size) {
-            bad(fmt::format("data_offsets [{}, {}] outside the data section ({} bytes): file truncated?",
-                            e.begin, e.end, data_size));
-        }
-        if (e.end - e.begin != numel * dt->size) {
-            bad(fmt::format("data_offsets span {} bytes but shape {} of {} needs {}", e.end - e.begin,
-                            value["shape"].dump(), e.dtype, numel * dt->size));
-        }
-        entries_.emplace(name, std::move(e));
-    }
+    header_ = parse_safetensors_header(file_->bytes(), path_);
 }
 
 SafetensorsReader::~SafetensorsReader() = default;
 
 torch::Tensor SafetensorsReader::tensor(const std::string& name) const {
-    const auto it = entries_.find(name);
-    if (it == entries_.end()) throw InputError(fmt::format("{}: no tensor \"{}\"", path_, name));
+    const auto it = header_.entries.find(name);
+    if (it == header_.entries.end()) throw InputError(fmt::format("{}: no tensor \"{}\"", path_, name));
     const TensorEntry& e = it->second;
-    auto* data = const_cast<char*>(file_->bytes().data()) + data_start_ + e.begin;  // read only: cloned
+    auto* data =
+        const_cast<char*>(file_->bytes().data()) + header_.data_start + e.begin;  // read only: cloned
     const auto options = torch::TensorOptions().dtype(safetensors_dtype(e.dtype));
     if (e.end == e.begin) return torch::empty(e.shape, options);
     // from_blob needs no alignment for a copy; clone() detaches the tensor from the mapping.

@@ -14,27 +14,22 @@
 #include <torch/types.h>
 
 #include "bitswitch/core/io.h"
+#include "bitswitch/model/safetensors_header.h"
 
 namespace bitswitch::model {
 
-struct TensorEntry {
-    std::string dtype;  // "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL"
-    std::vector<int64_t> shape;
-    size_t begin = 0, end = 0;  // byte offsets into the data section
-};
-
 class SafetensorsReader {
   public:
-    /// Maps the file and validates the header: length, JSON, known dtypes, offsets within the data section
-    /// and matching shape x dtype sizes. Throws InputError naming the file and the tensor.
+    /// Maps the file and validates the header (parse_safetensors_header). Throws InputError naming the file
+    /// and the tensor.
     explicit SafetensorsReader(const std::filesystem::path& path);
     ~SafetensorsReader();
     SafetensorsReader(const SafetensorsReader&)            = delete;
     SafetensorsReader& operator=(const SafetensorsReader&) = delete;
 
-    const std::map<std::string, TensorEntry>& entries() const { return entries_; }
-    const std::map<std::string, std::string>& metadata() const { return metadata_; }
-    bool contains(const std::string& name) const { return entries_.count(name) > 0; }
+    const std::map<std::string, TensorEntry>& entries() const { return header_.entries; }
+    const std::map<std::string, std::string>& metadata() const { return header_.metadata; }
+    bool contains(const std::string& name) const { return header_.entries.count(name) > 0; }
 
     /// A copy of the tensor in its stored dtype (InputError if absent).
     torch::Tensor tensor(const std::string& name) const;
@@ -44,9 +39,7 @@ class SafetensorsReader {
   private:
     std::string path_;
     std::unique_ptr<core::MappedFile> file_;
-    size_t data_start_ = 0;
-    std::map<std::string, TensorEntry> entries_;
-    std::map<std::string, std::string> metadata_;
+    SafetensorsHeader header_;
 };
 
 /// Writes tensors (contiguous copies are made as needed) atomically, entries laid out in the given order,
