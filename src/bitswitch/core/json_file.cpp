@@ -28,11 +28,7 @@ std::vector<JsonLine> read_json_lines(const std::filesystem::path& path) {
     for (std::string line; std::getline(in, line);) {
         ++number;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        try {
-            out.push_back({number, nlohmann::json::parse(line)});
-        } catch (const nlohmann::json::exception& e) {
-            throw InputError(fmt::format("{}:{}: not valid JSON ({})", path.string(), number, e.what()));
-        }
+        out.push_back({number, parse_json(line, fmt::format("{}:{}", path.string(), number))});
     }
     return out;
 }

@@ -204,12 +204,7 @@ BpeTokenizer BpeTokenizer::parse(const std::string& vocab_json, const std::strin
     std::unordered_map<char32_t, uint8_t> cp_to_byte;
     for (int b = 0; b < 256; ++b) cp_to_byte[byte_to_cp[b]] = uint8_t(b);
 
-    nlohmann::json vocab;
-    try {
-        vocab = nlohmann::json::parse(vocab_json);
-    } catch (const nlohmann::json::exception& e) {
-        throw InputError(fmt::format("{}: not valid JSON ({})", vocab_name, e.what()));
-    }
+    const nlohmann::json vocab = core::parse_json(vocab_json, vocab_name);
     if (!vocab.is_object() || vocab.empty()) {
         throw InputError(fmt::format("{}: expected a JSON object mapping token -> id", vocab_name));
     }
