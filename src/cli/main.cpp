@@ -1,5 +1,6 @@
 // bitswitch: the command-line program. The only place that turns exceptions into exit codes:
-// 0 ok, 1 runtime failure, 2 usage or input error (DESIGN.md §5).
+// 0 ok, 1 runtime failure, 2 usage or input error (DESIGN.md §5), 128 + signal for a run that SIGINT or
+// SIGTERM stopped after saving its checkpoint.
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -9,6 +10,7 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/runtime.h"
+#include "bitswitch/core/stop_signals.h"
 #include "bitswitch/ops/matmul.h"
 #include "cli/commands.h"
 #include "cli/config_file.h"
@@ -71,6 +73,9 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);  // prints help or the usage error
         return rc == 0 ? 0 : 2;
+    } catch (const bitswitch::core::Stopped& e) {
+        std::fprintf(stderr, "stopped: %s\n", e.what());
+        return 128 + e.signal();
     } catch (const bitswitch::InputError& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         return 2;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/fault_point.h"
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/json_file.h"
 #include "bitswitch/model/safetensors.h"
@@ -37,6 +38,13 @@ std::vector<std::pair<int64_t, fs::path>> complete_checkpoints(const fs::path& d
     return out;
 }
 
+// trainer_state.json goes first: a deletion cut short leaves a folder that is no longer taken for a
+// checkpoint, never one that looks complete without its optimizer or weights.
+void remove_checkpoint(const fs::path& dir) {
+    fs::remove(dir / "trainer_state.json");
+    fs::remove_all(dir);
+}
+
 }  // namespace
 
 std::optional<std::pair<int64_t, fs::path>> newest_checkpoint(const fs::path& dir) {
@@ -48,7 +56,7 @@ std::optional<std::pair<int64_t, fs::path>> newest_checkpoint(const fs::path& di
 void prune_checkpoints(const fs::path& run_dir, int keep) {
     if (keep <= 0) return;
     const auto all = complete_checkpoints(run_dir);
-    for (size_t i = 0; i + size_t(keep) < all.size(); ++i) fs::remove_all(all[i].second);
+    for (size_t i = 0; i + size_t(keep) < all.size(); ++i) remove_checkpoint(all[i].second);
 }
 
 void write_checkpoint(const fs::path& run_dir, const TrainerState& state, torch::optim::Optimizer& optimizer,
@@ -58,6 +66,7 @@ void write_checkpoint(const fs::path& run_dir, const TrainerState& state, torch:
     fs::remove_all(tmp);
     fs::create_directories(tmp);
     save_model(tmp);
+    core::fault_point("checkpoint.model");
     torch::save(optimizer, (tmp / "optimizer.pt").string());
     auto gen = at::detail::getDefaultCPUGenerator();
     torch::Tensor rng_state;
@@ -66,6 +75,7 @@ void write_checkpoint(const fs::path& run_dir, const TrainerState& state, torch:
         rng_state = gen.get_state();
     }
     model::save_safetensors(tmp / "rng_state.safetensors", {{"cpu_generator", rng_state}});
+    core::fault_point("checkpoint.state");
     core::write_file_atomic(tmp / "trainer_state.json",
                             nlohmann::ordered_json{{"global_step", state.global_step},
                                                    {"loss", state.loss},
@@ -73,7 +83,8 @@ void write_checkpoint(const fs::path& run_dir, const TrainerState& state, torch:
                                                    {"cyclic_min_bits", state.cyclic_min_bits}}
                                     .dump(2) +
                                 "\n");
-    fs::remove_all(final_dir);
+    core::fault_point("checkpoint.rename");
+    remove_checkpoint(final_dir);
     fs::rename(tmp, final_dir);
 }
 
@@ -101,7 +112,16 @@ TrainerState read_checkpoint(const fs::path& dir, torch::optim::Optimizer& optim
 
 void remove_checkpoints(const fs::path& run_dir) {
     for (auto old = newest_checkpoint(run_dir); old; old = newest_checkpoint(run_dir))
-        fs::remove_all(old->second);
+        remove_checkpoint(old->second);
+    // Folders of checkpoints whose writing was cut short: never loaded, but no use either.
+    static const std::regex torn(R"(checkpoint-\d+\.tmp)");
+    if (!fs::is_directory(run_dir)) return;
+    std::vector<fs::path> leftovers;
+    for (const auto& e : fs::directory_iterator(run_dir)) {
+        if (e.is_directory() && std::regex_match(e.path().filename().string(), torn))
+            leftovers.push_back(e.path());
+    }
+    for (const auto& p : leftovers) fs::remove_all(p);
 }
 
 }  // namespace bitswitch::train

@@ -3,7 +3,8 @@
 //                         optimizer.pt, rng_state.safetensors (libtorch's CPU generator),
 //                         trainer_state.json {"global_step", "loss", "loss_sum", "cyclic_min_bits"}
 // Each is written into checkpoint-N.tmp and renamed into place, so a crash leaves either no checkpoint-N or
-// a whole one; a folder without trainer_state.json is never taken for a checkpoint.
+// a whole one; a folder without trainer_state.json is never taken for a checkpoint. Deletion removes that
+// file first, so a deletion cut short cannot leave a folder that looks complete.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +42,8 @@ TrainerState read_checkpoint(const std::filesystem::path& dir, torch::optim::Opt
 /// save_total_limit); keep <= 0 keeps all.
 void prune_checkpoints(const std::filesystem::path& run_dir, int keep);
 
-/// Deletes every checkpoint-N of `run_dir` (a fresh run in a used folder).
+/// Deletes every checkpoint-N of `run_dir` and the checkpoint-N.tmp folders of writes cut short (a fresh
+/// run in a used folder).
 void remove_checkpoints(const std::filesystem::path& run_dir);
 
 }  // namespace bitswitch::train

@@ -73,7 +73,9 @@ StepLoopResult run_step_loop(const StepLoopSettings& s, torch::optim::Optimizer&
             window_n = 0;
         }
         if (hooks.after_step) hooks.after_step(result.state);
-        if (done == s.stop_after && done != s.total_steps) {
+        if (done == s.total_steps) break;
+        result.stopped = hooks.stop_requested && hooks.stop_requested();
+        if (result.stopped || done == s.stop_after) {
             result.interrupted = true;
             break;
         }

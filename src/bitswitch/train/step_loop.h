@@ -64,13 +64,16 @@ struct StepLoopHooks {
     std::function<void(const StepLoopState&)> after_step;
     /// Appended to the error when the loss is not finite (optional): what to change, where to resume from.
     std::function<std::string()> nonfinite_advice;
+    /// After after_step (optional): true stops the loop there (a stop signal); not asked after the last step.
+    std::function<bool()> stop_requested;
 };
 
 struct StepLoopResult {
     StepLoopState state;
     int64_t steps_run = 0;  // steps this call ran
     double seconds    = 0.0;
-    bool interrupted  = false;  // stopped at stop_after
+    bool interrupted  = false;  // stopped at stop_after or at the caller's request
+    bool stopped      = false;  // stopped because stop_requested() said so
 };
 
 /// The L2 norm of all defined gradients of `params` (as torch's clip_grad_norm_ computes it).

@@ -2,6 +2,7 @@
 #include "bitswitch/train/trainer.h"
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -13,8 +14,10 @@
 #include "bitswitch/attack/pgd.h"
 #include "bitswitch/attack/threat_model.h"
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/fault_point.h"
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/runtime.h"
+#include "bitswitch/core/stop_signals.h"
 #include "bitswitch/eval/evaluator.h"
 #include "bitswitch/model/checkpoint.h"
 #include "bitswitch/model/loaded_model.h"
@@ -54,7 +57,8 @@ class Trainer {
         if (resume_) restore_checkpoint();
         model_->train();
         if (c_.prt && !resume_) choose_cyclic_min_bits();
-        const auto loop = run_step_loop(loop_settings(), *optimizer_, params_, hooks());
+        const auto loop = run_steps();
+        if (loop.stopped) stop_after_signal(loop.state);
         TrainResult result{loop.state.done,
                            loop.state.loss_sum / double(std::max<int64_t>(1, loop.state.done)),
                            loop.state.window_loss,
@@ -74,6 +78,8 @@ class Trainer {
     void choose_cyclic_min_bits();
     StepLoopSettings loop_settings() const;
     StepLoopHooks hooks();
+    StepLoopResult run_steps();
+    [[noreturn]] void stop_after_signal(const StepLoopState& state);
     StepLoss compute_step(int64_t step);
     void after_step(const StepLoopState& state);
     void save_model(const fs::path& dir) const;
@@ -107,6 +113,7 @@ class Trainer {
     std::vector<std::pair<std::string, torch::Tensor>> trainable_;
     std::vector<torch::Tensor> params_;
     std::unique_ptr<torch::optim::AdamW> optimizer_;
+    int stop_signal_ = 0;  // a stop signal every rank has agreed on (compute_step), 0 = none
 };
 
 void Trainer::prepare_output() {
@@ -292,7 +299,11 @@ StepLoopHooks Trainer::hooks() {
                    {"epoch", epoch},
                    {"elapsed", w.elapsed}});
     };
-    h.after_step       = [this](const StepLoopState& s) { after_step(s); };
+    h.after_step     = [this](const StepLoopState& s) { after_step(s); };
+    h.stop_requested = [this] {
+        if (!dp_ && stop_signal_ == 0) stop_signal_ = core::StopSignals::received();  // no one to agree with
+        return stop_signal_ != 0;
+    };
     h.nonfinite_advice = [this] {
         const auto last = newest_checkpoint(out_);
         return (last ? fmt::format("The last good checkpoint is {} (resume with --resume). ",
@@ -330,7 +341,9 @@ StepLoss Trainer::compute_step(int64_t step) {
     const auto plan    = planner_->plan(step);
     const double accum = c_.gradient_accumulation_steps;
     const DistillSettings distill{c_.kd_loss, c_.kd_temperature, c_.distill_weight, c_.kd_alpha};
-    std::vector<double> values(plan.passes.size() + 1, 0.0);  // the step loss, then each pass's QA loss
+    // The step loss, each pass's QA loss, then whether this process received a stop signal: averaged with
+    // the losses, it tells every rank of a data-parallel run to stop after the same step.
+    std::vector<double> values(plan.passes.size() + 2, 0.0);
     for (int a = 0; a < c_.gradient_accumulation_steps; ++a) {
         const int64_t micro = step * c_.gradient_accumulation_steps + a;
         const auto batch    = sampler_->micro_batch(micro);
@@ -345,10 +358,13 @@ StepLoss Trainer::compute_step(int64_t step) {
         values[0] += loss.total;
         for (size_t i = 0; i < loss.passes.size(); ++i) values[i + 1] += loss.passes[i].task_loss;
     }
+    values.back() = core::StopSignals::received() != 0 ? 1.0 : 0.0;
     if (dp_) {
         dp_->average_gradients(params_);
         values = dp_->average(values);  // the logs report the global batch's losses, not rank 0's share
     }
+    if (values.back() > 0)
+        stop_signal_ = core::StopSignals::received() != 0 ? core::StopSignals::received() : SIGTERM;
     StepLoss out{values[0], {}};
     std::vector<PassLoss> passes;
     for (size_t i = 0; i < plan.passes.size(); ++i) {
@@ -360,6 +376,7 @@ StepLoss Trainer::compute_step(int64_t step) {
 }
 
 void Trainer::after_step(const StepLoopState& state) {
+    core::fault_point("step");
     const int64_t done = state.done;
     if (c_.save_steps > 0 && done % c_.save_steps == 0 && done != total_steps_ && is_main())
         save_checkpoint(state);
@@ -376,6 +393,7 @@ void Trainer::save_model(const fs::path& dir) const {
     run["training"]     = to_json(c_);
     if (c_.finetune == Finetune::kLora) {
         model::save_lora_run(*model_, dir, fs::absolute(c_.model_name_or_path).string(), run);
+        core::fault_point("model.ranges");
     } else {
         model::save_pretrained(model_, dir);
         run["format"]   = "bitswitch-full-run";
@@ -389,6 +407,24 @@ void Trainer::save_checkpoint(const StepLoopState& state) {
     const TrainerState s{state.done, state.window_loss, state.loss_sum, planner_->cyclic_w().b_min};
     write_checkpoint(out_, s, *optimizer_, [this](const fs::path& dir) { save_model(dir); });
     prune_checkpoints(out_, c_.save_total_limit);
+}
+
+// Stop signals are taken only while steps run: before, nothing is worth saving; after, the run is writing
+// its final model, which a kill can cut short without harm (the last checkpoint redoes it on --resume).
+StepLoopResult Trainer::run_steps() {
+    const core::StopSignals signals("saving a checkpoint after this step");
+    return run_step_loop(loop_settings(), *optimizer_, params_, hooks());
+}
+
+void Trainer::stop_after_signal(const StepLoopState& state) {
+    const auto last = newest_checkpoint(out_);
+    if (is_main() && (!last || last->first != state.done)) save_checkpoint(state);
+    throw core::Stopped(
+        fmt::format("{} after step {} of {}: {} holds checkpoint-{}; continue the run with the same "
+                    "command and --resume",
+                    core::stop_signal_name(stop_signal_), state.done, total_steps_, out_.string(),
+                    state.done),
+        stop_signal_);
 }
 
 nlohmann::ordered_json Trainer::evaluate(int64_t step, bool final) {
@@ -423,8 +459,10 @@ nlohmann::ordered_json Trainer::evaluate(int64_t step, bool final) {
 
 void Trainer::finish(const StepLoopResult& loop, TrainResult& result) {
     if (start_step_ < total_steps_) save_checkpoint(loop.state);
+    core::fault_point("final.model");
     save_model(out_);
     if (!eval_features_.empty()) result.eval = evaluate(total_steps_, true);
+    core::fault_point("final.results");
     core::write_file_atomic(
         out_ / "train_results.json",
         nlohmann::ordered_json{{"global_step", total_steps_},

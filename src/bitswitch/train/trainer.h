@@ -34,7 +34,9 @@ std::vector<std::pair<std::string, torch::Tensor>> mark_trainable(model::QuantMo
                                                                   Finetune finetune);
 
 /// Runs the training described by `config`. Throws InputError for bad input, Error when the loss becomes
-/// NaN or infinite (the newest checkpoint in output_dir stays intact).
+/// NaN or infinite (the newest checkpoint in output_dir stays intact), Stopped when SIGINT or SIGTERM
+/// arrived while steps ran (after the step in progress, with its checkpoint saved; a second signal ends
+/// the process at once).
 TrainResult run_training(const TrainConfig& config);
 
 }  // namespace bitswitch::train
