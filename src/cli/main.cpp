@@ -2,6 +2,7 @@
 // 0 ok, 1 runtime failure, 2 usage or input error (DESIGN.md §5), 128 + signal for a run that SIGINT or
 // SIGTERM stopped after saving its checkpoint.
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -41,6 +42,9 @@ void prepare_compute(const ComputeFlags& flags) {
 }  // namespace bitswitch::cli
 
 int main(int argc, char** argv) {
+    // Past a file-size limit (ulimit -f) a write then fails like one on a full disk, and the error names the
+    // file, instead of SIGXFSZ ending the program with nothing said.
+    std::signal(SIGXFSZ, SIG_IGN);
     bitswitch::cli::set_program_argv(argv);
     CLI::App app{"bitswitch: one GPT-2 QA model, many precisions"};
     app.require_subcommand(1);

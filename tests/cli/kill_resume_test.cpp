@@ -31,6 +31,7 @@
 #include "support/paths.h"
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"
+#include "support/train_fixture.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -159,8 +160,17 @@ void expect_same_run(const std::string& a, const std::string& b, bool exact = tr
     }
     const auto ra = core::read_json_file(fs::path(a) / "train_results.json");
     const auto rb = core::read_json_file(fs::path(b) / "train_results.json");
-    if (exact) {
-        EXPECT_EQ(ra["train_loss"].get<double>(), rb["train_loss"].get<double>());
+    if (!exact) return;
+    EXPECT_EQ(ra["train_loss"].get<double>(), rb["train_loss"].get<double>());
+    // The logs read as if the run had never stopped: the stopped runs' lines past their checkpoints are gone.
+    for (const char* file : {"log.jsonl", "schedule.jsonl"}) {
+        if (!fs::exists(fs::path(a) / file)) continue;
+        auto la = bitswitch::testing::read_jsonl(fs::path(a) / file);
+        auto lb = bitswitch::testing::read_jsonl(fs::path(b) / file);
+        for (auto* lines : {&la, &lb}) {
+            for (auto& line : *lines) line.erase("elapsed");
+        }
+        EXPECT_EQ(la, lb) << file;
     }
 }
 
@@ -338,6 +348,41 @@ TEST(KillResume, DataParallelRunResumesOnADifferentWorldSize) {
     ASSERT_EQ(code, 0) << err;
     EXPECT_NE(err.find("checkpoint-2 (step 2 of"), std::string::npos) << err;
     expect_same_run(f.folder("clean"), f.folder("killed"), false);
+}
+
+// A disk that fills up while checkpoint-4 is written (every file limited to 4 KiB from then on, as
+// RLIMIT_FSIZE does; optimizer.pt is larger): the run stops with one line naming the file and the intact
+// checkpoint, leaves no partial checkpoint-4, and resumes to the untouched run's weights once there is room.
+TEST(KillResume, AFullDiskDuringACheckpointIsAClearErrorAndTheRunResumes) {
+    KillFixture f;
+    ASSERT_EQ(f.train("clean", "--w_bits 8").first, 0);
+    const fs::path run     = f.folder("full");
+    const auto [code, err] = f.train("full", "--w_bits 8", {"BITSWITCH_FAULT=checkpoint.model@2:fsize=4096"});
+    EXPECT_EQ(code, 1) << err;
+    EXPECT_NE(err.find("error: checkpoint-4 could not be written: " + (run / "checkpoint-4.tmp").string() +
+                       "/optimizer.pt: write failed (File too large)"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(
+        err.find((run / "checkpoint-2").string() + " is intact: free space, then continue with --resume"),
+        std::string::npos)
+        << err;
+    EXPECT_FALSE(fs::exists(run / "checkpoint-4.tmp"));
+    EXPECT_FALSE(fs::exists(run / "checkpoint-4"));
+    EXPECT_TRUE(fs::exists(run / "checkpoint-2" / "trainer_state.json"));
+    const auto [resumed, resumed_err] = f.train("full", "--w_bits 8 --resume");
+    ASSERT_EQ(resumed, 0) << resumed_err;
+    expect_same_run(f.folder("clean"), run.string());
+}
+
+TEST(KillResume, AnOutputFolderThatCannotBeCreatedIsAnInputError) {
+    KillFixture f;
+    Child child(f.args + " --per_device_train_batch_size 4 --output_dir /proc/bitswitch-run", {},
+                f.folder("proc.err"));
+    EXPECT_EQ(child.wait(), 2) << child.err();
+    EXPECT_NE(child.err().find("error: --output_dir /proc/bitswitch-run: cannot create it ("),
+              std::string::npos)
+        << child.err();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // the program with a message rather than being ignored (a test would then pass without its fault).
 #include "bitswitch/core/fault_point.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,9 +20,10 @@ namespace {
 
 struct Fault {
     std::string point;
-    long hit   = 0;  // which arrival fires
-    bool stall = false;
-    long seen  = 0;  // arrivals so far
+    long hit        = 0;  // which arrival fires
+    bool stall      = false;
+    long file_limit = -1;  // fsize=B: the RLIMIT_FSIZE to set
+    long seen       = 0;   // arrivals so far
 };
 
 [[noreturn]] void reject(const std::string& spec, const char* why) {
@@ -33,8 +35,16 @@ Fault parse_fault(std::string s) {
     const std::string spec = s;
     Fault f;
     if (const auto colon = s.find(':'); colon != std::string::npos) {
-        if (s.substr(colon + 1) != "stall") reject(spec, "the action after ':' must be \"stall\"");
-        f.stall = true;
+        const std::string action = s.substr(colon + 1);
+        char* end                = nullptr;
+        if (action == "stall") {
+            f.stall = true;
+        } else if (action.rfind("fsize=", 0) == 0) {
+            f.file_limit = std::strtol(action.c_str() + 6, &end, 10);
+            if (f.file_limit < 0 || *end != '\0') reject(spec, "fsize= takes a number of bytes");
+        } else {
+            reject(spec, "the action after ':' must be \"stall\" or \"fsize=<bytes>\"");
+        }
         s.resize(colon);
     }
     const auto at = s.find('@');
@@ -74,6 +84,12 @@ void fault_point(const char* name) {
         if (f.point != name || ++f.seen != f.hit) continue;
         lock.unlock();
         if (f.stall) return stall_until_signalled(name);
+        if (f.file_limit >= 0) {
+            std::fprintf(stderr, "fault point %s: files limited to %ld bytes\n", name, f.file_limit);
+            const rlimit limit{rlim_t(f.file_limit), rlim_t(f.file_limit)};
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+            return;
+        }
         std::fprintf(stderr, "fault point %s: SIGKILL\n", name);
         std::fflush(stderr);
         std::raise(SIGKILL);

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <streambuf>
 
 #include <fmt/format.h>
 
@@ -45,6 +47,67 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
         path, [&](std::ostream& out) { out.write(bytes.data(), std::streamsize(bytes.size())); });
 }
 
+namespace {
+
+// An output buffer over a file descriptor that never shows its stream a failed write: it records the first
+// error and discards what follows, and the caller reports the error once the writer is done. libtorch's
+// archive writer cannot survive a failing stream (it throws from its destructor, which ends the program:
+// found by the full-disk test in tests/cli/kill_resume_test.cpp), and the recorded errno names the cause.
+class FileSink : public std::streambuf {
+  public:
+    explicit FileSink(int fd) : fd_(fd) { setp(buffer_, buffer_ + sizeof(buffer_)); }
+    /// Writes what is buffered; the first write(2) error, or 0.
+    int finish() {
+        drain();
+        return error_;
+    }
+
+  protected:
+    int_type overflow(int_type ch) override {
+        drain();
+        if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+            *pptr() = traits_type::to_char_type(ch);
+            pbump(1);
+        }
+        return traits_type::not_eof(ch);
+    }
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        if (n < epptr() - pptr()) {
+            std::memcpy(pptr(), s, size_t(n));
+            pbump(int(n));
+        } else {  // large blocks (tensors) go straight to the file
+            drain();
+            write_all(s, size_t(n));
+        }
+        return n;
+    }
+    int sync() override {
+        drain();
+        return 0;
+    }
+
+  private:
+    void write_all(const char* p, size_t n) {
+        while (n > 0 && error_ == 0) {
+            const ssize_t w = ::write(fd_, p, n);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) error_ = errno;
+            if (w <= 0) break;
+            p += w;
+            n -= size_t(w);
+        }
+    }
+    void drain() {
+        write_all(pbase(), size_t(pptr() - pbase()));
+        setp(buffer_, buffer_ + sizeof(buffer_));
+    }
+    char buffer_[1 << 16];
+    int fd_;
+    int error_ = 0;
+};
+
+}  // namespace
+
 void write_file_atomic_with(const std::filesystem::path& path,
                             const std::function<void(std::ostream&)>& write) {
     if (path.has_parent_path()) {
@@ -56,15 +119,26 @@ void write_file_atomic_with(const std::filesystem::path& path,
     }
     // The pid keeps two processes writing the same file from sharing a temporary.
     const std::filesystem::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error(fmt::format("{}: cannot create ({})", tmp.string(), std::strerror(errno)));
+    const int fd                    = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error(fmt::format("{}: cannot create ({})", tmp.string(), std::strerror(errno)));
+    int failure = 0;
+    try {
+        auto sink = std::make_unique<FileSink>(fd);  // 64 KiB: not on the stack
+        std::ostream out(sink.get());
         write(out);
-        out.flush();
-        if (!out) {
-            std::filesystem::remove(tmp);
-            throw Error(fmt::format("{}: write failed (disk full or no permission?)", tmp.string()));
-        }
+        failure = sink->finish();
+        // On disk before the rename, so that even a power cut leaves the old file or the whole new one.
+        if (failure == 0 && ::fsync(fd) != 0) failure = errno;
+    } catch (...) {
+        ::close(fd);
+        std::filesystem::remove(tmp);
+        throw;
+    }
+    if (::close(fd) != 0 && failure == 0) failure = errno;
+    if (failure != 0) {
+        std::filesystem::remove(tmp);
+        throw Error(fmt::format("{}: write failed ({}); nothing was replaced", path.string(),
+                                std::strerror(failure)));
     }
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);  // atomic within one filesystem

@@ -38,6 +38,31 @@ std::vector<std::pair<int64_t, fs::path>> complete_checkpoints(const fs::path& d
     return out;
 }
 
+// The files of one checkpoint; trainer_state.json last, since its presence marks the folder complete.
+void write_checkpoint_files(const fs::path& tmp, const TrainerState& state,
+                            torch::optim::Optimizer& optimizer,
+                            const std::function<void(const fs::path&)>& save_model) {
+    save_model(tmp);
+    core::fault_point("checkpoint.model");
+    core::write_file_atomic_with(tmp / "optimizer.pt",
+                                 [&](std::ostream& out) { torch::save(optimizer, out); });
+    auto gen = at::detail::getDefaultCPUGenerator();
+    torch::Tensor rng_state;
+    {
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        rng_state = gen.get_state();
+    }
+    model::save_safetensors(tmp / "rng_state.safetensors", {{"cpu_generator", rng_state}});
+    core::fault_point("checkpoint.state");
+    core::write_file_atomic(tmp / "trainer_state.json",
+                            nlohmann::ordered_json{{"global_step", state.global_step},
+                                                   {"loss", state.loss},
+                                                   {"loss_sum", state.loss_sum},
+                                                   {"cyclic_min_bits", state.cyclic_min_bits}}
+                                    .dump(2) +
+                                "\n");
+}
+
 // trainer_state.json goes first: a deletion cut short leaves a folder that is no longer taken for a
 // checkpoint, never one that looks complete without its optimizer or weights.
 void remove_checkpoint(const fs::path& dir) {
@@ -64,25 +89,19 @@ void write_checkpoint(const fs::path& run_dir, const TrainerState& state, torch:
     const fs::path final_dir = run_dir / fmt::format("checkpoint-{}", state.global_step);
     const fs::path tmp       = run_dir / fmt::format("checkpoint-{}.tmp", state.global_step);
     fs::remove_all(tmp);
-    fs::create_directories(tmp);
-    save_model(tmp);
-    core::fault_point("checkpoint.model");
-    torch::save(optimizer, (tmp / "optimizer.pt").string());
-    auto gen = at::detail::getDefaultCPUGenerator();
-    torch::Tensor rng_state;
-    {
-        std::lock_guard<std::mutex> lock(gen.mutex());
-        rng_state = gen.get_state();
+    try {
+        fs::create_directories(tmp);
+        write_checkpoint_files(tmp, state, optimizer, save_model);
+    } catch (const std::exception& e) {  // a full disk: the partial folder goes, the older ones stay
+        std::error_code ignored;
+        fs::remove_all(tmp, ignored);
+        const auto last        = newest_checkpoint(run_dir);
+        const std::string what = e.what();  // libtorch's errors carry a backtrace after their first line
+        throw Error(fmt::format(
+            "checkpoint-{} could not be written: {}. {}", state.global_step, what.substr(0, what.find('\n')),
+            last ? fmt::format("{} is intact: free space, then continue with --resume", last->second.string())
+                 : std::string("No checkpoint was written before it")));
     }
-    model::save_safetensors(tmp / "rng_state.safetensors", {{"cpu_generator", rng_state}});
-    core::fault_point("checkpoint.state");
-    core::write_file_atomic(tmp / "trainer_state.json",
-                            nlohmann::ordered_json{{"global_step", state.global_step},
-                                                   {"loss", state.loss},
-                                                   {"loss_sum", state.loss_sum},
-                                                   {"cyclic_min_bits", state.cyclic_min_bits}}
-                                    .dump(2) +
-                                "\n");
     core::fault_point("checkpoint.rename");
     remove_checkpoint(final_dir);
     fs::rename(tmp, final_dir);

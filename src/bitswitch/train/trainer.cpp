@@ -134,7 +134,12 @@ void Trainer::prepare_output() {
                         "--overwrite_output_dir to start over",
                         out_.string()));
     }
-    fs::create_directories(out_);
+    std::error_code ec;
+    fs::create_directories(out_, ec);
+    if (ec) {
+        throw InputError(fmt::format("--output_dir {}: cannot create it ({}); choose a folder you can write",
+                                     out_.string(), ec.message()));
+    }
     log_ = std::make_unique<RunLog>(out_, is_main());
     if (!c_.resume && is_main()) {  // a fresh run: nothing of an earlier one may be mistaken for this one's
         log_->start_fresh();
@@ -261,6 +266,7 @@ void Trainer::restore_checkpoint() {
     start_step_      = state.global_step;
     loss_sum_before_ = state.loss_sum;
     if (c_.prt && state.cyclic_min_bits > 0) planner_->set_cyclic_min_bits(state.cyclic_min_bits);
+    log_->drop_after(start_step_, start_step_ == total_steps_);
     std::fprintf(stderr, "resuming from %s (step %lld of %lld)\n", resume_->second.string().c_str(),
                  (long long)start_step_, (long long)total_steps_);
 }
