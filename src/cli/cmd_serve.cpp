@@ -24,20 +24,28 @@ void add_serve_command(CLI::App& app) {
                     "Tokenizer folder (default: the model's, else the shipped GPT-2)");
     cmd->add_option("--host", c->server.host, "Address to listen on")->capture_default_str();
     cmd->add_option("--port", c->server.port, "Port (0 = any free port, printed on stderr)")
+        ->check(CLI::Range(0, 65535))
         ->capture_default_str();
     cmd->add_option("--max_batch", c->server.batcher.max_batch, "Questions per forward (same precision)")
+        ->check(at_least(1))
         ->capture_default_str();
     cmd->add_option("--max_wait_us", *wait_us, "Longest a request waits for others to join its batch")
+        ->check(at_least(0))
         ->capture_default_str();
     cmd->add_option("--max_queue", c->server.batcher.max_queue, "Waiting questions before 503")
+        ->check(at_least(1))
         ->capture_default_str();
     cmd->add_option("--max_body_bytes", c->server.max_body_bytes, "Larger bodies get 413")
+        ->check(at_least(1))
         ->capture_default_str();
     cmd->add_option("--max_batch_items", c->server.max_batch_items, "Questions in one batch request")
+        ->check(at_least(1))
         ->capture_default_str();
     cmd->add_option("--http_threads", c->server.http_threads, "Connections served at once")
+        ->check(at_least(1))
         ->capture_default_str();
     cmd->add_option("--timeout", c->server.timeout_seconds, "Seconds to read a request or write an answer")
+        ->check(at_least(1))
         ->capture_default_str();
     cmd->add_option(
            "--only", c->only,

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 
 #include "bitswitch/core/error.h"
@@ -44,6 +45,13 @@ std::vector<std::string> expand_config_files(CLI::App& app, const std::vector<st
         } else {
             rest.push_back(given[k]);
             continue;
+        }
+        // CLI11's reader takes any line as a key: toml++ checks that the file is TOML first.
+        try {
+            [[maybe_unused]] const auto table = toml::parse_file(file);
+        } catch (const toml::parse_error& e) {
+            throw InputError(fmt::format("--config {}: not valid TOML: {} (line {}, column {})", file,
+                                         e.description(), e.source().begin.line, e.source().begin.column));
         }
         std::vector<CLI::ConfigItem> items;
         try {

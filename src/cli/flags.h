@@ -36,6 +36,18 @@ CLI::Option* add_enum_option(CLI::App* cmd, const std::string& flag, E& value,
         ->default_str(core::enum_name(table, value));
 }
 
+/// A check for counts and sizes: a whole number of at least `min` ("--max_batch: 0 is below 1"; CLI11's
+/// PositiveNumber would print the largest double as its upper bound).
+inline CLI::Validator at_least(long long min) {
+    return CLI::Validator(
+        [min](std::string& text) -> std::string {
+            long long v = 0;
+            if (!CLI::detail::lexical_cast(text, v)) return text + " is not a whole number";
+            return v < min ? fmt::format("{} is below {}", text, min) : std::string();
+        },
+        fmt::format(">= {}", min));
+}
+
 /// The value of a boolean flag in HfArgumentParser's forms: "" (the bare flag) and True/False, true/false,
 /// 1/0, yes/no. InputError naming the flag otherwise.
 inline bool parse_bool_flag(const std::string& text, const std::string& flag) {

@@ -7,6 +7,8 @@
 #include <exception>
 
 #include <c10/util/Exception.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
 #include "bitswitch/core/error.h"
@@ -49,6 +51,10 @@ int main(int argc, char** argv) {
     CLI::App app{"bitswitch: one GPT-2 QA model, many precisions"};
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Help for every command");
+    // A usage error is one line like every other error (CLI11's default adds a second one).
+    app.failure_message([](const CLI::App*, const CLI::Error& e) {
+        return fmt::format("error: {} (see --help)\n", e.what());
+    });
     bitswitch::cli::add_tokenize_command(app);
     bitswitch::cli::add_squad_eval_command(app);
     bitswitch::cli::add_data_command(app);
@@ -69,6 +75,15 @@ int main(int argc, char** argv) {
     bitswitch::cli::add_attack_command(app);
     bitswitch::cli::add_info_command(app);
 
+    // CLI11 would only say that a command is required: name the one that is not there, and the choices.
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        names.push_back(sub->get_name());
+    if (argc > 1 && argv[1][0] != '-' && std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+        std::fprintf(stderr, "error: unknown command \"%s\" (commands: %s; see --help)\n", argv[1],
+                     fmt::format("{}", fmt::join(names, ", ")).c_str());
+        return 2;
+    }
     try {
         // --config files are expanded into flags first (CLI11 2.1 reads them only for the top-level app).
         auto args = bitswitch::cli::expand_config_files(app, std::vector<std::string>(argv + 1, argv + argc));

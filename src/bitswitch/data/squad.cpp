@@ -158,7 +158,12 @@ SquadDataset parse_squad(std::string_view json_text, const std::string& file,
                             if (problem.empty()) continue;
                             const std::string line = fmt::format("{}: question {} ({}.{}[{}]): {}", file,
                                                                  e.id, at, kind, a, problem);
-                            report(fmt::format("{}: {}", options.skip_invalid ? "skipped" : "error", line));
+                            // Without --skip-invalid the first one is in the error itself: one bad answer,
+                            // one line; the others are listed before it.
+                            if (options.skip_invalid)
+                                report("skipped: " + line);
+                            else if (!first_bad.empty())
+                                report("also: " + line);
                             if (first_bad.empty()) first_bad = line;
                             bad = true;
                         }

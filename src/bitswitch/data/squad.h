@@ -56,7 +56,8 @@ struct SquadLoadOptions {
 
 /// Loads and validates an official SQuAD JSON file. Malformed JSON, missing fields and wrong types throw
 /// InputError naming the file and the JSON path (data[3].paragraphs[1].qas[0].answers[2].answer_start).
-/// Bad answer spans are reported one by one, then throw InputError unless options.skip_invalid.
+/// Bad answer spans throw InputError naming the first (the others are reported one by one before it)
+/// unless options.skip_invalid (then each is reported as skipped).
 SquadDataset load_squad(const std::filesystem::path& path, const SquadLoadOptions& options = {});
 
 /// The same from the file's text; messages and SquadDataset::path name `name`.

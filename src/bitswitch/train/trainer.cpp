@@ -50,10 +50,17 @@ class Trainer {
         : c_(config), out_(config.output_dir), levels_(levels_of(config)) {}
 
     TrainResult run() {
-        prepare_output();
-        load_data();
-        build_model();
-        build_optimizer();
+        check_output();
+        try {
+            load_data();
+            build_model();
+            build_optimizer();
+        } catch (...) {  // bad input must not leave a run folder behind: the empty one made above goes
+            std::error_code ignored;
+            if (made_output_dir_) fs::remove(out_, ignored);
+            throw;
+        }
+        create_output();
         if (resume_) restore_checkpoint();
         model_->train();
         if (c_.prt && !resume_) choose_cyclic_min_bits();
@@ -70,7 +77,8 @@ class Trainer {
 
   private:
     bool is_main() const { return !dp_ || dp_->rank() == 0; }
-    void prepare_output();
+    void check_output();
+    void create_output();
     void load_data();
     void build_model();
     void build_optimizer();
@@ -113,10 +121,11 @@ class Trainer {
     std::vector<std::pair<std::string, torch::Tensor>> trainable_;
     std::vector<torch::Tensor> params_;
     std::unique_ptr<torch::optim::AdamW> optimizer_;
-    int stop_signal_ = 0;  // a stop signal every rank has agreed on (compute_step), 0 = none
+    bool made_output_dir_ = false;  // this run created out_ (removed again when the input is bad)
+    int stop_signal_      = 0;      // a stop signal every rank has agreed on (compute_step), 0 = none
 };
 
-void Trainer::prepare_output() {
+void Trainer::check_output() {
     const auto env = parallel::distributed_env_from_environment();
     if (env.enabled()) {
         dp_ = std::make_unique<parallel::DataParallel>(env, std::chrono::seconds(c_.dist_timeout));
@@ -135,11 +144,15 @@ void Trainer::prepare_output() {
                         out_.string()));
     }
     std::error_code ec;
+    made_output_dir_ = !fs::exists(out_);
     fs::create_directories(out_, ec);
     if (ec) {
         throw InputError(fmt::format("--output_dir {}: cannot create it ({}); choose a folder you can write",
                                      out_.string(), ec.message()));
     }
+}
+
+void Trainer::create_output() {
     log_ = std::make_unique<RunLog>(out_, is_main());
     if (!c_.resume && is_main()) {  // a fresh run: nothing of an earlier one may be mistaken for this one's
         log_->start_fresh();
