@@ -106,3 +106,108 @@ write("safetensors_header", "empty_and_scalar.safetensors", safetensors(
     {"empty": ("F16", [0, 5], b""), "scalar": ("I64", [], bytes(8)), "flag": ("BOOL", [1], b"\x01")}))
 write("safetensors_header", "truncated.safetensors", safetensors({"w": ("F32", [4], bytes(16))})[:-4])
 write("safetensors_header", "bad_dtype.safetensors", safetensors({"w": ("Q4", [4], bytes(4))}))
+
+
+# Precision configs: the first byte picks the form (0 inline text, 1 a .json file, 2 a .toml file; + 4 for
+# a model with a shared adapter), the rest is the text.
+PRECISIONS = {
+    "uniform.txt": (0, "8"), "fp.txt": (0, "fp"), "letters.txt": (0, "w4a8kv8"), "list.txt": (0, "16,8,4"),
+    "shared_w6.txt": (4, "w6a8"), "bad_bits.txt": (0, "w40"),
+    "patterns.json": (1, json.dumps({"default": 8, "h.0-1.attn.c_proj": "w4a8kv4", "h.*.mlp.*": 16,
+                                     "qa_outputs": "16"})),
+    "ambiguous.json": (1, json.dumps({"h.0.*": 8, "*.0.attn.kv": 4})),
+    "patterns.toml": (2, 'default = 8\n"h.1.mlp.c_fc" = "w4a8kv4"\n"qa_outputs" = 16\n'),
+    "bad.toml": (2, "default = [8\n"),
+}
+for name, (form, text) in PRECISIONS.items():
+    write("precision_config", name, bytes([form]) + text.encode())
+
+
+# bitswitch.json (first byte 0) and adapter_config.json (first byte 1), as train writes them.
+RUN = {"adapters": ["16", "8"], "base_model": "assets/tiny-gpt2", "finetune": "lora",
+       "format": "bitswitch-lora-run",
+       "levels": [{"a_bits": 16, "kv_bits": 16, "lora_alpha": 2.0, "lora_dropout": 0.0, "name": "16", "r": 1,
+                   "w_bits": 16},
+                  {"a_bits": 8, "kv_bits": 8, "lora_alpha": 2.0, "lora_dropout": 0.0, "name": "8", "r": 1,
+                   "w_bits": 8}],
+       "quantization": {"act_granularity": "token", "act_range": "minmax", "ema_momentum": 0.9,
+                        "fp_head": False, "group_size": 0, "kv_granularity": "token", "merged": False,
+                        "scheme": "symmetric", "ste_clip": 0.0, "weight_granularity": "channel"}}
+write("run_metadata_json", "switchable_run.json", b"\0" + json.dumps(RUN, indent=2).encode())
+write("run_metadata_json", "full_run.json", b"\0" + json.dumps({"finetune": "full", "levels": RUN["levels"]}).encode())
+write("run_metadata_json", "shared_group.json", b"\0" + json.dumps(dict(
+    RUN, shared_adapter="shared", quantization=dict(RUN["quantization"], weight_granularity="group",
+                                                    group_size=32, act_range="ema"))).encode())
+write("run_metadata_json", "adapter_config.json", b"\1" + json.dumps(
+    {"peft_type": "LORA", "r": 1, "lora_alpha": 2.0, "lora_dropout": 0.0, "fan_in_fan_out": True}).encode())
+write("run_metadata_json", "adapter_config_no_r.json", b"\1" + json.dumps({"lora_alpha": 2.0}).encode())
+
+
+def gguf(metadata, tensors, alignment=32):
+    """A GGUF v3 file: metadata {key: (type, value)}, tensors [(name, ne, ggml type, raw bytes)]."""
+    def string(s):
+        b = s.encode()
+        return len(b).to_bytes(8, "little") + b
+
+    def value(kind, v):
+        if kind == 4:
+            return v.to_bytes(4, "little")
+        if kind == 8:
+            return string(v)
+        if kind == 9:
+            element, items = v
+            return element.to_bytes(4, "little") + len(items).to_bytes(8, "little") + b"".join(
+                value(element, i) for i in items)
+        raise ValueError(kind)
+
+    out = b"GGUF" + (3).to_bytes(4, "little") + len(tensors).to_bytes(8, "little")
+    out += len(metadata).to_bytes(8, "little")
+    for key, (kind, v) in metadata.items():
+        out += string(key) + kind.to_bytes(4, "little") + value(kind, v)
+    offset, data = 0, b""
+    for name, ne, kind, raw in tensors:
+        out += string(name) + len(ne).to_bytes(4, "little") + b"".join(n.to_bytes(8, "little") for n in ne)
+        out += kind.to_bytes(4, "little") + offset.to_bytes(8, "little")
+        padded = raw + bytes((-len(raw)) % alignment)
+        data += padded
+        offset += len(padded)
+    out += bytes((-len(out)) % alignment)
+    return out + data
+
+
+with open("assets/tiny-gpt2/config.json") as f:
+    TINY = json.load(f)
+DEPLOYMENT = {
+    "general.architecture": (8, "bitswitch"), "general.name": (8, "tiny"), "bitswitch.version": (4, 1),
+    "bitswitch.model_config": (8, json.dumps(TINY)),
+    "bitswitch.quantization": (8, json.dumps(RUN["quantization"])),
+    "bitswitch.adapter_set": (8, json.dumps({"levels": RUN["levels"]})),
+    "bitswitch.adapters": (8, json.dumps({"8": {"r": 1, "lora_alpha": 2.0, "lora_dropout": 0.0,
+                                                "units": ["h.0.attn.c_attn", "h.0.mlp.c_fc"]}})),
+    "bitswitch.configs": (9, (8, ["8", "w4a8kv8"])),
+    "bitswitch.tokenizer.vocab": (8, '{"a": 0, "b": 1}'), "bitswitch.tokenizer.merges": (8, "#version: 0.2\n"),
+}
+TENSORS = [("wte.weight", [4, 2], 0, bytes(32)), ("h.0.attn.c_attn.w8.q", [4, 12], 24, bytes(48)),
+           ("h.0.attn.c_attn.w8.d", [1, 12], 0, bytes(48)), ("h.0.mlp.c_fc.w4+8.q", [2, 16], 24, bytes(32))]
+write("gguf_deployment", "deployment.gguf", gguf(DEPLOYMENT, TENSORS))
+write("gguf_deployment", "llama_arch.gguf", gguf({"general.architecture": (8, "llama"),
+                                                   "general.alignment": (4, 64)},
+                                                  [("tok_embd", [32, 2], 8, bytes(68))], 64))
+write("gguf_deployment", "truncated.gguf", gguf(DEPLOYMENT, TENSORS)[:-40])
+
+
+# POST /v1/qa bodies.
+QA = {"question": "Who won?", "context": "The Denver Broncos won the game.", "precision": "8", "n_best": 2}
+write("qa_request_body", "one.json", json.dumps(QA).encode())
+write("qa_request_body", "batch.json", json.dumps({"questions": [QA, dict(QA, precision="w4a8kv8")]}).encode())
+write("qa_request_body", "unknown_field.json", json.dumps(dict(QA, temperature=1)).encode())
+write("qa_request_body", "bad_n_best.json", json.dumps(dict(QA, n_best=0)).encode())
+
+
+# --config files for the stand-in train command (learning_rate, max_steps, w_bits/bit_widths, output_dir,
+# mode, do_train).
+write("toml_config", "flat.toml", b'learning_rate = 3e-3\nw_bits = [8, 6, 4]\noutput_dir = "runs/x"\n'
+                                  b'do_train = true\n')
+write("toml_config", "section.toml", b'[train]\nmode = "cyclic"\nbit_widths = [4, 8]\nmax_steps = 100\n')
+write("toml_config", "unknown_key.toml", b"epochs = 3\n")
+write("toml_config", "bad_value.toml", b'mode = "fast"\nlearning_rate = -1\n')

@@ -37,6 +37,29 @@ void gpt2_config_json(std::string_view bytes);
 /// (computed without overflow), so reading any tensor stays inside the file.
 void safetensors_header(std::string_view bytes);
 
+/// Any bytes as a precision config (first byte: bit 0-1 the form, inline text, a .json or a .toml file; bit 2
+/// a shared adapter) for a 2-block GPT-2 with levels 16, 8 and 4. Invariants of a config that resolves: one
+/// entry per unit in the model's order, valid bits, only adapters the model has.
+void precision_config(std::string_view bytes);
+
+/// Any bytes (after a first byte choosing which) as a run folder's bitswitch.json or an adapter's
+/// adapter_config.json. Invariants: a LoRA run names its base, ranks are 1..65536, and the levels and
+/// quantization settings read back the same after being written.
+void run_metadata_json(std::string_view bytes);
+
+/// Any bytes as a GGUF file and, when that parses, as a deployment file's metadata. Invariants: every
+/// tensor's bytes lie inside the file; adapters have names and bounded ranks; packed levels are 2..8 bits;
+/// the settings round-trip.
+void gguf_deployment(std::string_view bytes);
+
+/// Any bytes as the body of POST /v1/qa. Invariants of a body that passes: 1..max_batch questions, none
+/// with an empty question or context, n_best in 1..max.
+void qa_request_body(std::string_view bytes);
+
+/// Any bytes as a `--config` TOML file of a command with each kind of option: the flags it gives parse or
+/// fail as a command line does, and a flag given on the command line is never overridden.
+void toml_config(std::string_view bytes);
+
 struct Target {
     const char* name;  // the folder under fuzz/corpus/ and fuzz/regressions/
     void (*run)(std::string_view bytes);
@@ -48,6 +71,11 @@ inline constexpr Target kTargets[] = {
     {"squad_json", squad_json},
     {"gpt2_config_json", gpt2_config_json},
     {"safetensors_header", safetensors_header},
+    {"precision_config", precision_config},
+    {"run_metadata_json", run_metadata_json},
+    {"gguf_deployment", gguf_deployment},
+    {"qa_request_body", qa_request_body},
+    {"toml_config", toml_config},
 };
 
 }  // namespace bitswitch::fuzz

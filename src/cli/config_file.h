@@ -16,4 +16,10 @@ namespace bitswitch::cli {
 /// flags the file sets. Throws InputError naming the file and key for keys the command does not have.
 std::vector<std::string> expand_config_files(CLI::App& app, const std::vector<std::string>& args);
 
+/// The flags that a config file's `text` sets for `command` (reached from the top by the subcommand names
+/// in `path`), except those the command line's `given` arguments set. `name` names the file in errors.
+std::vector<std::string> config_file_flags(const CLI::App& command, const std::vector<std::string>& path,
+                                           const std::string& name, const std::string& text,
+                                           const std::vector<std::string>& given);
+
 }  // namespace bitswitch::cli

@@ -9,7 +9,11 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
+#include "bitswitch/core/json_file.h"
 #include "bitswitch/data/squad.h"
+#include "bitswitch/model/deployment_metadata.h"
+#include "bitswitch/model/run_metadata.h"
+#include "bitswitch/serve/qa_request.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 #include "fuzz/targets.h"
 #include "support/paths.h"
@@ -52,6 +56,21 @@ TEST(FuzzInputs, TheTinyVocabularySeedIsAWorkingTokenizer) {
     const auto ids       = tokenizer.encode(" the win");
     EXPECT_EQ(tokenizer.decode(ids), " the win");
     EXPECT_LT(ids.size(), std::string(" the win").size()) << "the merges applied";
+}
+
+// The seeds of the file formats that must load do load, so that fuzzing mutates from the deep paths (the
+// deployment metadata, the pattern resolution, a run's levels), not only from the first check.
+TEST(FuzzInputs, TheSeedsOfCompleteFilesParseAllTheWay) {
+    const auto corpus      = testing::source_dir() / "fuzz/corpus";
+    const std::string gguf = core::read_file(corpus / "gguf_deployment/deployment.gguf");
+    const auto deployment  = model::parse_deployment_metadata(model::parse_gguf(gguf, "seed"), "seed");
+    EXPECT_EQ(deployment.adapters.size(), 1u);
+    EXPECT_EQ(deployment.configs, (std::vector<std::string>{"8", "w4a8kv8"}));
+    const std::string run = core::read_file(corpus / "run_metadata_json/switchable_run.json");
+    const auto metadata   = model::parse_run_metadata(core::parse_json(run.substr(1), "seed"), "seed");
+    EXPECT_EQ(metadata.adapters.levels.size(), 2u);
+    const std::string body = core::read_file(corpus / "qa_request_body/batch.json");
+    EXPECT_EQ(serve::parse_qa_body(body, 5, 16).requests.size(), 2u);
 }
 
 // The inputs fuzzing found: a JSON number too large for a double (nlohmann throws out_of_range, not

@@ -94,6 +94,33 @@ TEST(Gguf, ReaderNamesTheFileAndTheProblem) {
     expect_error("GGUF" + le<uint32_t>(3) + le<uint64_t>(1) + le<uint64_t>(0) + le<uint64_t>(1) + "t" +
                      le<uint32_t>(1) + le<uint64_t>(1024) + le<uint32_t>(0) + le<uint64_t>(0),
                  "tensor t: its 4096 bytes run past the end");
+    // Found while fuzzing the deployment file's reader: each of these divided by zero (a size 0 or an
+    // alignment 0), let a size product wrap past the end-of-file check, or let a library exception escape.
+    const std::string one_tensor = "GGUF" + le<uint32_t>(3) + le<uint64_t>(1);
+    const auto tensor_t          = [](uint64_t ne0, uint64_t ne1, uint32_t type) {
+        return le<uint64_t>(1) + "t" + le<uint32_t>(2) + le<uint64_t>(ne0) + le<uint64_t>(ne1) +
+               le<uint32_t>(type) + le<uint64_t>(0);
+    };
+    expect_error(one_tensor + le<uint64_t>(0) + tensor_t(0, 4, 0) + std::string(64, '\0'),
+                 "tensor t: a size of 0 in dimension 0");
+    expect_error(one_tensor + le<uint64_t>(0) + tensor_t(uint64_t(1) << 40, uint64_t(1) << 40, 0),
+                 "tensor t: a size of 1099511627776 in dimension 1");
+    // 2^61 F32 values: 2^63 bytes, one past int64 (found by fuzzing: the bound was 2^61 values, not 2^60).
+    expect_error(one_tensor + le<uint64_t>(0) + tensor_t(2, uint64_t(1) << 60, 0),
+                 "tensor t: 2305843009213693952 values");
+    expect_error(one_tensor + le<uint64_t>(0) + tensor_t(48, 1, 8),
+                 "rows of 48 values, not a multiple of the 32");
+    const std::string alignment_zero =
+        le<uint64_t>(17) + "general.alignment" + le<uint32_t>(4) + le<uint32_t>(0);
+    expect_error("GGUF" + le<uint32_t>(3) + le<uint64_t>(0) + le<uint64_t>(1) + alignment_zero,
+                 "general.alignment is 0, not a power of two");
+    const std::string alignment_text =
+        le<uint64_t>(17) + "general.alignment" + le<uint32_t>(8) + le<uint64_t>(2) + "32";
+    expect_error("GGUF" + le<uint32_t>(3) + le<uint64_t>(0) + le<uint64_t>(1) + alignment_text,
+                 "general.alignment is \"32\"");
+    const std::string key_a = le<uint64_t>(1) + "a" + le<uint32_t>(4) + le<uint32_t>(7);
+    expect_error("GGUF" + le<uint32_t>(3) + le<uint64_t>(0) + le<uint64_t>(2) + key_a + key_a,
+                 "key a appears twice");
 }
 
 // A GPT-2 over the real vocabulary, 32 wide (block types need multiples of 32), with two trained levels.

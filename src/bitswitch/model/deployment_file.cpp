@@ -15,6 +15,7 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/runtime.h"
+#include "bitswitch/model/deployment_metadata.h"
 #include "bitswitch/model/gguf_file.h"
 #include "bitswitch/model/gpt2.h"
 
@@ -22,9 +23,6 @@ namespace bitswitch::model {
 namespace {
 
 using kernels::GgmlType;
-
-constexpr const char* kVocabKey  = "bitswitch.tokenizer.vocab";
-constexpr const char* kMergesKey = "bitswitch.tokenizer.merges";
 
 // ggml's ne: the sizes from the fastest-varying axis (a row-major tensor's last) to the slowest.
 std::vector<int64_t> ggml_ne(const torch::Tensor& t) {
@@ -70,38 +68,9 @@ nlohmann::ordered_json adapters_json(QuantModel& model) {
     return out;
 }
 
-std::string metadata_string(const GgufContents& c, const std::string& key,
-                            const std::filesystem::path& path) {
-    if (!c.metadata.contains(key) || !c.metadata[key].is_string())
-        throw InputError(
-            fmt::format("{}: missing metadata \"{}\" (not a complete bitswitch deployment file; "
-                        "export it again)",
-                        path.string(), key));
-    return c.metadata[key].get<std::string>();
-}
-
-nlohmann::json metadata_json(const GgufContents& c, const std::string& key,
-                             const std::filesystem::path& path) {
-    try {
-        return nlohmann::json::parse(metadata_string(c, key, path));
-    } catch (const nlohmann::json::exception& e) {
-        throw InputError(
-            fmt::format("{}: metadata \"{}\" is not valid JSON ({})", path.string(), key, e.what()));
-    }
-}
-
 GgufContents read_deployment_contents(const std::filesystem::path& path) {
     auto contents = read_gguf(path);
-    const auto& m = contents.metadata;
-    if (m.value("general.architecture", "") != kDeploymentArchitecture)
-        throw InputError(
-            fmt::format("{}: a GGUF file of architecture \"{}\", not a bitswitch deployment file "
-                        "(bitswitch export --format bitswitch writes those)",
-                        path.string(), m.value("general.architecture", "?")));
-    if (!m.contains("bitswitch.version") || m["bitswitch.version"] != kDeploymentVersion)
-        throw InputError(fmt::format("{}: deployment file version {}, this bitswitch reads version {}",
-                                     path.string(), m.value("bitswitch.version", nlohmann::json()).dump(),
-                                     kDeploymentVersion));
+    check_deployment_kind(contents, path.string());
     return contents;
 }
 
@@ -136,8 +105,8 @@ DeploymentSummary write_deployment_file(LoadedModel& loaded,
     w.add_string("bitswitch.adapters", adapters_json(model).dump());
     for (const auto& c : configs) summary.configs.push_back(c.source);
     w.add_strings("bitswitch.configs", summary.configs);
-    w.add_string(kVocabKey, vocab);
-    w.add_string(kMergesKey, merges);
+    w.add_string(kDeploymentVocabKey, vocab);
+    w.add_string(kDeploymentMergesKey, merges);
 
     const auto add = [&](const std::string& name, std::vector<int64_t> ne, GgmlType type, const void* data,
                          size_t bytes) {
@@ -180,40 +149,28 @@ LoadedModel load_deployment_file(const std::filesystem::path& path,
             fmt::format("{}: quantization flags do not apply to a deployment file (its levels are "
                         "packed with the settings it was exported with); drop them",
                         path.string()));
-    const auto contents     = read_deployment_contents(path);
+    const auto contents     = read_gguf(path);
     const std::string where = path.string();
-    const auto config       = gpt2_config_from_json(metadata_json(contents, "bitswitch.model_config", path),
-                                                    where + ": bitswitch.model_config");
-    const auto settings     = quant::quant_settings_from_json(
-            metadata_json(contents, "bitswitch.quantization", path), where + ": bitswitch.quantization");
-    auto adapters = quant::adapter_set_from_json(metadata_json(contents, "bitswitch.adapter_set", path),
-                                                 where + ": bitswitch.adapter_set");
+    const auto metadata     = parse_deployment_metadata(contents, where);
 
     Gpt2ForQuestionAnswering qa{nullptr};
     {
         quant::SkipWeightInitGuard no_init;  // the float weights are freed unread: never make them resident
-        qa = Gpt2ForQuestionAnswering(config);
+        qa = Gpt2ForQuestionAnswering(metadata.config);
     }
-    const auto adapter_list = metadata_json(contents, "bitswitch.adapters", path);
-    try {
-        for (const auto& [name, a] : adapter_list.items()) {
-            quant::LoRAOptions options;
-            options.rank    = a.at("r").get<int64_t>();
-            options.alpha   = a.at("lora_alpha").get<double>();
-            options.dropout = a.at("lora_dropout").get<double>();
-            for (const auto& unit : a.at("units"))
-                qa->linear(unit.get<std::string>())->add_adapter(name, options);
+    const auto units = qa->units();
+    for (const auto& adapter : metadata.adapters) {
+        for (const auto& unit : adapter.units) {
+            const bool known = std::any_of(units.begin(), units.end(),
+                                           [&](const auto& u) { return u.name == unit && u.has_weight(); });
+            if (!known)
+                throw InputError(fmt::format("{}: bitswitch.adapters \"{}\": the model has no unit {}", where,
+                                             adapter.name, unit));
+            qa->linear(unit)->add_adapter(adapter.name, adapter.lora);
         }
-    } catch (const nlohmann::json::exception& e) {
-        throw InputError(
-            fmt::format("{}: bitswitch.adapters: expected name -> {{r, lora_alpha, lora_dropout, "
-                        "units}} ({})",
-                        where, e.what()));
     }
     qa->eval();  // after the adapters exist: modules registered later would train (their dropout on)
-    const std::vector<std::string> served =
-        contents.metadata.value("bitswitch.configs", std::vector<std::string>{});
-    auto loaded = LoadedModel::wrap(qa.ptr(), std::move(adapters), settings, path);
+    auto loaded = LoadedModel::wrap(qa.ptr(), metadata.adapter_set, metadata.settings, path);
 
     std::map<std::string, const GgufTensorInfo*> by_name;
     for (const auto& t : contents.tensors) by_name[t.name] = &t;
@@ -234,26 +191,17 @@ LoadedModel load_deployment_file(const std::filesystem::path& path,
         file.copy_out(tensor(name, GgmlType::kF32, ggml_ne(dst)), dst.data_ptr<float>(),
                       size_t(dst.numel()) * sizeof(float));
     }
-    const int64_t group_setting = settings.linear.weight_granularity == quant::Granularity::kGroup
-                                      ? settings.linear.weight_group_size
+    const int64_t group_setting = metadata.settings.linear.weight_granularity == quant::Granularity::kGroup
+                                      ? metadata.settings.linear.weight_group_size
                                       : 0;
     for (auto [unit, layer] : qa->linear_layers()) {
         std::vector<quant::PackedLevel> levels;
-        const std::string prefix = unit + ".w";
         for (const auto& t : contents.tensors) {
-            if (t.name.rfind(prefix, 0) != 0 || t.name.size() < 2 ||
-                t.name.compare(t.name.size() - 2, 2, ".q") != 0)
-                continue;
-            const std::string level_name = t.name.substr(prefix.size(), t.name.size() - 2 - prefix.size());
-            const size_t plus            = level_name.find('+');
+            PackedTensorName packed;
+            if (!parse_packed_tensor_name(t.name, unit, packed, where)) continue;
             quant::PackedLevel level;
-            try {
-                level.w_bits = std::stoi(level_name.substr(0, plus));
-            } catch (const std::exception&) {
-                throw InputError(
-                    fmt::format("{}: tensor \"{}\": expected <unit>.w<bits>[+adapter].q", where, t.name));
-            }
-            if (plus != std::string::npos) level.merged_adapter = level_name.substr(plus + 1);
+            level.w_bits         = packed.w_bits;
+            level.merged_adapter = packed.merged_adapter;
             kernels::PackedWeights p;
             p.out                  = layer->out_features;
             p.in                   = layer->in_features;
@@ -273,7 +221,7 @@ LoadedModel load_deployment_file(const std::filesystem::path& path,
         layer->load_packed_levels(levels);
     }
     qa->set_engine(quant::Engine::kPacked);
-    loaded.set_default_configs(served);
+    loaded.set_default_configs(metadata.configs);
     qa->set_precision(loaded.configs({}).front());
     return loaded;
 }
@@ -281,10 +229,10 @@ LoadedModel load_deployment_file(const std::filesystem::path& path,
 text::BpeTokenizer load_tokenizer(const std::string& explicit_dir, const std::filesystem::path& model_path) {
     if (explicit_dir.empty() && is_deployment_file(model_path)) {
         const auto contents     = read_deployment_contents(model_path);
-        const std::string where = model_path.string() + ": ";
-        return text::BpeTokenizer::parse(metadata_string(contents, kVocabKey, model_path), where + kVocabKey,
-                                         metadata_string(contents, kMergesKey, model_path),
-                                         where + kMergesKey);
+        const std::string where = model_path.string();
+        return text::BpeTokenizer::parse(
+            deployment_string(contents, kDeploymentVocabKey, where), where + ": " + kDeploymentVocabKey,
+            deployment_string(contents, kDeploymentMergesKey, where), where + ": " + kDeploymentMergesKey);
     }
     return text::BpeTokenizer::load(core::tokenizer_dir_for(explicit_dir, model_path));
 }

@@ -20,14 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "bitswitch/model/deployment_metadata.h"
 #include "bitswitch/model/loaded_model.h"
 #include "bitswitch/quant/quant_settings.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 
 namespace bitswitch::model {
-
-inline constexpr const char* kDeploymentArchitecture = "bitswitch";
-inline constexpr uint32_t kDeploymentVersion         = 1;
 
 struct DeploymentSummary {
     int64_t tensors = 0, bytes = 0;    // tensors written and their data bytes

@@ -2,6 +2,7 @@
 #include "bitswitch/model/gguf_file.h"
 
 #include <cstring>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -214,9 +215,12 @@ void GgufWriter::write(const std::filesystem::path& path) const {
     });
 }
 
-GgufContents read_gguf(const std::filesystem::path& path) {
-    const core::MappedFile file(path);  // the header only is read: the tensors' pages stay on disk
-    Cursor in(file.bytes(), path.string());
+std::string gguf_value_text(const nlohmann::ordered_json& value) {
+    return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+GgufContents parse_gguf(std::string_view bytes, const std::string& name) {
+    Cursor in(bytes, name);
     if (in.size() < 4 || in.get<uint32_t>("magic") != 0x46554747u) in.fail("it does not start with GGUF");
     const auto version = in.get<uint32_t>("version");
     if (version != kGgufVersion)
@@ -225,35 +229,66 @@ GgufContents read_gguf(const std::filesystem::path& path) {
     const auto kv_count     = in.get<uint64_t>("key-value count");
     GgufContents contents;
     for (uint64_t i = 0; i < kv_count; ++i) {
-        const std::string key  = in.get_string("key");
-        const auto type        = in.get<uint32_t>(key.c_str());
+        const std::string key = in.get_string("key");
+        const auto type       = in.get<uint32_t>(key.c_str());
+        if (contents.metadata.contains(key)) in.fail(fmt::format("key {} appears twice", key));
         contents.metadata[key] = in.get_value(type, key);
     }
+    std::set<std::string> names;
     for (uint64_t i = 0; i < tensor_count; ++i) {
         GgufTensorInfo t;
-        t.name          = in.get_string("tensor name");
+        t.name = in.get_string("tensor name");
+        if (!names.insert(t.name).second) in.fail(fmt::format("tensor {} appears twice", t.name));
         const auto dims = in.get<uint32_t>(t.name.c_str());
         if (dims == 0 || dims > 4) in.fail(fmt::format("tensor {}: {} dimensions", t.name, dims));
-        for (uint32_t d = 0; d < dims; ++d) t.ne.push_back(int64_t(in.get<uint64_t>(t.name.c_str())));
+        // Sizes in checked arithmetic: a tensor's byte count must not wrap to something that fits the file.
+        int64_t elements = 1;
+        for (uint32_t d = 0; d < dims; ++d) {
+            const auto n = in.get<uint64_t>(t.name.c_str());
+            if (n == 0 || n > uint64_t(INT64_MAX) || __builtin_mul_overflow(elements, int64_t(n), &elements))
+                in.fail(
+                    fmt::format("tensor {}: a size of {} in dimension {} (sizes are 1 or more and their "
+                                "product fits 63 bits)",
+                                t.name, n, d));
+            t.ne.push_back(int64_t(n));
+        }
         const auto type = in.get<uint32_t>(t.name.c_str());
         t.type          = kernels::GgmlType(type);
         if (kernels::ggml_type_name(t.type) == "?")
             in.fail(fmt::format("tensor {}: ggml type {} (bitswitch reads F32, F16, Q8_0, Q4_0, I8)", t.name,
                                 type));
+        if (kernels::ggml_type_is_blocked(t.type) && t.ne[0] % kernels::kGgmlBlockValues != 0)
+            in.fail(fmt::format("tensor {}: rows of {} values, not a multiple of the {} a {} block holds",
+                                t.name, t.ne[0], kernels::kGgmlBlockValues, kernels::ggml_type_name(t.type)));
+        // At most 4 bytes per value (F32), so up to 2^60 values the byte count stays below 2^62.
+        if (elements > (int64_t(1) << 60)) in.fail(fmt::format("tensor {}: {} values", t.name, elements));
         t.file_offset = in.get<uint64_t>(t.name.c_str());
         t.bytes       = tensor_bytes(t.type, t.ne);
         contents.tensors.push_back(std::move(t));
     }
     uint64_t alignment = kGgufAlignment;
-    if (contents.metadata.contains("general.alignment"))
-        alignment = contents.metadata["general.alignment"].get<uint64_t>();
+    if (contents.metadata.contains("general.alignment")) {
+        const auto& a = contents.metadata["general.alignment"];
+        // gguf.h: a u32 power of two. Bounded so that rounding the data's start up cannot wrap.
+        if (!a.is_number_unsigned() || a.get<uint64_t>() == 0 || a.get<uint64_t>() > (1u << 30) ||
+            (a.get<uint64_t>() & (a.get<uint64_t>() - 1)) != 0)
+            in.fail(
+                fmt::format("general.alignment is {}, not a power of two up to 2^30", gguf_value_text(a)));
+        alignment = a.get<uint64_t>();
+    }
     const uint64_t data_start = (in.position() + alignment - 1) / alignment * alignment;
     for (auto& t : contents.tensors) {
-        t.file_offset += data_start;
-        if (t.file_offset > in.size() || t.bytes > in.size() - t.file_offset)
+        if (t.file_offset > in.size() || data_start > in.size() - t.file_offset ||
+            t.bytes > in.size() - t.file_offset - data_start)
             in.fail(fmt::format("tensor {}: its {} bytes run past the end of the file", t.name, t.bytes));
+        t.file_offset += data_start;
     }
     return contents;
+}
+
+GgufContents read_gguf(const std::filesystem::path& path) {
+    const core::MappedFile file(path);  // the header only is read: the tensors' pages stay on disk
+    return parse_gguf(file.bytes(), path.string());
 }
 
 }  // namespace bitswitch::model

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -65,8 +66,15 @@ struct GgufContents {
     std::vector<GgufTensorInfo> tensors;
 };
 
+/// A metadata value as text for messages: JSON, with invalid UTF-8 replaced (a GGUF string is any bytes, and
+/// nlohmann's dump throws on invalid UTF-8).
+std::string gguf_value_text(const nlohmann::ordered_json& value);
+
 /// Reads a GGUF file's metadata and tensor table (not the data). InputError naming the file and what is
 /// wrong: not GGUF, another version, a value type or tensor type it does not know, sizes past the end.
 GgufContents read_gguf(const std::filesystem::path& path);
+/// The same from a file's bytes; `name` names it in errors. Every tensor's [file_offset, file_offset + bytes)
+/// lies inside `bytes`.
+GgufContents parse_gguf(std::string_view bytes, const std::string& name);
 
 }  // namespace bitswitch::model

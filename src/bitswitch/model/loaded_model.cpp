@@ -2,13 +2,12 @@
 #include "bitswitch/model/loaded_model.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
-#include "bitswitch/core/json_file.h"
 #include "bitswitch/model/checkpoint.h"
 #include "bitswitch/model/deployment_file.h"
 #include "bitswitch/model/run_folder.h"
+#include "bitswitch/model/run_metadata.h"
 
 namespace bitswitch::model {
 
@@ -16,30 +15,22 @@ LoadedModel LoadedModel::load(const std::filesystem::path& dir,
                               const std::optional<quant::QuantSettings>& quant_override) {
     if (is_deployment_file(dir)) return load_deployment_file(dir, quant_override);
     LoadedModel m;
-    m.path_             = dir;
-    const auto run_file = dir / "bitswitch.json";
-    const nlohmann::json run =
-        std::filesystem::exists(run_file) ? core::read_json_file(run_file) : nlohmann::json::object();
-    const std::string where    = run_file.string();
-    const bool lora_run        = !run.empty() && run.value("finetune", "lora") != "full";
+    m.path_                    = dir;
+    const RunMetadata run      = read_run_metadata(dir);
     std::filesystem::path base = dir;
-    if (lora_run) {
-        if (!run.contains("base_model") || !run["base_model"].is_string()) {
-            throw InputError(
-                fmt::format("{}: missing \"base_model\" (the folder of the frozen model)", where));
-        }
-        base = run["base_model"].get<std::string>();
+    if (run.lora_run) {
+        base = run.base_model;
         if (base.is_relative() && !std::filesystem::exists(base)) base = dir / base;
     }
     auto pretrained        = load_pretrained(base);
     m.gpt2_                = pretrained.model;
     m.model_               = pretrained.model.ptr();
     m.qa_head_initialized_ = pretrained.qa_head_initialized;
-    if (!run.empty()) {
-        m.adapters_       = quant::adapter_set_from_json(run, where);
+    if (run.has_file) {
+        m.adapters_       = run.adapters;
         m.trained_levels_ = m.adapters_.levels;
     }
-    if (lora_run) {
+    if (run.lora_run) {
         load_adapters(*m.model_, dir);
         m.qa_head_initialized_ = false;
         if (m.adapters_.shared_adapter.empty() && m.adapters_.levels.size() <= 1) {
@@ -53,8 +44,8 @@ LoadedModel LoadedModel::load(const std::filesystem::path& dir,
     }
     if (quant_override)
         m.set_quant_settings(*quant_override);
-    else if (run.contains("quantization"))
-        m.set_quant_settings(quant::quant_settings_from_json(run["quantization"], where));
+    else if (run.quantization)
+        m.set_quant_settings(*run.quantization);
     load_quant_ranges(*m.model_, dir);
     m.model_->set_precision(m.configs({}).front());
     return m;

@@ -11,6 +11,7 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/json_file.h"
+#include "bitswitch/model/run_metadata.h"
 #include "bitswitch/model/safetensors.h"
 
 namespace bitswitch::model {
@@ -103,18 +104,9 @@ void load_adapters(QuantModel& model, const std::filesystem::path& dir) {
     const auto root = dir / "adapters";
     if (!std::filesystem::is_directory(root))
         throw InputError(fmt::format("{}: no adapters folder", dir.string()));
-    std::vector<std::string> names;
-    const auto run_file = dir / "bitswitch.json";
-    const nlohmann::json run =
-        std::filesystem::exists(run_file) ? core::read_json_file(run_file) : nlohmann::json::object();
-    if (run.contains("adapters") && run["adapters"].is_array()) {
-        // The run says which adapters are its own, in their order: folders of anything else are not loaded.
-        for (const auto& n : run["adapters"]) {
-            if (!n.is_string())
-                throw InputError(fmt::format("{}: \"adapters\" must list names", run_file.string()));
-            names.push_back(n.get<std::string>());
-        }
-    } else {
+    std::vector<std::string> names = read_run_metadata(dir).adapter_names;
+    if (names.empty()) {
+        // A run that does not list its adapters (written before the list existed): every folder, by name.
         for (const auto& e : std::filesystem::directory_iterator(root)) {
             if (e.is_directory()) names.push_back(e.path().filename().string());
         }
@@ -124,17 +116,9 @@ void load_adapters(QuantModel& model, const std::filesystem::path& dir) {
     const auto paths = module_paths(model);
     torch::NoGradGuard no_grad;
     for (const auto& name : names) {
-        const auto config_path      = root / name / "adapter_config.json";
-        const nlohmann::json config = core::read_json_file(config_path);
-        quant::LoRAOptions options;
-        try {
-            options.rank    = config.at("r").get<int64_t>();
-            options.alpha   = config.at("lora_alpha").get<double>();
-            options.dropout = config.value("lora_dropout", options.dropout);
-        } catch (const nlohmann::json::exception& e) {
-            throw InputError(
-                fmt::format("{}: needs numbers r and lora_alpha ({})", config_path.string(), e.what()));
-        }
+        const auto config_path = root / name / "adapter_config.json";
+        const quant::LoRAOptions options =
+            parse_adapter_config(core::read_json_file(config_path), config_path.string());
         const SafetensorsReader reader(root / name / "adapter_model.safetensors");
         std::set<std::string> used;
         const auto copy = [&](const torch::Tensor& dst, const std::string& key) {

@@ -13,11 +13,6 @@
 
 namespace bitswitch::quant {
 
-struct KvQuantOptions {
-    Scheme scheme = Scheme::kSymmetric;
-    bool per_head = false;  // one range per token and head instead of per token across heads
-};
-
 /// kv: (B, T, 2, C), each token's keys then its values (C = H·D). Returns the same shape, K and V quantized
 /// to `bits` separately (their ranges differ); `kv` itself when bits == 32. `where` names the layer in
 /// errors.

@@ -7,17 +7,22 @@
 #include <map>
 #include <sstream>
 
-#include <c10/util/Exception.h>
 #include <fmt/format.h>
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
 #include "bitswitch/core/json_file.h"
-#include "bitswitch/quant/quantizer.h"
+#include "bitswitch/quant/quant_options.h"
 
 namespace bitswitch::quant {
 namespace {
+
+// A caller's broken promise (a config resolved for another model): a bug in bitswitch, not bad input.
+void require_internal(bool ok, const char* what) {
+    if (!ok) throw Error(fmt::format("internal error: {}", what));
+}
 
 int checked_bits(int bits, const std::string& where) {
     if (!valid_bits(bits)) {
@@ -122,26 +127,26 @@ std::string entry_text(const nlohmann::json& v, const std::string& where) {
         fmt::format("{}: a level is a number or a string like \"w4a8kv8\", got {}", where, v.dump()));
 }
 
-// Reads a .json or .toml config file into ordered (pattern, level text) pairs.
-std::vector<std::pair<std::string, std::string>> read_config_file(const std::filesystem::path& path) {
+// A .json or .toml config file's contents as ordered (pattern, level text) pairs.
+std::vector<std::pair<std::string, std::string>> config_entries(std::string_view contents,
+                                                                const std::string& name) {
     std::vector<std::pair<std::string, std::string>> entries;
-    const std::string ext = path.extension().string();
+    const std::string ext = std::filesystem::path(name).extension().string();
     if (ext == ".json") {
-        const auto j = core::read_json_file(path);
+        const auto j = core::parse_json(contents, name);
         if (!j.is_object())
-            throw InputError(fmt::format("{}: expected an object of layer pattern -> level", path.string()));
+            throw InputError(fmt::format("{}: expected an object of layer pattern -> level", name));
         for (const auto& [k, v] : j.items())
-            entries.emplace_back(k, entry_text(v, fmt::format("{}: \"{}\"", path.string(), k)));
+            entries.emplace_back(k, entry_text(v, fmt::format("{}: \"{}\"", name, k)));
     } else if (ext == ".toml") {
         toml::table t;
         try {
-            t = toml::parse_file(path.string());
+            t = toml::parse(contents, name);
         } catch (const toml::parse_error& e) {
-            throw InputError(
-                fmt::format("{}: {} (line {})", path.string(), e.description(), e.source().begin.line));
+            throw InputError(fmt::format("{}: {} (line {})", name, e.description(), e.source().begin.line));
         }
         for (const auto& [k, v] : t) {
-            const std::string where = fmt::format("{}: \"{}\"", path.string(), std::string(k.str()));
+            const std::string where = fmt::format("{}: \"{}\"", name, std::string(k.str()));
             if (const auto i = v.value<int64_t>(); i && v.is_integer())
                 entries.emplace_back(std::string(k.str()), std::to_string(*i));
             else if (const auto s = v.value<std::string>())
@@ -150,9 +155,9 @@ std::vector<std::pair<std::string, std::string>> read_config_file(const std::fil
                 throw InputError(where + ": a level is a number or a string like \"w4a8kv8\"");
         }
     } else {
-        throw InputError(fmt::format("{}: a precision file must end in .json or .toml", path.string()));
+        throw InputError(fmt::format("{}: a precision file must end in .json or .toml", name));
     }
-    if (entries.empty()) throw InputError(fmt::format("{}: no entries", path.string()));
+    if (entries.empty()) throw InputError(fmt::format("{}: no entries", name));
     return entries;
 }
 
@@ -317,7 +322,7 @@ std::string adapter_for_level(const PrecisionLevel& level, const AdapterSet& ada
 }
 
 PrecisionConfig with_full_precision_head(PrecisionConfig config, const UnitList& units) {
-    TORCH_INTERNAL_ASSERT(fits(config, units), "with_full_precision_head: config of another model");
+    require_internal(fits(config, units), "with_full_precision_head: a config of another model");
     for (size_t i = 0; i < units.size(); ++i) {
         if (units[i].kind == UnitKind::kHead)
             config.units[i].second.bits = {kFullPrecisionBits, kFullPrecisionBits, kFullPrecisionBits};
@@ -327,7 +332,8 @@ PrecisionConfig with_full_precision_head(PrecisionConfig config, const UnitList&
 
 PrecisionConfig config_for_levels(const std::vector<PrecisionLevel>& per_group, const UnitList& units,
                                   const AdapterSet& adapters, const std::string& source) {
-    TORCH_INTERNAL_ASSERT(per_group.size() == 1 || int64_t(per_group.size()) == group_count(units));
+    require_internal(per_group.size() == 1 || int64_t(per_group.size()) == group_count(units),
+                     "config_for_levels: not one level per group");
     PrecisionConfig config;
     config.source = source;
     for (const auto& u : units) {
@@ -340,7 +346,7 @@ PrecisionConfig config_for_levels(const std::vector<PrecisionLevel>& per_group, 
 PrecisionConfig with_units_at(const PrecisionConfig& base, const std::vector<std::string>& selected,
                               const std::string& level, const UnitList& units, const AdapterSet& adapters,
                               const std::string& source) {
-    TORCH_INTERNAL_ASSERT(fits(base, units), "with_units_at: the base config was resolved for another model");
+    require_internal(fits(base, units), "with_units_at: the base config was resolved for another model");
     const std::string where = fmt::format("{}: level \"{}\"", source, level);
     const auto at_level     = resolve(parse_bits(level, where), adapters, where);
     PrecisionConfig config  = base;
@@ -365,7 +371,7 @@ PrecisionConfig parse_precision(const std::string& raw, const UnitList& units, c
     const auto ext = path.extension().string();
     if (ext == ".json" || ext == ".toml") {
         if (!std::filesystem::exists(path)) throw InputError(fmt::format("--precision: no file {}", text));
-        return from_patterns(read_config_file(path), text, units, adapters);
+        return parse_precision_file(core::read_file(path), text, units, adapters);
     }
     std::vector<std::string> parts;  // a list is separated by commas or spaces
     {
@@ -392,6 +398,11 @@ PrecisionConfig parse_precision(const std::string& raw, const UnitList& units, c
         return config;
     }
     return from_patterns({{"default", text}}, text, units, adapters);
+}
+
+PrecisionConfig parse_precision_file(std::string_view contents, const std::string& name,
+                                     const UnitList& units, const AdapterSet& adapters) {
+    return from_patterns(config_entries(contents, name), name, units, adapters);
 }
 
 const PrecisionLevel& level_at_index(const std::vector<PrecisionLevel>& levels, int index,

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -122,6 +123,11 @@ PrecisionConfig with_units_at(const PrecisionConfig& base, const std::vector<std
 /// Resolves `text` (any form above) for a model with these units. InputError naming the offending entry,
 /// pattern or unit.
 PrecisionConfig parse_precision(const std::string& text, const UnitList& units, const AdapterSet& adapters);
+
+/// The contents of a .json or .toml precision file (`name` ends in one of them and names it in errors),
+/// resolved as parse_precision resolves the file itself.
+PrecisionConfig parse_precision_file(std::string_view contents, const std::string& name,
+                                     const UnitList& units, const AdapterSet& adapters);
 
 /// The level at `index` of a model's trained `levels` (high to low precision: 0 = the highest), for the
 /// flags that pick levels by index (seed 002's --activate_lora_idx, --attack_lora_idx, --eval_lora_idx).

@@ -25,37 +25,11 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
-#include "bitswitch/core/enum_names.h"
 #include "bitswitch/kernels/packed_weights.h"
 #include "bitswitch/quant/precision.h"
 #include "bitswitch/quant/quantizer.h"
 
 namespace bitswitch::quant {
-
-/// How quantized products are computed at inference. kFakeQuant: in float on fake-quantized operands, as
-/// training sees them (the default). kPacked: on packed integer weights with activations quantized per
-/// token to integers (kernels/packed_linear.h), the same integers and scales, so the outputs equal
-/// fake quantization's up to float rounding; symmetric scheme, weights per channel or group, activations
-/// per token with min/max ranges, weights at 2..8 bits with activations at 2..8 or 32; inference only.
-/// kAuto (a model-level request, never a layer's state): packed for a model that holds only packed levels
-/// (a deployment file), fake quantization otherwise.
-enum class Engine : uint8_t { kFakeQuant, kPacked, kAuto };
-
-inline constexpr core::EnumName<Engine> kEngineNames[] = {
-    {Engine::kFakeQuant, "fake"}, {Engine::kPacked, "packed"}, {Engine::kAuto, "auto"}};
-
-/// How a model's linears quantize; the bit-widths come per unit from the precision config.
-struct LinearQuantOptions {
-    Scheme scheme                  = Scheme::kSymmetric;
-    Granularity weight_granularity = Granularity::kRow;  // per output channel
-    int64_t weight_group_size      = 0;
-    Granularity act_granularity    = Granularity::kRow;  // per token
-    double ste_clip                = 0;                  // LLM-QAT's backward clip; 0 = off
-    bool merged                    = false;              // quantize W + (alpha/rank)·B·A
-    bool ema_ranges                = false;  // activations: EMA range (training) instead of min/max
-    double ema_momentum            = 0.9;
-    bool full_precision            = false;  // never quantized, whatever a config's bits (the fp head)
-};
 
 /// While one lives on a thread, quantized linears built there leave their float weight uninitialized
 /// (torch::empty: its pages are never touched, so never resident): for loaders that install packed

@@ -33,9 +33,9 @@ QuantSettings build(const std::string& scheme, const std::string& wg, int64_t gr
     if (s.linear.weight_granularity == Granularity::kGroup && group_size <= 0) {
         throw InputError(fmt::format("{}: group granularity needs a positive group size", where));
     }
-    if (momentum < 0 || momentum >= 1)
+    if (!(momentum >= 0 && momentum < 1))  // NaN too
         throw InputError(fmt::format("{}: EMA momentum {} is not in [0, 1)", where, momentum));
-    if (ste_clip < 0) throw InputError(fmt::format("{}: ste_clip {} is negative", where, ste_clip));
+    if (!(ste_clip >= 0)) throw InputError(fmt::format("{}: ste_clip {} is negative", where, ste_clip));
     return s;
 }
 

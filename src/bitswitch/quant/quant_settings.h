@@ -15,9 +15,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "bitswitch/core/enum_names.h"
-#include "bitswitch/quant/kv_quant.h"
 #include "bitswitch/quant/precision.h"
-#include "bitswitch/quant/quant_lora_linear.h"
+#include "bitswitch/quant/quant_options.h"
 
 namespace bitswitch::quant {
 

@@ -146,10 +146,6 @@ bool kernel_path(const torch::Tensor& x) {
 
 }  // namespace
 
-bool valid_bits(int bits) {
-    return (bits >= 2 && bits <= 16) || bits == kFullPrecisionBits;
-}
-
 torch::Tensor fake_quantize(const torch::Tensor& x, const QuantizerOptions& o, const std::string& where) {
     check_bits(o, where);
     if (o.bits == kFullPrecisionBits) return x;

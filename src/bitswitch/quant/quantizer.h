@@ -25,23 +25,9 @@
 
 #include <torch/types.h>
 
+#include "bitswitch/quant/quant_options.h"
+
 namespace bitswitch::quant {
-
-constexpr int kFullPrecisionBits = 32;
-
-enum class Scheme { kSymmetric, kAsymmetric };
-enum class Granularity { kRow, kGroup, kTensor };
-
-struct QuantizerOptions {
-    int bits                = kFullPrecisionBits;
-    Scheme scheme           = Scheme::kSymmetric;
-    Granularity granularity = Granularity::kRow;
-    int64_t group_size      = 0;  // kGroup only
-    double ste_clip         = 0;  // > 0: zero gradient where |x| >= ste_clip
-};
-
-/// True for 2..16 and 32; the one place that defines the accepted bit-widths.
-bool valid_bits(int bits);
 
 /// Fake-quantized x (same shape) with straight-through backward; x itself when bits == 32.
 /// `where` names the tensor in errors ("h.3.mlp.c_fc input").

@@ -56,7 +56,8 @@ std::string Metrics::prometheus_text() const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::string out;
     out +=
-        "# HELP bitswitch_requests_total QA requests answered, by precision and HTTP status.\n"
+        "# HELP bitswitch_requests_total QA requests answered, by precision and HTTP status (precision "
+        "\"\": refused before one was resolved, including errors of the HTTP layer: 413, 404, unreadable).\n"
         "# TYPE bitswitch_requests_total counter\n";
     for (const auto& [key, n] : requests_)
         out += fmt::format("bitswitch_requests_total{{precision=\"{}\",status=\"{}\"}} {}\n",

@@ -20,6 +20,22 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
     res.set_content(nlohmann::ordered_json{{"error", message}}.dump(), "application/json");
 }
 
+// The message of an error httplib answers by itself, before any route runs.
+std::string protocol_error_message(int status, size_t max_body_bytes) {
+    switch (status) {
+        case 413:
+            return fmt::format("body: larger than {} bytes (--max_body_bytes)", max_body_bytes);
+        case 411:
+            return "a body needs a Content-Length (chunked request bodies are not accepted)";
+        case 404:
+            return "no such route (POST /v1/qa, GET /health, /v1/models, /metrics, /)";
+        case 405:
+            return "method not allowed on this route";
+        default:
+            return "the request could not be read (malformed, incomplete or timed out)";
+    }
+}
+
 double milliseconds_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
@@ -101,6 +117,38 @@ void QaServer::add_routes() {
         metrics_.record_request(precision, 200, milliseconds_since(start) / 1e3);
         metrics_.set_queue_depth(batcher_.queued());
     });
+    // Errors httplib answers by itself (413 body too large, 400 a request it cannot read, for instance a
+    // client gone mid-body, 404, 405) get the routes' JSON shape and are counted; a route's own errors
+    // already have their body and their count.
+    const httplib::Server::HandlerWithResponse on_error = [this](const httplib::Request&,
+                                                                 httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        metrics_.record_request("", res.status, 0);
+        send_error(res, res.status, protocol_error_message(res.status, options_.max_body_bytes));
+        return httplib::Server::HandlerResponse::Handled;
+    };
+    http_->set_error_handler(on_error);
+    // Decided from the headers, before httplib reads a body: a declared body over the limit would otherwise
+    // be read and discarded (a client declaring a gigabyte holds a connection thread until it sends it or
+    // times out), and a chunked one only refused once its chunks passed the limit.
+    const httplib::Server::HandlerWithResponse check_body_size = [this](const httplib::Request& req,
+                                                                        httplib::Response& res) {
+        int status = 0;
+        if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+            status = 411;
+        } else if (req.has_header("Content-Length")) {
+            const std::string declared = req.get_header_value("Content-Length");
+            const bool too_large =
+                declared.size() > 18 || std::stoull("0" + declared) > options_.max_body_bytes;
+            if (too_large) status = 413;
+        }
+        if (status == 0) return httplib::Server::HandlerResponse::Unhandled;
+        metrics_.record_request("", status, 0);
+        send_error(res, status, protocol_error_message(status, options_.max_body_bytes));
+        res.set_header("Connection", "close");  // the body was never read: the connection cannot be reused
+        return httplib::Server::HandlerResponse::Handled;
+    };
+    http_->set_pre_routing_handler(check_body_size);
     http_->Get("/health", [](const httplib::Request&, httplib::Response& res) {
         res.set_content(R"({"status":"ok"})", "application/json");
     });

@@ -1,11 +1,14 @@
 // The HTTP front of the QA service (cpp-httplib):
-//   POST /v1/qa      one question or a batch (qa_json.h) -> answers; 400 malformed, unknown field or
-//                    precision; 413 body over max_body_bytes; 503 queue full (with Retry-After)
+//   POST /v1/qa      one question or a batch (qa_request.h) -> answers; 400 malformed, unknown field or
+//                    precision, or a request that could not be read (a client gone mid-body); 413 body
+//                    over max_body_bytes and 411 chunked body, both from the headers before any of the
+//                    body is read; 503 queue full (with Retry-After)
 //   GET  /health     {"status": "ok"} while serving
 //   GET  /v1/models  the model, its levels, the configs served so far and their sizes
 //   GET  /metrics    Prometheus text (metrics.h)
 //   GET  /           a page to ask a question about a pasted paragraph at a chosen precision
 // Requests are answered by the batcher (batcher.h); a slow client is cut off by the read/write timeouts.
+// Every error answer, httplib's own included, is JSON {"error": ...} and counted in /metrics.
 // stop() stops accepting connections; serve() returns once the requests in flight have been answered.
 #pragma once
 

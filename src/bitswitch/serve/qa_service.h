@@ -16,15 +16,10 @@
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/eval/evaluator.h"
 #include "bitswitch/model/loaded_model.h"
+#include "bitswitch/serve/qa_request.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 
 namespace bitswitch::serve {
-
-struct QaRequest {
-    std::string question, context;
-    std::string precision;  // as the client wrote it; "" = the model's default
-    int n_best = 1;         // candidates to return, 1..postprocess n_best_size
-};
 
 class QaService {
   public:
