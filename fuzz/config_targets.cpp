@@ -1,7 +1,5 @@
 // The fuzz targets of configuration, run and deployment files and of the server's requests (see targets.h).
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -22,12 +20,6 @@
 
 namespace bitswitch::fuzz {
 namespace {
-
-void require(bool ok, const char* target, const char* what) {
-    if (ok) return;
-    std::fprintf(stderr, "fuzz target %s: %s\n", target, what);
-    std::abort();
-}
 
 // GPT-2's units for a 2-block model, as model/gpt2.cpp declares them.
 quant::UnitList gpt2_units() {

@@ -20,13 +20,6 @@ namespace {
 
 std::filesystem::path tokenizer_dir;
 
-// A broken invariant: say which, then abort so that libFuzzer (or the test) reports the input.
-void require(bool ok, const char* target, const char* what) {
-    if (ok) return;
-    std::fprintf(stderr, "fuzz target %s: %s\n", target, what);
-    std::abort();
-}
-
 const text::BpeTokenizer& gpt2_tokenizer() {
     static std::once_flag once;
     static std::unique_ptr<text::BpeTokenizer> tokenizer;
@@ -37,6 +30,12 @@ const text::BpeTokenizer& gpt2_tokenizer() {
 }
 
 }  // namespace
+
+void require(bool ok, const char* target, const char* what) {
+    if (ok) return;
+    std::fprintf(stderr, "fuzz target %s: %s\n", target, what);
+    std::abort();
+}
 
 void set_tokenizer_dir(const std::filesystem::path& dir) {
     tokenizer_dir = dir;

@@ -11,6 +11,10 @@
 
 namespace bitswitch::fuzz {
 
+/// A broken invariant: prints which (naming the target), then aborts so that libFuzzer or the test reports
+/// the input.
+void require(bool ok, const char* target, const char* what);
+
 /// Where the GPT-2 tokenizer files are (assets/gpt2-tokenizer), for the targets that encode text.
 void set_tokenizer_dir(const std::filesystem::path& dir);
 

@@ -122,11 +122,8 @@ TEST(QaServer, AFullQueueAnswers503WithRetryAfter) {
 TEST(QaServer, TwoHundredConcurrentClientsGetTheirOwnAnswers) {
     Running r;
     const std::vector<std::string> precisions = {"fp", "w8a8", "w4a8"};
-    std::map<std::pair<size_t, size_t>, eval::ExamplePrediction> expected;
-    for (size_t q = 0; q < kQuestions.size(); ++q)
-        for (size_t p = 0; p < precisions.size(); ++p)
-            expected[{q, p}] = direct(r, kQuestions[q], precisions[p]);
-    constexpr int kClients = 200;
+    auto expected                             = testing::direct_answers(r, precisions);
+    constexpr int kClients                    = 200;
     std::vector<nlohmann::json> answers(kClients);
     std::vector<int> statuses(kClients, 0);
     std::vector<std::thread> clients;

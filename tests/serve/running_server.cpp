@@ -74,6 +74,14 @@ eval::ExamplePrediction direct(Running& r, const eval::QuestionContext& q, const
                                  {}, &config);
 }
 
+std::map<std::pair<size_t, size_t>, eval::ExamplePrediction> direct_answers(
+    Running& r, const std::vector<std::string>& precisions) {
+    std::map<std::pair<size_t, size_t>, eval::ExamplePrediction> out;
+    for (size_t q = 0; q < kQuestions.size(); ++q)
+        for (size_t p = 0; p < precisions.size(); ++p) out[{q, p}] = direct(r, kQuestions[q], precisions[p]);
+    return out;
+}
+
 void expect_same_answer(const nlohmann::json& got, const eval::ExamplePrediction& want) {
     EXPECT_EQ(got["answer"], want.text);
     EXPECT_EQ(got["start"], want.nbest.front().char_start);

@@ -2,8 +2,10 @@
 // packed engine, a few questions, and what answering them directly (`bitswitch predict`'s path) gives.
 #pragma once
 
+#include <map>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <httplib.h>
@@ -39,6 +41,10 @@ nlohmann::json post(const Running& r, const nlohmann::json& body, int expected_s
 
 /// What answering `q` directly at `precision` gives.
 eval::ExamplePrediction direct(Running& r, const eval::QuestionContext& q, const std::string& precision);
+
+/// direct() for every question of kQuestions at each of `precisions`, by (question, precision) index.
+std::map<std::pair<size_t, size_t>, eval::ExamplePrediction> direct_answers(
+    Running& r, const std::vector<std::string>& precisions);
 
 void expect_same_answer(const nlohmann::json& got, const eval::ExamplePrediction& want);
 

@@ -183,10 +183,7 @@ double resident_mb() {
 TEST(ServerFaults, ABurstOfAThousandRequestsWithFaultsMixedIn) {
     Running r;
     const std::vector<std::string> precisions = {"fp", "w8a8", "w4a8"};
-    std::map<std::pair<size_t, size_t>, eval::ExamplePrediction> expected;
-    for (size_t q = 0; q < kQuestions.size(); ++q)
-        for (size_t p = 0; p < precisions.size(); ++p)
-            expected[{q, p}] = direct(r, kQuestions[q], precisions[p]);
+    auto expected                             = testing::direct_answers(r, precisions);
     constexpr int kClients = 50, kPerClient = 20, kTotal = kClients * kPerClient;
     const auto burst = [&] {
         std::atomic<int> answered{0}, busy{0}, wrong{0}, refused{0}, gone{0};
