@@ -65,6 +65,13 @@ TEST(RunMetadata, EachMalformedFieldIsAnInputErrorNamingIt) {
     expect_input_error(parse({{"base_model", "m"}, {"adapters", {""}}}), "\"adapters\" must list names");
     expect_input_error(parse(json::parse(R"({"base_model": "m", "levels": [{"w_bits": 8}]})")),
                        "\"levels\" entries need numbers w_bits, a_bits, kv_bits");
+    // Found by fuzzing: nlohmann's get<int>() of 1.6e81 is undefined behaviour (UBSan).
+    expect_input_error(
+        parse(json::parse(
+            R"({"finetune": "full", "levels": [{"w_bits": 8, "a_bits": 8, "kv_bits": 1.6e81}]})")),
+        "a level: \"kv_bits\" must be an integer in 0..64, got 1.6e+81");
+    expect_input_error(parse({{"base_model", "m"}, {"quantization", {{"group_size", 2.5}}}}),
+                       "quantization: \"group_size\" must be an integer in 0..1048576, got 2.5");
     expect_input_error(parse({{"base_model", "m"}, {"quantization", {{"scheme", "log"}}}}),
                        "quantization.scheme");
     expect_input_error(parse({{"base_model", "m"}, {"quantization", {{"ema_momentum", 1.5}}}}),

@@ -162,6 +162,24 @@ TEST(Precision, FileErrorsNameThePatternOrUnit) {
                        "no file");
 }
 
+// Found by fuzzing: a range bound beyond int ended in std::stoi's out_of_range escaping as a library error,
+// an integer level beyond int was truncated (4294967304 read as 8), a TOML float beyond int64 converted.
+TEST(Precision, NumbersOfAnyLengthAreComparedNotConverted) {
+    const auto c = parse_precision_file(R"({"default": 8, "h.01-99999999999999999999.mlp.*": 4})", "p.json",
+                                        units(3), bare());
+    EXPECT_EQ(c.at("h.0.mlp.c_fc").bits, (BitWidths{8, 8, 8}));
+    EXPECT_EQ(c.at("h.1.mlp.c_fc").bits, (BitWidths{4, 4, 4}));
+    EXPECT_EQ(c.at("h.2.mlp.c_proj").bits, (BitWidths{4, 4, 4}));
+    expect_input_error(
+        [&] { parse_precision_file(R"({"default": 4294967304})", "p.json", units(2), bare()); },
+        "p.json: \"default\": \"4294967304\" is not a precision");
+    expect_input_error([&] { parse_precision_file("default = 4294967304\n", "p.toml", units(2), bare()); },
+                       "\"4294967304\" is not a precision");
+    // And a float beyond int64 in TOML (toml++ converted it out of range: undefined behaviour, UBSan).
+    expect_input_error([&] { parse_precision_file("default = 1.5e99\n", "p.toml", units(2), bare()); },
+                       "p.toml: \"default\": a level is a number or a string");
+}
+
 TEST(Precision, WithUnitsAtChangesOnlyTheNamedUnitsAndResolvesTheirAdapter) {
     const auto u    = units(2);
     const auto set  = trained({8, 4});

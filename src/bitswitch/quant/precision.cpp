@@ -96,14 +96,26 @@ UnitPrecision resolve(const PartialBits& p, const AdapterSet& adapters, const st
     return {found->bits, found->name()};
 }
 
+// -1, 0 or 1 as the non-negative decimal a is below, equal to or above b (leading zeros allowed).
+int compare_numbers(const std::string& a, const std::string& b) {
+    const auto digits = [](const std::string& s) {
+        const size_t first = s.find_first_not_of('0');
+        return first == std::string::npos ? std::string() : s.substr(first);
+    };
+    const std::string x = digits(a), y = digits(b);
+    if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+    return x.compare(y) < 0 ? -1 : x.compare(y) > 0 ? 1 : 0;
+}
+
 // One segment of a layer pattern against one segment of a unit name.
 bool segment_matches(const std::string& pattern, const std::string& name) {
     if (pattern == "*") return true;
     const auto dash = pattern.find('-');
     if (dash != std::string::npos && is_number(pattern.substr(0, dash)) &&
         is_number(pattern.substr(dash + 1)) && is_number(name)) {
-        const int v = std::stoi(name);
-        return v >= std::stoi(pattern.substr(0, dash)) && v <= std::stoi(pattern.substr(dash + 1));
+        // Compared as digit strings: a bound of any length is a number, never an out-of-range stoi.
+        return compare_numbers(name, pattern.substr(0, dash)) >= 0 &&
+               compare_numbers(name, pattern.substr(dash + 1)) <= 0;
     }
     return pattern == name;
 }
@@ -121,7 +133,7 @@ int match_score(const std::vector<std::string>& pattern, const std::vector<std::
 }
 
 std::string entry_text(const nlohmann::json& v, const std::string& where) {
-    if (v.is_number_integer()) return std::to_string(v.get<int>());
+    if (v.is_number_integer()) return v.dump();  // a long number stays long, and parse_bits refuses it
     if (v.is_string()) return v.get<std::string>();
     throw InputError(
         fmt::format("{}: a level is a number or a string like \"w4a8kv8\", got {}", where, v.dump()));
@@ -147,8 +159,9 @@ std::vector<std::pair<std::string, std::string>> config_entries(std::string_view
         }
         for (const auto& [k, v] : t) {
             const std::string where = fmt::format("{}: \"{}\"", name, std::string(k.str()));
-            if (const auto i = v.value<int64_t>(); i && v.is_integer())
-                entries.emplace_back(std::string(k.str()), std::to_string(*i));
+            // is_integer() first: toml++'s value<int64_t>() of a float like 1e99 converts out of range.
+            if (v.is_integer())
+                entries.emplace_back(std::string(k.str()), std::to_string(*v.value<int64_t>()));
             else if (const auto s = v.value<std::string>())
                 entries.emplace_back(std::string(k.str()), *s);
             else

@@ -39,6 +39,21 @@ QuantSettings build(const std::string& scheme, const std::string& wg, int64_t gr
     return s;
 }
 
+// An integer field of a file: `fallback` when absent; InputError when it is not an integer or outside
+// [lo, hi] (nlohmann's get<int>() of a float like 1e81 or of a larger integer is undefined or wraps).
+int64_t integer_field(const nlohmann::json& j, const char* key, int64_t fallback, int64_t lo, int64_t hi,
+                      const std::string& where) {
+    if (!j.contains(key)) return fallback;
+    const auto& v   = j[key];
+    const bool fits = v.is_number_integer() &&
+                      !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(hi)) &&
+                      v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+    if (!fits)
+        throw InputError(
+            fmt::format("{}: \"{}\" must be an integer in {}..{}, got {}", where, key, lo, hi, v.dump()));
+    return v.get<int64_t>();
+}
+
 }  // namespace
 
 nlohmann::json to_json(const QuantSettings& s) {
@@ -60,12 +75,13 @@ QuantSettings quant_settings_from_json(const nlohmann::json& j, const std::strin
     auto v = to_json(QuantSettings{});  // missing keys keep the defaults of QuantSettings
     v.update(j);
     try {
-        auto settings    = build(v["scheme"].get<std::string>(), v["weight_granularity"].get<std::string>(),
-                                 v["group_size"].get<int64_t>(), v["act_granularity"].get<std::string>(),
-                                 v["kv_granularity"].get<std::string>(), v["act_range"].get<std::string>(),
-                                 v["ema_momentum"].get<double>(), v["ste_clip"].get<double>(),
-                                 v["merged"].get<bool>(), where,
-                                 /*flags=*/false);
+        auto settings =
+            build(v["scheme"].get<std::string>(), v["weight_granularity"].get<std::string>(),
+                  integer_field(v, "group_size", 0, 0, int64_t(1) << 20, where + ": quantization"),
+                  v["act_granularity"].get<std::string>(), v["kv_granularity"].get<std::string>(),
+                  v["act_range"].get<std::string>(), v["ema_momentum"].get<double>(),
+                  v["ste_clip"].get<double>(), v["merged"].get<bool>(), where,
+                  /*flags=*/false);
         settings.fp_head = v["fp_head"].get<bool>();
         return settings;
     } catch (const nlohmann::json::exception& e) {
@@ -97,11 +113,15 @@ AdapterSet adapter_set_from_json(const nlohmann::json& run, const std::string& w
         if (!run.contains("levels")) return a;
         LevelLists lists;
         for (const auto& l : run.at("levels")) {
-            lists.w_bits.push_back(l.at("w_bits").get<int>());
-            lists.a_bits.push_back(l.at("a_bits").get<int>());
-            lists.kv_bits.push_back(l.at("kv_bits").get<int>());
+            if (!l.is_object() || !l.contains("w_bits") || !l.contains("a_bits") || !l.contains("kv_bits"))
+                throw InputError(
+                    fmt::format("{}: \"levels\" entries need numbers w_bits, a_bits, kv_bits", where));
+            const std::string level = where + ": a level";
+            lists.w_bits.push_back(int(integer_field(l, "w_bits", 0, 0, 64, level)));
+            lists.a_bits.push_back(int(integer_field(l, "a_bits", 0, 0, 64, level)));
+            lists.kv_bits.push_back(int(integer_field(l, "kv_bits", 0, 0, 64, level)));
             const LoRAOptions defaults;
-            lists.ranks.push_back(l.value("r", defaults.rank));
+            lists.ranks.push_back(integer_field(l, "r", defaults.rank, 1, 65536, level));
             lists.alphas.push_back(l.value("lora_alpha", defaults.alpha));
             lists.dropouts.push_back(l.value("lora_dropout", defaults.dropout));
         }
