@@ -5,7 +5,7 @@ JOBS      ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test test-sanitize demo bench clean
 
 all: build
 
@@ -22,6 +22,11 @@ build: configure
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# The suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own folder (about an hour to build
+# on 2 cores; docs/RELIABILITY.md).
+test-sanitize: deps
+	@bash scripts/sanitize/run_tests.sh $(BUILD_DIR)-sanitize
+
 demo: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target bitswitch
 	@bash scripts/demo.sh $(BUILD_DIR)/bitswitch
@@ -31,4 +36,4 @@ bench: build
 	@bash bench/run_all.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log $(BUILD_DIR)-sanitize $(BUILD_DIR)-sanitize.configure.log
