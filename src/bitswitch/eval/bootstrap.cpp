@@ -71,4 +71,23 @@ Interval bootstrap_paired_difference(const std::vector<double>& a, const std::ve
     return resample(a, &b, o);
 }
 
+Interval bootstrap_statistic(size_t n, const std::function<double(const std::vector<size_t>&)>& statistic,
+                             const BootstrapOptions& o) {
+    check(n, o);
+    std::vector<size_t> indices(n);
+    for (size_t i = 0; i < n; ++i) indices[i] = i;
+    Interval r;
+    r.estimate = statistic(indices);
+    std::mt19937_64 rng(o.seed);
+    std::uniform_int_distribution<size_t> pick(0, n - 1);
+    std::vector<double> values(size_t(o.resamples));
+    for (auto& v : values) {
+        for (auto& i : indices) i = pick(rng);
+        v = statistic(indices);
+    }
+    r.low  = quantile(values, (1.0 - o.confidence) / 2);
+    r.high = quantile(values, (1.0 + o.confidence) / 2);
+    return r;
+}
+
 }  // namespace bitswitch::eval

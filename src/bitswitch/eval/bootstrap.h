@@ -7,7 +7,9 @@
 // (squad_metric.h); the analysis and attack commands put intervals on them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace bitswitch::eval {
@@ -29,6 +31,13 @@ Interval bootstrap_mean(const std::vector<double>& scores, const BootstrapOption
 /// mean(a) - mean(b) with its paired interval; a and b are scores of the same questions in the same order.
 Interval bootstrap_paired_difference(const std::vector<double>& a, const std::vector<double>& b,
                                      const BootstrapOptions& options);
+
+/// A statistic of n items that is not a mean of per-item scores (F1 over a set, Matthews correlation,
+/// Pearson's r): `statistic(indices)` computes it on the items at `indices` (with repeats). The estimate is
+/// its value on all n items in order; the interval comes from resampling the indices.
+Interval bootstrap_statistic(size_t n,
+                             const std::function<double(const std::vector<size_t>& indices)>& statistic,
+                             const BootstrapOptions& options);
 
 /// The q-quantile (0..1) of `values` by linear interpolation between order statistics (numpy's default);
 /// `values` is sorted in place.
