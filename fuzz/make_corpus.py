@@ -74,6 +74,32 @@ write("squad_json", "wrong_types.json", b'{"data": [{"paragraphs": [{"context": 
 write("squad_json", "not_json.json", b'{"data": [')
 
 
+# GLUE files: the first byte picks the task (its index in data::kGlueTaskNames, modulo 10), the rest is the
+# file. The first rows of each shipped file, made-up rows of the other layouts, and broken rows.
+TASKS = ["cola", "sst2", "mrpc", "qqp", "stsb", "mnli", "mnli-mm", "qnli", "rte", "wnli"]
+
+
+def glue(name, task, contents):
+    write("glue_file", name, bytes([TASKS.index(task)]) + contents)
+
+
+def head(path, rows):
+    with open(path, "rb") as f:
+        return b"".join(f.readline() for _ in range(rows))
+
+
+glue("sst2_dev.tsv", "sst2", head("assets/data/glue/SST-2/dev.tsv", 6))
+glue("mrpc_dev.tsv", "mrpc", head("assets/data/glue/MRPC/dev.tsv", 4))
+glue("cola_dev.tsv", "cola", head("assets/data/glue/CoLA/dev.tsv", 5))
+glue("rte_val.jsonl", "rte", head("assets/data/glue/RTE/val.jsonl", 2))
+glue("stsb.tsv", "stsb", b"index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n"
+     b"0\tmain-captions\tMSRvid\t2012test\t0001\tnone\tnone\tA man plays.\tA man is playing.\t5.000\n")
+glue("mnli.tsv", "mnli", b"index\tpromptID\tpairID\tgenre\tsentence1\tsentence2\tlabel1\tgold_label\n"
+     b"0\t1\t1e\tgov\tThe cat sat.\tA cat sat.\tentailment\tentailment\n")
+glue("qqp.jsonl", "qqp", b'{"question1": "Why?", "question2": "Why not?", "label": 1, "idx": 0}\n')
+glue("sst2_broken.tsv", "sst2", b"sentence\tlabel\r\nshort\t7\r\n\tbroken")
+
+
 # config.json: GPT-2 small as Hugging Face writes it, the shipped tiny model's, and two that must fail.
 GPT2 = {"activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
         "bos_token_id": 50256, "embd_pdrop": 0.1, "eos_token_id": 50256, "initializer_range": 0.02,

@@ -1,6 +1,7 @@
 // The fuzz targets (see targets.h).
 #include "fuzz/targets.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -9,7 +10,9 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/json_file.h"
+#include "bitswitch/data/glue.h"
 #include "bitswitch/data/squad.h"
+#include "bitswitch/eval/glue_metric.h"
 #include "bitswitch/model/gpt2_config.h"
 #include "bitswitch/model/safetensors_header.h"
 #include "bitswitch/text/bpe_tokenizer.h"
@@ -96,6 +99,42 @@ void squad_json(std::string_view bytes) {
             }
         } catch (const InputError&) {
         }
+    }
+}
+
+void glue_file(std::string_view bytes) {
+    if (bytes.empty()) return;
+    const auto task = data::kGlueTaskNames[size_t(static_cast<unsigned char>(bytes[0])) % 10].value;
+    data::GlueDataset d;
+    try {
+        d = data::parse_glue(bytes.substr(1), "fuzz.tsv", task);
+    } catch (const InputError&) {
+        return;
+    }
+    const auto& spec = d.spec();
+    int64_t line     = 0;
+    eval::GluePredictions labels;
+    for (const auto& e : d.examples) {
+        require(!e.text_a.empty() && text::utf8_is_valid(e.text_a), "glue_file",
+                "an example without its text");
+        require(spec.is_pair() == !e.text_b.empty() && text::utf8_is_valid(e.text_b), "glue_file",
+                "a pair task's example without its second text, or a single one with two");
+        require(e.line > line, "glue_file", "examples out of file order");
+        line = e.line;
+        if (!d.labeled || spec.is_regression()) {
+            require(e.label == -1 && std::isfinite(e.score), "glue_file",
+                    "a class label on a regression or "
+                    "unlabeled example, or a score not finite");
+        } else {
+            require(e.label >= 0 && size_t(e.label) < spec.labels.size(), "glue_file",
+                    "a label outside the task's");
+        }
+        labels.classes.push_back(e.label);
+        labels.scores.push_back(e.score);
+    }
+    if (d.labeled && !spec.is_regression() && !d.examples.empty()) {
+        require(eval::glue_accuracy(labels.classes, labels.classes) == 100.0, "glue_file",
+                "the labels do not score 100% against themselves");
     }
 }
 

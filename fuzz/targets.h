@@ -31,6 +31,11 @@ void tokenizer_files(std::string_view bytes);
 /// question's context exists and every kept answer is found where its answer_start says.
 void squad_json(std::string_view bytes);
 
+/// Any bytes (after a first byte choosing the task) as a GLUE file, TSV or JSON lines. Invariants of a file
+/// that loads: every example has its text (two for pair tasks) in valid UTF-8, a class label of the task or
+/// a finite score, lines in file order; scoring the labels against themselves gives 100% accuracy.
+void glue_file(std::string_view bytes);
+
 /// Any bytes as a model's config.json: parse and validate. Invariants of a config that loads: the sizes
 /// the model derives from it (inner width, head width, parameter count) are positive and exact in int64,
 /// and writing it back and reading that gives the same config.
@@ -73,6 +78,7 @@ inline constexpr Target kTargets[] = {
     {"tokenizer_text", tokenizer_text},
     {"tokenizer_files", tokenizer_files},
     {"squad_json", squad_json},
+    {"glue_file", glue_file},
     {"gpt2_config_json", gpt2_config_json},
     {"safetensors_header", safetensors_header},
     {"precision_config", precision_config},
