@@ -335,6 +335,19 @@ int32_t BpeTokenizer::end_of_text_id() const {
     return impl_->end_of_text;
 }
 
+int32_t BpeTokenizer::token_id(std::string_view printable) const {
+    if (printable == "<|endoftext|>") return impl_->end_of_text;
+    static const auto byte_to_cp = byte_to_code_point_table();
+    std::string bytes;
+    for (const char32_t cp : utf8_to_u32(printable)) {
+        const auto* b = std::find(byte_to_cp.begin(), byte_to_cp.end(), cp);
+        if (b == byte_to_cp.end()) return -1;
+        bytes.push_back(char(b - byte_to_cp.begin()));
+    }
+    const auto it = impl_->bytes_to_id.find(bytes);
+    return it == impl_->bytes_to_id.end() ? -1 : it->second;
+}
+
 std::string BpeTokenizer::printable_token(int32_t id) const {
     static const auto table = byte_to_code_point_table();
     std::string out;

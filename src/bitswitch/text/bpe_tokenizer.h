@@ -62,6 +62,9 @@ class BpeTokenizer {
     int32_t vocab_size() const;
     /// The id of `<|endoftext|>` (50256 in GPT-2), or -1 if the vocabulary has none.
     int32_t end_of_text_id() const;
+    /// The id of the token vocab.json spells `printable` ("<s>", "\u0120the"), the lowest when two spell
+    /// the same bytes; -1 when there is none. How encoders find their special tokens by name.
+    int32_t token_id(std::string_view printable) const;
     /// Token `id` as vocab.json spells it: each byte as one printable code point (OpenAI's
     /// bytes_to_unicode), so "\u0120the" for " the". What other tools' vocabularies hold (GGUF exports).
     std::string printable_token(int32_t id) const;
