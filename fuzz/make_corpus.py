@@ -111,6 +111,19 @@ with open("assets/tiny-gpt2/config.json", "rb") as f:
 write("gpt2_config_json", "bad_heads.json", json.dumps(dict(GPT2, n_head=7)).encode())
 write("gpt2_config_json", "wrong_type.json", json.dumps(dict(GPT2, model_type="bert")).encode())
 
+# An encoder's config.json: roberta-base's as Hugging Face writes it, a classifier's with labels, two broken.
+ROBERTA = {"architectures": ["RobertaForMaskedLM"], "attention_probs_dropout_prob": 0.1, "bos_token_id": 0,
+           "eos_token_id": 2, "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "hidden_size": 768,
+           "initializer_range": 0.02, "intermediate_size": 3072, "layer_norm_eps": 1e-05,
+           "max_position_embeddings": 514, "model_type": "roberta", "num_attention_heads": 12,
+           "num_hidden_layers": 12, "pad_token_id": 1, "type_vocab_size": 1, "vocab_size": 50265}
+write("encoder_config_json", "roberta_base.json", json.dumps(ROBERTA, indent=2).encode())
+write("encoder_config_json", "classifier.json", json.dumps(dict(
+    ROBERTA, id2label={"0": "negative", "1": "positive"}, label2id={"negative": 0, "positive": 1})).encode())
+write("encoder_config_json", "num_labels.json", json.dumps(dict(ROBERTA, num_labels=3)).encode())
+write("encoder_config_json", "bad_id2label.json", json.dumps(dict(ROBERTA, id2label={"1": "a", "x": "b"})).encode())
+write("encoder_config_json", "no_positions.json", json.dumps(dict(ROBERTA, max_position_embeddings=2)).encode())
+
 
 def safetensors(tensors, metadata=None, pad=True):
     """A safetensors file: {name: (dtype, shape, raw bytes)} laid out in order."""

@@ -13,6 +13,7 @@
 #include "bitswitch/data/glue.h"
 #include "bitswitch/data/squad.h"
 #include "bitswitch/eval/glue_metric.h"
+#include "bitswitch/model/encoder_config.h"
 #include "bitswitch/model/gpt2_config.h"
 #include "bitswitch/model/safetensors_header.h"
 #include "bitswitch/text/bpe_tokenizer.h"
@@ -165,6 +166,26 @@ void gpt2_config_json(std::string_view bytes) {
                 again.n_inner == c.n_inner && again.layer_norm_epsilon == c.layer_norm_epsilon &&
                 again.attn_pdrop == c.attn_pdrop && again.activation_function == c.activation_function,
             "gpt2_config_json", "the written config reads back different");
+}
+
+void encoder_config_json(std::string_view bytes) {
+    model::EncoderConfig c;
+    try {
+        c = model::encoder_config_from_json(core::parse_json(bytes, "config.json"), "config.json");
+    } catch (const InputError&) {
+        return;
+    }
+    require(c.head_dim() * c.num_attention_heads == c.hidden_size && c.max_tokens() >= 1,
+            "encoder_config_json", "inconsistent widths or no position for a token");
+    const auto again = model::encoder_config_from_json(
+        core::parse_json(model::encoder_config_json(c), "written config.json"), "written config.json");
+    require(again.vocab_size == c.vocab_size && again.hidden_size == c.hidden_size &&
+                again.num_hidden_layers == c.num_hidden_layers &&
+                again.intermediate_size == c.intermediate_size &&
+                again.max_position_embeddings == c.max_position_embeddings &&
+                again.pad_token_id == c.pad_token_id && again.layer_norm_eps == c.layer_norm_eps &&
+                again.labels == c.labels && again.hidden_act == c.hidden_act,
+            "encoder_config_json", "the written config reads back different");
 }
 
 void safetensors_header(std::string_view bytes) {

@@ -41,6 +41,11 @@ void glue_file(std::string_view bytes);
 /// and writing it back and reading that gives the same config.
 void gpt2_config_json(std::string_view bytes);
 
+/// Any bytes as an encoder's config.json (RoBERTa). Invariants of a config that loads: its widths divide
+/// into heads, a token has a position after the padding offset, and writing it back and reading that gives
+/// the same config (labels included).
+void encoder_config_json(std::string_view bytes);
+
 /// Any bytes as a safetensors file (checkpoints, adapters): validate the header. Invariants of a header
 /// that passes: every tensor's byte range lies in the data section and holds exactly its shape's elements
 /// (computed without overflow), so reading any tensor stays inside the file.
@@ -80,6 +85,7 @@ inline constexpr Target kTargets[] = {
     {"squad_json", squad_json},
     {"glue_file", glue_file},
     {"gpt2_config_json", gpt2_config_json},
+    {"encoder_config_json", encoder_config_json},
     {"safetensors_header", safetensors_header},
     {"precision_config", precision_config},
     {"run_metadata_json", run_metadata_json},

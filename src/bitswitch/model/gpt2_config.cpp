@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/json_fields.h"
 #include "bitswitch/core/json_file.h"
 
 namespace bitswitch::model {
@@ -61,37 +62,19 @@ Gpt2Config gpt2_config_from_json(const nlohmann::json& j, const std::string& whe
         throw InputError(fmt::format("{}: model_type {} is not gpt2", where, j["model_type"].dump()));
     }
     Gpt2Config c;
-    const auto integer = [&](const char* name, int64_t& out, bool required) {
-        if (!j.contains(name) || j[name].is_null()) {
-            if (required) throw InputError(fmt::format("{}: missing field \"{}\"", where, name));
-            return;
-        }
-        if (!j[name].is_number_integer()) {
-            throw InputError(
-                fmt::format("{}: field \"{}\" must be an integer, got {}", where, name, j[name].dump()));
-        }
-        out = j[name].get<int64_t>();
-    };
-    const auto number = [&](const char* name, double& out) {
-        if (!j.contains(name) || j[name].is_null()) return;
-        if (!j[name].is_number()) {
-            throw InputError(
-                fmt::format("{}: field \"{}\" must be a number, got {}", where, name, j[name].dump()));
-        }
-        out = j[name].get<double>();
-    };
-    integer("vocab_size", c.vocab_size, true);
-    integer("n_positions", c.n_positions, true);
-    integer("n_embd", c.n_embd, true);
-    integer("n_layer", c.n_layer, true);
-    integer("n_head", c.n_head, true);
-    integer("n_inner", c.n_inner, false);
-    integer("bos_token_id", c.bos_token_id, false);
-    integer("eos_token_id", c.eos_token_id, false);
-    number("layer_norm_epsilon", c.layer_norm_epsilon);
-    number("attn_pdrop", c.attn_pdrop);
-    number("resid_pdrop", c.resid_pdrop);
-    number("embd_pdrop", c.embd_pdrop);
+    const core::JsonFields fields(j, where);
+    fields.integer("vocab_size", c.vocab_size, true);
+    fields.integer("n_positions", c.n_positions, true);
+    fields.integer("n_embd", c.n_embd, true);
+    fields.integer("n_layer", c.n_layer, true);
+    fields.integer("n_head", c.n_head, true);
+    fields.integer("n_inner", c.n_inner, false);
+    fields.integer("bos_token_id", c.bos_token_id, false);
+    fields.integer("eos_token_id", c.eos_token_id, false);
+    fields.number("layer_norm_epsilon", c.layer_norm_epsilon);
+    fields.number("attn_pdrop", c.attn_pdrop);
+    fields.number("resid_pdrop", c.resid_pdrop);
+    fields.number("embd_pdrop", c.embd_pdrop);
     if (j.contains("activation_function") && j["activation_function"].is_string()) {
         c.activation_function = j["activation_function"].get<std::string>();
     }

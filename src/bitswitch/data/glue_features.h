@@ -1,0 +1,41 @@
+// GLUE examples -> encoder inputs: each example's text (or pair) tokenized and framed as the encoder's
+// tokenizer frames it (text/sequence_format.h), cut to max_seq_length; then padded batches. Batches are
+// cut to their longest sequence: with a padding mask the extra pad columns change nothing for the real
+// tokens of a bidirectional encoder either.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "bitswitch/data/glue.h"
+#include "bitswitch/text/bpe_tokenizer.h"
+#include "bitswitch/text/sequence_format.h"
+
+namespace bitswitch::data {
+
+struct GlueFeatures {
+    std::vector<std::vector<int32_t>> ids;  // framed, unpadded, one per example
+    std::vector<int32_t> labels;            // class per example (-1 unlabeled or regression)
+    std::vector<float> scores;              // STS-B's similarity per example
+    int64_t truncated = 0;                  // examples cut to fit max_seq_length
+    int32_t pad_id    = 1;
+};
+
+/// Tokenizes and frames every example of `dataset`.
+GlueFeatures build_glue_features(const GlueDataset& dataset, const text::BpeTokenizer& tokenizer,
+                                 const text::SequenceFormat& format, int64_t max_seq_length);
+
+struct ClassificationBatch {
+    torch::Tensor input_ids;       // (B, T) int64, padded with the pad id
+    torch::Tensor attention_mask;  // (B, T) int64
+    torch::Tensor labels;          // (B) int64
+    torch::Tensor scores;          // (B) float
+};
+
+/// The examples at `indices`, padded to the longest of them.
+ClassificationBatch make_classification_batch(const GlueFeatures& features,
+                                              const std::vector<size_t>& indices);
+
+}  // namespace bitswitch::data
