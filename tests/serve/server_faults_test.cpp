@@ -244,9 +244,14 @@ TEST(ServerFaults, ABurstOfAThousandRequestsWithFaultsMixedIn) {
         "resident memory: %.1f MB before, %.1f MB after 1,000 requests, %.1f MB after 2,000 "
         "(%d and %d answered)\n",
         before, after1, after2, answered1, answered2);
-    // Bounded: the second burst, which allocates what the first did, must not grow the process much.
+    // Bounded: the second burst, which allocates what the first did, must not grow the process much. Not
+    // in the AddressSanitizer build (make test-sanitize): ASan keeps freed blocks in its quarantine (256 MB
+    // by default) instead of reusing them, so resident memory grows with any allocation there; that build
+    // checks for leaks with LeakSanitizer instead.
+#if !defined(__SANITIZE_ADDRESS__)
     EXPECT_LT(after2 - after1, 16.0) << "memory grows with every burst";
     EXPECT_LT(after1 - before, 256.0);
+#endif
     // Every fault counted once: the misspelt field (400 with no precision resolved), the gone clients
     // (400: their body could not be read).
     EXPECT_EQ(wait_for_count(r, "", 400, 2 * kTotal / 5), uint64_t(2 * kTotal / 5));
