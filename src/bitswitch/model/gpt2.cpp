@@ -223,9 +223,7 @@ torch::Tensor Gpt2Impl::block_input(const torch::Tensor& embeddings, int64_t pas
 
 // Padding as an additive bias per key, built once for all layers; causality is the kernel's job.
 torch::Tensor Gpt2Impl::padding_bias(const torch::Tensor& attention_mask, const torch::Tensor& hidden) const {
-    if (!attention_mask.defined()) return {};
-    return torch::zeros(attention_mask.sizes(), hidden.options())
-        .masked_fill_(attention_mask.eq(0), -std::numeric_limits<float>::infinity());
+    return ops::padding_bias(attention_mask, hidden.options());
 }
 
 torch::Tensor Gpt2Impl::run_block(int64_t index, const torch::Tensor& hidden, const torch::Tensor& key_bias,

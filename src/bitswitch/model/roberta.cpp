@@ -151,9 +151,7 @@ RobertaModelImpl::RobertaModelImpl(const EncoderConfig& c) : config(c) {
 
 torch::Tensor RobertaModelImpl::padding_bias(const torch::Tensor& attention_mask,
                                              const torch::Tensor& hidden) const {
-    if (!attention_mask.defined()) return {};
-    return torch::zeros(attention_mask.sizes(), hidden.options())
-        .masked_fill_(attention_mask.eq(0), -std::numeric_limits<float>::infinity());
+    return ops::padding_bias(attention_mask, hidden.options());
 }
 
 torch::Tensor RobertaModelImpl::run_layer(int64_t index, const torch::Tensor& hidden,

@@ -214,4 +214,10 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     return FusedAttention::apply(q, k, v, bias, causal, training ? dropout_p : 0.0);
 }
 
+torch::Tensor padding_bias(const torch::Tensor& attention_mask, const torch::TensorOptions& options) {
+    if (!attention_mask.defined()) return {};
+    return torch::zeros(attention_mask.sizes(), options)
+        .masked_fill_(attention_mask.eq(0), -std::numeric_limits<float>::infinity());
+}
+
 }  // namespace bitswitch::ops

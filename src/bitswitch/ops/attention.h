@@ -17,4 +17,8 @@ namespace bitswitch::ops {
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& key_bias, bool causal, double dropout_p, bool training);
 
+/// The key_bias attention() takes, from an attention mask (B, S) (1 real, 0 padding): 0 and -inf as floats of
+/// `options`; undefined when the mask is (all keys real). Built once per forward and shared by every layer.
+torch::Tensor padding_bias(const torch::Tensor& attention_mask, const torch::TensorOptions& options);
+
 }  // namespace bitswitch::ops
