@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
     # toolchain
-    build-essential cmake make pkg-config
+    build-essential cmake make ninja-build pkg-config
     # libtorch (CPU) and a fast BLAS for it: without OpenBLAS a GEMM runs ~40x slower
     libtorch-dev libopenblas0-pthread
     # libraries used by the code

@@ -12,7 +12,9 @@ build=${1:-$root/build-sanitize}
 shift $(($# < 1 ? $# : 1))
 here="$root/scripts/sanitize"
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBITSWITCH_SANITIZE=ON -DBITSWITCH_BUILD_BENCH=OFF \
+generator=(-G Ninja)  # see the Makefile: a new source file must not rebuild everything
+[ -f "$build/CMakeCache.txt" ] && generator=()
+cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBITSWITCH_SANITIZE=ON -DBITSWITCH_BUILD_BENCH=OFF \
     > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
 cmake --build "$build" -j "$(nproc)"
 
