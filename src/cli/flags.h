@@ -140,6 +140,11 @@ inline void add_quant_flags(CLI::App* cmd, QuantFlags& q) {
                                  "Zero the straight-through gradient where |x| >= this (LLM-QAT: 2; 0 = off)"),
                  add_bool_flag(cmd, "--merged_quant", t.merged,
                                "Quantize W + (alpha/r)·B·A (the deployed weight) instead of W"),
+                 add_bool_flag(cmd, "--quantize_bias", t.quantize_bias,
+                               "Also quantize each linear's bias at its weight bits (seed 004's quantizer)"),
+                 add_bool_flag(cmd, "--quantize_output", t.quantize_output,
+                               "Also quantize each linear's output at its activation bits, ranges as the "
+                                        "input's (seed 004's quantizer)"),
                  add_bool_flag(cmd, "--fp_head", t.fp_head,
                                "The QA head (qa_outputs) at full precision at every level, as seeds 000 and 003"),
     };

@@ -6,6 +6,7 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/model/encoder_checkpoint.h"
+#include "bitswitch/model/run_folder.h"
 #include "bitswitch/model/safetensors.h"
 #include "support/encoder_reference.h"
 #include "support/temp_dir.h"
@@ -171,6 +172,74 @@ TEST(Roberta, UnitsAreSevenPerLayerThenTheHead) {
     // Every linear unit is the module of that name.
     for (const auto& [name, linear] : model->linear_layers()) EXPECT_EQ(linear->name, name);
     EXPECT_EQ(model->linear_layers().size(), 2u * 6 + 2);
+}
+
+TEST(Roberta, ModuleGroupsNameTheAttentionAndFeedForwardLinears) {
+    auto model           = random_encoder(EncoderHead::kSequenceClassification, 5);
+    const auto attention = quant::parse_precision("attention=4", model->units(), {});
+    const auto fc        = quant::parse_precision("fc=4", model->units(), {});
+    for (int i = 0; i < 2; ++i) {
+        const std::string p = "layer." + std::to_string(i) + ".";
+        for (const char* u : {"attention.self.query", "attention.self.key", "attention.self.value",
+                              "attention.output.dense"}) {
+            EXPECT_EQ(attention.at(p + u).bits.w, 4) << u;
+            EXPECT_EQ(fc.at(p + u).bits.w, 32) << u;
+        }
+        for (const char* u : {"intermediate.dense", "output.dense"}) {
+            EXPECT_EQ(attention.at(p + u).bits.w, 32) << u;
+            EXPECT_EQ(fc.at(p + u).bits.w, 4) << u;
+        }
+        EXPECT_EQ(attention.at(p + "attention.kv").bits.kv, 32);  // K/V are their own module
+    }
+    EXPECT_EQ(attention.at("classifier.out_proj").bits.w, 32);
+    // And the forward follows the config: quantizing one group changes the logits, naming none does not.
+    torch::NoGradGuard no_grad;
+    const auto logits = [&](const quant::PrecisionConfig& p) {
+        return model->classify(model->encode(model->embed(batch_ids()), batch_mask(), p), p);
+    };
+    const auto fp = logits(model->default_precision());
+    EXPECT_FALSE(torch::equal(logits(fc), fp));
+    EXPECT_TRUE(torch::equal(logits(quant::parse_precision("fc=fp", model->units(), {})), fp));
+}
+
+TEST(Roberta, Seed004RangesRecordedInFullPrecisionTrainingReloadExactly) {
+    quant::QuantSettings seed004;
+    seed004.linear.scheme          = quant::Scheme::kAsymmetric;
+    seed004.linear.ema_ranges      = true;
+    seed004.linear.quantize_bias   = true;
+    seed004.linear.quantize_output = true;
+    auto trained                   = random_encoder(EncoderHead::kSequenceClassification, 7);
+    trained->set_quant_settings(seed004);
+    trained->train();
+    torch::manual_seed(8);
+    for (int step = 0; step < 3; ++step) {  // fine-tuning at full precision, as seed 004's experiment 1
+        const auto ids = torch::randint(3, 64, {2, 7}, torch::kLong);
+        trained->classify(trained->encode(trained->embed(ids), {}, trained->default_precision()),
+                          trained->default_precision());
+    }
+    trained->eval();
+    TempDir dir;
+    save_quant_ranges(*trained, dir.path());
+    auto reloaded = random_encoder(EncoderHead::kSequenceClassification, 7);
+    reloaded->set_quant_settings(seed004);
+    load_quant_ranges(*reloaded, dir.path());
+    const auto mine   = trained->linear_layers();
+    const auto theirs = reloaded->linear_layers();
+    ASSERT_EQ(mine.size(), theirs.size());
+    for (size_t i = 0; i < mine.size(); ++i) {
+        ASSERT_TRUE(quant::EmaRange::observed(mine[i].second->output_range())) << mine[i].first;
+        EXPECT_TRUE(torch::equal(mine[i].second->input_range(), theirs[i].second->input_range()))
+            << mine[i].first;
+        EXPECT_TRUE(torch::equal(mine[i].second->output_range(), theirs[i].second->output_range()))
+            << mine[i].first;
+    }
+    // Post-training quantization with those ranges gives the same logits in both models.
+    torch::NoGradGuard no_grad;
+    const auto at8    = quant::parse_precision("8", trained->units(), {});
+    const auto logits = [&](RobertaForTask& m) {
+        return m->classify(m->encode(m->embed(batch_ids()), batch_mask(), at8), at8);
+    };
+    EXPECT_TRUE(torch::equal(logits(trained), logits(reloaded)));
 }
 
 TEST(Roberta, StagesEqualTheWholeEncodingBitForBit) {

@@ -50,6 +50,13 @@ TEST(ModelSize, AnFpHeadCountsThirtyTwoBitsWhateverTheConfig) {
     // The setting survives bitswitch.json.
     EXPECT_TRUE(quant_settings_from_json(to_json(fp_head), "test").fp_head);
     EXPECT_FALSE(quant_settings_from_json(nlohmann::json::object(), "test").fp_head);
+    // So do seed 004's bias and output quantizers (absent in older runs: off).
+    QuantSettings seed004;
+    seed004.linear.quantize_output = true;
+    const auto back                = quant_settings_from_json(to_json(seed004), "test");
+    EXPECT_TRUE(back.linear.quantize_output);
+    EXPECT_FALSE(back.linear.quantize_bias);
+    EXPECT_FALSE(quant_settings_from_json(nlohmann::json::object(), "test").linear.quantize_output);
 }
 
 }  // namespace

@@ -162,6 +162,37 @@ TEST(Precision, FileErrorsNameThePatternOrUnit) {
                        "no file");
 }
 
+TEST(Precision, ModuleGroupsQuantizeExactlyTheirUnits) {
+    const auto u = units(2);
+    // Seed 004's three post-training variants: all layers, attention only, feed-forward only.
+    const auto attention = parse_precision("attention=4", u, bare());
+    const auto fc        = parse_precision("fc=w8a8", u, bare());
+    for (const auto& [name, p] : attention.units) {
+        const bool in_attention = name.find(".attn.c_") != std::string::npos;
+        EXPECT_EQ(p.bits, in_attention ? (BitWidths{4, 4, 4}) : (BitWidths{})) << name;
+    }
+    for (const auto& [name, p] : fc.units) {
+        const bool in_fc = name.find(".mlp.") != std::string::npos;
+        EXPECT_EQ(p.bits, in_fc ? (BitWidths{8, 8, 32}) : (BitWidths{})) << name;
+    }
+    // Modules in files and inline with other patterns: a literal pattern beats a module, a module "*".
+    testing::TempDir dir;
+    const auto file = dir.write("groups.json", R"({"default": 16, "attention": 8, "h.1.attn.c_proj": 4,
+                                                    "*.*.*": 6, "kv": 5})");
+    for (const auto& c :
+         {parse_precision(file.string(), u, bare()),
+          parse_precision("default=16,attention=8,h.1.attn.c_proj=4,*.*.*=6,kv=5", u, bare())}) {
+        EXPECT_EQ(c.at("h.0.attn.c_attn").bits, (BitWidths{8, 8, 8}));
+        EXPECT_EQ(c.at("h.1.attn.c_proj").bits, (BitWidths{4, 4, 4}));
+        EXPECT_EQ(c.at("h.0.attn.kv").bits, (BitWidths{5, 5, 5}));
+        EXPECT_EQ(c.at("h.1.mlp.c_fc").bits, (BitWidths{6, 6, 6}));
+        EXPECT_EQ(c.at("qa_outputs").bits, (BitWidths{16, 16, 16}));
+    }
+    EXPECT_EQ(module_names(u), (std::vector<std::string>{"attention", "kv", "fc", "head"}));
+    expect_input_error([&] { parse_precision("ffn=4", u, bare()); }, "modules: attention, kv, fc, head");
+    expect_input_error([&] { parse_precision("attention=4,fc", u, bare()); }, "\"fc\" is not PATTERN=LEVEL");
+}
+
 // Found by fuzzing: a range bound beyond int ended in std::stoi's out_of_range escaping as a library error,
 // an integer level beyond int was truncated (4294967304 read as 8), a TOML float beyond int64 converted.
 TEST(Precision, NumbersOfAnyLengthAreComparedNotConverted) {

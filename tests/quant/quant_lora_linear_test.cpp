@@ -138,5 +138,81 @@ TEST(QuantLoRALinear, BitsOutsideTheRangeAreInputErrors) {
     }
 }
 
+// Seed 004's quantizer: asymmetric, EMA ranges, bias and output quantized.
+LinearQuantOptions seed004_options() {
+    LinearQuantOptions o;
+    o.scheme          = Scheme::kAsymmetric;
+    o.ema_ranges      = true;
+    o.ema_momentum    = 0.9;
+    o.quantize_bias   = true;
+    o.quantize_output = true;
+    return o;
+}
+
+TEST(QuantLoRALinear, EmaRangesAreRecordedInTrainingAtFullPrecisionToo) {
+    torch::manual_seed(3);
+    QuantLoRALinear layer(8, 4);
+    const auto x1 = torch::randn({5, 8}), x2 = 3 * torch::randn({5, 8});
+    const auto plain = layer->forward(x1, kFp);
+    layer->set_quant_options(seed004_options());
+    layer->eval();
+    layer->forward(x1, kFp);  // evaluation records nothing
+    EXPECT_FALSE(EmaRange::observed(layer->input_range()));
+    layer->train();
+    const auto y1 = layer->forward(x1, kFp);
+    // At 32 bits the output is the float product exactly, and both ranges are the batch's own.
+    EXPECT_TRUE(torch::equal(y1, plain));
+    EXPECT_EQ(layer->input_range()[0].item<float>(), x1.min().item<float>());
+    EXPECT_EQ(layer->input_range()[1].item<float>(), x1.max().item<float>());
+    EXPECT_EQ(layer->output_range()[1].item<float>(), y1.max().item<float>());
+    const auto y2 = layer->forward(x2, kFp);
+    EXPECT_FLOAT_EQ(layer->input_range()[0].item<float>(),
+                    0.9f * x1.min().item<float>() + 0.1f * x2.min().item<float>());
+    EXPECT_FLOAT_EQ(layer->output_range()[1].item<float>(),
+                    0.9f * y1.max().item<float>() + 0.1f * y2.max().item<float>());
+}
+
+TEST(QuantLoRALinear, BiasAndOutputQuantizationFollowTheirFormulas) {
+    torch::manual_seed(4);
+    QuantLoRALinear layer(8, 4);
+    {
+        torch::NoGradGuard no_grad;
+        layer->bias.normal_();
+    }
+    layer->set_quant_options(seed004_options());
+    const auto x = torch::randn({6, 8});
+    layer->train();
+    layer->forward(x, kFp);  // records the ranges the quantized call below uses
+    layer->eval();
+    torch::NoGradGuard no_grad;
+    QuantizerOptions asym;
+    asym.scheme      = Scheme::kAsymmetric;
+    asym.bits        = 4;
+    const auto in_lo = layer->input_range()[0].item<float>(), in_hi = layer->input_range()[1].item<float>();
+    const auto out_lo       = layer->output_range()[0].item<float>(),
+               out_hi       = layer->output_range()[1].item<float>();
+    QuantizerOptions bias_q = asym;
+    bias_q.granularity      = Granularity::kTensor;
+    auto a_q                = asym;
+    a_q.bits                = 6;
+    const auto weight_q     = fake_quantize_op_chain(layer->weight, asym);  // per output row
+    const auto bias_hat     = fake_quantize_op_chain(layer->bias, bias_q);  // one range, w bits
+    const auto y    = torch::addmm(bias_hat, fake_quantize_with_range(x, a_q, in_lo, in_hi), weight_q.t());
+    const auto want = fake_quantize_with_range(y, a_q, out_lo, out_hi);
+    EXPECT_TRUE(torch::allclose(layer->forward(x, at(4, 6)), want, 1e-5, 1e-6));
+    EXPECT_FALSE(torch::equal(bias_hat, layer->bias));  // 4 bits did change the bias
+    // The packed engine has no bias or output quantizer: refused with the reason, not run differently.
+    LinearQuantOptions symmetric;
+    symmetric.quantize_output = true;
+    layer->set_quant_options(symmetric);
+    layer->set_engine(Engine::kPacked);
+    try {
+        layer->forward(x, at(4, 8));
+        FAIL();
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("bias or output quantization"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace bitswitch::quant

@@ -280,11 +280,11 @@ quant::UnitList Gpt2Impl::units() const {
     const int64_t C = config.n_embd, F = config.inner_dim();
     for (int64_t i = 0; i < config.n_layer; ++i) {
         const std::string p = fmt::format("h.{}.", i);
-        units.push_back({p + "attn.c_attn", quant::UnitKind::kLinear, i, C, 3 * C, true});
-        units.push_back({p + "attn.c_proj", quant::UnitKind::kLinear, i, C, C, true});
-        units.push_back({p + "attn.kv", quant::UnitKind::kKv, i});
-        units.push_back({p + "mlp.c_fc", quant::UnitKind::kLinear, i, C, F, true});
-        units.push_back({p + "mlp.c_proj", quant::UnitKind::kLinear, i, F, C, true});
+        units.push_back({p + "attn.c_attn", quant::UnitKind::kLinear, i, C, 3 * C, true, "attention"});
+        units.push_back({p + "attn.c_proj", quant::UnitKind::kLinear, i, C, C, true, "attention"});
+        units.push_back({p + "attn.kv", quant::UnitKind::kKv, i, 0, 0, false, "kv"});
+        units.push_back({p + "mlp.c_fc", quant::UnitKind::kLinear, i, C, F, true, "fc"});
+        units.push_back({p + "mlp.c_proj", quant::UnitKind::kLinear, i, F, C, true, "fc"});
     }
     return units;
 }
@@ -312,7 +312,7 @@ Gpt2ForQuestionAnsweringImpl::Gpt2ForQuestionAnsweringImpl(const Gpt2Config& c) 
     qa_outputs->name              = "qa_outputs";
     qa_outputs->adapters_optional = true;
     auto units                    = transformer->units();
-    units.push_back({"qa_outputs", quant::UnitKind::kHead, c.n_layer, c.n_embd, 2, true});
+    units.push_back({"qa_outputs", quant::UnitKind::kHead, c.n_layer, c.n_embd, 2, true, "head"});
     declare_units(std::move(units));
 }
 

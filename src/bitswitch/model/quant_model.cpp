@@ -40,6 +40,12 @@ void QuantModel::check_precision(const quant::PrecisionConfig& config) const {
     }
 }
 
+torch::Tensor QuantModel::classify(const torch::Tensor&, const quant::PrecisionConfig&) {
+    throw InputError(
+        "this model has no sequence classification head: GLUE tasks need an encoder such as "
+        "RoBERTa with a classifier (train --task)");
+}
+
 torch::Tensor QuantModel::lm_logits(const torch::Tensor&) {
     throw InputError(
         "this model has no language-model head: attacks with a fluency term need a decoder such as GPT-2");

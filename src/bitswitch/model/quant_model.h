@@ -3,7 +3,7 @@
 //   - the quantizable units it declares (quant/units.h), which every precision config resolves against;
 //   - its quantized linears, for adapters, trainable parameters, sizes and run folders;
 //   - embed(ids) and a forward from embeddings with an attention mask (attacks perturb embeddings);
-//   - its task heads (the QA span head now; sequence classification next).
+//   - its task heads (the QA span head; a sequence classifier).
 // Precision is an argument of every forward, so two threads can run one loaded model at two precisions.
 // A default precision (set_precision) serves single callers that do not pass one, such as the trainer's
 // evaluations and the tests; concurrent callers must pass their own.
@@ -62,6 +62,11 @@ class QuantModel : public torch::nn::Module {
 
     /// The QA span head on hidden states (B, T, C).
     virtual SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) = 0;
+    /// Class logits (B, L) of the sequence classification head on hidden states (B, T, C); InputError for
+    /// a model without one (the default).
+    virtual torch::Tensor classify(const torch::Tensor& hidden, const quant::PrecisionConfig& precision);
+    /// The classes of that head in label order (empty: no classification head).
+    virtual std::vector<std::string> class_labels() const { return {}; }
     /// Next-token logits (..., V) of the model's language-model head on hidden states (..., C): what an
     /// attack's fluency term scores text with. InputError for a model without one (the default).
     virtual torch::Tensor lm_logits(const torch::Tensor& hidden);

@@ -182,13 +182,13 @@ quant::UnitList RobertaModelImpl::units() const {
     const int64_t C = config.hidden_size, F = config.intermediate_size;
     for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
         const std::string p = fmt::format("layer.{}.", i);
-        units.push_back({p + "attention.self.query", quant::UnitKind::kLinear, i, C, C, true});
-        units.push_back({p + "attention.self.key", quant::UnitKind::kLinear, i, C, C, true});
-        units.push_back({p + "attention.self.value", quant::UnitKind::kLinear, i, C, C, true});
-        units.push_back({p + "attention.kv", quant::UnitKind::kKv, i});
-        units.push_back({p + "attention.output.dense", quant::UnitKind::kLinear, i, C, C, true});
-        units.push_back({p + "intermediate.dense", quant::UnitKind::kLinear, i, C, F, true});
-        units.push_back({p + "output.dense", quant::UnitKind::kLinear, i, F, C, true});
+        units.push_back({p + "attention.self.query", quant::UnitKind::kLinear, i, C, C, true, "attention"});
+        units.push_back({p + "attention.self.key", quant::UnitKind::kLinear, i, C, C, true, "attention"});
+        units.push_back({p + "attention.self.value", quant::UnitKind::kLinear, i, C, C, true, "attention"});
+        units.push_back({p + "attention.kv", quant::UnitKind::kKv, i, 0, 0, false, "kv"});
+        units.push_back({p + "attention.output.dense", quant::UnitKind::kLinear, i, C, C, true, "attention"});
+        units.push_back({p + "intermediate.dense", quant::UnitKind::kLinear, i, C, F, true, "fc"});
+        units.push_back({p + "output.dense", quant::UnitKind::kLinear, i, F, C, true, "fc"});
     }
     return units;
 }
@@ -228,6 +228,18 @@ torch::Tensor RobertaClassificationHeadImpl::forward(const torch::Tensor& hidden
     return out_proj->forward(x, out_precision);
 }
 
+RobertaLMHeadImpl::RobertaLMHeadImpl(const EncoderConfig& c) {
+    dense      = register_module("dense", torch::nn::Linear(c.hidden_size, c.hidden_size));
+    layer_norm = register_module("layer_norm", model::layer_norm(c));
+    bias       = register_parameter("bias", torch::zeros({c.vocab_size}));
+}
+
+torch::Tensor RobertaLMHeadImpl::forward(const torch::Tensor& hidden, const torch::Tensor& decoder,
+                                         const torch::Tensor& decoder_bias) {
+    const auto x = layer_norm->forward(torch::gelu(dense->forward(hidden)));
+    return torch::matmul(x, decoder.t()) + decoder_bias;
+}
+
 RobertaForTaskImpl::RobertaForTaskImpl(const EncoderConfig& c, EncoderHead head_kind) : head(head_kind) {
     roberta         = register_module("roberta", RobertaModel(c));
     auto units      = roberta->units();
@@ -241,13 +253,13 @@ RobertaForTaskImpl::RobertaForTaskImpl(const EncoderConfig& c, EncoderHead head_
                  {"classifier.dense", classifier->dense}, {"classifier.out_proj", classifier->out_proj}}) {
             linear->name              = name;
             linear->adapters_optional = true;
-            units.push_back({name, quant::UnitKind::kHead, g, C, linear->weight.size(0), true});
+            units.push_back({name, quant::UnitKind::kHead, g, C, linear->weight.size(0), true, "head"});
         }
     } else {
         qa_outputs                    = register_module("qa_outputs", quant::QuantLoRALinear(C, 2));
         qa_outputs->name              = "qa_outputs";
         qa_outputs->adapters_optional = true;
-        units.push_back({"qa_outputs", quant::UnitKind::kHead, g, C, 2, true});
+        units.push_back({"qa_outputs", quant::UnitKind::kHead, g, C, 2, true, "head"});
     }
     declare_units(std::move(units));
 }
@@ -284,6 +296,10 @@ torch::Tensor RobertaForTaskImpl::classify(const torch::Tensor& hidden,
     if (!classifier) throw InputError("this encoder has a QA span head, not a sequence classification head");
     const size_t n = units().size();
     return classifier->forward(hidden, precision[n - 2], precision[n - 1]);
+}
+
+std::vector<std::string> RobertaForTaskImpl::class_labels() const {
+    return classifier ? roberta->config.labels : std::vector<std::string>{};
 }
 
 QuantModel::StageInput RobertaForTaskImpl::stage_begin(const torch::Tensor& embeddings,

@@ -22,6 +22,7 @@
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
@@ -166,6 +167,19 @@ class RobertaClassificationHeadImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RobertaClassificationHead);
 
+/// RobertaForMaskedLM's head, for pretraining: dense, GELU, LayerNorm, then the tied word embeddings plus
+/// a bias: hidden (..., C) -> logits (..., K) over the K rows of `decoder` (the embedding table or a subset).
+class RobertaLMHeadImpl : public torch::nn::Module {
+  public:
+    explicit RobertaLMHeadImpl(const EncoderConfig& config);
+    torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& decoder,
+                          const torch::Tensor& bias);
+    torch::nn::Linear dense{nullptr};
+    torch::nn::LayerNorm layer_norm{nullptr};
+    torch::Tensor bias;  // (V)
+};
+TORCH_MODULE(RobertaLMHead);
+
 enum class EncoderHead { kSequenceClassification, kQuestionAnswering };
 
 /// The encoder with one task head: `roberta` plus `classifier` (config.labels.size() classes) or
@@ -184,7 +198,8 @@ class RobertaForTaskImpl : public QuantModel {
     /// The span head; InputError on a classification model.
     SpanLogits qa_head(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) override;
     /// Class logits (B, L) from hidden states (B, T, C); InputError on a QA model.
-    torch::Tensor classify(const torch::Tensor& hidden, const quant::PrecisionConfig& precision);
+    torch::Tensor classify(const torch::Tensor& hidden, const quant::PrecisionConfig& precision) override;
+    std::vector<std::string> class_labels() const override;
     /// One stage per layer; the embeddings (positions from the mask) come first, in stage_begin.
     int64_t stage_count() const override { return roberta->config.num_hidden_layers; }
     StageInput stage_begin(const torch::Tensor& embeddings, const torch::Tensor& attention_mask) override;

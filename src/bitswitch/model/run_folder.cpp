@@ -1,6 +1,7 @@
 // PEFT-like adapter folders and LoRA run folders.
 #include "bitswitch/model/run_folder.h"
 
+#include <array>
 #include <map>
 #include <set>
 
@@ -153,11 +154,21 @@ void load_adapters(QuantModel& model, const std::filesystem::path& dir) {
     }
 }
 
+namespace {
+
+/// The EMA ranges a linear records, by their key suffix in quant_ranges.safetensors.
+std::array<std::pair<const char*, torch::Tensor*>, 2> ranges_of(quant::QuantLoRALinearImpl& linear) {
+    return {{{".input_range", &linear.input_range()}, {".output_range", &linear.output_range()}}};
+}
+
+}  // namespace
+
 void save_quant_ranges(const QuantModel& model, const std::filesystem::path& dir) {
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
-    for (const auto& [unit, linear] : model.linear_layers()) {
-        if (quant::EmaRange::observed(linear->input_range()))
-            tensors.emplace_back(unit + ".input_range", linear->input_range());
+    for (auto& [unit, linear] : model.linear_layers()) {
+        for (const auto& [suffix, range] : ranges_of(*linear)) {
+            if (quant::EmaRange::observed(*range)) tensors.emplace_back(unit + suffix, *range);
+        }
     }
     if (!tensors.empty()) save_safetensors(dir / "quant_ranges.safetensors", tensors, {{"format", "pt"}});
 }
@@ -169,14 +180,16 @@ void load_quant_ranges(QuantModel& model, const std::filesystem::path& dir) {
     std::set<std::string> used;
     torch::NoGradGuard no_grad;
     for (auto& [unit, linear] : model.linear_layers()) {
-        const std::string key = unit + ".input_range";
-        if (!reader.contains(key)) continue;
-        const auto t = reader.tensor(key).to(torch::kFloat32);
-        if (t.sizes() != linear->input_range().sizes()) {
-            throw InputError(fmt::format("{}: \"{}\" must hold 2 values [lo, hi]", reader.path(), key));
+        for (const auto& [suffix, range] : ranges_of(*linear)) {
+            const std::string key = unit + suffix;
+            if (!reader.contains(key)) continue;
+            const auto t = reader.tensor(key).to(torch::kFloat32);
+            if (t.sizes() != range->sizes()) {
+                throw InputError(fmt::format("{}: \"{}\" must hold 2 values [lo, hi]", reader.path(), key));
+            }
+            range->copy_(t);
+            used.insert(key);
         }
-        linear->input_range().copy_(t);
-        used.insert(key);
     }
     for (const auto& [key, entry] : reader.entries()) {
         if (!used.count(key))

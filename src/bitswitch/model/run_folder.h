@@ -1,7 +1,7 @@
 // Trained LoRA runs on disk, in a PEFT-like layout next to a pointer to the frozen base model:
 //   <dir>/bitswitch.json                         {"base_model": path, "finetune": "lora", "adapters": [...],
 //                                                 "levels": [...], "quantization": {...}} (quant_settings.h)
-//   <dir>/quant_ranges.safetensors                EMA activation ranges, when tracked
+//   <dir>/quant_ranges.safetensors                EMA ranges of inputs (and outputs), when tracked
 //   <dir>/adapters/<name>/adapter_config.json     PEFT LoraConfig fields (r, lora_alpha, lora_dropout, ...)
 //   <dir>/adapters/<name>/adapter_model.safetensors
 //       base_model.model.transformer.h.0.attn.c_attn.lora_A.weight  (R, in)

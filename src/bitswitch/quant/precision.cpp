@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
@@ -180,8 +181,10 @@ PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::stri
         std::string pattern;
         std::vector<std::string> segments;
         PartialBits bits;
-        bool used = false;
+        bool module = false;  // the pattern names a module ("attention"): it matches that module's units
+        bool used   = false;
     };
+    const auto modules = module_names(units);
     std::vector<Rule> rules;
     std::optional<PartialBits> fallback;
     for (const auto& [pattern, text] : entries) {
@@ -189,7 +192,8 @@ PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::stri
         if (pattern == "default")
             fallback = parse_bits(text, where);
         else
-            rules.push_back({pattern, split(pattern, '.'), parse_bits(text, where)});
+            rules.push_back({pattern, split(pattern, '.'), parse_bits(text, where),
+                             std::find(modules.begin(), modules.end(), pattern) != modules.end()});
     }
     PrecisionConfig config;
     config.source = source;
@@ -199,7 +203,8 @@ PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::stri
         int best                = -1;
         Rule* chosen            = nullptr;
         for (auto& r : rules) {
-            const int score = match_score(r.segments, segments);
+            // A module counts as one range segment: more specific than "*", less than any literal.
+            const int score = r.module ? (u.module == r.pattern ? 1 : -1) : match_score(r.segments, segments);
             if (score < 0) continue;
             r.used = true;
             if (score > best) {
@@ -222,9 +227,9 @@ PrecisionConfig from_patterns(const std::vector<std::pair<std::string, std::stri
     for (const auto& r : rules) {
         if (!r.used) {
             throw InputError(
-                fmt::format("{}: \"{}\" matches no unit of this model (units: {}; `bitswitch "
-                            "precision show` lists them all)",
-                            source, r.pattern, describe_units(units)));
+                fmt::format("{}: \"{}\" matches no unit of this model (units: {}; modules: {}; "
+                            "`bitswitch precision show` lists them all)",
+                            source, r.pattern, describe_units(units), fmt::join(modules, ", ")));
         }
     }
     return config;
@@ -392,6 +397,24 @@ PrecisionConfig parse_precision(const std::string& raw, const UnitList& units, c
         std::replace(t.begin(), t.end(), ',', ' ');
         std::istringstream in(t);
         for (std::string p; in >> p;) parts.push_back(p);
+    }
+    if (std::any_of(parts.begin(), parts.end(),
+                    [](const std::string& p) { return p.find('=') != std::string::npos; })) {
+        // Inline patterns, as a file's entries: "attention=4", "default=8,h.0-3.*=w4a8".
+        std::vector<std::pair<std::string, std::string>> entries;
+        bool has_default = false;
+        for (const auto& p : parts) {
+            const auto eq = p.find('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == p.size())
+                throw InputError(
+                    fmt::format("--precision \"{}\": \"{}\" is not PATTERN=LEVEL (e.g. attention=4, "
+                                "fc=w4a8, default=fp)",
+                                text, p));
+            entries.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+            has_default = has_default || entries.back().first == "default";
+        }
+        if (!has_default) entries.emplace_back("default", "fp");  // what is not named stays unquantized
+        return from_patterns(entries, text, units, adapters);
     }
     if (parts.size() > 1) {
         const int64_t groups = group_count(units);

@@ -48,7 +48,8 @@ QuantLoRALinearImpl::QuantLoRALinearImpl(int64_t in, int64_t out, bool with_bias
     torch::NoGradGuard no_grad;
     if (!skip_weight_init) weight.normal_(0.0, 0.02);  // GPT-2's initializer_range; checkpoints overwrite it
     if (with_bias) bias = register_parameter("bias", torch::zeros({out}));
-    input_range_ = register_buffer("input_range", EmaRange::empty_state());
+    input_range_  = register_buffer("input_range", EmaRange::empty_state());
+    output_range_ = EmaRange::empty_state();
 }
 
 void QuantLoRALinearImpl::set_quant_options(const LinearQuantOptions& options) {
@@ -74,22 +75,31 @@ LoRAAdapterImpl* QuantLoRALinearImpl::adapter_for(const UnitPrecision& p) const 
     return it->second.ptr().get();
 }
 
-torch::Tensor QuantLoRALinearImpl::quantize_input(const torch::Tensor& x2, int a_bits) {
+torch::Tensor QuantLoRALinearImpl::quantize_activation(const torch::Tensor& x2, int a_bits,
+                                                       torch::Tensor& range, const char* what) {
+    const std::string where = fmt::format("{} {}", name, what);
+    if (options_.ema_ranges && is_training()) EmaRange::update(range, x2, options_.ema_momentum, where);
     if (a_bits == kFullPrecisionBits) return x2;
     QuantizerOptions q;
-    q.bits                  = a_bits;
-    q.scheme                = options_.scheme;
-    q.granularity           = options_.act_granularity;
-    q.ste_clip              = options_.ste_clip;
-    const std::string where = name + " input";
+    q.bits        = a_bits;
+    q.scheme      = options_.scheme;
+    q.granularity = options_.act_granularity;
+    q.ste_clip    = options_.ste_clip;
     if (!options_.ema_ranges) return fake_quantize(x2, q, where);
-    if (is_training()) EmaRange::update(input_range_, x2, options_.ema_momentum, where);
-    if (!EmaRange::observed(input_range_)) {
+    if (!EmaRange::observed(range)) {
         q.granularity = Granularity::kTensor;  // evaluation before any training batch: the data's own range
         return fake_quantize(x2, q, where);
     }
-    return fake_quantize_with_range(x2, q, input_range_[0].item<float>(), input_range_[1].item<float>(),
-                                    where);
+    return fake_quantize_with_range(x2, q, range[0].item<float>(), range[1].item<float>(), where);
+}
+
+torch::Tensor QuantLoRALinearImpl::effective_bias(int w_bits) const {
+    if (!bias.defined() || !options_.quantize_bias || w_bits == kFullPrecisionBits) return bias;
+    QuantizerOptions q;
+    q.bits        = w_bits;
+    q.scheme      = options_.scheme;
+    q.granularity = Granularity::kTensor;
+    return fake_quantize(bias, q, name + " bias");
 }
 
 torch::Tensor QuantLoRALinearImpl::effective_weight(int w_bits, LoRAAdapterImpl* adapter,
@@ -255,6 +265,7 @@ torch::Tensor QuantLoRALinearImpl::packed_forward(const torch::Tensor& x2, const
     if (options_.act_granularity != Granularity::kRow && a != kFullPrecisionBits)
         refuse("per-tensor activation ranges");
     if (options_.ema_ranges && a != kFullPrecisionBits) refuse("EMA activation ranges");
+    if (options_.quantize_bias || options_.quantize_output) refuse("bias or output quantization");
     if (w > 8 || (a > 8 && a != kFullPrecisionBits))
         refuse(fmt::format("w{}a{} (weights at 2..8 bits, activations at 2..8 or 32)", w, a));
     const auto packed = packed_weight(w, adapter, precision.adapter);
@@ -279,10 +290,11 @@ torch::Tensor QuantLoRALinearImpl::forward(const torch::Tensor& x, const UnitPre
     // Full-precision weights have nothing to pack: both engines multiply them in float.
     const bool packed = engine_ == Engine::kPacked && precision.bits.w != kFullPrecisionBits;
     auto y            = packed ? packed_forward(x2, precision, adapter)
-                               : ops::linear(quantize_input(x2, precision.bits.a),
+                               : ops::linear(quantize_activation(x2, precision.bits.a, input_range_, "input"),
                                              effective_weight(precision.bits.w, adapter, precision.adapter),
-                                             bias);  // (N, out)
+                                             effective_bias(precision.bits.w));  // (N, out)
     if (adapter && !options_.merged) adapter->add_to(y, x2);
+    if (options_.quantize_output) y = quantize_activation(y, precision.bits.a, output_range_, "output");
     if (observer) observer(x2, y);
     auto out_shape   = x.sizes().vec();
     out_shape.back() = out_features;

@@ -113,8 +113,15 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     /// `quantize` false the float W + delta that a format of its own quantizes once. What exports write.
     torch::Tensor merged_weight(const UnitPrecision& precision, bool quantize);
     /// EMA range of the input, [lo, hi] (lo > hi until observed); a buffer, saved with the module.
+    /// Recorded in training whenever the options ask for EMA ranges, at every bit-width including 32: a
+    /// full-precision run records the ranges that post-training quantization uses later.
     const torch::Tensor& input_range() const { return input_range_; }
     torch::Tensor& input_range() { return input_range_; }
+    /// The same for the output (quantize_output). A plain member, not a buffer: a model's tensor list (its
+    /// checkpoints, deployment files) is the same whatever the options; run folders keep it beside the input
+    /// ranges (quant_ranges.safetensors).
+    const torch::Tensor& output_range() const { return output_range_; }
+    torch::Tensor& output_range() { return output_range_; }
 
     int64_t in_features, out_features;
     torch::Tensor weight;         // (out, in)
@@ -128,7 +135,12 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     bool adapters_optional = false;
 
   private:
-    torch::Tensor quantize_input(const torch::Tensor& x2, int a_bits);
+    /// An activation (the input, or the output with quantize_output) at a_bits with `range`'s EMA when the
+    /// options ask for it (recorded here in training, at every bit-width); `what` names it in errors.
+    torch::Tensor quantize_activation(const torch::Tensor& x2, int a_bits, torch::Tensor& range,
+                                      const char* what);
+    /// The bias forward() adds at w_bits: itself, or quantized (quantize_bias).
+    torch::Tensor effective_bias(int w_bits) const;
     /// y (N, out) of the packed engine for x2 (N, in); throws InputError naming this layer for a setting
     /// the packed kernels do not run.
     torch::Tensor packed_forward(const torch::Tensor& x2, const UnitPrecision& precision,
@@ -157,7 +169,7 @@ class QuantLoRALinearImpl : public torch::nn::Module {
     std::map<std::string, LoRAAdapter> adapters_;
     std::vector<std::string> adapter_order_;
     LinearQuantOptions options_;
-    torch::Tensor input_range_;
+    torch::Tensor input_range_, output_range_;
 };
 TORCH_MODULE(QuantLoRALinear);
 

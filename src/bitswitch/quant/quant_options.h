@@ -39,7 +39,10 @@ struct LinearQuantOptions {
     bool merged                    = false;              // quantize W + (alpha/rank)·B·A
     bool ema_ranges                = false;  // activations: EMA range (training) instead of min/max
     double ema_momentum            = 0.9;
-    bool full_precision            = false;  // never quantized, whatever a config's bits (the fp head)
+    // Seed 004's fairseq quantizer also quantizes what a linear adds and what it returns:
+    bool quantize_bias   = false;  // the bias at the weight's bits, one range for the vector
+    bool quantize_output = false;  // the output at the activation's bits, ranges as the input's
+    bool full_precision  = false;  // never quantized, whatever a config's bits (the fp head)
 };
 
 struct KvQuantOptions {

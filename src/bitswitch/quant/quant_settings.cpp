@@ -67,6 +67,8 @@ nlohmann::json to_json(const QuantSettings& s) {
         {"ema_momentum", s.linear.ema_momentum},
         {"ste_clip", s.linear.ste_clip},
         {"merged", s.linear.merged},
+        {"quantize_bias", s.linear.quantize_bias},
+        {"quantize_output", s.linear.quantize_output},
         {"fp_head", s.fp_head}};
 }
 
@@ -82,7 +84,9 @@ QuantSettings quant_settings_from_json(const nlohmann::json& j, const std::strin
                   v["act_range"].get<std::string>(), v["ema_momentum"].get<double>(),
                   v["ste_clip"].get<double>(), v["merged"].get<bool>(), where,
                   /*flags=*/false);
-        settings.fp_head = v["fp_head"].get<bool>();
+        settings.fp_head                = v["fp_head"].get<bool>();
+        settings.linear.quantize_bias   = v["quantize_bias"].get<bool>();
+        settings.linear.quantize_output = v["quantize_output"].get<bool>();
         return settings;
     } catch (const nlohmann::json::exception& e) {
         throw InputError(
@@ -145,6 +149,8 @@ QuantSettingsText QuantSettingsText::of(const QuantSettings& s) {
     t.ste_clip           = s.linear.ste_clip;
     t.merged             = s.linear.merged;
     t.fp_head            = s.fp_head;
+    t.quantize_bias      = s.linear.quantize_bias;
+    t.quantize_output    = s.linear.quantize_output;
     return t;
 }
 
@@ -152,7 +158,9 @@ QuantSettings quant_settings_from_flags(const QuantSettingsText& t) {
     auto settings = build(t.scheme, t.weight_granularity, t.group_size, t.act_granularity, t.kv_granularity,
                           t.act_range, t.ema_momentum, t.ste_clip, t.merged, "quantization flags",
                           /*flags=*/true);
-    settings.fp_head = t.fp_head;
+    settings.fp_head                = t.fp_head;
+    settings.linear.quantize_bias   = t.quantize_bias;
+    settings.linear.quantize_output = t.quantize_output;
     return settings;
 }
 

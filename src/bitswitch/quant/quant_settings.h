@@ -2,7 +2,8 @@
 // stored in a run's bitswitch.json and chosen by the command-line flags:
 //   "quantization": {"scheme": "symmetric", "weight_granularity": "channel", "group_size": 0,
 //                    "act_granularity": "token", "kv_granularity": "token", "act_range": "minmax",
-//                    "ema_momentum": 0.9, "ste_clip": 0, "merged": false, "fp_head": false}
+//                    "ema_momentum": 0.9, "ste_clip": 0, "merged": false, "quantize_bias": false,
+//                    "quantize_output": false, "fp_head": false}
 //   "levels": [{"name": "8", "w_bits": 8, "a_bits": 8, "kv_bits": 8, "r": 8, "lora_alpha": 16,
 //               "lora_dropout": 0}]
 //   "shared_adapter": "shared"        (only when one adapter serves every bit-width)
@@ -46,7 +47,7 @@ struct QuantSettingsText {
     std::string scheme, weight_granularity, act_granularity, kv_granularity, act_range;
     int64_t group_size  = 0;
     double ema_momentum = 0, ste_clip = 0;
-    bool merged = false, fp_head = false;
+    bool merged = false, fp_head = false, quantize_bias = false, quantize_output = false;
     static QuantSettingsText of(const QuantSettings& settings);
 };
 

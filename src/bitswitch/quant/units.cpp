@@ -36,6 +36,15 @@ std::string group_label(const UnitList& units, int64_t group) {
     return label.empty() ? "group " + std::to_string(group) : label;
 }
 
+std::vector<std::string> module_names(const UnitList& units) {
+    std::vector<std::string> names;
+    for (const auto& u : units) {
+        if (!u.module.empty() && std::find(names.begin(), names.end(), u.module) == names.end())
+            names.push_back(u.module);
+    }
+    return names;
+}
+
 std::string describe_units(const UnitList& units) {
     if (units.empty()) return "none";
     const int64_t last = group_count(units) - 1;

@@ -13,32 +13,13 @@
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/progress.h"
 #include "bitswitch/core/runtime.h"
-#include "bitswitch/data/squad.h"
 #include "bitswitch/model/checkpoint.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 #include "bitswitch/train/lr_schedule.h"
 #include "bitswitch/train/step_loop.h"
+#include "bitswitch/train/token_corpus.h"
 
 namespace bitswitch::train {
-namespace {
-
-std::vector<std::string> documents_of(const std::string& path) {
-    std::vector<std::string> docs;
-    if (path.size() > 5 && path.substr(path.size() - 5) == ".json") {
-        data::SquadLoadOptions o;
-        o.check_answer_spans = false;
-        for (const auto& c : data::load_squad(path, o).contexts) docs.push_back(c);
-        return docs;
-    }
-    std::istringstream in(core::read_file(path));
-    for (std::string line; std::getline(in, line);) {
-        if (!line.empty()) docs.push_back(line);
-    }
-    return docs;
-}
-
-}  // namespace
-
 PretrainResult run_pretraining(const PretrainConfig& c) {
     if (c.corpus_files.empty()) throw InputError("pretrain: give at least one --corpus file");
     if (c.output_dir.empty()) throw InputError("pretrain: --output_dir is required");
@@ -50,26 +31,11 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
         throw InputError(fmt::format("--seq_length {} needs n_positions > {}", c.seq_length, c.seq_length));
     }
 
-    std::vector<int64_t> stream;
-    for (const auto& file : c.corpus_files) {
-        for (const auto& doc : documents_of(file)) {
-            for (const int32_t id : tok.encode(doc)) stream.push_back(id);
-            stream.push_back(tok.end_of_text_id());
-        }
-    }
-    if (int64_t(stream.size()) < c.seq_length + 2)
-        throw InputError("pretrain: the corpus is shorter than one window");
-    // Restricted softmax: corpus ids -> dense class indices.
-    std::vector<int64_t> class_of(size_t(cfg.vocab_size), -1), vocab;
-    for (const int64_t id : stream) {
-        if (class_of[size_t(id)] < 0) {
-            class_of[size_t(id)] = int64_t(vocab.size());
-            vocab.push_back(id);
-        }
-    }
-    const auto vocab_ids = torch::tensor(vocab);
-    const auto stream_t  = torch::tensor(stream);
-    const auto classes_t = torch::tensor(class_of).index_select(0, stream_t);  // class of every stream token
+    const auto corpus = load_token_corpus(c.corpus_files, tok, tok.end_of_text_id());
+    if (corpus.size() < c.seq_length + 2) throw InputError("pretrain: the corpus is shorter than one window");
+    const auto& stream_t  = corpus.stream;
+    const auto& vocab_ids = corpus.vocab_ids;
+    const auto classes_t  = corpus.class_of.index_select(0, stream_t);  // class of every stream token
 
     torch::manual_seed(uint64_t(c.seed));
     model::Gpt2ForQuestionAnswering m(cfg);
@@ -79,9 +45,10 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
     torch::optim::AdamW opt(
         params, torch::optim::AdamWOptions(c.learning_rate).weight_decay(c.weight_decay).betas({0.9, 0.95}));
     std::mt19937_64 rng(uint64_t(c.seed));
-    std::uniform_int_distribution<int64_t> start_dist(0, int64_t(stream.size()) - c.seq_length - 2);
-    std::fprintf(stderr, "pretrain: %zu corpus tokens, %zu distinct ids, %lld steps of %d x %lld tokens\n",
-                 stream.size(), vocab.size(), (long long)c.max_steps, c.batch_size, (long long)c.seq_length);
+    std::uniform_int_distribution<int64_t> start_dist(0, corpus.size() - c.seq_length - 2);
+    std::fprintf(stderr, "pretrain: %lld corpus tokens, %lld distinct ids, %lld steps of %d x %lld tokens\n",
+                 (long long)corpus.size(), (long long)corpus.classes(), (long long)c.max_steps, c.batch_size,
+                 (long long)c.seq_length);
 
     gpt->train();
     std::filesystem::create_directories(c.output_dir);
@@ -118,7 +85,7 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
     gpt->eval();
     model::save_pretrained(m, c.output_dir, c.save_dtype,
                            /*include_qa_head=*/false);  // a language model has no QA head
-    return {loop.state.window_loss, loop.seconds, int64_t(stream.size()), int64_t(vocab.size())};
+    return {loop.state.window_loss, loop.seconds, corpus.size(), corpus.classes()};
 }
 
 }  // namespace bitswitch::train
