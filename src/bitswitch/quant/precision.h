@@ -13,9 +13,9 @@
 //                              "qa_outputs" = 16}
 //                             Segments: literal, "*" (any one segment; as the last one, the rest), or a range
 //                             "0-3" of numbers. A module name ("attention", "fc", "kv", "head";
-//                             quant/units.h) matches that module's units. The most specific pattern wins (a literal segment
-//                             counts 2, a range or a module 1, "*" 0); equally specific patterns that
-//                             disagree are an error.
+//                             quant/units.h) matches that module's units. The most specific pattern wins
+//                             (a literal segment counts 2, a range or a module 1, "*" 0); equally specific
+//                             patterns that disagree are an error.
 //   "attention=4,fc=8"        the same entries inline (PATTERN=LEVEL, comma-separated); what no entry names
 //                             is full precision unless a "default=..." entry says otherwise
 #pragma once
