@@ -1,14 +1,15 @@
 // HF GPT-2 checkpoints: name mapping, Conv1D transposition, dtype conversion, strict checks.
 #include "bitswitch/model/checkpoint.h"
 
+#include <algorithm>
 #include <regex>
-#include <set>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
+#include "bitswitch/model/checkpoint_tensors.h"
 #include "bitswitch/model/safetensors.h"
 
 namespace bitswitch::model {
@@ -21,15 +22,6 @@ bool is_conv1d_weight(const std::string& name) {
     return std::regex_match(name, conv1d);
 }
 
-// Base (non-adapter) parameters of the model, keyed by GPT2ForQuestionAnswering names.
-std::map<std::string, torch::Tensor> base_parameters(const Gpt2ForQuestionAnswering& model) {
-    std::map<std::string, torch::Tensor> params;
-    for (const auto& p : model->named_parameters()) {
-        if (p.key().find(".lora_") == std::string::npos) params.emplace(p.key(), p.value());
-    }
-    return params;
-}
-
 bool ignored(const std::string& name) {
     static const std::regex buffers(R"((transformer\.)?h\.\d+\.attn\.(bias|masked_bias))");
     return name == "lm_head.weight" || std::regex_match(name, buffers);
@@ -39,45 +31,19 @@ bool ignored(const std::string& name) {
 
 bool load_weights(Gpt2ForQuestionAnswering& model, const std::filesystem::path& file) {
     const SafetensorsReader reader(file);
-    const auto params = base_parameters(model);
     // Files of a bare GPT2Model have no "transformer." prefix.
     const bool prefixed = std::any_of(reader.entries().begin(), reader.entries().end(),
                                       [](const auto& e) { return e.first.rfind("transformer.", 0) == 0; });
-    std::set<std::string> loaded;
-    torch::NoGradGuard no_grad;
-    for (const auto& [stored_name, entry] : reader.entries()) {
-        if (ignored(stored_name)) continue;
-        std::string name = stored_name;
-        if (!prefixed && name.rfind("qa_outputs.", 0) != 0) name = "transformer." + name;
-        const auto it = params.find(name);
-        if (it == params.end()) {
-            throw InputError(
-                fmt::format("{}: unexpected tensor \"{}\" (not part of GPT-2)", file.string(), stored_name));
-        }
-        const auto type = safetensors_dtype(entry.dtype);
-        if (type != torch::kFloat32 && type != torch::kFloat16 && type != torch::kBFloat16) {
-            throw InputError(fmt::format("{}: tensor \"{}\" has dtype {}; expected F32, F16 or BF16",
-                                         file.string(), stored_name, entry.dtype));
-        }
-        torch::Tensor t = reader.tensor(stored_name).to(torch::kFloat32);
-        if (is_conv1d_weight(name)) t = t.t();
-        if (t.sizes() != it->second.sizes()) {
-            throw InputError(fmt::format(
-                "{}: tensor \"{}\" has shape [{}] but the config needs [{}]{}", file.string(), stored_name,
-                fmt::join(entry.shape, ", "),
-                fmt::join(is_conv1d_weight(name) ? it->second.t().sizes() : it->second.sizes(), ", "),
-                is_conv1d_weight(name) ? " (Conv1D layout [in, out])" : ""));
-        }
-        it->second.copy_(t);
-        loaded.insert(name);
-    }
-    const bool has_head = loaded.count("qa_outputs.weight") > 0;
-    for (const auto& [name, p] : params) {
-        if (loaded.count(name)) continue;
-        if (!has_head && name.rfind("qa_outputs.", 0) == 0) continue;
-        throw InputError(fmt::format("{}: missing tensor \"{}\"", file.string(), name));
-    }
-    return has_head;
+    TensorNaming naming;
+    naming.family    = "GPT-2";
+    naming.parameter = [&](const std::string& stored) -> std::optional<std::string> {
+        if (ignored(stored)) return std::nullopt;
+        if (!prefixed && stored.rfind("qa_outputs.", 0) != 0) return "transformer." + stored;
+        return stored;
+    };
+    naming.transposed = is_conv1d_weight;
+    naming.is_head    = [](const std::string& name) { return name.rfind("qa_outputs.", 0) == 0; };
+    return copy_checkpoint_tensors(reader, base_parameters(*model), naming);
 }
 
 PretrainedModel load_pretrained(const std::filesystem::path& dir) {
@@ -101,7 +67,7 @@ PretrainedModel load_pretrained(const std::filesystem::path& dir) {
 void save_pretrained(const Gpt2ForQuestionAnswering& model, const std::filesystem::path& dir,
                      torch::ScalarType dtype, bool include_qa_head) {
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
-    for (const auto& [name, p] : base_parameters(model)) {
+    for (const auto& [name, p] : base_parameters(*model)) {
         if (!include_qa_head && name.rfind("qa_outputs.", 0) == 0) continue;
         torch::Tensor t = p.detach();
         if (is_conv1d_weight(name)) t = t.t();

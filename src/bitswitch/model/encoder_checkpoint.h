@@ -24,6 +24,10 @@ struct PretrainedEncoder {
 PretrainedEncoder load_encoder_pretrained(const std::filesystem::path& dir, EncoderHead head,
                                           int64_t num_labels = 0);
 
+/// Copies the tensors of `file` into `model` (same rules as load_encoder_pretrained). Returns true when the
+/// file has the model's head.
+bool load_encoder_weights(RobertaForTask& model, const std::filesystem::path& safetensors_file);
+
 /// Writes `dir`/config.json and `dir`/model.safetensors (base weights and, unless !include_head, the head;
 /// no adapters) with the task model's HF names, in `dtype` (kFloat32, kFloat16 or kBFloat16). Atomic per
 /// file.

@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 
 #include "bitswitch/core/error.h"
-#include "bitswitch/model/checkpoint.h"
 #include "bitswitch/model/deployment_file.h"
 #include "bitswitch/model/run_folder.h"
 #include "bitswitch/model/run_metadata.h"
+#include "bitswitch/model/task_model.h"
 
 namespace bitswitch::model {
 
@@ -22,10 +22,11 @@ LoadedModel LoadedModel::load(const std::filesystem::path& dir,
         base = run.base_model;
         if (base.is_relative() && !std::filesystem::exists(base)) base = dir / base;
     }
-    auto pretrained        = load_pretrained(base);
-    m.gpt2_                = pretrained.model;
-    m.model_               = pretrained.model.ptr();
-    m.qa_head_initialized_ = pretrained.qa_head_initialized;
+    auto pretrained = load_task_model(base, task_head_of(base));
+    m.model_        = pretrained.model;
+    if (auto gpt2 = std::dynamic_pointer_cast<Gpt2ForQuestionAnsweringImpl>(m.model_))
+        m.gpt2_ = Gpt2ForQuestionAnswering(gpt2);
+    m.qa_head_initialized_ = pretrained.head_initialized;
     if (run.has_file) {
         m.adapters_       = run.adapters;
         m.trained_levels_ = m.adapters_.levels;

@@ -1,4 +1,5 @@
-// A model to run, loaded once: a Hugging Face folder, a LoRA run folder (bitswitch.json -> base model +
+// A model to run, loaded once: a Hugging Face folder (GPT-2, or RoBERTa with the head its config.json
+// implies: model/task_model.h), a LoRA run folder (bitswitch.json -> base model +
 // adapters), a full fine-tuning run (a Hugging Face folder with a bitswitch.json), or a deployment file
 // (deployment_file.h). It knows what precision
 // configs resolve against (the run's levels and adapters), how the model quantizes, and what each config
@@ -46,7 +47,7 @@ class LoadedModel {
     const quant::AdapterSet& adapters() const { return adapters_; }
     /// The levels a run was trained at (empty for a bare model).
     const std::vector<quant::PrecisionLevel>& trained_levels() const { return trained_levels_; }
-    /// True when the folder had no qa_outputs head (its answers are random).
+    /// True when the folder had no task head (qa_outputs, or a classifier): its outputs are random.
     bool qa_head_initialized() const { return qa_head_initialized_; }
 
     /// The configs named by `texts` (each any form of quant::parse_precision) and `level_indices` (seed 002's

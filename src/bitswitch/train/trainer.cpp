@@ -19,9 +19,9 @@
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/core/stop_signals.h"
 #include "bitswitch/eval/evaluator.h"
-#include "bitswitch/model/checkpoint.h"
 #include "bitswitch/model/loaded_model.h"
 #include "bitswitch/model/run_folder.h"
+#include "bitswitch/model/task_model.h"
 #include "bitswitch/ops/matmul.h"
 #include "bitswitch/parallel/process_group.h"
 #include "bitswitch/train/batch_sampler.h"
@@ -113,7 +113,7 @@ class Trainer {
     int64_t total_steps_ = 0, start_step_ = 0;
     double loss_sum_before_ = 0.0;
     LrSchedule schedule_;
-    model::Gpt2ForQuestionAnswering model_{nullptr};
+    std::shared_ptr<model::QuantModel> model_;
     std::optional<model::LoadedModel> teacher_;
     TeacherFn teacher_fn_;
     AdversarialFn adversarial_inputs_;  // unset unless --adversarial
@@ -184,9 +184,9 @@ void Trainer::load_data() {
 
 void Trainer::build_model() {
     torch::manual_seed(uint64_t(c_.seed));
-    auto pretrained = model::load_pretrained(c_.model_name_or_path);
+    auto pretrained = model::load_task_model(c_.model_name_or_path, model::TaskHead::kQuestionAnswering);
     model_          = pretrained.model;
-    if (pretrained.qa_head_initialized) {
+    if (pretrained.head_initialized) {
         std::fprintf(stderr, "note: %s has no qa_outputs head: it starts from random weights\n",
                      c_.model_name_or_path.c_str());
     }
@@ -213,7 +213,7 @@ void Trainer::build_model() {
         if (c_.finetune == Finetune::kLora)
             model::load_adapters(*model_, resume_->second);
         else
-            model::load_weights(model_, resume_->second / "model.safetensors");
+            model::load_task_weights(*model_, resume_->second / "model.safetensors");
         model::load_quant_ranges(*model_, resume_->second);
     }
     teacher_fn_         = make_teacher();
@@ -414,7 +414,7 @@ void Trainer::save_model(const fs::path& dir) const {
         model::save_lora_run(*model_, dir, fs::absolute(c_.model_name_or_path).string(), run);
         core::fault_point("model.ranges");
     } else {
-        model::save_pretrained(model_, dir);
+        model::save_task_model(*model_, dir);
         run["format"]   = "bitswitch-full-run";
         run["finetune"] = "full";
         core::write_file_atomic(dir / "bitswitch.json", run.dump(2) + "\n");
