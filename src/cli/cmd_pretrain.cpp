@@ -18,26 +18,15 @@ namespace {
 /// The encoder run the GPT-2-named flags describe.
 train::EncoderPretrainConfig encoder_config_of(const train::PretrainConfig& c, double mask_probability) {
     train::EncoderPretrainConfig e;
-    e.corpus_files                       = c.corpus_files;
-    e.output_dir                         = c.output_dir;
-    e.tokenizer_dir                      = c.tokenizer_dir;
-    e.model.num_hidden_layers            = c.model.n_layer;
-    e.model.hidden_size                  = c.model.n_embd;
-    e.model.num_attention_heads          = c.model.n_head;
-    e.model.intermediate_size            = c.model.inner_dim();
-    e.model.max_position_embeddings      = c.model.n_positions + e.model.pad_token_id + 1;
-    e.model.hidden_dropout_prob          = c.model.resid_pdrop;
-    e.model.attention_probs_dropout_prob = c.model.attn_pdrop;
-    e.seq_length                         = c.seq_length;
-    e.batch_size                         = c.batch_size;
-    e.max_steps                          = c.max_steps;
-    e.learning_rate                      = c.learning_rate;
-    e.weight_decay                       = c.weight_decay;
-    e.warmup_steps                       = c.warmup_steps;
-    e.logging_steps                      = c.logging_steps;
-    e.seed                               = c.seed;
-    e.mask_probability                   = mask_probability;
-    e.save_dtype                         = c.save_dtype;
+    static_cast<train::PretrainSettings&>(e) = c;
+    e.model.num_hidden_layers                = c.model.n_layer;
+    e.model.hidden_size                      = c.model.n_embd;
+    e.model.num_attention_heads              = c.model.n_head;
+    e.model.intermediate_size                = c.model.inner_dim();
+    e.model.max_position_embeddings          = c.model.n_positions + e.model.pad_token_id + 1;
+    e.model.hidden_dropout_prob              = c.model.resid_pdrop;
+    e.model.attention_probs_dropout_prob     = c.model.attn_pdrop;
+    e.mask_probability                       = mask_probability;
     return e;
 }
 

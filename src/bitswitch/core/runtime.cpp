@@ -87,6 +87,12 @@ void warn_if_blas_slow() {
     }
 }
 
+void keep_freed_memory() {
+    // By default glibc serves blocks above a (dynamic) threshold with mmap and gives freed memory back.
+    ::mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
+    ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
 void configure_compute_threads(char** argv, int threads) {
     if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
         ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
@@ -100,11 +106,7 @@ void configure_compute_threads(char** argv, int threads) {
         threads = std::max(threads, 1);
     }
     at::set_num_threads(threads);
-    // libtorch allocates activations of tens of MB every step. By default glibc serves blocks above a
-    // (dynamic) threshold with mmap and gives freed memory back to the OS, so each step page-faults the
-    // same memory in again (seen as system time as large as the compute). Keep freed memory instead.
-    ::mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
-    ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    keep_freed_memory();
     using SetThreadsFn = void (*)(int);
     if (auto fn = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
         fn(threads);

@@ -39,6 +39,12 @@ void warn_if_blas_slow();
 /// `argv` must be main's, still unmodified.
 void configure_compute_threads(char** argv, int threads = 0);
 
+/// glibc's malloc keeps freed blocks up to 32 MB instead of returning them to the system: libtorch frees and
+/// reallocates tens of MB every training step, which otherwise page-faults the same memory in again each
+/// time (system time as large as the compute; measured 12x on a tiny encoder's step). Part of
+/// configure_compute_threads; tests that train call it themselves.
+void keep_freed_memory();
+
 /// The process's peak resident memory so far, in bytes (getrusage).
 int64_t peak_rss_bytes();
 /// The process's resident memory now, in bytes (/proc/self/statm; 0 where there is none).

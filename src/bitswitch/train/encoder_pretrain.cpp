@@ -1,21 +1,14 @@
 // Masked-LM pretraining loop of the encoder.
 #include "bitswitch/train/encoder_pretrain.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
 #include <torch/torch.h>
-#include <nlohmann/json.hpp>
 
 #include "bitswitch/core/error.h"
-#include "bitswitch/core/io.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/model/encoder_checkpoint.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 #include "bitswitch/text/sequence_format.h"
-#include "bitswitch/train/lr_schedule.h"
-#include "bitswitch/train/step_loop.h"
 #include "bitswitch/train/token_corpus.h"
 
 namespace bitswitch::train {
@@ -101,17 +94,8 @@ PretrainResult run_encoder_pretraining(const EncoderPretrainConfig& c) {
 
     m->train();
     lm_head->train();
-    std::filesystem::create_directories(c.output_dir);
-    std::ofstream log_file(std::filesystem::path(c.output_dir) / "pretrain_log.jsonl");
-    StepLoopSettings settings;
-    settings.total_steps   = c.max_steps;
-    settings.lr            = {LrScheduleType::kCosine, c.learning_rate, c.warmup_steps, c.max_steps};
-    settings.max_grad_norm = 1.0;
-    settings.logging_steps = c.logging_steps;
-    settings.label         = "pretrain";
-    const auto B           = int64_t(c.batch_size);
-    StepLoopHooks hooks;
-    hooks.compute = [&](int64_t) {
+    const auto B       = int64_t(c.batch_size);
+    const auto compute = [&](int64_t) {
         std::vector<int64_t> starts(static_cast<size_t>(B));
         for (auto& s : starts) s = start_dist(rng);
         const auto offsets = torch::tensor(starts).view({-1, 1}) + torch::arange(window).view({1, -1});
@@ -133,17 +117,14 @@ PretrainResult run_encoder_pretraining(const EncoderPretrainConfig& c) {
         const auto loss = torch::nn::functional::cross_entropy(
             logits, corpus.class_of.index_select(0, masked.targets.index({chosen})));
         loss.backward();
-        return StepLoss{loss.item<double>(), {}};
+        return loss.item<double>();
     };
-    hooks.log = [&](const LogWindow& w) {
-        log_file << nlohmann::json{{"step", w.step}, {"loss", w.loss}, {"elapsed", w.elapsed}}.dump() << "\n";
-        log_file.flush();
-    };
-    hooks.nonfinite_advice = [] { return std::string("Lower --learning_rate."); };
-    const auto loop        = run_step_loop(settings, opt, params, hooks);
+    auto result = run_pretraining_steps(c, opt, params, compute);
     m->eval();
     model::save_encoder_pretrained(m, c.output_dir, c.save_dtype, /*include_head=*/false);
-    return {loop.state.window_loss, loop.seconds, corpus.size(), corpus.classes()};
+    result.corpus_tokens = corpus.size();
+    result.corpus_vocab  = corpus.classes();
+    return result;
 }
 
 }  // namespace bitswitch::train

@@ -21,21 +21,10 @@
 
 namespace bitswitch::train {
 
-struct EncoderPretrainConfig {
-    std::vector<std::string> corpus_files;
-    std::string output_dir;
-    std::string tokenizer_dir;           // default: assets/roberta-tokenizer
-    model::EncoderConfig model;          // vocab_size must equal the tokenizer's
-    int64_t seq_length           = 128;  // tokens per sequence, <s> and </s> included
-    int batch_size               = 16;
-    int64_t max_steps            = 2000;
-    double learning_rate         = 1e-3;
-    double weight_decay          = 0.01;
-    int64_t warmup_steps         = 100;
-    int64_t logging_steps        = 50;
-    int64_t seed                 = 1;
-    double mask_probability      = 0.15;
-    torch::ScalarType save_dtype = torch::kFloat16;
+struct EncoderPretrainConfig : PretrainSettings {
+    EncoderPretrainConfig() { seq_length = 128; }  // tokens per sequence, <s> and </s> included
+    model::EncoderConfig model;                    // vocab_size must equal the tokenizer's
+    double mask_probability = 0.15;
 };
 
 /// The result as GPT-2's pretraining reports it (final_loss: nats per masked token).

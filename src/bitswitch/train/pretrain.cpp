@@ -51,16 +51,7 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
                  (long long)c.seq_length);
 
     gpt->train();
-    std::filesystem::create_directories(c.output_dir);
-    std::ofstream log_file(std::filesystem::path(c.output_dir) / "pretrain_log.jsonl");
-    StepLoopSettings settings;
-    settings.total_steps   = c.max_steps;
-    settings.lr            = {LrScheduleType::kCosine, c.learning_rate, c.warmup_steps, c.max_steps};
-    settings.max_grad_norm = 1.0;
-    settings.logging_steps = c.logging_steps;
-    settings.label         = "pretrain";
-    StepLoopHooks hooks;
-    hooks.compute = [&](int64_t) {
+    const auto compute = [&](int64_t) {
         std::vector<int64_t> starts(size_t(c.batch_size));
         for (auto& s : starts) s = start_dist(rng);
         const auto offsets =
@@ -74,18 +65,37 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
         const auto loss =
             torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(2)}), targets.reshape({-1}));
         loss.backward();
-        return StepLoss{loss.item<double>(), {}};
+        return loss.item<double>();
     };
-    hooks.log = [&](const LogWindow& w) {
+    auto result = run_pretraining_steps(c, opt, params, compute);
+    gpt->eval();
+    model::save_pretrained(m, c.output_dir, c.save_dtype,
+                           /*include_qa_head=*/false);  // a language model has no QA head
+    result.corpus_tokens = corpus.size();
+    result.corpus_vocab  = corpus.classes();
+    return result;
+}
+
+PretrainResult run_pretraining_steps(const PretrainSettings& c, torch::optim::Optimizer& optimizer,
+                                     const std::vector<torch::Tensor>& params,
+                                     const std::function<double(int64_t step)>& compute) {
+    std::filesystem::create_directories(c.output_dir);
+    std::ofstream log_file(std::filesystem::path(c.output_dir) / "pretrain_log.jsonl");
+    StepLoopSettings settings;
+    settings.total_steps   = c.max_steps;
+    settings.lr            = {LrScheduleType::kCosine, c.learning_rate, c.warmup_steps, c.max_steps};
+    settings.max_grad_norm = 1.0;
+    settings.logging_steps = c.logging_steps;
+    settings.label         = "pretrain";
+    StepLoopHooks hooks;
+    hooks.compute = [&](int64_t step) { return StepLoss{compute(step), {}}; };
+    hooks.log     = [&](const LogWindow& w) {
         log_file << nlohmann::json{{"step", w.step}, {"loss", w.loss}, {"elapsed", w.elapsed}}.dump() << "\n";
         log_file.flush();
     };
     hooks.nonfinite_advice = [] { return std::string("Lower --learning_rate."); };
-    const auto loop        = run_step_loop(settings, opt, params, hooks);
-    gpt->eval();
-    model::save_pretrained(m, c.output_dir, c.save_dtype,
-                           /*include_qa_head=*/false);  // a language model has no QA head
-    return {loop.state.window_loss, loop.seconds, corpus.size(), corpus.classes()};
+    const auto loop        = run_step_loop(settings, optimizer, params, hooks);
+    return {loop.state.window_loss, loop.seconds, 0, 0};
 }
 
 }  // namespace bitswitch::train

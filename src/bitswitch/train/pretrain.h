@@ -9,9 +9,11 @@
 // the whole vocabulary.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
 #include "bitswitch/core/enum_names.h"
@@ -23,11 +25,12 @@ namespace bitswitch::train {
 inline constexpr core::EnumName<torch::ScalarType> kSaveDtypeNames[] = {
     {torch::kFloat32, "f32"}, {torch::kFloat16, "f16"}, {torch::kBFloat16, "bf16"}};
 
-struct PretrainConfig {
+/// What both pretraining runs (GPT-2's here, the encoder's in encoder_pretrain.h) are configured with
+/// besides the model: the corpus, the output folder and the optimization.
+struct PretrainSettings {
     std::vector<std::string> corpus_files;
     std::string output_dir;
     std::string tokenizer_dir;
-    model::Gpt2Config model;  // vocab_size must equal the tokenizer's
     int64_t seq_length           = 256;
     int batch_size               = 16;
     int64_t max_steps            = 2000;
@@ -39,6 +42,10 @@ struct PretrainConfig {
     torch::ScalarType save_dtype = torch::kFloat16;
 };
 
+struct PretrainConfig : PretrainSettings {
+    model::Gpt2Config model;  // vocab_size must equal the tokenizer's
+};
+
 struct PretrainResult {
     double final_loss     = 0.0;  // mean over the last logging window, nats per token
     double seconds        = 0.0;
@@ -46,5 +53,13 @@ struct PretrainResult {
 };
 
 PretrainResult run_pretraining(const PretrainConfig& config);
+
+/// The step loop both pretraining runs (this one and the encoder's) share: `compute` runs each step's
+/// forward and backward (returning its loss); AdamW `optimizer` over `params`, a cosine schedule with
+/// warmup, gradients clipped at 1, every logging window appended to output_dir/pretrain_log.jsonl.
+/// Returns the last window's loss and the run's seconds (corpus counts left 0 for the caller).
+PretrainResult run_pretraining_steps(const PretrainSettings& settings, torch::optim::Optimizer& optimizer,
+                                     const std::vector<torch::Tensor>& params,
+                                     const std::function<double(int64_t step)>& compute);
 
 }  // namespace bitswitch::train
