@@ -57,8 +57,9 @@ TEST(EncoderPretrain, ATinyEncoderLearnsAndSavesAFolderThatLoads) {
     bitswitch::testing::TempDir dir;
     // One sentence of distinct words, three times: every masked word is determined by its neighbours, so
     // a model that learns gets far below the uniform guess ln(12) = 2.48 nats. The size and steps are what
-    // the same task needs in PyTorch (an nn.TransformerEncoder of this shape reaches 0.2-0.65 nats over the
-    // last 40 steps for 5 seeds); a width-16 single layer does not get below 1.9 there in 200 steps.
+    // the same task needs in PyTorch (scripts/checks/mlm_tiny_task.py: an nn.TransformerEncoder of this shape
+    // reaches 0.2-0.65 nats over the last 40 steps for 5 seeds; width 16 with one layer stays near 1.9-2.2
+    // after 200 steps).
     std::ofstream(dir.path() / "corpus.txt") << "one two three four five six seven eight nine ten eleven\n"
                                                 "one two three four five six seven eight nine ten eleven\n"
                                                 "one two three four five six seven eight nine ten eleven\n";
