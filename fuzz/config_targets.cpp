@@ -26,13 +26,13 @@ quant::UnitList gpt2_units() {
     quant::UnitList units;
     for (int64_t i = 0; i < 2; ++i) {
         const std::string p = "h." + std::to_string(i) + ".";
-        units.push_back({p + "attn.c_attn", quant::UnitKind::kLinear, i, 8, 24, true});
-        units.push_back({p + "attn.c_proj", quant::UnitKind::kLinear, i, 8, 8, true});
-        units.push_back({p + "attn.kv", quant::UnitKind::kKv, i});
-        units.push_back({p + "mlp.c_fc", quant::UnitKind::kLinear, i, 8, 32, true});
-        units.push_back({p + "mlp.c_proj", quant::UnitKind::kLinear, i, 32, 8, true});
+        units.push_back({p + "attn.c_attn", quant::UnitKind::kLinear, i, 8, 24, true, "attention"});
+        units.push_back({p + "attn.c_proj", quant::UnitKind::kLinear, i, 8, 8, true, "attention"});
+        units.push_back({p + "attn.kv", quant::UnitKind::kKv, i, 0, 0, false, "kv"});
+        units.push_back({p + "mlp.c_fc", quant::UnitKind::kLinear, i, 8, 32, true, "fc"});
+        units.push_back({p + "mlp.c_proj", quant::UnitKind::kLinear, i, 32, 8, true, "fc"});
     }
-    units.push_back({"qa_outputs", quant::UnitKind::kHead, 2, 8, 2, true});
+    units.push_back({"qa_outputs", quant::UnitKind::kHead, 2, 8, 2, true, "head"});
     return units;
 }
 

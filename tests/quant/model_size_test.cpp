@@ -11,9 +11,9 @@ namespace {
 
 TEST(ModelSize, BudgetAndBytesMatchHandComputation) {
     // Units made up here (no model): a linear and a KV unit in group 0, a head in group 1.
-    const UnitList linears = {{"h.0.attn.c_attn", UnitKind::kLinear, 0, 4, 12, true},
-                              {"h.0.attn.kv", UnitKind::kKv, 0},
-                              {"qa_outputs", UnitKind::kHead, 1, 4, 2, true}};
+    const UnitList linears = {{"h.0.attn.c_attn", UnitKind::kLinear, 0, 4, 12, true, "attention"},
+                              {"h.0.attn.kv", UnitKind::kKv, 0, 0, 0, false, "kv"},
+                              {"qa_outputs", UnitKind::kHead, 1, 4, 2, true, "head"}};
     const auto config =
         parse_precision("8,fp", linears, {});  // group 0 at 8 bits, the head in full precision
     QuantSettings sym;
@@ -37,8 +37,8 @@ TEST(ModelSize, BudgetAndBytesMatchHandComputation) {
 }
 
 TEST(ModelSize, AnFpHeadCountsThirtyTwoBitsWhateverTheConfig) {
-    const UnitList linears = {{"h.0.attn.c_attn", UnitKind::kLinear, 0, 4, 12, true},
-                              {"qa_outputs", UnitKind::kHead, 1, 4, 2, true}};
+    const UnitList linears = {{"h.0.attn.c_attn", UnitKind::kLinear, 0, 4, 12, true, "attention"},
+                              {"qa_outputs", UnitKind::kHead, 1, 4, 2, true, "head"}};
     QuantSettings fp_head;
     fp_head.fp_head   = true;
     const auto at_8   = model_size(linears, parse_precision("8", linears, {}), 0, fp_head);

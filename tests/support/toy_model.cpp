@@ -11,12 +11,12 @@ ToyQaModelImpl::ToyQaModelImpl(int64_t vocab, int64_t width, int64_t layers) {
         const std::string name = "body" + std::to_string(i);
         body.push_back(register_module(name, quant::QuantLoRALinear(width, width)));
         body.back()->name = name;
-        units.push_back({name, quant::UnitKind::kLinear, i, width, width, true});
+        units.push_back({name, quant::UnitKind::kLinear, i, width, width, true, "fc"});
     }
     head                    = register_module("head", quant::QuantLoRALinear(width, 2));
     head->name              = "head";
     head->adapters_optional = true;
-    units.push_back({"head", quant::UnitKind::kHead, layers, width, 2, true});
+    units.push_back({"head", quant::UnitKind::kHead, layers, width, 2, true, "head"});
     declare_units(std::move(units));
 }
 

@@ -13,6 +13,10 @@ namespace bitswitch::model {
 namespace {
 
 nlohmann::json read_config(const std::filesystem::path& dir) {
+    if (!std::filesystem::is_directory(dir)) {
+        throw InputError(
+            fmt::format("{}: not a model folder (expected config.json + model.safetensors)", dir.string()));
+    }
     const auto file = dir / "config.json";
     if (!std::filesystem::exists(file)) {
         throw InputError(fmt::format(
