@@ -52,13 +52,16 @@ std::vector<ClassificationEvalResult> evaluate_classifier(model::QuantModel& mod
             const auto batch  = data::make_classification_batch(features, rows);
             const auto hidden = model.encode(model.embed(batch.input_ids), batch.attention_mask, configs[c]);
             const auto logits =
-                model.classify(hidden, configs[c]).to(torch::kFloat32).contiguous();  // (B, L)
+                model.classify(hidden, configs[c]).to(torch::kCPU, torch::kFloat32).contiguous();  // (B, L)
             const auto best = logits.argmax(1);
+            // Accessors, not one item() per example: each item() is a tensor index and a synchronisation.
+            const auto out  = logits.accessor<float, 2>();
+            const auto pick = best.accessor<int64_t, 1>();
             for (size_t i = 0; i < rows.size(); ++i) {
                 if (spec.is_regression())
-                    r.predictions.scores[rows[i]] = logits[int64_t(i)][0].item<double>();
+                    r.predictions.scores[rows[i]] = out[int64_t(i)][0];
                 else
-                    r.predictions.classes[rows[i]] = int32_t(best[int64_t(i)].item<int64_t>());
+                    r.predictions.classes[rows[i]] = int32_t(pick[int64_t(i)]);
             }
             if (options.show_progress) progress.update(int64_t(begin + rows.size()));
         }
