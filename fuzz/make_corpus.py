@@ -250,3 +250,7 @@ write("toml_config", "flat.toml", b'learning_rate = 3e-3\nw_bits = [8, 6, 4]\nou
 write("toml_config", "section.toml", b'[train]\nmode = "cyclic"\nbit_widths = [4, 8]\nmax_steps = 100\n')
 write("toml_config", "unknown_key.toml", b"epochs = 3\n")
 write("toml_config", "bad_value.toml", b'mode = "fast"\nlearning_rate = -1\n')
+# JSON config files: seed 004's cfg_cpt.json (schedule ends) and flag names with lists
+write("toml_config", "cfg_cpt.json",
+      b'{"wbit_min": 4, "wbit_max": 8, "inbit_min": 16, "inbit_max": 16, "num_cyclic_period": 64}\n')
+write("toml_config", "flags.json", b'{"w_bits": [8, 4], "mode": "switchable", "do_train": true, "max_steps": 9}\n')

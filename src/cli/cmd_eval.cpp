@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bitswitch/core/runtime.h"
+#include "bitswitch/eval/glue_eval.h"
 #include "bitswitch/eval/qa_eval.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
@@ -40,16 +41,42 @@ void print_table(const std::vector<nlohmann::ordered_json>& rows) {
     }
 }
 
+// A GLUE evaluation's rows: each metric of the task with its interval.
+void print_glue_table(const std::vector<nlohmann::ordered_json>& rows, data::GlueTask task) {
+    const auto& metrics = data::glue_task_spec(task).metrics;
+    std::printf("| precision | avg w bits | MB |");
+    for (const auto& m : metrics) std::printf(" %s [95%% interval] |", m.c_str());
+    std::printf("\n|---|---:|---:|");
+    for (size_t i = 0; i < metrics.size(); ++i) std::printf("---:|");
+    std::printf("\n");
+    for (const auto& row : rows) {
+        std::printf("| %s | %.2f | %.1f |", row["precision"].get<std::string>().c_str(),
+                    row["avg_weight_bits"].get<double>(), row["model_bytes"].get<double>() / 1e6);
+        for (const auto& m : metrics) {
+            std::printf(" %.2f [%.2f, %.2f] |", row[m].get<double>(), row[m + "_low"].get<double>(),
+                        row[m + "_high"].get<double>());
+        }
+        std::printf("\n");
+    }
+}
+
 }  // namespace
 
 void add_eval_command(CLI::App& app) {
     auto c        = std::make_shared<eval::QaEvalConfig>();
     auto quant    = std::make_shared<QuantFlags>();
     auto compute  = std::make_shared<ComputeFlags>();
-    CLI::App* cmd = app.add_subcommand("eval", "EM/F1 of a model (+ adapters) on a SQuAD file");
+    auto task     = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "eval",
+        "EM/F1 of a model (+ adapters) on a SQuAD file, or a classifier's GLUE metrics on a task's file");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     add_model_flags(cmd, *c, *quant, *compute, /*many=*/true);
-    cmd->add_option("--validation_file", c->validation_file, "SQuAD v1.1/v2.0 JSON (required)");
+    cmd->add_option("--validation_file", c->validation_file,
+                    "SQuAD v1.1/v2.0 JSON, or the GLUE task's file (TSV or JSON lines) (required)");
+    cmd->add_option("--task", *task,
+                    "squad, or a GLUE task (" + core::enum_choices(data::kGlueTaskNames) +
+                        "); default: the task the run was trained on, else squad");
     cmd->add_option("--output_dir", c->output_dir,
                     "Write predictions.json, nbest_predictions.json, eval_results.json");
     cmd->add_option("--per_device_eval_batch_size", c->batch_size)->capture_default_str();
@@ -59,13 +86,16 @@ void add_eval_command(CLI::App& app) {
                   "Drop questions whose answer_start is wrong instead of failing");
     auto hf = std::make_shared<HfFlags>();
     add_hf_eval_flags(cmd, *hf);
-    cmd->callback([c, quant, compute, hf] {
+    cmd->callback([c, quant, compute, hf, task] {
         prepare_compute(*compute);  // may re-execute the program: warnings after it print once
         apply_hf_eval_flags(*hf, c->validation_file);
         c->quant_override = quant->override_settings();
-        const auto rows   = eval::run_qa_eval(*c);
+        const auto glue   = eval::glue_task_for(*task, c->model_dir);
+        const auto rows   = glue ? eval::run_glue_eval(*c, *glue) : eval::run_qa_eval(*c);
         if (rows.size() == 1)
             std::printf("%s\n", rows[0].dump().c_str());
+        else if (glue)
+            print_glue_table(rows, *glue);
         else
             print_table(rows);
     });

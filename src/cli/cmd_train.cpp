@@ -160,14 +160,21 @@ void add_train_command(CLI::App& app) {
     auto c        = std::make_shared<train::TrainConfig>();
     auto compute  = std::make_shared<ComputeFlags>();
     auto quant    = std::make_shared<QuantFlags>();
-    CLI::App* cmd = app.add_subcommand("train", "Fine-tune GPT-2 for extractive QA (LoRA or full)");
+    auto task     = std::make_shared<std::string>("squad");
+    CLI::App* cmd = app.add_subcommand(
+        "train", "Fine-tune GPT-2 for extractive QA, or an encoder on a GLUE task (LoRA or full)");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     cmd->add_option("--model_name_or_path", c->model_name_or_path,
                     "Model folder: config.json + model.safetensors")
         ->required();
-    cmd->add_option("--train_file", c->train_file, "SQuAD v1.1/v2.0 JSON (required)");
+    cmd->add_option("--task", *task,
+                    "squad (extractive QA), or a GLUE task (" + core::enum_choices(data::kGlueTaskNames) +
+                        "): an encoder (model_type roberta) gets a classifier with the task's classes")
+        ->capture_default_str();
+    cmd->add_option("--train_file", c->train_file,
+                    "SQuAD v1.1/v2.0 JSON, or the GLUE task's file (TSV or JSON lines) (required)");
     cmd->add_option("--validation_file", c->validation_file,
-                    "SQuAD JSON evaluated every --eval_steps and at the end");
+                    "A file of the same kind evaluated every --eval_steps and at the end");
     cmd->add_option("--output_dir", c->output_dir, "Run folder: model, checkpoints, log.jsonl, results")
         ->required();
     cmd->add_option("--tokenizer", c->tokenizer_dir,
@@ -193,9 +200,10 @@ void add_train_command(CLI::App& app) {
     add_compute_flags(cmd, *compute);
     auto hf = std::make_shared<HfFlags>();
     add_hf_train_flags(cmd, *hf);
-    cmd->callback([c, compute, quant, hf] {
+    cmd->callback([c, compute, quant, hf, task] {
         prepare_compute(*compute);  // may re-execute the program: warnings after it print once
         apply_hf_train_flags(*hf, *c);
+        if (*task != "squad") c->task = data::glue_task_from_name(*task);
         c->bf16  = compute->bf16;
         c->quant = quant->settings();
         train::validate(*c);

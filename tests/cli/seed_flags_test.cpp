@@ -175,6 +175,33 @@ TEST(SeedFlags, Seed002CyclicLine) {
     EXPECT_EQ(c["num_bit_max"], 32);
 }
 
+// Seed 004's cfg_cpt.json (its cyclic schedules by their ends) as a --config file: CPT with weights cycling
+// 4..8 bits and inputs at 16, period 64; the command line still wins; keys that are not flags are refused.
+TEST(SeedFlags, Seed004CfgCptJsonIsAConfigFile) {
+    SeedFixture f;
+    const auto cfg =
+        f.dir.write("cfg_cpt.json", R"({"wbit_min": 4, "wbit_max": 8, "inbit_min": 16, "inbit_max": 16,)"
+                                    R"( "num_cyclic_period": 64, "learning_rate": 0.002})");
+    const auto out = f.out("cpt");
+    const auto r = f.train_into("cpt", "--config " + cfg.string() + " --max_steps 64 --learning_rate 0.001");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto c = f.config_of(out);
+    EXPECT_EQ(c["mode"], "cyclic");
+    EXPECT_EQ(c["cyclic_w_bits_schedule"], nlohmann::json::parse("[4, 8]"));
+    EXPECT_EQ(c["cyclic_a_bits_schedule"], nlohmann::json::parse("[16, 16]"));
+    EXPECT_EQ(c["num_cyclic_period"], 64);
+    EXPECT_DOUBLE_EQ(c["learning_rate"].get<double>(), 0.001);  // the command line wins
+
+    const auto half = f.dir.write("half.json", R"({"wbit_min": 4})");
+    const auto bad  = f.train_into("half", "--config " + half.string() + " --max_steps 2");
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("\"wbit_min\" and \"wbit_max\" go together"), std::string::npos) << bad.err;
+    const auto nested = f.dir.write("nested.json", R"({"lora": {"r": 4}})");
+    const auto bad2   = f.train_into("nested", "--config " + nested.string() + " --max_steps 2");
+    EXPECT_EQ(bad2.exit_code, 2);
+    EXPECT_NE(bad2.err.find("\"lora\" must be a number, a string"), std::string::npos) << bad2.err;
+}
+
 // Seed 003's QaLoF line (HF booleans with values, strategies, --bit_widths) and its evaluation line.
 TEST(SeedFlags, Seed003StaticLineAndItsEvaluation) {
     SeedFixture f;

@@ -56,6 +56,8 @@ TEST(GlueFeatures, BatchesArePaddedToTheLongestWithMaskAndLabels) {
                              torch::tensor(std::vector<int64_t>{1, 1, 1, 0, 1, 1, 1, 1}).view({2, 4})));
     EXPECT_TRUE(torch::equal(b.labels, torch::tensor(std::vector<int64_t>{0, 1})));
     EXPECT_TRUE(torch::equal(b.scores, torch::tensor(std::vector<float>{1.5f, 0.5f})));
+    EXPECT_TRUE(b.is_classification());
+    EXPECT_FALSE(b.start_positions.defined());
 }
 
 }  // namespace

@@ -259,7 +259,7 @@ TEST(Roberta, LoaderErrorsNameTheFileAndTensor) {
     save_encoder_pretrained(model, dir.path());
     // Five labels asked of a file whose head has three: the head's shape is named.
     try {
-        load_encoder_pretrained(dir.path(), EncoderHead::kSequenceClassification, 5);
+        load_encoder_pretrained(dir.path(), EncoderHead::kSequenceClassification, {"a", "b", "c", "d", "e"});
         ADD_FAILURE();
     } catch (const InputError& e) {
         EXPECT_NE(std::string(e.what()).find(

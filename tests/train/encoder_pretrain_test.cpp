@@ -86,8 +86,8 @@ TEST(EncoderPretrain, ATinyEncoderLearnsAndSavesAFolderThatLoads) {
     EXPECT_GT(nlohmann::json::parse(first)["loss"].get<double>(), 1.5);
     EXPECT_LT(result.final_loss, 1.2);   // mean of the last 50 steps
     EXPECT_EQ(result.corpus_vocab, 12);  // 11 words and </s>
-    const auto loaded =
-        model::load_encoder_pretrained(dir.path() / "out", model::EncoderHead::kSequenceClassification, 2);
+    const auto loaded = model::load_encoder_pretrained(
+        dir.path() / "out", model::EncoderHead::kSequenceClassification, {"negative", "positive"});
     EXPECT_TRUE(loaded.head_initialized);
     EXPECT_EQ(loaded.model->roberta->config.vocab_size, 50261);
     EXPECT_EQ(loaded.model->roberta->config.pad_token_id, 1);

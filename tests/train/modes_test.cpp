@@ -1,6 +1,7 @@
 // Multi-precision training modes end to end on a tiny model: switchable with one level is static
 // training, random sampling touches only the sampled adapters, the cyclic log follows its formula, the
 // precision range test picks from its own measurements, distillation adds to the loss.
+#include <cmath>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -45,6 +46,29 @@ TEST(TrainingModes, DistillLossMatchesHandComputation) {
     };
     const double want = (kl({0, 0, 0}, {0.5, 1, 0}) + kl({0, 0, 1.5}, {0, 0, 0})) / 2;
     EXPECT_NEAR(distill_loss(s_start, s_end, t_start, t_end, KdLoss::kKl, 2.0).item<double>(), want, 1e-6);
+}
+
+TEST(TrainingModes, ClassificationLossesAndDistillationMatchHandComputation) {
+    data::Batch b;
+    b.labels = torch::tensor(std::vector<int64_t>{0, 1});
+    b.scores = torch::tensor({0.5f, 2.0f});
+    // Cross-entropy: row 1 log(1 + e^-2), row 2 log(1 + e^-1), averaged.
+    const TaskLogits classes{torch::tensor({2.0f, 0.0f, 0.0f, 1.0f}).view({2, 2})};
+    EXPECT_NEAR(task_loss(classes, b).item<double>(),
+                (std::log1p(std::exp(-2.0)) + std::log1p(std::exp(-1.0))) / 2, 1e-6);
+    // One output (STS-B): squared error to the scores, ((1 - 0.5)² + (3 - 2)²) / 2.
+    const TaskLogits score{torch::tensor({1.0f, 3.0f}).view({2, 1})};
+    EXPECT_NEAR(task_loss(score, b).item<double>(), 0.625, 1e-6);
+    // One output has no distribution: distillation is MSE whatever the kind, ((1 - 2)² + (3 - 1)²) / 2.
+    const TaskLogits teacher{torch::tensor({2.0f, 1.0f}).view({2, 1})};
+    EXPECT_NEAR(distill_loss(score, teacher, KdLoss::kKl, 2.0).item<double>(), 2.5, 1e-6);
+    // A classifier's KL at T = 1 over its one distribution (no averaging over outputs): row by row by hand.
+    const TaskLogits uniform{torch::zeros({2, 2})};
+    const double row1 = 0.5 * std::log(0.5 / (1 / (1 + std::exp(-2.0)))) +
+                        0.5 * std::log(0.5 / (std::exp(-2.0) / (1 + std::exp(-2.0))));
+    const double row2 = 0.5 * std::log(0.5 / (1 / (1 + std::exp(1.0)))) +
+                        0.5 * std::log(0.5 / (std::exp(1.0) / (1 + std::exp(1.0))));
+    EXPECT_NEAR(distill_loss(classes, uniform, KdLoss::kKl, 1.0).item<double>(), (row1 + row2) / 2, 1e-6);
 }
 
 TEST(TrainingModes, LevelLossFollowsEachRuleByHand) {

@@ -131,15 +131,15 @@ std::filesystem::path asset_path(const std::string& relative) {
 }
 
 std::filesystem::path tokenizer_dir_for(const std::string& explicit_dir,
-                                        const std::filesystem::path& model_dir) {
+                                        const std::filesystem::path& model_dir, const std::string& shipped) {
     namespace fs = std::filesystem;
     if (!explicit_dir.empty()) return explicit_dir;
-    if (model_dir.empty()) return asset_path("gpt2-tokenizer");
+    if (model_dir.empty()) return asset_path(shipped);
     if ((fs::exists(model_dir / "vocab.json") && fs::exists(model_dir / "merges.txt")) ||
         (fs::exists(model_dir / "encoder.json") && fs::exists(model_dir / "vocab.bpe"))) {
         return model_dir;
     }
-    return asset_path("gpt2-tokenizer");
+    return asset_path(shipped);
 }
 
 }  // namespace bitswitch::core

@@ -58,9 +58,11 @@ void release_free_memory();
 std::filesystem::path asset_path(const std::string& relative);
 
 /// The tokenizer folder to use (with a model, or none): `explicit_dir` when given, else the model folder when
-/// it holds tokenizer files (vocab.json + merges.txt or encoder.json + vocab.bpe), else the shipped GPT-2
-/// files. The one place the default tokenizer is named.
+/// it holds tokenizer files (vocab.json + merges.txt or encoder.json + vocab.bpe), else the shipped asset
+/// `shipped` (GPT-2's files; an encoder's callers name "roberta-tokenizer"). The one place the default
+/// tokenizer is named.
 std::filesystem::path tokenizer_dir_for(const std::string& explicit_dir,
-                                        const std::filesystem::path& model_dir = {});
+                                        const std::filesystem::path& model_dir = {},
+                                        const std::string& shipped             = "gpt2-tokenizer");
 
 }  // namespace bitswitch::core

@@ -24,11 +24,11 @@ GlueFeatures build_glue_features(const GlueDataset& dataset, const text::BpeToke
     return f;
 }
 
-ClassificationBatch make_classification_batch(const GlueFeatures& f, const std::vector<size_t>& indices) {
+Batch make_classification_batch(const GlueFeatures& f, const std::vector<size_t>& indices) {
     const int64_t B = int64_t(indices.size());
     int64_t T       = 1;
     for (const size_t i : indices) T = std::max(T, int64_t(f.ids[i].size()));
-    ClassificationBatch batch;
+    Batch batch;
     batch.input_ids      = torch::full({B, T}, int64_t(f.pad_id), torch::kLong);
     batch.attention_mask = torch::zeros({B, T}, torch::kLong);
     batch.labels         = torch::empty({B}, torch::kLong);

@@ -9,6 +9,7 @@
 
 #include <torch/types.h>
 
+#include "bitswitch/data/batch.h"
 #include "bitswitch/data/glue.h"
 #include "bitswitch/text/bpe_tokenizer.h"
 #include "bitswitch/text/sequence_format.h"
@@ -27,15 +28,8 @@ struct GlueFeatures {
 GlueFeatures build_glue_features(const GlueDataset& dataset, const text::BpeTokenizer& tokenizer,
                                  const text::SequenceFormat& format, int64_t max_seq_length);
 
-struct ClassificationBatch {
-    torch::Tensor input_ids;       // (B, T) int64, padded with the pad id
-    torch::Tensor attention_mask;  // (B, T) int64
-    torch::Tensor labels;          // (B) int64
-    torch::Tensor scores;          // (B) float
-};
-
-/// The examples at `indices`, padded to the longest of them.
-ClassificationBatch make_classification_batch(const GlueFeatures& features,
-                                              const std::vector<size_t>& indices);
+/// The examples at `indices`, padded to the longest of them with the pad id: input_ids, attention_mask,
+/// labels and scores of a data::Batch.
+Batch make_classification_batch(const GlueFeatures& features, const std::vector<size_t>& indices);
 
 }  // namespace bitswitch::data

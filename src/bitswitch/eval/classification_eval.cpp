@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "bitswitch/core/error.h"
+#include "bitswitch/core/io.h"
 #include "bitswitch/core/progress.h"
 
 namespace bitswitch::eval {
@@ -76,6 +77,25 @@ std::vector<ClassificationEvalResult> evaluate_classifier(model::QuantModel& mod
         }
     }
     return results;
+}
+
+void write_classification_outputs(const std::filesystem::path& dir, const data::GlueDataset& dataset,
+                                  const ClassificationEvalResult& r, const nlohmann::ordered_json& extra) {
+    const auto& spec                = dataset.spec();
+    nlohmann::ordered_json examples = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < dataset.examples.size(); ++i) {
+        nlohmann::ordered_json e{{"line", dataset.examples[i].line}};
+        if (spec.is_regression())
+            e["score"] = r.predictions.scores[i];
+        else
+            e["label"] = spec.labels[size_t(r.predictions.classes[i])];
+        examples.push_back(std::move(e));
+    }
+    core::write_file_atomic(dir / "predictions.json", examples.dump(1) + "\n");
+    auto results = r.metrics;
+    for (const auto& [k, v] : extra.items()) results[k] = v;
+    results["eval_seconds"] = r.seconds;
+    core::write_file_atomic(dir / "eval_results.json", results.dump(2) + "\n");
 }
 
 }  // namespace bitswitch::eval

@@ -3,6 +3,7 @@
 // the similarity score -> the task's GLUE metrics, each with its bootstrap interval over examples.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,5 +40,11 @@ std::vector<ClassificationEvalResult> evaluate_classifier(model::QuantModel& mod
                                                           const data::GlueFeatures& features,
                                                           const std::vector<quant::PrecisionConfig>& configs,
                                                           const ClassificationEvalOptions& options = {});
+
+/// `dir`/eval_results.json (the metrics and `extra`) and `dir`/predictions.json (per example in file order:
+/// its line, the predicted label name, or the score for STS-B), each written atomically.
+void write_classification_outputs(const std::filesystem::path& dir, const data::GlueDataset& dataset,
+                                  const ClassificationEvalResult& result,
+                                  const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
 
 }  // namespace bitswitch::eval

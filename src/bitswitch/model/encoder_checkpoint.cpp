@@ -43,16 +43,13 @@ bool load_encoder_weights(RobertaForTask& model, const std::filesystem::path& fi
 }
 
 PretrainedEncoder load_encoder_pretrained(const std::filesystem::path& dir, EncoderHead head,
-                                          int64_t num_labels) {
+                                          const std::vector<std::string>& labels) {
     if (!std::filesystem::is_directory(dir)) {
         throw InputError(
             fmt::format("{}: not a model folder (expected config.json + model.safetensors)", dir.string()));
     }
     auto config = load_encoder_config(dir / "config.json");
-    if (num_labels > 0 && int64_t(config.labels.size()) != num_labels) {
-        config.labels.clear();
-        for (int64_t i = 0; i < num_labels; ++i) config.labels.push_back(fmt::format("LABEL_{}", i));
-    }
+    if (!labels.empty()) config.labels = labels;
     const auto file = dir / "model.safetensors";
     if (!std::filesystem::exists(file)) {
         throw InputError(

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -20,9 +22,10 @@ struct PretrainedEncoder {
 };
 
 /// Loads `dir`/config.json and `dir`/model.safetensors with a `head`. A classification head takes its
-/// classes from config.json; `num_labels` > 0 replaces them (a base model about to be fine-tuned on a task).
+/// classes from config.json; non-empty `labels` replace them (a base model about to be fine-tuned on a
+/// task, or the classes a LoRA run recorded).
 PretrainedEncoder load_encoder_pretrained(const std::filesystem::path& dir, EncoderHead head,
-                                          int64_t num_labels = 0);
+                                          const std::vector<std::string>& labels = {});
 
 /// Copies the tensors of `file` into `model` (same rules as load_encoder_pretrained). Returns true when the
 /// file has the model's head.

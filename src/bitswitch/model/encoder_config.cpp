@@ -9,12 +9,6 @@
 #include "bitswitch/core/json_file.h"
 
 namespace bitswitch::model {
-namespace {
-
-constexpr int64_t kMaxLabels = 1 << 16;
-
-}  // namespace
-
 void validate(const EncoderConfig& c, const std::string& where) {
     const auto in_range = [&](const char* name, int64_t v, int64_t low, int64_t high) {
         if (v < low || v > high) {
@@ -52,8 +46,8 @@ void validate(const EncoderConfig& c, const std::string& where) {
         throw InputError(
             fmt::format("{}: hidden_act \"{}\" is not supported (gelu, gelu_new)", where, c.hidden_act));
     }
-    if (c.labels.size() > size_t(kMaxLabels)) {
-        throw InputError(fmt::format("{}: {} labels, at most {}", where, c.labels.size(), kMaxLabels));
+    if (c.labels.size() > size_t(kMaxClassLabels)) {
+        throw InputError(fmt::format("{}: {} labels, at most {}", where, c.labels.size(), kMaxClassLabels));
     }
 }
 
@@ -88,7 +82,7 @@ EncoderConfig encoder_config_from_json(const nlohmann::json& j, const std::strin
     // The classifier's classes: id2label ({"0": "negative", ...}, keys 0..n-1), else num_labels.
     if (j.contains("id2label") && !j["id2label"].is_null()) {
         const auto& m = j["id2label"];
-        if (!m.is_object() || m.size() > size_t(kMaxLabels))
+        if (!m.is_object() || m.size() > size_t(kMaxClassLabels))
             throw InputError(fmt::format("{}: id2label must be an object {{\"0\": name, ...}}", where));
         c.labels.assign(m.size(), "");
         for (const auto& [key, name] : m.items()) {
@@ -109,8 +103,8 @@ EncoderConfig encoder_config_from_json(const nlohmann::json& j, const std::strin
     } else if (j.contains("num_labels")) {
         int64_t n = 0;
         fields.integer("num_labels", n, true);
-        if (n < 1 || n > kMaxLabels)
-            throw InputError(fmt::format("{}: num_labels {} must be 1..{}", where, n, kMaxLabels));
+        if (n < 1 || n > kMaxClassLabels)
+            throw InputError(fmt::format("{}: num_labels {} must be 1..{}", where, n, kMaxClassLabels));
         for (int64_t i = 0; i < n; ++i) c.labels.push_back(fmt::format("LABEL_{}", i));
     }
     validate(c, where);

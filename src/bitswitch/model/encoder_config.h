@@ -13,6 +13,9 @@
 
 namespace bitswitch::model {
 
+/// The most classes a classifier may have: a corrupt file must not make a huge head.
+inline constexpr int64_t kMaxClassLabels = 1 << 16;
+
 struct EncoderConfig {
     int64_t vocab_size              = 50265;
     int64_t hidden_size             = 768;

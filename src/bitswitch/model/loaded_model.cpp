@@ -22,7 +22,10 @@ LoadedModel LoadedModel::load(const std::filesystem::path& dir,
         base = run.base_model;
         if (base.is_relative() && !std::filesystem::exists(base)) base = dir / base;
     }
-    auto pretrained = load_task_model(base, task_head_of(base));
+    // A LoRA run on a GLUE task names its classifier; the base folder has none.
+    auto pretrained = run.class_labels.empty()
+                          ? load_task_model(base, task_head_of(base))
+                          : load_task_model(base, TaskHead::kSequenceClassification, run.class_labels);
     m.model_        = pretrained.model;
     if (auto gpt2 = std::dynamic_pointer_cast<Gpt2ForQuestionAnsweringImpl>(m.model_))
         m.gpt2_ = Gpt2ForQuestionAnswering(gpt2);

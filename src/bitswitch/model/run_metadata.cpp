@@ -8,6 +8,7 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/json_file.h"
+#include "bitswitch/model/encoder_config.h"
 
 namespace bitswitch::model {
 namespace {
@@ -47,6 +48,18 @@ RunMetadata parse_run_metadata(const nlohmann::json& run, const std::string& whe
             if (!n.is_string() || n.get<std::string>().empty())
                 throw InputError(fmt::format("{}: \"adapters\" must list names", where));
             m.adapter_names.push_back(n.get<std::string>());
+        }
+    }
+    m.task = string_or(run, "task", "", where);
+    if (run.contains("class_labels")) {
+        const auto& labels = run["class_labels"];
+        if (!labels.is_array() || labels.empty() || labels.size() > size_t(kMaxClassLabels))
+            throw InputError(
+                fmt::format("{}: \"class_labels\" must list 1..{} class names", where, kMaxClassLabels));
+        for (const auto& l : labels) {
+            if (!l.is_string() || l.get<std::string>().empty())
+                throw InputError(fmt::format("{}: \"class_labels\" must list class names", where));
+            m.class_labels.push_back(l.get<std::string>());
         }
     }
     m.adapters = quant::adapter_set_from_json(run, where);

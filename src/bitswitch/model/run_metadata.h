@@ -23,6 +23,9 @@ struct RunMetadata {
     std::vector<std::string> adapter_names;            // "adapters" in the run's order; empty: not listed
     quant::AdapterSet adapters;                        // "levels" and "shared_adapter"
     std::optional<quant::QuantSettings> quantization;  // "quantization", when present
+    std::string task;                                  // "task": "squad" or a GLUE task; empty: not recorded
+    /// "class_labels": the classifier a LoRA run trained (its base folder has none); empty: no classifier.
+    std::vector<std::string> class_labels;
 };
 
 /// Parses the value of a bitswitch.json; `where` names it in errors.

@@ -45,7 +45,8 @@ TaskHead task_head_of(const std::filesystem::path& dir) {
                                                                    : TaskHead::kSequenceClassification;
 }
 
-TaskModel load_task_model(const std::filesystem::path& dir, TaskHead head, int64_t num_labels) {
+TaskModel load_task_model(const std::filesystem::path& dir, TaskHead head,
+                          const std::vector<std::string>& labels) {
     TaskModel out;
     out.family = model_family_of(dir);
     if (out.family == ModelFamily::kGpt2) {
@@ -64,7 +65,7 @@ TaskModel load_task_model(const std::filesystem::path& dir, TaskHead head, int64
         load_encoder_pretrained(dir,
                                 head == TaskHead::kQuestionAnswering ? EncoderHead::kQuestionAnswering
                                                                      : EncoderHead::kSequenceClassification,
-                                num_labels);
+                                labels);
     out.model            = loaded.model.ptr();
     out.head_initialized = loaded.head_initialized;
     return out;

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -38,10 +40,11 @@ struct TaskModel {
     bool head_initialized = false;  // the folder had no such head: it starts from random weights
 };
 
-/// Loads a Hugging Face folder with `head`. A classification head takes config.json's labels, or
-/// `num_labels` fresh ones when num_labels > 0 differs (a base model about to be fine-tuned on a task).
-/// InputError for a head the family does not have (GPT-2 classifies nothing here).
-TaskModel load_task_model(const std::filesystem::path& dir, TaskHead head, int64_t num_labels = 0);
+/// Loads a Hugging Face folder with `head`. A classification head takes config.json's labels, or `labels`
+/// when given (a base model about to be fine-tuned on a task; the classes a LoRA run recorded). InputError
+/// for a head the family does not have (GPT-2 classifies nothing here).
+TaskModel load_task_model(const std::filesystem::path& dir, TaskHead head,
+                          const std::vector<std::string>& labels = {});
 
 /// Copies the tensors of a model.safetensors into `model` (the family's loader rules). Returns true when
 /// the file has the model's head.

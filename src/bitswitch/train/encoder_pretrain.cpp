@@ -56,8 +56,7 @@ PretrainResult run_encoder_pretraining(const EncoderPretrainConfig& c) {
     if (c.output_dir.empty()) throw InputError("pretrain: --output_dir is required");
     if (!(c.mask_probability > 0.0 && c.mask_probability < 1.0))
         throw InputError(fmt::format("--mask_probability {} must be between 0 and 1", c.mask_probability));
-    const auto tokenizer_dir =
-        c.tokenizer_dir.empty() ? core::asset_path("roberta-tokenizer").string() : c.tokenizer_dir;
+    const auto tokenizer_dir = core::tokenizer_dir_for(c.tokenizer_dir, {}, "roberta-tokenizer").string();
     const auto tok           = text::BpeTokenizer::load(tokenizer_dir);
     const auto format        = text::SequenceFormat::roberta(tok, tokenizer_dir);
     model::EncoderConfig cfg = c.model;

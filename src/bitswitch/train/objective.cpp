@@ -7,16 +7,44 @@
 
 namespace bitswitch::train {
 
-torch::Tensor distill_loss(const torch::Tensor& s_start, const torch::Tensor& s_end,
-                           const torch::Tensor& t_start, const torch::Tensor& t_end, KdLoss kind, double T) {
+TaskLogits task_logits(model::QuantModel& model, const data::Batch& b,
+                       const quant::PrecisionConfig* precision, const torch::Tensor& embeddings) {
+    if (!b.is_classification()) {
+        auto [start, end] = embeddings.defined()
+                                ? model.forward_embeddings(embeddings, b.attention_mask, precision)
+                                : model.forward(b.input_ids, b.attention_mask, precision);
+        return {start, end};
+    }
+    const quant::PrecisionConfig& p = precision ? *precision : model.default_precision();
+    const auto x                    = embeddings.defined() ? embeddings : model.embed(b.input_ids);
+    return {model.classify(model.encode(x, b.attention_mask, p), p)};
+}
+
+torch::Tensor task_loss(const TaskLogits& logits, const data::Batch& b) {
+    if (!b.is_classification())
+        return model::qa_span_loss(logits[0], logits[1], b.start_positions, b.end_positions,
+                                   b.attention_mask);
+    const auto& classes = logits[0];
+    if (classes.size(1) == 1) return torch::mse_loss(classes.squeeze(1), b.scores);  // STS-B's regression
+    return torch::nn::functional::cross_entropy(classes, b.labels);
+}
+
+torch::Tensor distill_loss(const TaskLogits& student, const TaskLogits& teacher, KdLoss kind, double T) {
     const auto one = [&](const torch::Tensor& s, const torch::Tensor& t) {
-        if (kind == KdLoss::kMse) return torch::mse_loss(s, t.detach());
+        if (kind == KdLoss::kMse || s.size(-1) == 1) return torch::mse_loss(s, t.detach());
         const auto log_p_student = torch::log_softmax(s / T, -1);
         const auto log_p_teacher = torch::log_softmax(t.detach() / T, -1);
         // KL(teacher ‖ student), summed over positions and averaged over the batch ("batchmean"), times T².
         return (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum() / double(s.size(0)) * (T * T);
     };
-    return (one(s_start, t_start) + one(s_end, t_end)) / 2;
+    auto sum = one(student[0], teacher[0]);
+    for (size_t i = 1; i < student.size(); ++i) sum = sum + one(student[i], teacher[i]);
+    return student.size() == 1 ? sum : sum / double(student.size());
+}
+
+torch::Tensor distill_loss(const torch::Tensor& s_start, const torch::Tensor& s_end,
+                           const torch::Tensor& t_start, const torch::Tensor& t_end, KdLoss kind, double T) {
+    return distill_loss(TaskLogits{s_start, s_end}, TaskLogits{t_start, t_end}, kind, T);
 }
 
 torch::Tensor level_loss(const torch::Tensor& task, const std::vector<torch::Tensor>& distances,
@@ -32,14 +60,19 @@ namespace {
 
 // Logits of the plan's teacher passes on the batch's tokens, as the model gives them at evaluation (no
 // dropout, no gradients).
-std::vector<model::SpanLogits> teacher_pass_logits(model::QuantModel& model, const data::Batch& b,
-                                                   const StepPlan& plan) {
-    std::vector<model::SpanLogits> out;
+std::vector<TaskLogits> teacher_pass_logits(model::QuantModel& model, const data::Batch& b,
+                                            const StepPlan& plan) {
+    std::vector<TaskLogits> out;
     if (plan.teachers.empty()) return out;
     torch::NoGradGuard no_grad;
     const model::EvalModeGuard eval_mode(model);
-    for (const auto& pass : plan.teachers)
-        out.push_back(model.forward(b.input_ids, b.attention_mask, &pass.config));
+    for (const auto& pass : plan.teachers) out.push_back(task_logits(model, b, &pass.config));
+    return out;
+}
+
+TaskLogits detached(const TaskLogits& logits) {
+    TaskLogits out;
+    for (const auto& l : logits) out.push_back(l.detach());
     return out;
 }
 
@@ -48,28 +81,26 @@ std::vector<model::SpanLogits> teacher_pass_logits(model::QuantModel& model, con
 MicroBatchLoss backward_micro_batch(model::QuantModel& model, const data::Batch& b, const StepPlan& plan,
                                     const DistillSettings& distill, const TeacherFn& teacher,
                                     double accumulation, const InputFn& inputs) {
-    model::SpanLogits teacher_logits;
+    TaskLogits teacher_logits;
     if (teacher) teacher_logits = teacher(b);
     // Detached logits of the levels above the next pass: the teacher passes, then each trained pass.
-    std::vector<model::SpanLogits> higher = teacher_pass_logits(model, b, plan);
+    std::vector<TaskLogits> higher = teacher_pass_logits(model, b, plan);
     MicroBatchLoss out;
     for (const auto& pass : plan.passes) {
-        const auto [s, e] =
-            inputs ? model.forward_embeddings(inputs(b, pass.config), b.attention_mask, &pass.config)
-                   : model.forward(b.input_ids, b.attention_mask, &pass.config);
-        const auto task = model::qa_span_loss(s, e, b.start_positions, b.end_positions, b.attention_mask);
+        const auto logits =
+            task_logits(model, b, &pass.config, inputs ? inputs(b, pass.config) : torch::Tensor());
+        const auto task = task_loss(logits, b);
         std::vector<torch::Tensor> distances;
         if (plan.from_higher != SwitchLoss::kAvg) {
-            for (const auto& [hs, he] : higher)
-                distances.push_back(distill_loss(s, e, hs, he, distill.kind, distill.temperature));
+            for (const auto& h : higher)
+                distances.push_back(distill_loss(logits, h, distill.kind, distill.temperature));
         }
         auto loss = level_loss(task, distances, plan.from_higher, distill);
-        if (teacher_logits.first.defined()) {
-            loss = loss + distill.weight * distill_loss(s, e, teacher_logits.first, teacher_logits.second,
-                                                        distill.kind, distill.temperature);
-        }
+        if (!teacher_logits.empty())
+            loss = loss +
+                   distill.weight * distill_loss(logits, teacher_logits, distill.kind, distill.temperature);
         (loss * (pass.weight / accumulation)).backward();
-        if (plan.from_higher != SwitchLoss::kAvg) higher.emplace_back(s.detach(), e.detach());
+        if (plan.from_higher != SwitchLoss::kAvg) higher.push_back(detached(logits));
         out.total += loss.item<double>() * pass.weight / accumulation;
         out.passes.push_back({pass.label, task.item<double>() / accumulation});
     }

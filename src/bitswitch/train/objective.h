@@ -1,9 +1,12 @@
 // The loss of one micro-batch under a step's plan (train/planner.h), for any QuantModel: for each pass, the
-// QA span loss of the model's head at the pass's precision config, plus the distillation terms the plan and
+// task loss of the model's head at the pass's precision config, plus the distillation terms the plan and
 // the settings ask for, then backward with the pass's weight. One backward per pass frees that pass's
 // graph before the next level runs; the gradients add up.
-// Distillation D is MSE on the start and end logits (InstantNet) or T²·KL(teacher_T ‖ student_T) on the start
-// and end distributions at temperature T (the GPT-2 seeds, T = 2), averaged over start and end. With H the
+// The task is the batch's (data::Batch): the QA span loss (start and end cross-entropy), or a sequence
+// classifier's cross-entropy, or for a one-output head (STS-B) the squared error to the scores.
+// Distillation D is MSE on the logits (InstantNet) or T²·KL(teacher_T ‖ student_T) on the distributions at
+// temperature T (the GPT-2 seeds, T = 2), averaged over the head's outputs (QA: start and end; a classifier:
+// its one; a one-output head has no distribution and always takes MSE). With H the
 // levels above level b (earlier passes of the step, or the plan's teacher passes):
 //   cascade   CE_b + β·Σ_{t∈H} D(f_b, stopgrad f_t) (InstantNet's cascaded distillation)
 //   kd        (1 − α)·CE_b + α·(1/|H|)·Σ_{t∈H} D(f_b, stopgrad f_t) (seed 003's sequential schedule,
@@ -24,7 +27,21 @@
 
 namespace bitswitch::train {
 
-/// D(student, stopgrad teacher) over start and end logits (B, T) each.
+/// A task head's outputs: QA's start and end logits (B, T) each, or a classifier's class logits (B, L).
+using TaskLogits = std::vector<torch::Tensor>;
+
+/// The model's task head on `batch` (a QA batch: the span head; a classification batch: the classifier) at
+/// `precision` (null: the model's default), from the batch's tokens or from token `embeddings` (B, T, C).
+TaskLogits task_logits(model::QuantModel& model, const data::Batch& batch,
+                       const quant::PrecisionConfig* precision, const torch::Tensor& embeddings = {});
+
+/// The batch's task loss on `logits` (the formulas above), averaged over the batch.
+torch::Tensor task_loss(const TaskLogits& logits, const data::Batch& batch);
+
+/// D(student, stopgrad teacher) averaged over the head's outputs.
+torch::Tensor distill_loss(const TaskLogits& student, const TaskLogits& teacher, KdLoss kind,
+                           double temperature);
+/// The same for QA's start and end logits (B, T) each.
 torch::Tensor distill_loss(const torch::Tensor& student_start, const torch::Tensor& student_end,
                            const torch::Tensor& teacher_start, const torch::Tensor& teacher_end, KdLoss kind,
                            double temperature);
@@ -42,11 +59,11 @@ torch::Tensor level_loss(const torch::Tensor& task, const std::vector<torch::Ten
                          SwitchLoss rule, const DistillSettings& distill);
 
 /// Logits of a teacher for a batch, computed without gradients; unset = no teacher.
-using TeacherFn = std::function<model::SpanLogits(const data::Batch&)>;
+using TeacherFn = std::function<TaskLogits(const data::Batch&)>;
 
 struct PassLoss {
     std::string label;       // the pass's level or sampled bits
-    double task_loss = 0.0;  // its QA span loss (cross-entropy only), / accumulation
+    double task_loss = 0.0;  // its task loss (no distillation), / accumulation
 };
 
 struct MicroBatchLoss {

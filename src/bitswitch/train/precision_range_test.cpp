@@ -6,8 +6,8 @@
 
 #include <torch/torch.h>
 
-#include "bitswitch/model/qa_head.h"
 #include "bitswitch/train/bit_schedule.h"
+#include "bitswitch/train/objective.h"
 
 namespace bitswitch::train {
 
@@ -33,9 +33,8 @@ PrecisionRangeTest run_precision_range_test(model::QuantModel& model,
         double sum        = 0.0;
         for (int64_t k = 0; k < c.prt_steps; ++k) {
             for (const auto& p : params) p.mutable_grad() = torch::Tensor();
-            const auto x      = batch(k);
-            const auto [s, e] = model.forward(x.input_ids, x.attention_mask, &config);
-            const auto loss = model::qa_span_loss(s, e, x.start_positions, x.end_positions, x.attention_mask);
+            const auto x    = batch(k);
+            const auto loss = task_loss(task_logits(model, x, &config), x);
             loss.backward();
             opt.step();
             sum += loss.item<double>();

@@ -34,6 +34,10 @@ Mode default_mode(const TrainConfig& c, bool cyclic_flag_given) {
     return levels_of(c).size() > 1 ? Mode::kSwitchable : Mode::kStatic;
 }
 
+std::string task_name(const TrainConfig& c) {
+    return c.task ? core::enum_name(data::kGlueTaskNames, *c.task) : "squad";
+}
+
 void validate(const TrainConfig& c) {
     const auto require = [](bool ok, const std::string& message) {
         if (!ok) throw InputError(message);
@@ -42,6 +46,9 @@ void validate(const TrainConfig& c) {
     require(!c.train_file.empty(), "--train_file is required");
     require(!c.output_dir.empty(), "--output_dir is required");
     if (c.adversarial != Adversarial::kNone) attack::validate(c.adversarial_pgd, "--adversarial_");
+    require(!(c.task && c.adversarial != Adversarial::kNone),
+            fmt::format("--adversarial perturbs a QA context; --task {} has none: drop one of the two",
+                        task_name(c)));
     quant::validate(c.lora, "--lora_r/--lora_dropout");
     require(c.per_device_train_batch_size > 0, "--per_device_train_batch_size must be positive");
     require(c.per_device_eval_batch_size > 0, "--per_device_eval_batch_size must be positive");
@@ -100,6 +107,7 @@ void validate(const TrainConfig& c) {
 nlohmann::ordered_json to_json(const TrainConfig& c) {
     using core::enum_name;
     return {{"model_name_or_path", c.model_name_or_path},
+            {"task", task_name(c)},
             {"train_file", c.train_file},
             {"validation_file", c.validation_file},
             {"output_dir", c.output_dir},

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 
 #include "bitswitch/attack/pgd.h"
 #include "bitswitch/core/enum_names.h"
+#include "bitswitch/data/glue.h"
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/eval/evaluator.h"
 #include "bitswitch/eval/postprocess.h"
@@ -65,8 +67,11 @@ inline constexpr core::EnumName<Adversarial> kAdversarialNames[] = {{Adversarial
 
 struct TrainConfig {
     std::string model_name_or_path;  // HF folder (config.json + model.safetensors)
-    std::string train_file;          // SQuAD JSON
-    std::string validation_file;     // SQuAD JSON, optional: evaluation every eval_steps and at the end
+    /// The task: extractive QA on SQuAD files (unset), or a GLUE task (its files, GLUE's TSV or JSON lines;
+    /// the model gets a sequence classification head with the task's classes: an encoder only).
+    std::optional<data::GlueTask> task;
+    std::string train_file;       // SQuAD JSON, or the GLUE task's file
+    std::string validation_file;  // the same, optional: evaluation every eval_steps and at the end
     std::string output_dir;
     std::string tokenizer_dir;  // default: the model folder if it has tokenizer files, else the shipped ones
     Finetune finetune = Finetune::kLora;
@@ -143,6 +148,9 @@ std::vector<quant::PrecisionLevel> levels_of(const TrainConfig& config);
 /// cyclic run_qa.py takes --num_cyclic_period alone; seed 000's --is_cyclic_precision), switchable for
 /// several levels (seed 000's train.py with --w_bits 4 6 8), else static.
 Mode default_mode(const TrainConfig& config, bool cyclic_flag_given);
+
+/// "squad", or the GLUE task's name (data::kGlueTaskNames).
+std::string task_name(const TrainConfig& config);
 
 /// InputError naming the flag for every inconsistent or out-of-range setting.
 void validate(const TrainConfig& config);

@@ -18,6 +18,7 @@
 #include "bitswitch/core/io.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/core/stop_signals.h"
+#include "bitswitch/eval/classification_eval.h"
 #include "bitswitch/eval/evaluator.h"
 #include "bitswitch/model/loaded_model.h"
 #include "bitswitch/model/run_folder.h"
@@ -31,18 +32,12 @@
 #include "bitswitch/train/precision_range_test.h"
 #include "bitswitch/train/run_log.h"
 #include "bitswitch/train/step_loop.h"
+#include "bitswitch/train/task_data.h"
 
 namespace bitswitch::train {
 namespace {
 
 namespace fs = std::filesystem;
-
-data::SquadDataset load_dataset(const std::string& path, int64_t max_samples, bool skip_invalid) {
-    data::SquadLoadOptions options;
-    options.skip_invalid = skip_invalid;
-    options.max_examples = max_samples;
-    return data::load_squad(path, options);
-}
 
 class Trainer {
   public:
@@ -93,6 +88,7 @@ class Trainer {
     void save_model(const fs::path& dir) const;
     void save_checkpoint(const StepLoopState& state);
     nlohmann::ordered_json evaluate(int64_t step, bool final);
+    nlohmann::ordered_json evaluate_classification(int64_t step, bool final);
     void finish(const StepLoopResult& loop, TrainResult& result);
     TeacherFn make_teacher();
     // Adversarial inputs of a batch at a pass's config; the last argument seeds the random start.
@@ -107,8 +103,7 @@ class Trainer {
     std::unique_ptr<parallel::DataParallel> dp_;  // null when single-process
     std::unique_ptr<RunLog> log_;
     std::optional<std::pair<int64_t, fs::path>> resume_;
-    data::SquadDataset train_ds_, eval_ds_;
-    std::vector<data::QAFeature> train_features_, eval_features_;
+    TaskData data_;
     std::unique_ptr<BatchSampler> sampler_;
     int64_t total_steps_ = 0, start_step_ = 0;
     double loss_sum_before_ = 0.0;
@@ -162,17 +157,9 @@ void Trainer::create_output() {
 }
 
 void Trainer::load_data() {
-    const auto tok =
-        text::BpeTokenizer::load(core::tokenizer_dir_for(c_.tokenizer_dir, c_.model_name_or_path));
-    train_ds_       = load_dataset(c_.train_file, c_.max_train_samples, c_.skip_invalid);
-    train_features_ = data::build_features(train_ds_, tok, c_.features);
-    if (train_features_.empty()) throw InputError(fmt::format("{}: no training questions", c_.train_file));
-    if (!c_.validation_file.empty()) {
-        eval_ds_       = load_dataset(c_.validation_file, c_.max_eval_samples, c_.skip_invalid);
-        eval_features_ = data::build_features(eval_ds_, tok, c_.features);
-    }
+    data_ = load_task_data(c_);
     sampler_ =
-        std::make_unique<BatchSampler>(train_features_, c_.per_device_train_batch_size,
+        std::make_unique<BatchSampler>(data_.train_count(), data_.batches(), c_.per_device_train_batch_size,
                                        dp_ ? dp_->world_size() : 1, dp_ ? dp_->rank() : 0, uint64_t(c_.seed));
     const double epochs = c_.num_train_epochs * double(sampler_->batches_per_epoch());
     total_steps_ =
@@ -184,11 +171,20 @@ void Trainer::load_data() {
 
 void Trainer::build_model() {
     torch::manual_seed(uint64_t(c_.seed));
-    auto pretrained = model::load_task_model(c_.model_name_or_path, model::TaskHead::kQuestionAnswering);
-    model_          = pretrained.model;
+    // A GLUE run's classifier has the task's classes (STS-B: one output, the score); the base model's own
+    // head, if it has one for other classes, is replaced by a fresh one.
+    std::vector<std::string> classes;
+    if (c_.task) {
+        classes = data::glue_task_spec(*c_.task).labels;
+        if (classes.empty()) classes = {"score"};
+    }
+    auto pretrained = model::load_task_model(
+        c_.model_name_or_path,
+        c_.task ? model::TaskHead::kSequenceClassification : model::TaskHead::kQuestionAnswering, classes);
+    model_ = pretrained.model;
     if (pretrained.head_initialized) {
-        std::fprintf(stderr, "note: %s has no qa_outputs head: it starts from random weights\n",
-                     c_.model_name_or_path.c_str());
+        std::fprintf(stderr, "note: %s has no %s head: it starts from random weights\n",
+                     c_.model_name_or_path.c_str(), c_.task ? "classifier for these classes" : "qa_outputs");
     }
     model_->set_quant_settings(c_.quant);
     adapters_ = adapter_set_for(c_, levels_);
@@ -223,13 +219,13 @@ void Trainer::build_model() {
     planner_ = std::make_unique<PrecisionPlanner>(c_, levels_, adapters_, model_->units(), total_steps_);
     int64_t n_trainable = 0;
     for (const auto& p : params_) n_trainable += p.numel();
-    std::fprintf(
-        stderr,
-        "train: %zu questions -> %zu features, %lld steps of %d x %d, %s fine-tuning, %lld trainable "
-        "parameters\n",
-        train_ds_.examples.size(), train_features_.size(), (long long)total_steps_,
-        c_.per_device_train_batch_size, c_.gradient_accumulation_steps,
-        core::enum_name(kFinetuneNames, c_.finetune), (long long)n_trainable);
+    const auto examples = data_.is_glue() ? fmt::format("{} {} rows", data_.train_examples(), task_name(c_))
+                                          : fmt::format("{} questions -> {} features", data_.train_examples(),
+                                                        data_.train_count());
+    std::fprintf(stderr, "train: %s, %lld steps of %d x %d, %s fine-tuning, %lld trainable parameters\n",
+                 examples.c_str(), (long long)total_steps_, c_.per_device_train_batch_size,
+                 c_.gradient_accumulation_steps, core::enum_name(kFinetuneNames, c_.finetune),
+                 (long long)n_trainable);
 }
 
 TeacherFn Trainer::make_teacher() {
@@ -240,7 +236,7 @@ TeacherFn Trainer::make_teacher() {
             torch::NoGradGuard no_grad;
             const auto config = planner_->self_teacher_config();
             model_->eval();
-            auto logits = model_->forward(b.input_ids, b.attention_mask, &config);
+            auto logits = task_logits(*model_, b, &config);
             model_->train();
             return logits;
         };
@@ -250,16 +246,18 @@ TeacherFn Trainer::make_teacher() {
     for (auto& p : teacher_->model().parameters()) p.set_requires_grad(false);
     return [this](const data::Batch& b) {
         torch::NoGradGuard no_grad;
-        return teacher_->model().forward(b.input_ids, b.attention_mask);
+        return task_logits(teacher_->model(), b, nullptr);
     };
 }
 
 void Trainer::build_optimizer() {
-    // transformers' grouping: no weight decay on biases and LayerNorm weights.
+    // transformers' grouping: no weight decay on biases and LayerNorm weights (GPT-2's ln_*, RoBERTa's
+    // LayerNorm).
     std::vector<torch::Tensor> decay, no_decay;
     for (const auto& [name, p] : trainable_) {
         const bool exempt = name.size() >= 5 && (name.substr(name.size() - 5) == ".bias" ||
-                                                 name.find(".ln_") != std::string::npos);
+                                                 name.find(".ln_") != std::string::npos ||
+                                                 name.find("LayerNorm") != std::string::npos);
         (exempt ? no_decay : decay).push_back(p);
     }
     const auto options = [&](double wd) {
@@ -399,7 +397,7 @@ void Trainer::after_step(const StepLoopState& state) {
     const int64_t done = state.done;
     if (c_.save_steps > 0 && done % c_.save_steps == 0 && done != total_steps_ && is_main())
         save_checkpoint(state);
-    if (!eval_features_.empty() && c_.eval_steps > 0 && done % c_.eval_steps == 0 && done != total_steps_ &&
+    if (data_.has_eval() && c_.eval_steps > 0 && done % c_.eval_steps == 0 && done != total_steps_ &&
         is_main()) {
         state.progress->finish();
         evaluate(done, false);
@@ -410,6 +408,10 @@ void Trainer::save_model(const fs::path& dir) const {
     nlohmann::json run  = quant::to_json(quant::AdapterSet{levels_, adapters_.shared_adapter});
     run["quantization"] = quant::to_json(c_.quant);
     run["training"]     = to_json(c_);
+    if (c_.task) {  // a LoRA run's base folder has no classifier: the run says which to build
+        run["task"]         = task_name(c_);
+        run["class_labels"] = model_->class_labels();
+    }
     if (c_.finetune == Finetune::kLora) {
         model::save_lora_run(*model_, dir, fs::absolute(c_.model_name_or_path).string(), run);
         core::fault_point("model.ranges");
@@ -447,6 +449,7 @@ void Trainer::stop_after_signal(const StepLoopState& state) {
 }
 
 nlohmann::ordered_json Trainer::evaluate(int64_t step, bool final) {
+    if (data_.is_glue()) return evaluate_classification(step, final);
     eval::EvalOptions options;
     options.batch_size         = c_.per_device_eval_batch_size;
     options.postprocess        = c_.postprocess;
@@ -454,7 +457,7 @@ nlohmann::ordered_json Trainer::evaluate(int64_t step, bool final) {
     const auto configs         = planner_->eval_configs();
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
     eval::evaluate_configs(
-        *model_, eval_ds_, eval_features_, configs, options,
+        *model_, data_.squad_eval, data_.qa_eval, configs, options,
         [&](const quant::PrecisionConfig& config, const eval::EvalResult& r) {
             nlohmann::ordered_json entry{{"step", step}};
             if (configs.size() > 1) entry["precision"] = config.source;
@@ -476,11 +479,46 @@ nlohmann::ordered_json Trainer::evaluate(int64_t step, bool final) {
     return configs.size() == 1 ? all[0] : all;
 }
 
+nlohmann::ordered_json Trainer::evaluate_classification(int64_t step, bool final) {
+    eval::ClassificationEvalOptions options;
+    options.batch_size    = c_.per_device_eval_batch_size;
+    options.show_progress = final;
+    const auto configs    = planner_->eval_configs();
+    const auto results =
+        eval::evaluate_classifier(*model_, data_.glue_eval, data_.glue_eval_features, configs, options);
+    const auto& metrics_of_task = data_.glue_eval.spec().metrics;
+    nlohmann::ordered_json all  = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < configs.size(); ++i) {
+        const auto& r = results[i];
+        nlohmann::ordered_json entry{{"step", step}};
+        if (configs.size() > 1) entry["precision"] = configs[i].source;
+        for (const auto& [k, v] : r.metrics.items()) entry["eval_" + k] = v;
+        entry["eval_seconds"] = r.seconds;
+        log_->log(entry);
+        std::string line;
+        for (const auto& m : metrics_of_task) {
+            const auto& s = r.scores.at(m);
+            line += fmt::format(" {} {:.2f} [{:.2f}, {:.2f}]", m, s.estimate, s.low, s.high);
+        }
+        std::fprintf(stderr, "eval at step %lld%s:%s (%.1fs)\n", (long long)step,
+                     configs.size() > 1 ? (" at " + configs[i].source).c_str() : "", line.c_str(), r.seconds);
+        if (final) {
+            const auto dir = configs.size() == 1 ? out_ : out_ / ("eval_" + configs[i].source);
+            eval::write_classification_outputs(dir, data_.glue_eval, r, {{"precision", configs[i].source}});
+        }
+        auto metrics         = r.metrics;
+        metrics["precision"] = configs[i].source;
+        all.push_back(metrics);
+    }
+    if (final && configs.size() > 1) core::write_file_atomic(out_ / "eval_results.json", all.dump(2) + "\n");
+    return configs.size() == 1 ? all[0] : all;
+}
+
 void Trainer::finish(const StepLoopResult& loop, TrainResult& result) {
     if (start_step_ < total_steps_) save_checkpoint(loop.state);
     core::fault_point("final.model");
     save_model(out_);
-    if (!eval_features_.empty()) result.eval = evaluate(total_steps_, true);
+    if (data_.has_eval()) result.eval = evaluate(total_steps_, true);
     core::fault_point("final.results");
     core::write_file_atomic(
         out_ / "train_results.json",
@@ -488,7 +526,7 @@ void Trainer::finish(const StepLoopResult& loop, TrainResult& result) {
                                {"train_loss", result.train_loss},
                                {"train_runtime", result.seconds},
                                {"train_steps_per_second", double(loop.steps_run) / result.seconds},
-                               {"train_features", train_features_.size()}}
+                               {"train_features", data_.train_count()}}
                 .dump(2) +
             "\n");
 }
