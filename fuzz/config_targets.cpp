@@ -9,6 +9,7 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/json_file.h"
 #include "bitswitch/model/deployment_metadata.h"
+#include "bitswitch/model/encoder_config.h"
 #include "bitswitch/model/gguf_file.h"
 #include "bitswitch/model/run_metadata.h"
 #include "bitswitch/quant/precision.h"
@@ -114,6 +115,10 @@ void run_metadata_json(std::string_view bytes) {
         require(!run.lora_run || !run.base_model.empty(), "run_metadata_json", "a LoRA run without a base");
         for (const auto& name : run.adapter_names)
             require(!name.empty(), "run_metadata_json", "an adapter without a name");
+        require(run.class_labels.size() <= size_t(model::kMaxClassLabels), "run_metadata_json",
+                "more classes than a classifier may have");
+        for (const auto& label : run.class_labels)
+            require(!label.empty(), "run_metadata_json", "a class without a name");
         require_round_trip(run.adapters, run.quantization.value_or(quant::QuantSettings{}),
                            "run_metadata_json");
     } catch (const InputError&) {

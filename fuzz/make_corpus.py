@@ -174,6 +174,8 @@ RUN = {"adapters": ["16", "8"], "base_model": "assets/tiny-gpt2", "finetune": "l
                         "scheme": "symmetric", "ste_clip": 0.0, "weight_granularity": "channel"}}
 write("run_metadata_json", "switchable_run.json", b"\0" + json.dumps(RUN, indent=2).encode())
 write("run_metadata_json", "full_run.json", b"\0" + json.dumps({"finetune": "full", "levels": RUN["levels"]}).encode())
+write("run_metadata_json", "glue_run.json", b"\0" + json.dumps(dict(
+    RUN, task="sst2", class_labels=["negative", "positive"])).encode())
 write("run_metadata_json", "shared_group.json", b"\0" + json.dumps(dict(
     RUN, shared_adapter="shared", quantization=dict(RUN["quantization"], weight_granularity="group",
                                                     group_size=32, act_range="ema"))).encode())

@@ -4,14 +4,13 @@
 // (a table); a task the classifier does not fit is exit 2 with one line.
 #include <gtest/gtest.h>
 
-#include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/io.h"
-#include "bitswitch/model/encoder_checkpoint.h"
 #include "support/paths.h"
 #include "support/program.h"
 #include "support/temp_dir.h"
+#include "support/tiny_encoder.h"
 
 namespace bitswitch::cli {
 namespace {
@@ -22,17 +21,8 @@ struct GlueCliFixture {
     bitswitch::testing::TempDir dir;
     std::string encoder, train, dev;
     GlueCliFixture() {
-        model::EncoderConfig c;
-        c.vocab_size              = 50265;
-        c.hidden_size             = 32;
-        c.num_hidden_layers       = 1;
-        c.num_attention_heads     = 2;
-        c.intermediate_size       = 64;
-        c.max_position_embeddings = 66;
-        torch::manual_seed(2);
         encoder = (dir.path() / "encoder").string();
-        model::save_encoder_pretrained(model::RobertaForTask(c, model::EncoderHead::kQuestionAnswering),
-                                       encoder, torch::kFloat32, /*include_head=*/false);
+        bitswitch::testing::save_real_vocab_encoder(encoder, 2, 66);
         train = bitswitch::testing::asset("data/glue/SST-2/train.tsv").string();
         dev   = bitswitch::testing::asset("data/glue/SST-2/dev.tsv").string();
     }

@@ -7,21 +7,17 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/model/roberta.h"
+#include "support/tiny_encoder.h"
 
 namespace bitswitch::eval {
 namespace {
 
 model::RobertaForTask tiny_classifier(int64_t labels) {
-    model::EncoderConfig c;
-    c.vocab_size              = 50;
-    c.hidden_size             = 16;
-    c.num_hidden_layers       = 1;
-    c.num_attention_heads     = 2;
-    c.intermediate_size       = 32;
-    c.max_position_embeddings = 24;
-    for (int64_t i = 0; i < labels; ++i) c.labels.push_back("L" + std::to_string(i));
+    std::vector<std::string> names;
+    for (int64_t i = 0; i < labels; ++i) names.push_back("L" + std::to_string(i));
     torch::manual_seed(11);
-    model::RobertaForTask m(c, model::EncoderHead::kSequenceClassification);
+    model::RobertaForTask m(bitswitch::testing::tiny_encoder_config(names),
+                            model::EncoderHead::kSequenceClassification);
     torch::NoGradGuard no_grad;
     for (auto& p : m->parameters()) p.normal_(0.0, 0.5);
     m->eval();

@@ -10,6 +10,7 @@
 #include "bitswitch/model/safetensors.h"
 #include "support/encoder_reference.h"
 #include "support/temp_dir.h"
+#include "support/tiny_encoder.h"
 
 namespace bitswitch::model {
 namespace {
@@ -18,15 +19,7 @@ using bitswitch::testing::TempDir;
 using bitswitch::testing::Weights;
 
 EncoderConfig tiny_encoder_config() {
-    EncoderConfig c;
-    c.vocab_size              = 64;
-    c.hidden_size             = 16;
-    c.num_hidden_layers       = 2;
-    c.num_attention_heads     = 2;
-    c.intermediate_size       = 40;
-    c.max_position_embeddings = 20;
-    c.labels                  = {"a", "b", "c"};
-    return c;
+    return bitswitch::testing::tiny_encoder_config({"a", "b", "c"});
 }
 
 // Every parameter random (LayerNorm gains around 1), so that a swapped or unused tensor shows.

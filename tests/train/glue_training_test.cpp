@@ -10,12 +10,12 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/data/glue_features.h"
 #include "bitswitch/eval/classification_eval.h"
-#include "bitswitch/model/encoder_checkpoint.h"
 #include "bitswitch/model/loaded_model.h"
 #include "bitswitch/model/safetensors.h"
 #include "bitswitch/train/task_data.h"
 #include "bitswitch/train/trainer.h"
 #include "support/temp_dir.h"
+#include "support/tiny_encoder.h"
 #include "support/train_fixture.h"
 
 namespace bitswitch::train {
@@ -52,19 +52,8 @@ struct GlueFixture {
     std::string model_dir, train_file, dev_file;
 
     GlueFixture() {
-        model::EncoderConfig c;
-        c.vocab_size                   = 50265;  // the shipped RoBERTa tokenizer's
-        c.hidden_size                  = 32;
-        c.num_hidden_layers            = 1;
-        c.num_attention_heads          = 2;
-        c.intermediate_size            = 64;
-        c.max_position_embeddings      = 40;
-        c.hidden_dropout_prob          = 0.0;
-        c.attention_probs_dropout_prob = 0.0;
-        torch::manual_seed(5);
-        const model::RobertaForTask encoder(c, model::EncoderHead::kQuestionAnswering);
         model_dir = (dir.path() / "encoder").string();
-        model::save_encoder_pretrained(encoder, model_dir, torch::kFloat32, /*include_head=*/false);
+        bitswitch::testing::save_real_vocab_encoder(model_dir, 5, 40);
         train_file = (dir.path() / "train.tsv").string();
         dev_file   = (dir.path() / "dev.tsv").string();
         write_sentiment_files(train_file, dev_file);
