@@ -14,7 +14,10 @@ here="$root/scripts/sanitize"
 
 generator=(-G Ninja)  # see the Makefile: a new source file must not rebuild everything
 [ -f "$build/CMakeCache.txt" ] && generator=()
-cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBITSWITCH_SANITIZE=ON -DBITSWITCH_BUILD_BENCH=OFF \
+# -O1, as the sanitizers' documentation advises: an ASan + UBSan object compiles 1.7x faster than at
+# Release's -O3 (train/trainer.cpp: 78 s against 133 s, docs/RELIABILITY.md), and the build is most of the run.
+cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
+    -DBITSWITCH_SANITIZE=ON -DBITSWITCH_BUILD_BENCH=OFF \
     > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
 cmake --build "$build" -j "$(nproc)"
 

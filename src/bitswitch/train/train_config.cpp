@@ -101,7 +101,10 @@ void validate(const TrainConfig& c) {
             "--prt sets the cyclic schedule's minimum: use it with --mode cyclic");
     require(c.dist_timeout > 0, "--dist_timeout must be positive");
     require(c.prt_steps > 0 && c.prt_threshold > 0, "--prt_steps and --prt_threshold must be positive");
-    data::validate(c.features);
+    // A GLUE row is one sequence cut to --max_seq_length (text/sequence_format.h says when that is too
+    // short): the QA windows' stride and question length do not apply.
+    if (!c.task) data::validate(c.features);
+    require(c.features.max_seq_length > 0, "--max_seq_length must be positive");
 }
 
 nlohmann::ordered_json to_json(const TrainConfig& c) {
