@@ -41,7 +41,8 @@ bool copy_checkpoint_tensors(const SafetensorsReader& reader,
         torch::Tensor t       = reader.tensor(stored_name).to(torch::kFloat32);
         if (transposed) t = t.t();
         if (t.sizes() != it->second.sizes()) {
-            const auto wanted = transposed ? it->second.t().sizes() : it->second.sizes();
+            // A copy of the shape: sizes() of the temporary t() would dangle after this statement.
+            const std::vector<int64_t> wanted = (transposed ? it->second.t() : it->second).sizes().vec();
             throw InputError(fmt::format("{}: tensor \"{}\" has shape [{}] but the config needs [{}]{}", file,
                                          stored_name, fmt::join(entry.shape, ", "), fmt::join(wanted, ", "),
                                          transposed              ? " (Conv1D layout [in, out])"
