@@ -97,11 +97,12 @@ int main(int argc, char** argv) {
     const size_t windows = std::min<size_t>(128, set.features.size());
     const std::vector<bitswitch::data::QAFeature> calibration(set.features.begin(),
                                                               set.features.begin() + int64_t(windows));
-    const auto base    = loaded.config("8");
-    const auto targets = analysis::vary_targets(model.units(), analysis::VaryGranularity::kUnit);
-    std::vector<std::vector<quant::PrecisionConfig>> at4(targets.size());
-    for (size_t i = 0; i < targets.size(); ++i)
-        at4[i] = {quant::with_units_at(base, targets[i].units, "4", model.units(), loaded.adapters(), "4")};
+    analysis::SensitivityConfig sc;
+    sc.base                        = "8";
+    sc.test_levels                 = {"4"};
+    const auto plan                = analysis::plan_sensitivity(loaded, sc);  // every unit at 4 bits in turn
+    const auto base                = plan.base;
+    const auto calibration_batches = analysis::qa_calibration_batches(calibration, ec.batch_size);
     // Both are short: the medians of 7 alternating runs.
     std::vector<double> forwards, fishers;
     for (int rep = 0; rep < 7; ++rep) {
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
         eval::predict_logits(model, calibration, ec.batch_size, false, &base);
         forwards.push_back(seconds_since(t));
         t = Clock::now();
-        analysis::fisher_scores(model, calibration, ec.batch_size, base, targets, at4);
+        analysis::fisher_scores(model, calibration_batches, plan);
         fishers.push_back(seconds_since(t));
     }
     const auto median = [](std::vector<double> v) {

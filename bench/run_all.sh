@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 echo "## tokenizer"; bench/tokenizer.sh "$build"
 echo "## GPT-2-124M shapes: training step and eval forward"; bench/model.sh "$build" 5
+echo "## RoBERTa-base shapes: fine-tuning step and eval forward"; bench/encoder.sh "$build" 3
 echo "## attention, one layer: training and evaluation"; "$build/bench/bench_attention"
 echo "## fake quantization: fused kernel vs libtorch op chain"; "$build/bench/bench_quantizer"
 echo "## switchable step vs static steps (GPT-2-124M shapes)"; "$build/bench/bench_switchable" 0 3

@@ -16,14 +16,17 @@ inline void add_eval_set_flags(CLI::App* cmd, eval::QaEvalConfig& e, QuantFlags&
     cmd->add_option("--model,--model_name_or_path", e.model_dir,
                     "Model folder (HF), training run folder or deployment file (export --format bitswitch)")
         ->required();
-    cmd->add_option("--validation_file", e.validation_file, "SQuAD v1.1/v2.0 JSON")->required();
+    cmd->add_option("--validation_file", e.validation_file,
+                    "SQuAD v1.1/v2.0 JSON, or the GLUE task's file (TSV or JSON lines)")
+        ->required();
+    add_eval_task_flag(cmd, e.task);
     cmd->add_option("--tokenizer", e.tokenizer_dir,
-                    "Tokenizer folder (default: the model's, else the shipped GPT-2)");
+                    "Tokenizer folder (default: the model's, else the shipped GPT-2 or RoBERTa one)");
     add_feature_flags(cmd, e.features);
     add_postprocess_flags(cmd, e.postprocess);
     add_quant_flags(cmd, quant);
     cmd->add_option("--per_device_eval_batch_size", e.batch_size)->capture_default_str();
-    cmd->add_option("--max_eval_samples", e.max_eval_samples, "Use the first N questions")
+    cmd->add_option("--max_eval_samples", e.max_eval_samples, "Use the first N questions (or GLUE rows)")
         ->capture_default_str();
     add_bool_flag(cmd, "--skip-invalid", e.skip_invalid,
                   "Drop questions whose answer_start is wrong instead of failing");
@@ -64,7 +67,7 @@ inline void add_sensitivity_flags(CLI::App* cmd, analysis::SensitivityConfig& c,
                     "Change one unit, or one block (all its units), at a time")
         ->group(group);
     cmd->add_option("--calibration_samples", c.calibration_samples,
-                    "Windows (the first ones of the evaluation set) the proxies use")
+                    "Windows (GLUE: rows), the first ones of the evaluation set, the proxies use")
         ->capture_default_str()
         ->group(group);
     add_bool_flag(cmd, "--proxies_only", c.proxies_only,

@@ -66,7 +66,6 @@ void add_eval_command(CLI::App& app) {
     auto c        = std::make_shared<eval::QaEvalConfig>();
     auto quant    = std::make_shared<QuantFlags>();
     auto compute  = std::make_shared<ComputeFlags>();
-    auto task     = std::make_shared<std::string>();
     CLI::App* cmd = app.add_subcommand(
         "eval",
         "EM/F1 of a model (+ adapters) on a SQuAD file, or a classifier's GLUE metrics on a task's file");
@@ -74,9 +73,7 @@ void add_eval_command(CLI::App& app) {
     add_model_flags(cmd, *c, *quant, *compute, /*many=*/true);
     cmd->add_option("--validation_file", c->validation_file,
                     "SQuAD v1.1/v2.0 JSON, or the GLUE task's file (TSV or JSON lines) (required)");
-    cmd->add_option("--task", *task,
-                    "squad, or a GLUE task (" + core::enum_choices(data::kGlueTaskNames) +
-                        "); default: the task the run was trained on, else squad");
+    add_eval_task_flag(cmd, c->task);
     cmd->add_option("--output_dir", c->output_dir,
                     "Write predictions.json, nbest_predictions.json, eval_results.json");
     cmd->add_option("--per_device_eval_batch_size", c->batch_size)->capture_default_str();
@@ -86,11 +83,11 @@ void add_eval_command(CLI::App& app) {
                   "Drop questions whose answer_start is wrong instead of failing");
     auto hf = std::make_shared<HfFlags>();
     add_hf_eval_flags(cmd, *hf);
-    cmd->callback([c, quant, compute, hf, task] {
+    cmd->callback([c, quant, compute, hf] {
         prepare_compute(*compute);  // may re-execute the program: warnings after it print once
         apply_hf_eval_flags(*hf, c->validation_file);
         c->quant_override = quant->override_settings();
-        const auto glue   = eval::glue_task_for(*task, c->model_dir);
+        const auto glue   = eval::glue_task_for(c->task, c->model_dir);
         const auto rows   = glue ? eval::run_glue_eval(*c, *glue) : eval::run_qa_eval(*c);
         if (rows.size() == 1)
             std::printf("%s\n", rows[0].dump().c_str());

@@ -18,7 +18,8 @@ void add_sensitivity_command(CLI::App& app) {
     auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
     CLI::App* cmd = app.add_subcommand(
         "sensitivity",
-        "Which units (or blocks) cost most at low precision: measured F1 drops, KL and Fisher proxies");
+        "Which units (or blocks) cost most at low precision: measured F1 (or GLUE metric) drops, KL and "
+        "Fisher proxies");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     add_eval_set_flags(cmd, c->eval, *quant);
     add_sensitivity_flags(cmd, *c, /*test_required=*/true);

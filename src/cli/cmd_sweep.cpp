@@ -4,8 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bitswitch/analysis/glue_sweep.h"
 #include "bitswitch/analysis/sweep.h"
 #include "bitswitch/core/runtime.h"
+#include "bitswitch/eval/glue_eval.h"
 #include "cli/analysis_flags.h"
 #include "cli/commands.h"
 
@@ -18,7 +20,8 @@ void add_sweep_command(CLI::App& app) {
     auto format   = std::make_shared<eval::OutputFormat>(eval::OutputFormat::kMarkdown);
     CLI::App* cmd = app.add_subcommand(
         "sweep",
-        "EM/F1 with confidence intervals, sizes and bit-operations of many precision configs of one model");
+        "EM/F1 (or a GLUE task's metrics) with confidence intervals, sizes and bit-operations of many "
+        "precision configs of one model");
     cmd->add_option("--config", "TOML file whose keys are the flag names below (flags given here win)");
     add_eval_set_flags(cmd, c->eval, *quant);
     add_engine_flag(cmd, c->eval.engine);
@@ -48,6 +51,11 @@ void add_sweep_command(CLI::App& app) {
     cmd->callback([c, quant, compute, format] {
         c->eval.quant_override = quant->override_settings();
         prepare_compute(*compute);
+        if (const auto task = eval::glue_task_for(c->eval.task, c->eval.model_dir)) {
+            std::printf("%s",
+                        analysis::format_glue_sweep(analysis::run_glue_sweep(*c, *task), *format).c_str());
+            return;
+        }
         const auto result = analysis::run_sweep(*c);
         if (result.primary) std::printf("%s", analysis::format_sweep(result, *format).c_str());
     });

@@ -178,9 +178,10 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--output_dir", c->output_dir, "Run folder: model, checkpoints, log.jsonl, results")
         ->required();
     cmd->add_option("--tokenizer", c->tokenizer_dir,
-                    "Tokenizer folder (default: the model's, else the shipped GPT-2)");
+                    "Tokenizer folder (default: the model's, else the shipped GPT-2 or RoBERTa one)");
     add_enum_option(cmd, "--finetune", c->finetune, train::kFinetuneNames,
-                    "lora: frozen base, adapters + QA head trained; full: everything");
+                    "lora: frozen base, adapters + task head trained; full: everything; head: frozen base, "
+                    "the task head alone (a linear probe, seed 004's experiment 1)");
     cmd->add_option("--lora_r,--lora_attn_dim", c->lora.rank, "LoRA rank (--lora_attn_dim: seed 002's name)")
         ->capture_default_str();
     cmd->add_option("--lora_alpha,--lora_attn_alpha", c->lora.alpha,

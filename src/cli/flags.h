@@ -12,6 +12,7 @@
 
 #include "bitswitch/core/enum_names.h"
 #include "bitswitch/core/error.h"
+#include "bitswitch/data/glue.h"
 #include "bitswitch/data/qa_features.h"
 #include "bitswitch/eval/postprocess.h"
 #include "bitswitch/quant/precision.h"
@@ -82,6 +83,13 @@ inline void add_feature_flags(CLI::App* cmd, data::FeatureOptions& f) {
     cmd->add_option("--max_question_length", f.max_question_length,
                     "Questions are cut to their first N tokens")
         ->capture_default_str();
+}
+
+/// The task an evaluation file is for (eval, sweep, sensitivity).
+inline void add_eval_task_flag(CLI::App* cmd, std::string& task) {
+    cmd->add_option("--task", task,
+                    "squad, or a GLUE task (" + core::enum_choices(data::kGlueTaskNames) +
+                        "); default: the task the run was trained on, else squad");
 }
 
 inline void add_postprocess_flags(CLI::App* cmd, eval::PostprocessOptions& p) {

@@ -173,7 +173,7 @@ TEST(Search, BadInputIsNamed) {
     }
     // Proxies only: no drops to predict with, unless a proxy is chosen.
     s = hand_made_sensitivity();
-    for (auto& row : s.rows) row.f1_drop.reset();
+    for (auto& row : s.rows) row.drop.reset();
     core::write_file_atomic(c.sensitivity_file, format_sensitivity(s, eval::OutputFormat::kJsonl));
     EXPECT_THROW(run_search(c), InputError);
     c.predictor = Predictor::kKl;

@@ -71,17 +71,17 @@ TEST(Sensitivity, AFragileUnitRanksFirstByTheMeasuredDropAndByBothProxies) {
     c.bootstrap                    = {300, 0.95, 2};
     const auto r                   = sensitivity_of(loaded, set, c);
     ASSERT_EQ(r.rows.size(), 3u);  // body0, body1, head at w3
-    EXPECT_DOUBLE_EQ(r.base_f1->estimate, 100.0);
+    EXPECT_DOUBLE_EQ(r.base_score->estimate, 100.0);
     const auto& body0 = r.rows[0];
     const auto& body1 = r.rows[1];
     const auto& head  = r.rows[2];
     ASSERT_EQ(body1.target, "body1");
-    EXPECT_GT(body1.f1_drop->estimate, 10.0);
-    EXPECT_GT(body1.f1_drop->low, 0.0);               // and it is not noise
-    EXPECT_NEAR(body0.f1_drop->estimate, 0.0, 1e-9);  // ±0.5 survive 3 bits exactly
-    EXPECT_NEAR(head.f1_drop->estimate, 0.0, 1e-9);
+    EXPECT_GT(body1.drop->estimate, 10.0);
+    EXPECT_GT(body1.drop->low, 0.0);               // and it is not noise
+    EXPECT_NEAR(body0.drop->estimate, 0.0, 1e-9);  // ±0.5 survive 3 bits exactly
+    EXPECT_NEAR(head.drop->estimate, 0.0, 1e-9);
     for (const auto* other : {&body0, &head}) {
-        EXPECT_GT(body1.f1_drop->estimate, other->f1_drop->estimate) << other->target;
+        EXPECT_GT(body1.drop->estimate, other->drop->estimate) << other->target;
         EXPECT_GT(body1.kl, other->kl) << other->target;
         EXPECT_GT(*body1.fisher, *other->fisher) << other->target;
     }

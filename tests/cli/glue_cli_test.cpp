@@ -1,7 +1,9 @@
 // GLUE end to end through the command line: `train --task sst2` on the shipped SST-2 files fine-tunes an
 // encoder at two precision levels, `eval` reads the task from the run and reports the task's metric with
 // its interval, at one config (one JSON line, the same accuracy the run's final evaluation logged) or several
-// (a table); a task the classifier does not fit is exit 2 with one line.
+// (a table); a task the classifier does not fit is exit 2 with one line; sweep and sensitivity run on the
+// run's task, the bit-budget search refuses it.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -63,6 +65,31 @@ TEST(GlueCli, TrainOnATaskThenEvalReadsTheTaskFromTheRun) {
 
     const auto wrong = run_bitswitch("eval --model " + run + " --task stsb --validation_file " + f.dev);
     EXPECT_EQ(wrong.exit_code, 2) << wrong.err;
+
+    // sweep and sensitivity read the task from the run too; the 4-bit row is eval's accuracy.
+    const auto sweep = run_bitswitch("sweep --model " + run + " --validation_file " + f.dev +
+                                     " --max_eval_samples 40 --uniform 8 4 -o csv");
+    ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+    EXPECT_EQ(sweep.out.find("config,task,accuracy,accuracy_low,accuracy_high,reference,accuracy_diff"), 0u)
+        << sweep.out;
+    EXPECT_NE(sweep.out.find(fmt::format("\n4,sst2,{},", row["accuracy"].get<double>())), std::string::npos)
+        << sweep.out;
+    const auto analysis = (f.dir.path() / "sensitivity").string();
+    const auto sensitivity =
+        run_bitswitch("sensitivity --model " + run + " --validation_file " + f.dev +
+                      " --max_eval_samples 40 --base 8 --test 4 --granularity block --calibration_samples 16"
+                      " --output_dir " +
+                      analysis);
+    ASSERT_EQ(sensitivity.exit_code, 0) << sensitivity.err;
+    EXPECT_NE(sensitivity.out.find("| unit | level | accuracy drop [95% CI] | KL | Fisher |"),
+              std::string::npos)
+        << sensitivity.out;
+    EXPECT_TRUE(std::filesystem::exists(analysis + "/sensitivity.jsonl"));
+    // The bit-budget search is SQuAD's: refused by name, for the run and for its sensitivity file.
+    const auto search = run_bitswitch("search --model " + run + " --validation_file " + f.dev +
+                                      " --sensitivity " + analysis + "/sensitivity.jsonl --budget 6");
+    EXPECT_EQ(search.exit_code, 2);
+    EXPECT_NE(search.err.find("bit-budget search measures SQuAD F1"), std::string::npos) << search.err;
 }
 
 TEST(GlueCli, ATaskOnAGpt2OrAnUnknownTaskIsExitTwoWithOneLine) {

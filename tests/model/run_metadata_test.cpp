@@ -58,7 +58,8 @@ TEST(RunMetadata, EachMalformedFieldIsAnInputErrorNamingIt) {
     const auto parse = [](const json& j) { return [j] { parse_run_metadata(j, "r/bitswitch.json"); }; };
     expect_input_error(parse(json::array({1})), "r/bitswitch.json: expected a JSON object");
     expect_input_error(parse({{"finetune", 3}}), "\"finetune\" must be a string");
-    expect_input_error(parse({{"finetune", "qlora"}}), "\"finetune\" is \"qlora\"; use \"lora\" or \"full\"");
+    expect_input_error(parse({{"finetune", "qlora"}}),
+                       "\"finetune\" is \"qlora\"; use \"lora\", \"full\" or \"head\"");
     expect_input_error(parse({{"finetune", "lora"}}), "missing \"base_model\"");
     expect_input_error(parse({{"base_model", 5}}), "\"base_model\" must be a string");
     expect_input_error(parse({{"base_model", "m"}, {"adapters", "fp"}}), "\"adapters\" must list names");

@@ -97,5 +97,25 @@ TEST(HtmlReport, ForeignFilesUnknownSectionsAndEmptyFoldersAreNamed) {
         EXPECT_NE(full.find(std::string("<section id=\"") + id + "\">"), std::string::npos) << id;
 }
 
+// A GLUE sweep and sensitivity show the task's metric (CoLA: MCC) where SQuAD's show F1.
+TEST(HtmlReport, GlueSweepAndSensitivityFilesShowTheirTasksMetric) {
+    bitswitch::testing::TempDir dir;
+    const auto sweep = dir.write(
+        "sweep.jsonl",
+        R"({"config":"4","task":"cola","metric":"mcc","mcc":[30,20,40],"accuracy":[70,66,74],"reference":"fp",)"
+        R"("mcc_diff":[-5,-9,-1],"accuracy_diff":[-2,-4,0],"avg_weight_bits":4,"model_bytes":2e6,"examples":209})"
+        "\n");
+    const auto sensitivity = dir.write(
+        "sensitivity.jsonl",
+        R"({"target":"layer.0","level":"4","base":"8","metric":"mcc","mcc":[28,18,38],"mcc_drop":[3,1,5],)"
+        R"("kl":0.1,"fisher":null})"
+        "\n");
+    const auto page = build_report({sweep.string(), sensitivity.string()}, "t", {"precision", "sensitivity"});
+    for (const auto* text : {"209 cola rows", "<th>mcc (%)</th>", "30.00 [20.00, 40.00]",
+                             "-5.00 [-9.00, -1.00]", "mcc against average weight bits", "measured mcc drop"})
+        EXPECT_NE(page.find(text), std::string::npos) << text;
+    EXPECT_EQ(page.find("EM (%)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace bitswitch::report

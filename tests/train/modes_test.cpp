@@ -54,11 +54,11 @@ TEST(TrainingModes, ClassificationLossesAndDistillationMatchHandComputation) {
     b.scores = torch::tensor({0.5f, 2.0f});
     // Cross-entropy: row 1 log(1 + e^-2), row 2 log(1 + e^-1), averaged.
     const TaskLogits classes{torch::tensor({2.0f, 0.0f, 0.0f, 1.0f}).view({2, 2})};
-    EXPECT_NEAR(task_loss(classes, b).item<double>(),
+    EXPECT_NEAR(eval::task_loss(classes, b).item<double>(),
                 (std::log1p(std::exp(-2.0)) + std::log1p(std::exp(-1.0))) / 2, 1e-6);
     // One output (STS-B): squared error to the scores, ((1 - 0.5)² + (3 - 2)²) / 2.
     const TaskLogits score{torch::tensor({1.0f, 3.0f}).view({2, 1})};
-    EXPECT_NEAR(task_loss(score, b).item<double>(), 0.625, 1e-6);
+    EXPECT_NEAR(eval::task_loss(score, b).item<double>(), 0.625, 1e-6);
     // One output has no distribution: distillation is MSE whatever the kind, ((1 - 2)² + (3 - 1)²) / 2.
     const TaskLogits teacher{torch::tensor({2.0f, 1.0f}).view({2, 1})};
     EXPECT_NEAR(distill_loss(score, teacher, KdLoss::kKl, 2.0).item<double>(), 2.5, 1e-6);

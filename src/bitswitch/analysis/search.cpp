@@ -13,6 +13,7 @@
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
 #include "bitswitch/eval/evaluator.h"
+#include "bitswitch/eval/glue_eval.h"
 
 namespace bitswitch::analysis {
 namespace {
@@ -45,7 +46,7 @@ std::vector<VaryTarget> targets_of(const quant::UnitList& units, const Sensitivi
 std::optional<double> predicted_loss(const SensitivityRow& r, Predictor predictor) {
     switch (predictor) {
         case Predictor::kDrop:
-            return r.f1_drop ? std::optional<double>(r.f1_drop->estimate) : std::nullopt;
+            return r.drop ? std::optional<double>(r.drop->estimate) : std::nullopt;
         case Predictor::kKl:
             return r.kl;
         case Predictor::kFisher:
@@ -178,13 +179,25 @@ SearchResult run_search(const SearchConfig& c) {
     if (c.budgets.empty() && c.frontier_points < 1)
         throw InputError("search: give --budget VALUE... or --frontier N (or both)");
     if (c.frontier_points == 1) throw InputError("search: --frontier needs at least 2 points (its two ends)");
+    if (const auto task = eval::glue_task_for(c.sensitivity.eval.task, c.sensitivity.eval.model_dir)) {
+        throw InputError(fmt::format(
+            "search: the bit-budget search measures SQuAD F1 and {} is a {} classifier; use `bitswitch "
+            "sensitivity` and `sweep` on it, or give --task squad for a QA model",
+            c.sensitivity.eval.model_dir, core::enum_name(data::kGlueTaskNames, *task)));
+    }
     const auto set = eval::load_eval_set(c.sensitivity.eval);
     const auto loaded =
         model::LoadedModel::load(c.sensitivity.eval.model_dir, c.sensitivity.eval.quant_override);
     const auto sensitivity = c.sensitivity_file.empty() ? sensitivity_of(loaded, set, c.sensitivity)
                                                         : read_sensitivity(c.sensitivity_file);
-    const auto targets     = targets_of(loaded.model().units(), sensitivity);
-    const auto problem     = problem_of_targets(loaded, sensitivity, targets, c.predictor, c.budget_kind);
+    if (sensitivity.metric != "f1") {
+        throw InputError(
+            fmt::format("{}: measured {} on a GLUE task; the bit-budget search needs a SQuAD "
+                        "sensitivity (F1 drops)",
+                        c.sensitivity_file, sensitivity.metric));
+    }
+    const auto targets = targets_of(loaded.model().units(), sensitivity);
+    const auto problem = problem_of_targets(loaded, sensitivity, targets, c.predictor, c.budget_kind);
 
     SearchResult out;
     out.base                    = sensitivity.base;

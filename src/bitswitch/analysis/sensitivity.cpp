@@ -10,33 +10,20 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "bitswitch/analysis/glue_sensitivity.h"
 #include "bitswitch/analysis/rank_correlation.h"
 #include "bitswitch/analysis/split_eval.h"
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/json_file.h"
 #include "bitswitch/data/batch.h"
 #include "bitswitch/eval/evaluator.h"
-#include "bitswitch/model/qa_head.h"
+#include "bitswitch/eval/glue_eval.h"
+#include "bitswitch/eval/task_loss.h"
 
 namespace bitswitch::analysis {
 namespace {
 
 using Logits = std::pair<std::vector<float>, std::vector<float>>;
-
-// KL(p ‖ q) of softmax(p_logits) and softmax(q_logits) over the first n positions.
-double kl_divergence(const float* p_logits, const float* q_logits, int64_t n) {
-    double pm = p_logits[0], qm = q_logits[0];
-    for (int64_t t = 1; t < n; ++t)
-        pm = std::max(pm, double(p_logits[t])), qm = std::max(qm, double(q_logits[t]));
-    double pz = 0, qz = 0;
-    for (int64_t t = 0; t < n; ++t) pz += std::exp(p_logits[t] - pm), qz += std::exp(q_logits[t] - qm);
-    double kl = 0;
-    for (int64_t t = 0; t < n; ++t) {
-        const double log_p = p_logits[t] - pm - std::log(pz), log_q = q_logits[t] - qm - std::log(qz);
-        kl += std::exp(log_p) * (log_p - log_q);
-    }
-    return kl;
-}
 
 // Mean over the first `windows` windows of the start and end KL divergences.
 double mean_kl(const Logits& base, const Logits& test, const std::vector<data::QAFeature>& features,
@@ -55,10 +42,12 @@ double mean_kl(const Logits& base, const Logits& test, const std::vector<data::Q
 
 // One forward and backward per batch at the base config, each unit's input and output observed, then each
 // unit run alone at each test level on that input.
-std::vector<std::vector<std::optional<double>>> fisher_scores(
-    model::QuantModel& model, const std::vector<data::QAFeature>& calibration, int batch_size,
-    const quant::PrecisionConfig& base, const std::vector<VaryTarget>& targets,
-    const std::vector<std::vector<quant::PrecisionConfig>>& configs) {
+std::vector<std::vector<std::optional<double>>> fisher_scores(model::QuantModel& model,
+                                                              const std::vector<data::Batch>& calibration,
+                                                              const SensitivityPlan& plan) {
+    const auto& base    = plan.base;
+    const auto& targets = plan.targets;
+    const auto& configs = plan.configs;
     struct Observed {
         torch::Tensor input, output;
     };
@@ -87,25 +76,12 @@ std::vector<std::vector<std::optional<double>>> fisher_scores(
         for (auto& p : frozen) p.requires_grad_(true);
     };
     try {
-        const bool was_training = model.is_training();
-        model.eval();
-        // Longest first, as evaluations run, so that batches pad little.
-        std::vector<size_t> order(calibration.size());
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-            return data::real_length(calibration[a]) > data::real_length(calibration[b]);
-        });
-        for (size_t b = 0; b < order.size(); b += size_t(batch_size)) {
-            const std::vector<size_t> idx(
-                order.begin() + int64_t(b),
-                order.begin() + int64_t(std::min(order.size(), b + size_t(batch_size))));
-            const auto batch = data::make_batch(calibration, idx);
+        const model::EvalModeGuard eval_mode(model);
+        for (const auto& batch : calibration) {
             observed.clear();
             // The embeddings require a gradient, so that the graph reaches every unit.
             const auto embeddings = model.embed(batch.input_ids).detach().requires_grad_();
-            const auto [s, e]     = model.forward_embeddings(embeddings, batch.attention_mask, &base);
-            model::qa_span_loss(s, e, batch.start_positions, batch.end_positions, batch.attention_mask)
-                .backward();
+            eval::task_loss(eval::task_logits(model, batch, &base, embeddings), batch).backward();
             torch::NoGradGuard no_grad;
             for (size_t t = 0; t < targets.size(); ++t) {
                 for (const auto& name : targets[t].units) {
@@ -125,7 +101,6 @@ std::vector<std::vector<std::optional<double>>> fisher_scores(
                 }
             }
         }
-        if (was_training) model.train();
     } catch (...) {
         restore();
         throw;
@@ -134,16 +109,85 @@ std::vector<std::vector<std::optional<double>>> fisher_scores(
     return scores;
 }
 
+SensitivityPlan plan_sensitivity(const model::LoadedModel& loaded, const SensitivityConfig& c) {
+    if (c.test_levels.empty()) throw InputError("sensitivity: give the levels to test, e.g. --test 4 3");
+    if (c.calibration_samples < 1) throw InputError("sensitivity: --calibration_samples must be positive");
+    auto& model = loaded.model();
+    SensitivityPlan plan{loaded.config(c.base), vary_targets(model.units(), c.granularity), {}};
+    plan.configs.resize(plan.targets.size());
+    for (size_t t = 0; t < plan.targets.size(); ++t) {
+        for (const auto& level : c.test_levels) {
+            const auto source = fmt::format("{} | {}={}", plan.base.source, plan.targets[t].label, level);
+            plan.configs[t].push_back(quant::with_units_at(plan.base, plan.targets[t].units, level,
+                                                           model.units(), loaded.adapters(), source));
+            model.check_precision(plan.configs[t].back());
+        }
+    }
+    return plan;
+}
+
+double kl_divergence(const float* p_logits, const float* q_logits, int64_t n) {
+    double pm = p_logits[0], qm = q_logits[0];
+    for (int64_t t = 1; t < n; ++t)
+        pm = std::max(pm, double(p_logits[t])), qm = std::max(qm, double(q_logits[t]));
+    double pz = 0, qz = 0;
+    for (int64_t t = 0; t < n; ++t) pz += std::exp(p_logits[t] - pm), qz += std::exp(q_logits[t] - qm);
+    double kl = 0;
+    for (int64_t t = 0; t < n; ++t) {
+        const double log_p = p_logits[t] - pm - std::log(pz), log_q = q_logits[t] - qm - std::log(qz);
+        kl += std::exp(log_p) * (log_p - log_q);
+    }
+    return kl;
+}
+
+std::vector<data::Batch> qa_calibration_batches(const std::vector<data::QAFeature>& calibration,
+                                                int batch_size) {
+    std::vector<size_t> order(calibration.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return data::real_length(calibration[a]) > data::real_length(calibration[b]);
+    });
+    std::vector<data::Batch> batches;
+    for (size_t b = 0; b < order.size(); b += size_t(batch_size)) {
+        const std::vector<size_t> idx(
+            order.begin() + int64_t(b),
+            order.begin() + int64_t(std::min(order.size(), b + size_t(batch_size))));
+        batches.push_back(data::make_batch(calibration, idx));
+    }
+    return batches;
+}
+
+void add_rank_correlations(SensitivityResult& result) {
+    if (result.rows.size() < 2 || !result.rows.front().drop) return;
+    std::vector<double> drops, kls, fisher_drops, fishers;
+    for (const auto& r : result.rows) {
+        drops.push_back(r.drop->estimate);
+        kls.push_back(r.kl);
+        if (r.fisher) fisher_drops.push_back(r.drop->estimate), fishers.push_back(*r.fisher);
+    }
+    result.kl_spearman = spearman(kls, drops);
+    if (fishers.size() >= 2) result.fisher_spearman = spearman(fishers, fisher_drops);
+}
+
 namespace {
 
 nlohmann::ordered_json to_json(const SensitivityRow& r, const SensitivityResult& result) {
+    // QA's rows keep the keys "f1" and "f1_drop" that earlier files have.
     return {{"target", r.target},
             {"level", r.level},
             {"base", result.base},
-            {"f1", eval::interval_json(r.f1)},
-            {"f1_drop", eval::interval_json(r.f1_drop)},
+            {"metric", result.metric},
+            {result.metric, eval::interval_json(r.score)},
+            {result.metric + "_drop", eval::interval_json(r.drop)},
             {"kl", r.kl},
             {"fisher", r.fisher ? nlohmann::ordered_json(*r.fisher) : nlohmann::ordered_json()}};
+}
+
+// How tables name a metric.
+std::string metric_label(const std::string& metric) {
+    if (metric == "f1") return "F1";
+    if (metric == "mcc") return "MCC";
+    return metric;
 }
 
 std::string optional_number(const std::optional<double>& v, const char* format) {
@@ -154,20 +198,11 @@ std::string optional_number(const std::optional<double>& v, const char* format) 
 
 SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::QaEvalSet& set,
                                  const SensitivityConfig& c) {
-    if (c.test_levels.empty()) throw InputError("sensitivity: give the levels to test, e.g. --test 4 3");
-    if (c.calibration_samples < 1) throw InputError("sensitivity: --calibration_samples must be positive");
-    auto& model        = loaded.model();
-    const auto base    = loaded.config(c.base);
-    const auto targets = vary_targets(model.units(), c.granularity);
-    std::vector<std::vector<quant::PrecisionConfig>> configs(targets.size());
-    for (size_t t = 0; t < targets.size(); ++t) {
-        for (const auto& level : c.test_levels) {
-            const auto source = fmt::format("{} | {}={}", base.source, targets[t].label, level);
-            configs[t].push_back(quant::with_units_at(base, targets[t].units, level, model.units(),
-                                                      loaded.adapters(), source));
-            model.check_precision(configs[t].back());
-        }
-    }
+    auto& model           = loaded.model();
+    const auto plan       = plan_sensitivity(loaded, c);
+    const auto& base      = plan.base;
+    const auto& targets   = plan.targets;
+    const auto& configs   = plan.configs;
     const int64_t windows = std::min<int64_t>(c.calibration_samples, int64_t(set.features.size()));
     const std::vector<data::QAFeature> calibration(set.features.begin(), set.features.begin() + windows);
     const int batch = c.eval.batch_size;
@@ -177,9 +212,9 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
 
     SensitivityResult out;
     out.base                = base.source;
-    out.questions           = int64_t(set.dataset.examples.size());
+    out.examples            = int64_t(set.dataset.examples.size());
     out.calibration_windows = windows;
-    const auto fisher       = fisher_scores(model, calibration, batch, base, targets, configs);
+    const auto fisher       = fisher_scores(model, qa_calibration_batches(calibration, batch), plan);
     // Under torchrun each rank measures a contiguous share of the (target, level) rows, every rank the base
     // (the KL needs its logits), and then every rank holds every row (split_eval.h); Fisher runs everywhere.
     const auto env = parallel::distributed_env_from_environment();
@@ -218,39 +253,30 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
                          targets[r / levels].label.c_str(), c.test_levels[r % levels].c_str(), measured[r][0],
                          drop.c_str());
         });
-    if (group) parallel::share_items(*group, measured, 1 + (c.proxies_only ? 0 : size_t(out.questions)));
+    if (group) parallel::share_items(*group, measured, 1 + (c.proxies_only ? 0 : size_t(out.examples)));
     const auto percent = [](eval::Interval i) {
         return eval::Interval{100 * i.estimate, 100 * i.low, 100 * i.high};
     };
-    if (!c.proxies_only) out.base_f1 = percent(eval::bootstrap_mean(base_scores.question_f1, c.bootstrap));
+    if (!c.proxies_only) out.base_score = percent(eval::bootstrap_mean(base_scores.question_f1, c.bootstrap));
     for (size_t r = 0; r < total; ++r) {
         const size_t t = r / levels, l = r % levels;
         SensitivityRow row{targets[t].label, c.test_levels[l], {}, {}, measured[r][0], fisher[t][l]};
         if (!c.proxies_only) {
             const std::vector<double> f1(measured[r].begin() + 1, measured[r].end());
-            row.f1 = percent(eval::bootstrap_mean(f1, c.bootstrap));
-            row.f1_drop =
-                percent(eval::bootstrap_paired_difference(base_scores.question_f1, f1, c.bootstrap));
+            row.score = percent(eval::bootstrap_mean(f1, c.bootstrap));
+            row.drop  = percent(eval::bootstrap_paired_difference(base_scores.question_f1, f1, c.bootstrap));
         }
         out.rows.push_back(std::move(row));
     }
-    if (!c.proxies_only && out.rows.size() >= 2) {
-        std::vector<double> drops, kls, fisher_drops, fishers;
-        for (const auto& r : out.rows) {
-            drops.push_back(r.f1_drop->estimate);
-            kls.push_back(r.kl);
-            if (r.fisher) fisher_drops.push_back(r.f1_drop->estimate), fishers.push_back(*r.fisher);
-        }
-        out.kl_spearman = spearman(kls, drops);
-        if (fishers.size() >= 2) out.fisher_spearman = spearman(fishers, fisher_drops);
-    }
+    add_rank_correlations(out);
     return out;
 }
 
 SensitivityResult run_sensitivity(const SensitivityConfig& c) {
-    const auto set    = eval::load_eval_set(c.eval);
     const auto loaded = model::LoadedModel::load(c.eval.model_dir, c.eval.quant_override);
-    const auto result = sensitivity_of(loaded, set, c);
+    const auto task   = eval::glue_task_for(c.eval.task, c.eval.model_dir);
+    const auto result = task ? glue_sensitivity_of(loaded, eval::load_glue_eval_set(c.eval, loaded, *task), c)
+                             : sensitivity_of(loaded, eval::load_eval_set(c.eval), c);
     if (!c.output_dir.empty() && result.primary) {
         eval::write_result_files(
             c.output_dir, "sensitivity",
@@ -264,17 +290,19 @@ SensitivityResult read_sensitivity(const std::string& path) {
     SensitivityResult out;
     for (const auto& [line, j] : core::read_json_lines(path)) {
         const auto where = fmt::format("{}:{}", path, line);
-        if (!j.is_object() || !j.contains("target") || !j.contains("level") || !j.contains("kl"))
+        if (!j.is_object() || !j.contains("target") || !j.contains("level") || !j.contains("kl") ||
+            !j.value("metric", nlohmann::json("f1")).is_string())
             throw InputError(
                 where +
                 ": not a sensitivity result (no target, level and kl); give the sensitivity.jsonl "
                 "that `bitswitch sensitivity --output_dir` writes");
+        const auto metric = j.value("metric", std::string("f1"));  // files before GLUE have no "metric"
         SensitivityRow row;
         try {
             row = {j["target"].get<std::string>(),
                    j["level"].get<std::string>(),
-                   eval::interval_from_json(j, "f1", where),
-                   eval::interval_from_json(j, "f1_drop", where),
+                   eval::interval_from_json(j, metric.c_str(), where),
+                   eval::interval_from_json(j, (metric + "_drop").c_str(), where),
                    j["kl"].get<double>(),
                    std::nullopt};
             if (const auto& f = j.value("fisher", nlohmann::json()); !f.is_null())
@@ -283,10 +311,13 @@ SensitivityResult read_sensitivity(const std::string& path) {
             throw InputError(fmt::format("{}: {}", where, e.what()));
         }
         const auto base = j.value("base", std::string());
-        if (out.rows.empty()) out.base = base;
+        if (out.rows.empty()) out.base = base, out.metric = metric;
         if (base != out.base)
             throw InputError(
                 fmt::format("{}: base {} differs from the first line's {}", where, base, out.base));
+        if (metric != out.metric)
+            throw InputError(
+                fmt::format("{}: metric {} differs from the first line's {}", where, metric, out.metric));
         out.rows.push_back(std::move(row));
     }
     if (out.rows.empty()) throw InputError(path + ": no sensitivity rows");
@@ -299,32 +330,39 @@ std::string format_sensitivity(const SensitivityResult& result, eval::OutputForm
         case eval::OutputFormat::kJsonl:
             for (const auto& r : result.rows) s += to_json(r, result).dump() + "\n";
             return s;
-        case eval::OutputFormat::kCsv:
-            s = "target,level,base,f1,f1_low,f1_high,f1_drop,f1_drop_low,f1_drop_high,kl,fisher\n";
+        case eval::OutputFormat::kCsv: {
+            const auto& m = result.metric;
+            s             = fmt::format(
+                            "target,level,base,{0},{0}_low,{0}_high,{0}_drop,{0}_drop_low,{0}_drop_high,kl,fisher\n", m);
             for (const auto& r : result.rows) {
                 const auto v = [](const std::optional<eval::Interval>& i, double eval::Interval::*m) {
                     return i ? fmt::format("{}", (*i).*m) : std::string();
                 };
                 s += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", r.target, r.level, result.base,
-                                 v(r.f1, &eval::Interval::estimate), v(r.f1, &eval::Interval::low),
-                                 v(r.f1, &eval::Interval::high), v(r.f1_drop, &eval::Interval::estimate),
-                                 v(r.f1_drop, &eval::Interval::low), v(r.f1_drop, &eval::Interval::high),
-                                 r.kl, r.fisher ? fmt::format("{}", *r.fisher) : "");
+                                 v(r.score, &eval::Interval::estimate), v(r.score, &eval::Interval::low),
+                                 v(r.score, &eval::Interval::high), v(r.drop, &eval::Interval::estimate),
+                                 v(r.drop, &eval::Interval::low), v(r.drop, &eval::Interval::high), r.kl,
+                                 r.fisher ? fmt::format("{}", *r.fisher) : "");
             }
             return s;
+        }
         case eval::OutputFormat::kMarkdown: {
-            s = fmt::format("Base {}{}; {} questions, proxies on {} windows.\n\n", result.base,
-                            result.base_f1
-                                ? fmt::format(" (F1 {:.2f} [{:.2f}, {:.2f}])", result.base_f1->estimate,
-                                              result.base_f1->low, result.base_f1->high)
-                                : "",
-                            result.questions, result.calibration_windows);
-            s += "| unit | level | F1 drop [95% CI] | KL | Fisher |\n|---|---|---:|---:|---:|\n";
+            const auto label = metric_label(result.metric);
+            const bool qa    = result.metric == "f1";
+            s                = fmt::format("Base {}{}; {} {}, proxies on {} {}.\n\n", result.base,
+                            result.base_score ? fmt::format(" ({} {:.2f} [{:.2f}, {:.2f}])", label,
+                                                                           result.base_score->estimate,
+                                                                           result.base_score->low, result.base_score->high)
+                                                             : "",
+                                           result.examples, qa ? "questions" : "examples", result.calibration_windows,
+                            qa ? "windows" : "rows");
+            s += fmt::format("| unit | level | {} drop [95% CI] | KL | Fisher |\n|---|---|---:|---:|---:|\n",
+                             label);
             for (const auto& r : result.rows) {
                 s += fmt::format("| {} | {} | {} | {:.4g} | {} |\n", r.target, r.level,
-                                 r.f1_drop ? fmt::format("{:.2f} [{:.2f}, {:.2f}]", r.f1_drop->estimate,
-                                                         r.f1_drop->low, r.f1_drop->high)
-                                           : "-",
+                                 r.drop ? fmt::format("{:.2f} [{:.2f}, {:.2f}]", r.drop->estimate,
+                                                      r.drop->low, r.drop->high)
+                                        : "-",
                                  r.kl, optional_number(r.fisher, "{:.4g}"));
             }
             if (result.kl_spearman || result.fisher_spearman) {

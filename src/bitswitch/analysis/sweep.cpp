@@ -109,6 +109,17 @@ std::vector<quant::PrecisionConfig> sweep_configs(const SweepConfig& c, const mo
     return configs;
 }
 
+size_t reference_index(const SweepConfig& c, const model::LoadedModel& loaded,
+                       const std::vector<quant::PrecisionConfig>& configs) {
+    if (const auto reference = reference_text(c); !reference.empty()) {
+        const auto wanted = loaded.config(reference);
+        for (size_t i = 0; i < configs.size(); ++i) {
+            if (configs[i].units == wanted.units) return i;
+        }
+    }
+    return 0;
+}
+
 SweepResult run_sweep(const SweepConfig& c) {
     const auto set    = eval::load_eval_set(c.eval);
     const auto loaded = model::LoadedModel::load(c.eval.model_dir, c.eval.quant_override);
@@ -126,17 +137,7 @@ SweepResult run_sweep(const SweepConfig& c) {
                                config.source.c_str(), r.exact_match, r.f1, r.seconds);
         });
     const auto& results = split.results;
-    // The reference (matched by its units), else the first config.
-    size_t ref = 0;
-    if (const auto reference = reference_text(c); !reference.empty()) {
-        const auto wanted = loaded.config(reference);
-        for (size_t i = 0; i < configs.size(); ++i) {
-            if (configs[i].units == wanted.units) {
-                ref = i;
-                break;
-            }
-        }
-    }
+    const size_t ref    = reference_index(c, loaded, configs);
     SweepResult out;
     out.reference = configs[ref].source;
     out.questions = int64_t(set.dataset.examples.size());

@@ -34,8 +34,8 @@ struct VaryTarget {
 std::vector<VaryTarget> vary_targets(const quant::UnitList& units, VaryGranularity granularity);
 
 struct SweepConfig {
-    eval::QaEvalConfig eval;               // model, data, windows, batch size; eval.precision are configs too
-    std::string configs_file;              // one config per line; blank lines and # comments are skipped
+    eval::QaEvalConfig eval;   // model, data (SQuAD or a GLUE task), windows, batch size; eval.precision too
+    std::string configs_file;  // one config per line; blank lines and # comments are skipped
     std::vector<std::string> uniform;      // each a config for every unit ("8", "w4a8", "fp")
     std::string vary_base;                 // with vary_levels: every one-unit change of this config ...
     std::vector<std::string> vary_levels;  // ... to each of these levels
@@ -67,7 +67,13 @@ struct SweepResult {
 std::vector<quant::PrecisionConfig> sweep_configs(const SweepConfig& config,
                                                   const model::LoadedModel& loaded);
 
-/// Loads, evaluates every config, computes the intervals, writes output_dir when given.
+/// Which of `configs` (sweep_configs') differences are taken against: the reference (matched by its units),
+/// else the first.
+size_t reference_index(const SweepConfig& config, const model::LoadedModel& loaded,
+                       const std::vector<quant::PrecisionConfig>& configs);
+
+/// Loads, evaluates every config, computes the intervals, writes output_dir when given. SQuAD only: a GLUE
+/// task's sweep is analysis/glue_sweep.h.
 SweepResult run_sweep(const SweepConfig& config);
 
 std::string format_sweep(const SweepResult& result, eval::OutputFormat format);

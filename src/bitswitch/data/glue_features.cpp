@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "bitswitch/core/runtime.h"
+
 namespace bitswitch::data {
 
 GlueFeatures build_glue_features(const GlueDataset& dataset, const text::BpeTokenizer& tokenizer,
@@ -22,6 +24,20 @@ GlueFeatures build_glue_features(const GlueDataset& dataset, const text::BpeToke
         f.scores.push_back(e.score);
     }
     return f;
+}
+
+EncoderFraming::EncoderFraming(const std::string& tokenizer_dir, const std::filesystem::path& model_dir,
+                               int64_t max_seq_length, int64_t encoder_max_tokens)
+    : EncoderFraming(core::tokenizer_dir_for(tokenizer_dir, model_dir, "roberta-tokenizer"),
+                     std::min(max_seq_length, encoder_max_tokens)) {}
+
+EncoderFraming::EncoderFraming(const std::filesystem::path& resolved_dir, int64_t max_length)
+    : tokenizer_(text::BpeTokenizer::load(resolved_dir)),
+      format_(text::SequenceFormat::roberta(tokenizer_, resolved_dir.string())),
+      max_length_(max_length) {}
+
+GlueFeatures EncoderFraming::features(const GlueDataset& dataset) const {
+    return build_glue_features(dataset, tokenizer_, format_, max_length_);
 }
 
 Batch make_classification_batch(const GlueFeatures& f, const std::vector<size_t>& indices) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <string>
 #include <vector>
 
 #include <torch/types.h>
@@ -27,6 +29,24 @@ struct GlueFeatures {
 /// Tokenizes and frames every example of `dataset`.
 GlueFeatures build_glue_features(const GlueDataset& dataset, const text::BpeTokenizer& tokenizer,
                                  const text::SequenceFormat& format, int64_t max_seq_length);
+
+/// How an encoder's GLUE rows are framed, the same for training and evaluation: the tokenizer
+/// (`tokenizer_dir` when given, else the model folder's files, else the shipped RoBERTa tokenizer), RoBERTa's
+/// `<s> A </s></s> B </s>`, and the cut at the smaller of `max_seq_length` and the encoder's positions
+/// `encoder_max_tokens` (a longer sequence could not run).
+class EncoderFraming {
+  public:
+    EncoderFraming(const std::string& tokenizer_dir, const std::filesystem::path& model_dir,
+                   int64_t max_seq_length, int64_t encoder_max_tokens);
+    GlueFeatures features(const GlueDataset& dataset) const;
+
+  private:
+    EncoderFraming(const std::filesystem::path& resolved_dir, int64_t max_length);
+
+    text::BpeTokenizer tokenizer_;
+    text::SequenceFormat format_;
+    int64_t max_length_;
+};
 
 /// The examples at `indices`, padded to the longest of them with the pad id: input_ids, attention_mask,
 /// labels and scores of a data::Batch.

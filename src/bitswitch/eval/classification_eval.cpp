@@ -44,6 +44,7 @@ std::vector<ClassificationEvalResult> evaluate_classifier(model::QuantModel& mod
     for (size_t c = 0; c < configs.size(); ++c) {
         auto& r = results[c];
         r.predictions.classes.assign(n, -1);
+        r.logits.assign(n * size_t(outputs), 0.0f);
         if (spec.is_regression()) r.predictions.scores.assign(n, 0.0);
         core::Progress progress(fmt::format("eval {}", configs[c].source), int64_t(n));
         for (size_t begin = 0; begin < n; begin += size_t(options.batch_size)) {
@@ -59,6 +60,8 @@ std::vector<ClassificationEvalResult> evaluate_classifier(model::QuantModel& mod
             const auto out  = logits.accessor<float, 2>();
             const auto pick = best.accessor<int64_t, 1>();
             for (size_t i = 0; i < rows.size(); ++i) {
+                for (int64_t k = 0; k < outputs; ++k)
+                    r.logits[rows[i] * size_t(outputs) + size_t(k)] = out[int64_t(i)][k];
                 if (spec.is_regression())
                     r.predictions.scores[rows[i]] = out[int64_t(i)][0];
                 else

@@ -26,6 +26,7 @@ struct ClassificationEvalOptions {
 
 struct ClassificationEvalResult {
     GluePredictions predictions;
+    std::vector<float> logits;               // the head's outputs, examples x outputs, in file order
     std::map<std::string, Interval> scores;  // per metric of the task, in percent
     /// {"accuracy": 91.2, "accuracy_low": 89.0, "accuracy_high": 93.1, ...} in the task's metric order.
     nlohmann::ordered_json metrics;

@@ -1,7 +1,6 @@
 // eval on a GLUE task: loading, framing, evaluation, output files.
 #include "bitswitch/eval/glue_eval.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -9,13 +8,11 @@
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/io.h"
-#include "bitswitch/core/runtime.h"
 #include "bitswitch/data/glue_features.h"
 #include "bitswitch/eval/classification_eval.h"
 #include "bitswitch/model/loaded_model.h"
 #include "bitswitch/model/roberta.h"
 #include "bitswitch/model/run_metadata.h"
-#include "bitswitch/text/sequence_format.h"
 
 namespace bitswitch::eval {
 
@@ -31,9 +28,7 @@ std::optional<data::GlueTask> glue_task_for(const std::string& task_flag, const 
                                      (std::filesystem::path(model_dir) / "bitswitch.json").string());
 }
 
-std::vector<nlohmann::ordered_json> run_glue_eval(const QaEvalConfig& c, data::GlueTask task) {
-    const auto loaded = model::LoadedModel::load(c.model_dir, c.quant_override);
-    loaded.model().set_engine(c.engine);
+GlueEvalSet load_glue_eval_set(const QaEvalConfig& c, const model::LoadedModel& loaded, data::GlueTask task) {
     const auto encoder = std::dynamic_pointer_cast<model::RobertaForTaskImpl>(loaded.model_ptr());
     if (!encoder) {
         throw InputError(fmt::format("--task {}: {} is not an encoder with a classification head",
@@ -44,17 +39,22 @@ std::vector<nlohmann::ordered_json> run_glue_eval(const QaEvalConfig& c, data::G
                      c.model_dir.c_str());
     }
     data::GlueLoadOptions load;
-    load.max_examples  = c.max_eval_samples;
-    const auto dataset = data::load_glue(c.validation_file, task, load);
-    if (dataset.examples.empty()) throw InputError(fmt::format("{}: no rows to evaluate", c.validation_file));
-    const auto tok_dir = core::tokenizer_dir_for(c.tokenizer_dir, c.model_dir, "roberta-tokenizer");
-    const auto tok     = text::BpeTokenizer::load(tok_dir);
-    const int64_t max_length =
-        std::min<int64_t>(c.features.max_seq_length, encoder->roberta->config.max_tokens());
-    const auto features = data::build_glue_features(
-        dataset, tok, text::SequenceFormat::roberta(tok, tok_dir.string()), max_length);
+    load.max_examples = c.max_eval_samples;
+    GlueEvalSet set;
+    set.dataset = data::load_glue(c.validation_file, task, load);
+    if (set.dataset.examples.empty())
+        throw InputError(fmt::format("{}: no rows to evaluate", c.validation_file));
+    set.features = data::EncoderFraming(c.tokenizer_dir, c.model_dir, c.features.max_seq_length,
+                                        encoder->roberta->config.max_tokens())
+                       .features(set.dataset);
+    return set;
+}
 
-    const auto configs = loaded.configs(c.precision, c.activate_lora_idx);
+std::vector<nlohmann::ordered_json> run_glue_eval(const QaEvalConfig& c, data::GlueTask task) {
+    const auto loaded = model::LoadedModel::load(c.model_dir, c.quant_override);
+    loaded.model().set_engine(c.engine);
+    const auto [dataset, features] = load_glue_eval_set(c, loaded, task);
+    const auto configs             = loaded.configs(c.precision, c.activate_lora_idx);
     ClassificationEvalOptions options;
     options.batch_size = c.batch_size;
     const auto results = evaluate_classifier(loaded.model(), dataset, features, configs, options);

@@ -10,13 +10,25 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/data/glue.h"
+#include "bitswitch/data/glue_features.h"
 #include "bitswitch/eval/qa_eval.h"
+#include "bitswitch/model/loaded_model.h"
 
 namespace bitswitch::eval {
 
 /// The GLUE task an evaluation is for: `task_flag` when given ("squad": none), else the task the model's
 /// training run recorded in bitswitch.json; nullopt for extractive QA.
 std::optional<data::GlueTask> glue_task_for(const std::string& task_flag, const std::string& model_dir);
+
+/// A GLUE task's evaluation file (config.validation_file, its first max_eval_samples rows) framed for
+/// `loaded`'s encoder (data::EncoderFraming). InputError when the model is not an encoder with a
+/// classification head or the file has no rows; a warning when its classifier was never trained.
+struct GlueEvalSet {
+    data::GlueDataset dataset;
+    data::GlueFeatures features;
+};
+GlueEvalSet load_glue_eval_set(const QaEvalConfig& config, const model::LoadedModel& loaded,
+                               data::GlueTask task);
 
 /// One row per config: the task's metrics with their intervals (metric, metric_low, metric_high, in
 /// percent) plus precision, avg_weight_bits, model_bytes, eval_samples, eval_seconds. With output_dir:

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -105,37 +106,71 @@ const std::string& glue_main_metric(data::GlueTask task) {
     return data::glue_task_spec(task).metrics.front();
 }
 
+namespace {
+
+// The gold labels and scores of a labeled dataset.
+struct Gold {
+    std::vector<int32_t> labels;
+    std::vector<double> scores;
+};
+
+Gold gold_of(const data::GlueDataset& dataset) {
+    if (!dataset.labeled)
+        throw InputError(dataset.path + ": has no labels (a test file?): nothing to score against");
+    Gold gold;
+    for (const auto& e : dataset.examples) {
+        gold.labels.push_back(e.label);
+        gold.scores.push_back(e.score);
+    }
+    return gold;
+}
+
+using Statistic = std::function<double(const std::vector<size_t>&)>;
+
+// `metric` of `predictions` on the examples at some indices (with repeats). The references must outlive it.
+Statistic metric_on(const std::string& metric, const GluePredictions& predictions, const Gold& gold,
+                    const data::GlueTaskSpec& spec) {
+    check_sizes(spec.is_regression() ? predictions.scores.size() : predictions.classes.size(),
+                gold.labels.size());
+    if (metric == "pearson" || metric == "spearman") {
+        auto f = metric == "pearson" ? pearson_correlation : spearman_correlation;
+        return [&, f](const std::vector<size_t>& at) {
+            return f(pick(predictions.scores, at), pick(gold.scores, at));
+        };
+    }
+    auto f = metric == "accuracy" ? glue_accuracy : metric == "f1" ? glue_f1 : matthews_correlation;
+    return [&, f](const std::vector<size_t>& at) {
+        return f(pick(predictions.classes, at), pick(gold.labels, at));
+    };
+}
+
+}  // namespace
+
 std::map<std::string, Interval> glue_scores(const data::GlueDataset& dataset,
                                             const GluePredictions& predictions,
                                             const BootstrapOptions& options) {
-    if (!dataset.labeled)
-        throw InputError(dataset.path + ": has no labels (a test file?): nothing to score against");
-    const auto& spec = dataset.spec();
-    const size_t n   = dataset.examples.size();
-    std::vector<int32_t> labels;
-    std::vector<double> gold;
-    for (const auto& e : dataset.examples) {
-        labels.push_back(e.label);
-        gold.push_back(e.score);
-    }
-    check_sizes(spec.is_regression() ? predictions.scores.size() : predictions.classes.size(), n);
+    const auto gold = gold_of(dataset);
     std::map<std::string, Interval> scores;
-    for (const auto& metric : spec.metrics) {
-        std::function<double(const std::vector<size_t>&)> statistic;
-        if (metric == "pearson" || metric == "spearman") {
-            auto f    = metric == "pearson" ? pearson_correlation : spearman_correlation;
-            statistic = [&, f](const std::vector<size_t>& at) {
-                return f(pick(predictions.scores, at), pick(gold, at));
-            };
-        } else {
-            auto f = metric == "accuracy" ? glue_accuracy : metric == "f1" ? glue_f1 : matthews_correlation;
-            statistic = [&, f](const std::vector<size_t>& at) {
-                return f(pick(predictions.classes, at), pick(labels, at));
-            };
-        }
-        scores[metric] = bootstrap_statistic(n, statistic, options);
+    for (const auto& metric : dataset.spec().metrics) {
+        scores[metric] = bootstrap_statistic(dataset.examples.size(),
+                                             metric_on(metric, predictions, gold, dataset.spec()), options);
     }
     return scores;
+}
+
+Interval glue_paired_difference(const data::GlueDataset& dataset, const GluePredictions& a,
+                                const GluePredictions& b, const std::string& metric,
+                                const BootstrapOptions& options) {
+    const auto gold     = gold_of(dataset);
+    const auto& metrics = dataset.spec().metrics;
+    if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
+        throw Error(fmt::format("{} is not a metric of {}", metric,
+                                core::enum_name(data::kGlueTaskNames, dataset.task)));
+    }
+    const auto on_a = metric_on(metric, a, gold, dataset.spec());
+    const auto on_b = metric_on(metric, b, gold, dataset.spec());
+    return bootstrap_statistic(
+        dataset.examples.size(), [&](const std::vector<size_t>& at) { return on_a(at) - on_b(at); }, options);
 }
 
 }  // namespace bitswitch::eval

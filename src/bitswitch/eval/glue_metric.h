@@ -34,6 +34,13 @@ std::map<std::string, Interval> glue_scores(const data::GlueDataset& dataset,
                                             const GluePredictions& predictions,
                                             const BootstrapOptions& options = {});
 
+/// metric(a) − metric(b) on the same examples, with its paired interval: both statistics on the same
+/// resampled indices (eval/bootstrap.h), so that the interval says how sure we are that one set of
+/// predictions beats the other on these examples. `metric` is one of the task's.
+Interval glue_paired_difference(const data::GlueDataset& dataset, const GluePredictions& a,
+                                const GluePredictions& b, const std::string& metric,
+                                const BootstrapOptions& options = {});
+
 /// The task's headline metric, the first of its list (CoLA: mcc, MRPC: accuracy, STS-B: pearson).
 const std::string& glue_main_metric(data::GlueTask task);
 

@@ -29,6 +29,7 @@ struct QaModelConfig {
 
 struct QaEvalConfig : QaModelConfig {
     std::string validation_file;
+    std::string task;        // "squad" or a GLUE task; empty: the run's recorded task (eval/glue_eval.h)
     std::string output_dir;  // empty: write nothing
     int batch_size           = EvalOptions{}.batch_size;
     int64_t max_eval_samples = -1;

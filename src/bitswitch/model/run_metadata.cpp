@@ -30,9 +30,9 @@ RunMetadata parse_run_metadata(const nlohmann::json& run, const std::string& whe
     RunMetadata m;
     m.has_file                 = true;
     const std::string finetune = string_or(run, "finetune", "lora", where);
-    if (finetune != "lora" && finetune != "full")
+    if (finetune != "lora" && finetune != "full" && finetune != "head")
         throw InputError(
-            fmt::format("{}: \"finetune\" is \"{}\"; use \"lora\" or \"full\"", where, finetune));
+            fmt::format("{}: \"finetune\" is \"{}\"; use \"lora\", \"full\" or \"head\"", where, finetune));
     m.lora_run = !run.empty() && finetune == "lora";
     if (m.lora_run) {
         m.base_model = string_or(run, "base_model", "", where);

@@ -49,7 +49,8 @@ std::optional<ResultKind> kind_of(const Json& row) {
     if (!row.is_object()) return std::nullopt;
     if (row.contains("budget_kind") && row.contains("method")) return ResultKind::kSearch;
     if (row.contains("target") && row.contains("kl")) return ResultKind::kSensitivity;
-    if (row.contains("config") && row.contains("f1_diff")) return ResultKind::kSweep;
+    if (row.contains("config") && (row.contains("f1_diff") || row.contains("metric")))
+        return ResultKind::kSweep;  // SQuAD's (EM, F1) or a GLUE task's (its main metric)
     if (row.contains("crafted_at") && row.contains("evaluated_at")) return ResultKind::kAttack;
     return std::nullopt;
 }
@@ -227,26 +228,38 @@ std::string precision_section(const Inputs& in) {
     if (it == in.results.end())
         return section("precision", "Precision table", note("No sweep result among the inputs."));
     std::string body;
-    LineChart chart{"F1 against average weight bits (95% intervals)", "average weight bits", "F1 (%)", {}};
+    // A GLUE sweep names its main metric; SQuAD's rows have EM and F1. The chart plots one metric: F1, or
+    // the first file's GLUE metric.
+    const auto metric_of = [](const Json& row) { return row.value("metric", std::string("f1")); };
+    const auto metric    = metric_of(it->second.front().rows.front());
+    const auto label     = metric == "f1" ? std::string("F1") : metric;
+    LineChart chart{
+        label + " against average weight bits (95% intervals)", "average weight bits", label + " (%)", {}};
     for (const auto& file : it->second) {
         const auto& first = file.rows.front();
+        const auto m      = metric_of(first);
+        const bool squad  = m == "f1" && !first.contains("task");
         body += fmt::format(
-            "<table><caption>{} ({} questions, differences against {})</caption><tr><th>config</th><th>EM "
-            "(%)</th><th>F1 (%)</th><th>ΔF1 (points)</th><th>avg w bits</th><th>MB</th></tr>\n",
-            xml_escape(file.name), first.value("questions", 0), xml_escape(first.value("reference", "")));
+            "<table><caption>{} ({} {}, differences against {})</caption><tr><th>config</th>{}<th>{} "
+            "(%)</th><th>Δ{} (points)</th><th>avg w bits</th><th>MB</th></tr>\n",
+            xml_escape(file.name), first.value(squad ? "questions" : "examples", 0),
+            squad ? "questions" : xml_escape(first.value("task", "")) + " rows",
+            xml_escape(first.value("reference", "")), squad ? "<th>EM (%)</th>" : "",
+            xml_escape(m == "f1" ? "F1" : m), xml_escape(m == "f1" ? "F1" : m));
         Series s{file.name, {}, {}, {}, {}, SeriesStyle::kPoints, false};
         for (const auto& row : file.rows) {
-            const auto f1 = interval(row, "f1");
-            body += fmt::format(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.2f}</td></tr>\n",
-                xml_escape(row.value("config", "")), interval_text(interval(row, "exact_match")),
-                interval_text(f1), interval_text(interval(row, "f1_diff")),
-                number_or_nan(row, "avg_weight_bits"), number_or_nan(row, "model_bytes") / 1e6);
-            if (!f1) continue;
+            const auto value = interval(row, m.c_str());
+            body +=
+                fmt::format("<tr><td>{}</td>{}<td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.2f}</td></tr>\n",
+                            xml_escape(row.value("config", "")),
+                            squad ? "<td>" + interval_text(interval(row, "exact_match")) + "</td>" : "",
+                            interval_text(value), interval_text(interval(row, (m + "_diff").c_str())),
+                            number_or_nan(row, "avg_weight_bits"), number_or_nan(row, "model_bytes") / 1e6);
+            if (!value || m != metric) continue;
             s.x.push_back(number_or_nan(row, "avg_weight_bits"));
-            s.y.push_back((*f1)[0]);
-            s.low.push_back((*f1)[1]);
-            s.high.push_back((*f1)[2]);
+            s.y.push_back((*value)[0]);
+            s.low.push_back((*value)[1]);
+            s.high.push_back((*value)[2]);
         }
         body += "</table>\n";
         chart.series.push_back(std::move(s));
@@ -261,15 +274,19 @@ std::string sensitivity_section(const Inputs& in) {
     std::string body;
     int index = 0;
     for (const auto& file : it->second) {
-        bool measured = true;
-        for (const auto& row : file.rows) measured = measured && interval(row, "f1_drop").has_value();
+        // SQuAD's rows measure F1 (files from before GLUE say nothing); a GLUE task's its main metric.
+        const auto metric = file.rows.front().value("metric", std::string("f1"));
+        const auto label  = metric == "f1" ? std::string("F1") : metric;
+        bool measured     = true;
+        for (const auto& row : file.rows)
+            measured = measured && interval(row, (metric + "_drop").c_str()).has_value();
         Heatmap h;
         h.title        = fmt::format("{}: {} from base {}", file.name,
-                              measured ? "measured F1 drop" : "KL divergence (proxy)",
+                              measured ? "measured " + label + " drop" : "KL divergence (proxy)",
                                      file.rows.front().value("base", ""));
         h.row_label    = "unit or block";
         h.column_label = "test level (bits)";
-        h.value_label  = measured ? "F1 drop (points)" : "KL (nats)";
+        h.value_label  = measured ? label + " drop (points)" : "KL (nats)";
         h.id           = fmt::format("heat{}", index++);
         std::map<std::string, size_t> row_of, column_of;
         for (const auto& row : file.rows) {
@@ -279,7 +296,7 @@ std::string sensitivity_section(const Inputs& in) {
         }
         h.values.assign(h.rows.size(), std::vector<std::optional<double>>(h.columns.size()));
         for (const auto& row : file.rows) {
-            const auto drop = interval(row, "f1_drop");
+            const auto drop = interval(row, (metric + "_drop").c_str());
             h.values[row_of[row.value("target", "")]][column_of[row.value("level", "")]] =
                 measured ? (*drop)[0] : number_or_nan(row, "kl");
         }

@@ -3,31 +3,7 @@
 
 #include <torch/torch.h>
 
-#include "bitswitch/model/qa_head.h"
-
 namespace bitswitch::train {
-
-TaskLogits task_logits(model::QuantModel& model, const data::Batch& b,
-                       const quant::PrecisionConfig* precision, const torch::Tensor& embeddings) {
-    if (!b.is_classification()) {
-        auto [start, end] = embeddings.defined()
-                                ? model.forward_embeddings(embeddings, b.attention_mask, precision)
-                                : model.forward(b.input_ids, b.attention_mask, precision);
-        return {start, end};
-    }
-    const quant::PrecisionConfig& p = precision ? *precision : model.default_precision();
-    const auto x                    = embeddings.defined() ? embeddings : model.embed(b.input_ids);
-    return {model.classify(model.encode(x, b.attention_mask, p), p)};
-}
-
-torch::Tensor task_loss(const TaskLogits& logits, const data::Batch& b) {
-    if (!b.is_classification())
-        return model::qa_span_loss(logits[0], logits[1], b.start_positions, b.end_positions,
-                                   b.attention_mask);
-    const auto& classes = logits[0];
-    if (classes.size(1) == 1) return torch::mse_loss(classes.squeeze(1), b.scores);  // STS-B's regression
-    return torch::nn::functional::cross_entropy(classes, b.labels);
-}
 
 torch::Tensor distill_loss(const TaskLogits& student, const TaskLogits& teacher, KdLoss kind, double T) {
     const auto one = [&](const torch::Tensor& s, const torch::Tensor& t) {
@@ -66,7 +42,7 @@ std::vector<TaskLogits> teacher_pass_logits(model::QuantModel& model, const data
     if (plan.teachers.empty()) return out;
     torch::NoGradGuard no_grad;
     const model::EvalModeGuard eval_mode(model);
-    for (const auto& pass : plan.teachers) out.push_back(task_logits(model, b, &pass.config));
+    for (const auto& pass : plan.teachers) out.push_back(eval::task_logits(model, b, &pass.config));
     return out;
 }
 
@@ -88,8 +64,8 @@ MicroBatchLoss backward_micro_batch(model::QuantModel& model, const data::Batch&
     MicroBatchLoss out;
     for (const auto& pass : plan.passes) {
         const auto logits =
-            task_logits(model, b, &pass.config, inputs ? inputs(b, pass.config) : torch::Tensor());
-        const auto task = task_loss(logits, b);
+            eval::task_logits(model, b, &pass.config, inputs ? inputs(b, pass.config) : torch::Tensor());
+        const auto task = eval::task_loss(logits, b);
         std::vector<torch::Tensor> distances;
         if (plan.from_higher != SwitchLoss::kAvg) {
             for (const auto& h : higher)

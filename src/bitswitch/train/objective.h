@@ -1,7 +1,7 @@
 // The loss of one micro-batch under a step's plan (train/planner.h), for any QuantModel: for each pass, the
-// task loss of the model's head at the pass's precision config, plus the distillation terms the plan and
-// the settings ask for, then backward with the pass's weight. One backward per pass frees that pass's
-// graph before the next level runs; the gradients add up.
+// task loss (eval/task_loss.h) of the model's head at the pass's precision config, plus the distillation
+// terms the plan and the settings ask for, then backward with the pass's weight. One backward per pass
+// frees that pass's graph before the next level runs; the gradients add up.
 // The task is the batch's (data::Batch): the QA span loss (start and end cross-entropy), or a sequence
 // classifier's cross-entropy, or for a one-output head (STS-B) the squared error to the scores.
 // Distillation D is MSE on the logits (InstantNet) or T²·KL(teacher_T ‖ student_T) on the distributions at
@@ -21,22 +21,14 @@
 #include <torch/types.h>
 
 #include "bitswitch/data/batch.h"
+#include "bitswitch/eval/task_loss.h"
 #include "bitswitch/model/quant_model.h"
 #include "bitswitch/train/planner.h"
 #include "bitswitch/train/train_config.h"
 
 namespace bitswitch::train {
 
-/// A task head's outputs: QA's start and end logits (B, T) each, or a classifier's class logits (B, L).
-using TaskLogits = std::vector<torch::Tensor>;
-
-/// The model's task head on `batch` (a QA batch: the span head; a classification batch: the classifier) at
-/// `precision` (null: the model's default), from the batch's tokens or from token `embeddings` (B, T, C).
-TaskLogits task_logits(model::QuantModel& model, const data::Batch& batch,
-                       const quant::PrecisionConfig* precision, const torch::Tensor& embeddings = {});
-
-/// The batch's task loss on `logits` (the formulas above), averaged over the batch.
-torch::Tensor task_loss(const TaskLogits& logits, const data::Batch& batch);
+using eval::TaskLogits;  // the task head's outputs and loss: eval/task_loss.h
 
 /// D(student, stopgrad teacher) averaged over the head's outputs.
 torch::Tensor distill_loss(const TaskLogits& student, const TaskLogits& teacher, KdLoss kind,

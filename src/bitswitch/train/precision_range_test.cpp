@@ -34,7 +34,7 @@ PrecisionRangeTest run_precision_range_test(model::QuantModel& model,
         for (int64_t k = 0; k < c.prt_steps; ++k) {
             for (const auto& p : params) p.mutable_grad() = torch::Tensor();
             const auto x    = batch(k);
-            const auto loss = task_loss(task_logits(model, x, &config), x);
+            const auto loss = eval::task_loss(eval::task_logits(model, x, &config), x);
             loss.backward();
             opt.step();
             sum += loss.item<double>();

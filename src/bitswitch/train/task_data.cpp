@@ -1,15 +1,12 @@
 // Reading and tokenizing a run's training and evaluation files.
 #include "bitswitch/train/task_data.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "bitswitch/core/error.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/model/encoder_config.h"
 #include "bitswitch/model/task_model.h"
-#include "bitswitch/text/sequence_format.h"
 
 namespace bitswitch::train {
 namespace {
@@ -40,16 +37,12 @@ void load_glue_data(const TrainConfig& c, TaskData& d) {
             "\"roberta\", for example one made by `bitswitch pretrain --model_type roberta`)",
             task_name(c), model_dir.string()));
     }
-    const auto encoder = model::load_encoder_config(model_dir / "config.json");
-    const auto tok_dir = core::tokenizer_dir_for(c.tokenizer_dir, model_dir, "roberta-tokenizer");
-    const auto tok     = text::BpeTokenizer::load(tok_dir);
-    const auto format  = text::SequenceFormat::roberta(tok, tok_dir.string());
-    // A sequence longer than the encoder's positions could not run: cut there too.
-    const int64_t max_length = std::min<int64_t>(c.features.max_seq_length, encoder.max_tokens());
+    const data::EncoderFraming framing(c.tokenizer_dir, model_dir, c.features.max_seq_length,
+                                       model::load_encoder_config(model_dir / "config.json").max_tokens());
     data::GlueLoadOptions options;
     options.max_examples  = c.max_train_samples;
     d.glue_train          = data::load_glue(c.train_file, *c.task, options);
-    d.glue_train_features = data::build_glue_features(d.glue_train, tok, format, max_length);
+    d.glue_train_features = framing.features(d.glue_train);
     if (d.glue_train.examples.empty()) throw InputError(fmt::format("{}: no training rows", c.train_file));
     if (!d.glue_train.labeled) {
         throw InputError(fmt::format("{}: the rows have no labels (a test split?): train on a labeled split",
@@ -58,7 +51,7 @@ void load_glue_data(const TrainConfig& c, TaskData& d) {
     if (!c.validation_file.empty()) {
         options.max_examples = c.max_eval_samples;
         d.glue_eval          = data::load_glue(c.validation_file, *c.task, options);
-        d.glue_eval_features = data::build_glue_features(d.glue_eval, tok, format, max_length);
+        d.glue_eval_features = framing.features(d.glue_eval);
     }
 }
 

@@ -25,10 +25,11 @@
 
 namespace bitswitch::train {
 
-/// lora: frozen base, adapters on every block linear + the QA head trained; full: everything trains.
-enum class Finetune { kLora, kFull };
-inline constexpr core::EnumName<Finetune> kFinetuneNames[] = {{Finetune::kLora, "lora"},
-                                                              {Finetune::kFull, "full"}};
+/// lora: frozen base, adapters on every block linear + the task head trained; full: everything trains;
+/// head: frozen base, no adapters, the task head alone trains (seed 004's experiment 1, a linear probe).
+enum class Finetune { kLora, kFull, kHead };
+inline constexpr core::EnumName<Finetune> kFinetuneNames[] = {
+    {Finetune::kLora, "lora"}, {Finetune::kFull, "full"}, {Finetune::kHead, "head"}};
 
 /// The training paradigms (train/planner.h says what a step of each computes).
 enum class Mode { kStatic, kSwitchable, kRandom, kCyclic };

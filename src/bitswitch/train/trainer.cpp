@@ -236,7 +236,7 @@ TeacherFn Trainer::make_teacher() {
             torch::NoGradGuard no_grad;
             const auto config = planner_->self_teacher_config();
             model_->eval();
-            auto logits = task_logits(*model_, b, &config);
+            auto logits = eval::task_logits(*model_, b, &config);
             model_->train();
             return logits;
         };
@@ -246,7 +246,7 @@ TeacherFn Trainer::make_teacher() {
     for (auto& p : teacher_->model().parameters()) p.set_requires_grad(false);
     return [this](const data::Batch& b) {
         torch::NoGradGuard no_grad;
-        return task_logits(teacher_->model(), b, nullptr);
+        return eval::task_logits(teacher_->model(), b, nullptr);
     };
 }
 
@@ -417,8 +417,8 @@ void Trainer::save_model(const fs::path& dir) const {
         core::fault_point("model.ranges");
     } else {
         model::save_task_model(*model_, dir);
-        run["format"]   = "bitswitch-full-run";
-        run["finetune"] = "full";
+        run["format"]   = "bitswitch-full-run";  // head runs too: the whole model is saved
+        run["finetune"] = core::enum_name(kFinetuneNames, c_.finetune);
         core::write_file_atomic(dir / "bitswitch.json", run.dump(2) + "\n");
     }
     model::save_quant_ranges(*model_, dir);
@@ -535,7 +535,8 @@ void Trainer::finish(const StepLoopResult& loop, TrainResult& result) {
 
 std::vector<std::pair<std::string, torch::Tensor>> mark_trainable(model::QuantModel& model,
                                                                   Finetune finetune) {
-    // LoRA: the adapters of every linear, and the heads' own weights (PEFT's modules_to_save).
+    // LoRA: the adapters of every linear, and the heads' own weights (PEFT's modules_to_save); head: the
+    // heads' weights alone (such a run has no adapters).
     std::set<const void*> chosen;
     for (const auto& u : model.units()) {
         if (!u.has_weight()) continue;

@@ -29,7 +29,8 @@ struct TrainResult {
 };
 
 /// Sets requires_grad on every parameter of `model` for `finetune` (LoRA: the adapters and the heads'
-/// weights; full: everything) and returns the trainable ones with their names, in registration order.
+/// weights; full: everything; head: the heads' weights) and returns the trainable ones with their names, in
+/// registration order.
 std::vector<std::pair<std::string, torch::Tensor>> mark_trainable(model::QuantModel& model,
                                                                   Finetune finetune);
 

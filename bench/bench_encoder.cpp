@@ -1,0 +1,100 @@
+// RoBERTa-base-shape throughput (random weights, roberta-base's config: 12 x 768, 12 heads, feed-forward
+// 3072, dropout 0.1), a two-class sequence classifier as seed 004 fine-tunes on GLUE: a full fine-tuning
+// step (batch 16 x 128: forward, cross-entropy, backward through every weight, AdamW) and an fp32 eval
+// forward (batch 32 x 128, no gradients), then that forward again with every linear and K/V fake-quantized
+// to 8 bits. Mean of `steps` calls after one warm-up, all cores unless told. Prints one JSON line.
+// Peer: bench/peers/torch_encoder_peer.py (the same model and math in plain PyTorch eager).
+//
+// FLOP counts (multiply-add = 2), per token, L layers, C = 768, F = 3072, T = 128:
+//   forward  = 2 (4C^2 + 2CF) L + 2 * 2 T C L (attention scores and mix)
+//   training = 3x the linears (forward, input and weight gradients) + 3x attention
+#include <chrono>
+#include <cstdio>
+
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include "bitswitch/core/runtime.h"
+#include "bitswitch/model/roberta.h"
+#include "bitswitch/quant/precision.h"
+#include "bitswitch/train/trainer.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Mean seconds of `steps` calls after one warm-up call.
+template <class F>
+double seconds_per_call(int steps, const F& call) {
+    call();
+    const auto t = Clock::now();
+    for (int i = 0; i < steps; ++i) call();
+    return seconds_since(t) / steps;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bitswitch::core::configure_compute_threads(argv, argc > 1 ? std::atoi(argv[1]) : 0);
+    const int steps = argc > 2 ? std::atoi(argv[2]) : 3;
+    torch::manual_seed(0);
+    bitswitch::model::EncoderConfig cfg;  // roberta-base
+    cfg.labels      = {"negative", "positive"};
+    const int64_t L = cfg.num_hidden_layers, C = cfg.hidden_size, F = cfg.intermediate_size, T = 128;
+    const double linear_per_token     = 2.0 * L * (4 * C * C + 2 * C * F);
+    const double attn_per_token       = 2.0 * 2 * T * C * L;
+    const double fwd_flops_per_token  = linear_per_token + attn_per_token;
+    const double step_flops_per_token = 3 * linear_per_token + 3 * attn_per_token;
+
+    bitswitch::model::RobertaForTask model(cfg, bitswitch::model::EncoderHead::kSequenceClassification);
+    std::vector<torch::Tensor> params;
+    for (auto& [name, p] : bitswitch::train::mark_trainable(*model, bitswitch::train::Finetune::kFull))
+        params.push_back(p);
+    torch::optim::AdamW opt(params, torch::optim::AdamWOptions(1e-5).weight_decay(0.01));
+
+    // Fine-tuning step: batch 16 x 128, RoBERTa's ids (0 = <s>, 2 = </s>, others random), no padding.
+    const auto random_ids = [&](int64_t batch) {
+        auto ids = torch::randint(3, cfg.vocab_size, {batch, T});
+        ids.select(1, 0).fill_(0);
+        ids.select(1, T - 1).fill_(2);
+        return ids;
+    };
+    const auto ids = random_ids(16), mask = torch::ones({16, T}, torch::kLong);
+    const auto labels = torch::randint(0, 2, {16});
+    const auto& fp    = model->default_precision();
+    model->train();
+    const double step_seconds = seconds_per_call(steps, [&] {
+        opt.zero_grad();
+        const auto logits = model->classify(model->encode(model->embed(ids), mask, fp), fp);
+        torch::nn::functional::cross_entropy(logits, labels).backward();
+        opt.step();
+    });
+
+    // Eval forward: batch 32 x 128, no gradients; then every linear, input and K/V at 8 bits.
+    model->eval();
+    const auto eval_ids = random_ids(32), eval_mask = torch::ones({32, T}, torch::kLong);
+    torch::NoGradGuard no_grad;
+    const auto forward = [&](const bitswitch::quant::PrecisionConfig& p) {
+        return seconds_per_call(
+            steps, [&] { model->classify(model->encode(model->embed(eval_ids), eval_mask, p), p); });
+    };
+    const double fwd_seconds  = forward(fp);
+    const double fwd8_seconds = forward(bitswitch::quant::parse_precision("8", model->units(), {}));
+
+    const double step_tokens = 16.0 * T, fwd_tokens = 32.0 * T;
+    const nlohmann::ordered_json out{
+        {"name", "bitswitch"},
+        {"threads", at::get_num_threads()},
+        {"train_step_tokens_per_s", step_tokens / step_seconds},
+        {"train_step_gflops", step_tokens * step_flops_per_token / step_seconds / 1e9},
+        {"eval_forward_tokens_per_s", fwd_tokens / fwd_seconds},
+        {"eval_forward_gflops", fwd_tokens * fwd_flops_per_token / fwd_seconds / 1e9},
+        {"eval_forward_w8a8kv8_tokens_per_s", fwd_tokens / fwd8_seconds},
+        {"peak_rss_mb", double(bitswitch::core::peak_rss_bytes()) / (1 << 20)},
+    };
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+}
