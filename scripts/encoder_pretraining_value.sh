@@ -31,6 +31,7 @@ for f in head full; do
         [ "$e" = random ] && model=$out/random
         for s in "${seeds[@]}"; do
             echo "-- $f $e seed $s" >&2
+            mkdir -p "$out/$f/$e"
             # shellcheck disable=SC2086
             "$bin" train "${recipe[@]}" --model_name_or_path "$model" ${finetune[$f]} --seed "$s" \
                 --output_dir "$out/$f/$e/seed$s" > "$out/$f/$e/seed$s.json"

@@ -52,6 +52,7 @@ start=$(date +%s)
 echo "== experiment 1: head trained on a frozen encoder, then post-training quantization" >&2
 for t in "${tasks[@]}"; do
     run=$out/exp1/$t/run
+    mkdir -p "$out/exp1/$t"
     "$bin" train --task "$t" "${common[@]}" --train_file "${train_file[$t]}" --validation_file "${dev_file[$t]}" \
         --finetune head --w_bits 32 "${seed004_quantizer[@]}" --max_steps "$steps1" --learning_rate 1e-3 \
         --seed 1 --output_dir "$run" > "$run.json"
@@ -78,6 +79,7 @@ for t in "${tasks[@]}"; do
     for c in "${configs[@]}"; do
         for s in "${seeds[@]}"; do
             run=$out/exp2/$t/$c/seed$s
+            mkdir -p "$out/exp2/$t/$c"
             echo "-- $t $c seed $s" >&2
             # shellcheck disable=SC2086
             "$bin" train --task "$t" "${common[@]}" --train_file "${train_file[$t]}" --finetune full \
