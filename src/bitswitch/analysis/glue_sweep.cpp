@@ -34,11 +34,6 @@ nlohmann::ordered_json to_json(const GlueSweepRow& r, const GlueSweepResult& res
     return j;
 }
 
-std::string interval_text(const eval::Interval& i, bool sign) {
-    return sign ? fmt::format("{:+.2f} [{:+.2f}, {:+.2f}]", i.estimate, i.low, i.high)
-                : fmt::format("{:.2f} [{:.2f}, {:.2f}]", i.estimate, i.low, i.high);
-}
-
 }  // namespace
 
 GlueSweepResult glue_sweep_of(const model::LoadedModel& loaded, const eval::GlueEvalSet& set,
@@ -128,9 +123,10 @@ std::string format_glue_sweep(const GlueSweepResult& result, eval::OutputFormat 
             s += "\n";
             for (const auto& r : result.rows) {
                 s += fmt::format("| {} |", r.config);
-                for (const auto& m : metrics) s += " " + interval_text(r.scores.at(m), false) + " |";
-                s += fmt::format(" {} | {:.2f} | {:.2f} | {:.3f} |\n", interval_text(r.diffs.at(main), true),
-                                 r.avg_weight_bits, r.model_bytes / 1e6, r.bit_operations_per_token / 1e9);
+                for (const auto& m : metrics) s += " " + eval::interval_text(r.scores.at(m)) + " |";
+                s += fmt::format(" {} | {:.2f} | {:.2f} | {:.3f} |\n",
+                                 eval::interval_text(r.diffs.at(main), true), r.avg_weight_bits,
+                                 r.model_bytes / 1e6, r.bit_operations_per_token / 1e9);
             }
             s += fmt::format(
                 "\n{} {} rows; intervals: percentile bootstrap over rows, {} resamples, seed {}; Δ{} paired "

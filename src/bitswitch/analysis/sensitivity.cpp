@@ -254,17 +254,16 @@ SensitivityResult sensitivity_of(const model::LoadedModel& loaded, const eval::Q
                          drop.c_str());
         });
     if (group) parallel::share_items(*group, measured, 1 + (c.proxies_only ? 0 : size_t(out.examples)));
-    const auto percent = [](eval::Interval i) {
-        return eval::Interval{100 * i.estimate, 100 * i.low, 100 * i.high};
-    };
-    if (!c.proxies_only) out.base_score = percent(eval::bootstrap_mean(base_scores.question_f1, c.bootstrap));
+    if (!c.proxies_only)
+        out.base_score = eval::percent(eval::bootstrap_mean(base_scores.question_f1, c.bootstrap));
     for (size_t r = 0; r < total; ++r) {
         const size_t t = r / levels, l = r % levels;
         SensitivityRow row{targets[t].label, c.test_levels[l], {}, {}, measured[r][0], fisher[t][l]};
         if (!c.proxies_only) {
             const std::vector<double> f1(measured[r].begin() + 1, measured[r].end());
-            row.score = percent(eval::bootstrap_mean(f1, c.bootstrap));
-            row.drop  = percent(eval::bootstrap_paired_difference(base_scores.question_f1, f1, c.bootstrap));
+            row.score = eval::percent(eval::bootstrap_mean(f1, c.bootstrap));
+            row.drop =
+                eval::percent(eval::bootstrap_paired_difference(base_scores.question_f1, f1, c.bootstrap));
         }
         out.rows.push_back(std::move(row));
     }
@@ -350,20 +349,17 @@ std::string format_sensitivity(const SensitivityResult& result, eval::OutputForm
             const auto label = metric_label(result.metric);
             const bool qa    = result.metric == "f1";
             s                = fmt::format("Base {}{}; {} {}, proxies on {} {}.\n\n", result.base,
-                            result.base_score ? fmt::format(" ({} {:.2f} [{:.2f}, {:.2f}])", label,
-                                                                           result.base_score->estimate,
-                                                                           result.base_score->low, result.base_score->high)
-                                                             : "",
+                            result.base_score
+                                               ? fmt::format(" ({} {})", label, eval::interval_text(*result.base_score))
+                                               : "",
                                            result.examples, qa ? "questions" : "examples", result.calibration_windows,
                             qa ? "windows" : "rows");
             s += fmt::format("| unit | level | {} drop [95% CI] | KL | Fisher |\n|---|---|---:|---:|---:|\n",
                              label);
             for (const auto& r : result.rows) {
                 s += fmt::format("| {} | {} | {} | {:.4g} | {} |\n", r.target, r.level,
-                                 r.drop ? fmt::format("{:.2f} [{:.2f}, {:.2f}]", r.drop->estimate,
-                                                      r.drop->low, r.drop->high)
-                                        : "-",
-                                 r.kl, optional_number(r.fisher, "{:.4g}"));
+                                 r.drop ? eval::interval_text(*r.drop) : "-", r.kl,
+                                 optional_number(r.fisher, "{:.4g}"));
             }
             if (result.kl_spearman || result.fisher_spearman) {
                 s += fmt::format("\nSpearman rank correlation with the measured drops: KL {}, Fisher {}.\n",

@@ -44,11 +44,6 @@ nlohmann::ordered_json cell_json(const AttackCell& c, const AttackReport& r) {
             {"budget", r.budget}};
 }
 
-std::string interval_text(const eval::Interval& i, bool sign = false) {
-    return sign ? fmt::format("{:+.2f} [{:+.2f}, {:+.2f}]", i.estimate, i.low, i.high)
-                : fmt::format("{:.2f} [{:.2f}, {:.2f}]", i.estimate, i.low, i.high);
-}
-
 }  // namespace
 
 std::string format_attack(const AttackReport& r, eval::OutputFormat format) {
@@ -86,9 +81,9 @@ std::string format_attack(const AttackReport& r, eval::OutputFormat format) {
                 s += fmt::format("| {} | {}{} | {} | {} | {} | {:.1f} | {:.2f} | {:.2f} | {:.1f} |\n",
                                  c.crafted_at, c.evaluated_at,
                                  c.passes > 1 ? fmt::format(" (x{})", c.passes) : "",
-                                 interval_text(c.clean_f1), interval_text(c.adversarial_f1),
-                                 interval_text(c.f1_change, true), c.f1_drop_percent, c.clean_em.estimate,
-                                 c.adversarial_em.estimate, c.success_rate);
+                                 eval::interval_text(c.clean_f1), eval::interval_text(c.adversarial_f1),
+                                 eval::interval_text(c.f1_change, true), c.f1_drop_percent,
+                                 c.clean_em.estimate, c.adversarial_em.estimate, c.success_rate);
             }
             const std::string attackable =
                 r.matrix.attackable_share > 0

@@ -15,6 +15,11 @@ std::string csv_field(const std::string& s) {
     return q + "\"";
 }
 
+std::string interval_text(const Interval& i, bool sign) {
+    return sign ? fmt::format("{:+.2f} [{:+.2f}, {:+.2f}]", i.estimate, i.low, i.high)
+                : fmt::format("{:.2f} [{:.2f}, {:.2f}]", i.estimate, i.low, i.high);
+}
+
 nlohmann::ordered_json interval_json(const std::optional<Interval>& i) {
     return i ? nlohmann::ordered_json{i->estimate, i->low, i->high} : nlohmann::ordered_json();
 }

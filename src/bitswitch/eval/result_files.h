@@ -28,6 +28,9 @@ inline Interval percent(const Interval& i) {
     return {100 * i.estimate, 100 * i.low, 100 * i.high};
 }
 
+/// "91.20 [89.00, 93.10]" (sign: "+1.20 [-0.50, +2.90]", for differences), as tables print an interval.
+std::string interval_text(const Interval& interval, bool sign = false);
+
 /// [estimate, low, high], or null for none.
 nlohmann::ordered_json interval_json(const std::optional<Interval>& interval);
 
