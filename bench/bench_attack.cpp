@@ -18,6 +18,7 @@
 #include "bitswitch/model/gpt2.h"
 #include "bitswitch/model/qa_head.h"
 #include "bitswitch/quant/precision.h"
+#include "bitswitch/train/fused_adamw.h"
 
 namespace {
 
@@ -47,7 +48,8 @@ int main(int argc, char** argv) {
     bitswitch::model::Gpt2ForQuestionAnswering model(cfg);
     for (auto& [name, layer] : model->transformer->linear_layers())
         layer->add_adapter("default", {8, 16.0, 0.0});
-    torch::optim::AdamW opt(bitswitch::bench::lora_trainable(*model), torch::optim::AdamWOptions(1e-4));
+    bitswitch::train::FusedAdamW opt(bitswitch::bench::lora_trainable(*model),
+                                     torch::optim::AdamWOptions(1e-4));
     const bitswitch::bench::QaBatch qa(cfg.vocab_size, 4, 384);
     const auto batch      = qa.as_batch();
     const auto attackable = torch::ones({4, 384});

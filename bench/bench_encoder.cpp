@@ -2,7 +2,8 @@
 // 3072, dropout 0.1), a two-class sequence classifier as seed 004 fine-tunes on GLUE: a full fine-tuning
 // step (batch 16 x 128: forward, cross-entropy, backward through every weight, AdamW) and an fp32 eval
 // forward (batch 32 x 128, no gradients), then that forward again with every linear and K/V fake-quantized
-// to 8 bits. Mean of `steps` calls after one warm-up, all cores unless told. Prints one JSON line.
+// to 8 bits; then the step and the fp32 forward on bf16 products (--bf16) where the CPU has them. Mean of
+// `steps` calls after one warm-up, all cores unless told. Prints one JSON line.
 // Peer: bench/peers/torch_encoder_peer.py (the same model and math in plain PyTorch eager).
 //
 // FLOP counts (multiply-add = 2), per token, L layers, C = 768, F = 3072, T = 128:
@@ -15,8 +16,11 @@
 #include <nlohmann/json.hpp>
 
 #include "bitswitch/core/runtime.h"
+#include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/model/roberta.h"
+#include "bitswitch/ops/matmul.h"
 #include "bitswitch/quant/precision.h"
+#include "bitswitch/train/fused_adamw.h"
 #include "bitswitch/train/trainer.h"
 
 namespace {
@@ -53,7 +57,7 @@ int main(int argc, char** argv) {
     std::vector<torch::Tensor> params;
     for (auto& [name, p] : bitswitch::train::mark_trainable(*model, bitswitch::train::Finetune::kFull))
         params.push_back(p);
-    torch::optim::AdamW opt(params, torch::optim::AdamWOptions(1e-5).weight_decay(0.01));
+    bitswitch::train::FusedAdamW opt(params, torch::optim::AdamWOptions(1e-5).weight_decay(0.01));
 
     // Fine-tuning step: batch 16 x 128, RoBERTa's ids (0 = <s>, 2 = </s>, others random), no padding.
     const auto random_ids = [&](int64_t batch) {
@@ -63,29 +67,39 @@ int main(int argc, char** argv) {
         return ids;
     };
     const auto ids = random_ids(16), mask = torch::ones({16, T}, torch::kLong);
-    const auto labels = torch::randint(0, 2, {16});
-    const auto& fp    = model->default_precision();
-    model->train();
-    const double step_seconds = seconds_per_call(steps, [&] {
-        opt.zero_grad();
+    const auto labels     = torch::randint(0, 2, {16});
+    const auto& fp        = model->default_precision();
+    const auto train_step = [&] {
+        for (auto& p : params) p.mutable_grad() = torch::Tensor();  // as the trainer does: no zeroing pass
         const auto logits = model->classify(model->encode(model->embed(ids), mask, fp), fp);
         torch::nn::functional::cross_entropy(logits, labels).backward();
         opt.step();
-    });
+    };
+    model->train();
+    const double step_seconds = seconds_per_call(steps, train_step);
 
     // Eval forward: batch 32 x 128, no gradients; then every linear, input and K/V at 8 bits.
-    model->eval();
     const auto eval_ids = random_ids(32), eval_mask = torch::ones({32, T}, torch::kLong);
-    torch::NoGradGuard no_grad;
     const auto forward = [&](const bitswitch::quant::PrecisionConfig& p) {
+        model->eval();
+        torch::NoGradGuard no_grad;
         return seconds_per_call(
             steps, [&] { model->classify(model->encode(model->embed(eval_ids), eval_mask, p), p); });
     };
     const double fwd_seconds  = forward(fp);
     const double fwd8_seconds = forward(bitswitch::quant::parse_precision("8", model->units(), {}));
 
+    // --bf16: the same step and fp32 forward on bfloat16 products, where the CPU has them.
+    double bf16_step_seconds = 0, bf16_fwd_seconds = 0;
+    if (bitswitch::ops::fast_gemm_enabled() && bitswitch::kernels::bf16_gemm_native()) {
+        const bitswitch::ops::Bf16ProductsScope bf16(true);
+        model->train();
+        bf16_step_seconds = seconds_per_call(steps, train_step);
+        bf16_fwd_seconds  = forward(fp);
+    }
+
     const double step_tokens = 16.0 * T, fwd_tokens = 32.0 * T;
-    const nlohmann::ordered_json out{
+    nlohmann::ordered_json out{
         {"name", "bitswitch"},
         {"threads", at::get_num_threads()},
         {"train_step_tokens_per_s", step_tokens / step_seconds},
@@ -93,8 +107,12 @@ int main(int argc, char** argv) {
         {"eval_forward_tokens_per_s", fwd_tokens / fwd_seconds},
         {"eval_forward_gflops", fwd_tokens * fwd_flops_per_token / fwd_seconds / 1e9},
         {"eval_forward_w8a8kv8_tokens_per_s", fwd_tokens / fwd8_seconds},
-        {"peak_rss_mb", double(bitswitch::core::peak_rss_bytes()) / (1 << 20)},
     };
+    if (bf16_step_seconds > 0) {
+        out["train_step_bf16_tokens_per_s"]   = step_tokens / bf16_step_seconds;
+        out["eval_forward_bf16_tokens_per_s"] = fwd_tokens / bf16_fwd_seconds;
+    }
+    out["peak_rss_mb"] = double(bitswitch::core::peak_rss_bytes()) / (1 << 20);
     std::printf("%s\n", out.dump().c_str());
     return 0;
 }

@@ -27,6 +27,7 @@
 #include "bitswitch/model/qa_head.h"
 #include "bitswitch/ops/matmul.h"
 #include "bitswitch/quant/precision.h"
+#include "bitswitch/train/fused_adamw.h"
 
 namespace {
 
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
     for (auto& [name, layer] : model->transformer->linear_layers())
         layer->add_adapter("default", {r, 16.0, 0.0});
     model->set_precision(bitswitch::quant::uniform_config({}, "default", model->units(), "default"));
-    torch::optim::AdamW opt(bitswitch::bench::lora_trainable(*model), torch::optim::AdamWOptions(1e-4));
+    bitswitch::train::FusedAdamW opt(bitswitch::bench::lora_trainable(*model),
+                                     torch::optim::AdamWOptions(1e-4));
 
     // Training step: batch 4 x 384.
     model->train();

@@ -12,6 +12,7 @@
 #include "bench_support.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/model/gpt2.h"
+#include "bitswitch/train/fused_adamw.h"
 #include "bitswitch/train/objective.h"
 #include "bitswitch/train/planner.h"
 
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
         for (const auto& l : levels) layer->add_adapter(l.name(), l.lora);
     }
     const auto trainable = bitswitch::bench::lora_trainable(*model);
-    torch::optim::AdamW opt(trainable, torch::optim::AdamWOptions(1e-4));
+    bitswitch::train::FusedAdamW opt(trainable, torch::optim::AdamWOptions(1e-4));
     model->train();
     const bitswitch::bench::QaBatch batch(cfg.vocab_size, 4, T);
 

@@ -4,7 +4,8 @@ The same math in plain PyTorch (no transformers package here), written as Huggin
 compute it: roberta-base shapes with random weights, post-LayerNorm layers, exact GELU, dropout 0.1, a
 two-class sequence classifier (dense, tanh, out_proj on <s>). A full fine-tuning step at batch 16 x 128
 (forward, cross-entropy, backward, AdamW lr 1e-5, weight decay 0.01 on every parameter) and an fp32 eval
-forward at batch 32 x 128. Prints one JSON line.
+forward at batch 32 x 128; then both again under torch.autocast's bfloat16 (the peer of bitswitch --bf16).
+Gradients are set to None between steps (no zeroing pass), as bitswitch's trainer does. Prints one JSON line.
 Run with Debian's python3-torch:
   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/peers/torch_encoder_peer.py [threads] [steps]
 """
@@ -86,28 +87,35 @@ opt = torch.optim.AdamW(model.parameters(), lr=1e-5, weight_decay=0.01)
 ids, mask, labels = random_ids(16), torch.ones(16, T, dtype=torch.long), torch.randint(0, 2, (16,))
 
 
-def train_step():
-    opt.zero_grad()
-    F.cross_entropy(model(ids, mask), labels).backward()
+def train_step(bf16=False):
+    """Forward, loss, backward, AdamW; under torch.autocast's bf16 when asked (bitswitch --bf16's peer)."""
+    opt.zero_grad(set_to_none=True)  # no zeroing pass (the default from PyTorch 2.0 on)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        loss = F.cross_entropy(model(ids, mask).float(), labels)
+    loss.backward()
     opt.step()
 
 
 eval_ids, eval_mask = random_ids(32), torch.ones(32, T, dtype=torch.long)
 
 
-def eval_forward():
-    with torch.no_grad():
+def eval_forward(bf16=False):
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         model(eval_ids, eval_mask)
 
 
-model.train()
-step = seconds_per_call(train_step)
-model.eval()
-forward = seconds_per_call(eval_forward)
+seconds = {}
+for bf16 in (False, True):
+    model.train()
+    seconds["step", bf16] = seconds_per_call(lambda: train_step(bf16))
+    model.eval()
+    seconds["forward", bf16] = seconds_per_call(lambda: eval_forward(bf16))
 print(json.dumps({
     "name": f"pytorch {torch.__version__} eager",
     "threads": torch.get_num_threads(),
-    "train_step_tokens_per_s": 16 * T / step,
-    "eval_forward_tokens_per_s": 32 * T / forward,
+    "train_step_tokens_per_s": 16 * T / seconds["step", False],
+    "eval_forward_tokens_per_s": 32 * T / seconds["forward", False],
+    "train_step_autocast_bf16_tokens_per_s": 16 * T / seconds["step", True],
+    "eval_forward_autocast_bf16_tokens_per_s": 32 * T / seconds["forward", True],
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))

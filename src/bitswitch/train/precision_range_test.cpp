@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "bitswitch/train/bit_schedule.h"
+#include "bitswitch/train/fused_adamw.h"
 #include "bitswitch/train/objective.h"
 
 namespace bitswitch::train {
@@ -27,7 +28,7 @@ PrecisionRangeTest run_precision_range_test(model::QuantModel& model,
         // Every candidate starts from the run's weights with a fresh optimizer and sees the same batches:
         // otherwise a higher bit-width would be measured after more training and look better for it.
         restore();
-        torch::optim::AdamW opt(params, torch::optim::AdamWOptions(c.learning_rate));
+        FusedAdamW opt(params, torch::optim::AdamWOptions(c.learning_rate));
         const int a       = c.cyclic_a_bits_schedule.empty() ? b : c.cyclic_a_bits_schedule[1];
         const auto config = planner.cyclic_config(b, a);
         double sum        = 0.0;

@@ -15,6 +15,7 @@
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/model/checkpoint.h"
 #include "bitswitch/text/bpe_tokenizer.h"
+#include "bitswitch/train/fused_adamw.h"
 #include "bitswitch/train/lr_schedule.h"
 #include "bitswitch/train/step_loop.h"
 #include "bitswitch/train/token_corpus.h"
@@ -42,7 +43,7 @@ PretrainResult run_pretraining(const PretrainConfig& c) {
     model::Gpt2& gpt = m->transformer;
     std::vector<torch::Tensor> params;
     for (auto& p : gpt->parameters()) params.push_back(p);
-    torch::optim::AdamW opt(
+    FusedAdamW opt(
         params, torch::optim::AdamWOptions(c.learning_rate).weight_decay(c.weight_decay).betas({0.9, 0.95}));
     std::mt19937_64 rng(uint64_t(c.seed));
     std::uniform_int_distribution<int64_t> start_dist(0, corpus.size() - c.seq_length - 2);

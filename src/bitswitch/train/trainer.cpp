@@ -27,6 +27,7 @@
 #include "bitswitch/parallel/process_group.h"
 #include "bitswitch/train/batch_sampler.h"
 #include "bitswitch/train/checkpoints.h"
+#include "bitswitch/train/fused_adamw.h"
 #include "bitswitch/train/objective.h"
 #include "bitswitch/train/planner.h"
 #include "bitswitch/train/precision_range_test.h"
@@ -115,7 +116,7 @@ class Trainer {
     std::unique_ptr<PrecisionPlanner> planner_;
     std::vector<std::pair<std::string, torch::Tensor>> trainable_;
     std::vector<torch::Tensor> params_;
-    std::unique_ptr<torch::optim::AdamW> optimizer_;
+    std::unique_ptr<FusedAdamW> optimizer_;
     bool made_output_dir_ = false;  // this run created out_ (removed again when the input is bad)
     int stop_signal_      = 0;      // a stop signal every rank has agreed on (compute_step), 0 = none
 };
@@ -269,7 +270,7 @@ void Trainer::build_optimizer() {
     std::vector<torch::optim::OptimizerParamGroup> groups;
     if (!decay.empty()) groups.emplace_back(decay, options(c_.weight_decay));
     if (!no_decay.empty()) groups.emplace_back(no_decay, options(0.0));
-    optimizer_ = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(c_.learning_rate));
+    optimizer_ = std::make_unique<FusedAdamW>(groups, torch::optim::AdamWOptions(c_.learning_rate));
 }
 
 void Trainer::restore_checkpoint() {
