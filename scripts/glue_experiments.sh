@@ -16,15 +16,16 @@
 #
 # MRPC and CoLA ship only their dev files: every fifth row is held out for evaluation, the rest trains
 # (runs/glue_experiments/data). SST-2 and RTE use their train and dev files.
-# Usage: scripts/glue_experiments.sh [BITSWITCH] [ENCODER] [OUT]   (SEEDS="1 2 3" STEPS1=... STEPS2=...)
+# About 30 minutes on 2 cores with the defaults (docs/RESULTS.md has its tables).
+# Usage: scripts/glue_experiments.sh [BITSWITCH] [ENCODER] [OUT]   (SEEDS="1 2 3" STEPS1=300 STEPS2=150)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/bitswitch}
 encoder=${2:-assets/tiny-roberta}
 out=${3:-runs/glue_experiments}
 read -r -a seeds <<< "${SEEDS:-1 2 3}"
-steps1=${STEPS1:-400}
-steps2=${STEPS2:-300}
+steps1=${STEPS1:-300}
+steps2=${STEPS2:-150}
 [ -f "$encoder/config.json" ] || { echo "glue_experiments: no encoder at $encoder (scripts/make_default_encoder.sh makes it)" >&2; exit 2; }
 mkdir -p "$out/data/MRPC" "$out/data/CoLA"
 
