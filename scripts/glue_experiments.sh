@@ -5,9 +5,10 @@
 #    precision with seed 004's quantizer recording EMA ranges (asymmetric, per-tensor activation ranges,
 #    bias and outputs quantized); then the run evaluated at 8 and 4 bits with the recorded ranges, quantizing
 #    all encoder linears, the attention group only (query, key, value, attention output) and the feed-forward
-#    group only (intermediate, output). Each cell: accuracy with its 95% bootstrap interval over rows; the
-#    Δ columns are paired over the same rows (bitswitch sweep --reference), so "FC is the more sensitive
-#    group" is a result only where Δ's interval excludes 0.
+#    group only (intermediate, output); the same PTQ also on a fully fine-tuned full-precision run (seed 1),
+#    where the features carry the task even when a small encoder's probe does not. Each cell: accuracy with
+#    its 95% bootstrap interval over rows; the Δ columns are paired over the same rows (bitswitch sweep
+#    --reference), so "FC is the more sensitive group" is a result only where Δ's interval excludes 0.
 # 2. Cyclic weight precision: full fine-tuning with activations at 16 bits and weights cyclic 4-8, 4-16,
 #    8-16 (CPT's saw-tooth, 64 periods as seed 004's cfg_cpt.json) or fixed at 8 or 16 bits, against full
 #    precision, each with several seeds; every run evaluated at its highest trained precision (fp: fp). The
@@ -16,7 +17,7 @@
 #
 # MRPC and CoLA ship only their dev files: every fifth row is held out for evaluation, the rest trains
 # (runs/glue_experiments/data). SST-2 and RTE use their train and dev files.
-# About 30 minutes on 2 cores with the defaults (docs/RESULTS.md has its tables).
+# About 31 minutes on 2 cores with the defaults (docs/RESULTS.md has its tables).
 # Usage: scripts/glue_experiments.sh [BITSWITCH] [ENCODER] [OUT]   (SEEDS="1 2 3" STEPS1=300 STEPS2=150)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,23 @@ for t in "${tasks[@]}"; do
         "$bin" sweep --model "$run" --validation_file "${dev_file[$t]}" --precision fp \
             --precision "attention=$b,fc=$b" --precision "attention=$b" --precision "fc=$b" \
             --reference "attention=$b,fc=$b" -o jsonl --output_dir "$out/exp1/$t/$b" > /dev/null
+    done
+done
+
+echo "== experiment 1, on a fully fine-tuned run: the same post-training quantization" >&2
+# On a small encoder the frozen-encoder probe can end up predicting one class, which no quantization moves;
+# a run whose every weight was fine-tuned at full precision (ranges recorded the same way) shows what each
+# group's quantization costs when the features carry the task.
+for t in "${tasks[@]}"; do
+    run=$out/exp1-full/$t/run
+    mkdir -p "$out/exp1-full/$t"
+    "$bin" train --task "$t" "${common[@]}" --train_file "${train_file[$t]}" --validation_file "${dev_file[$t]}" \
+        --finetune full --w_bits 32 "${seed004_quantizer[@]}" --max_steps "$steps2" --learning_rate 5e-4 \
+        --seed 1 --output_dir "$run" > "$run.json"
+    for b in 8 4; do
+        "$bin" sweep --model "$run" --validation_file "${dev_file[$t]}" --precision fp \
+            --precision "attention=$b,fc=$b" --precision "attention=$b" --precision "fc=$b" \
+            --reference "attention=$b,fc=$b" -o jsonl --output_dir "$out/exp1-full/$t/$b" > /dev/null
     done
 done
 
@@ -109,28 +127,33 @@ def cell(i):  # an interval as the result files store it: [estimate, low, high]
 def signed(i):
     return f"{i[0]:+.2f} [{i[1]:+.2f}, {i[2]:+.2f}]"
 
-print("### Experiment 1: post-training quantization of a frozen encoder with a trained classifier\n")
-print("Accuracy (%) with 95% bootstrap intervals over each task's evaluation rows; Δ = this config minus all "
-      "linears quantized, paired over the same rows.\n")
-print("| bits | quantized | " + " | ".join(names[t] for t in tasks) + " | average | Δ average |")
-print("|---|---|" + "---:|" * (len(tasks) + 2))
-for b in ("8", "4"):
-    rows = {t: {r["config"]: r for r in jsonl(f"{out}/exp1/{t}/{b}/sweep.jsonl")} for t in tasks}
-    labels = [("fp", "none (full precision)"), (f"attention={b},fc={b}", "all"),
-              (f"attention={b}", "attention only"), (f"fc={b}", "FC only")]
-    for config, label in labels:
-        accs = [rows[t][config]["accuracy"][0] for t in tasks]
-        diffs = [rows[t][config]["accuracy_diff"][0] for t in tasks]
-        print(f"| {b} | {label} | " + " | ".join(cell(rows[t][config]["accuracy"]) for t in tasks)
-              + f" | {statistics.mean(accs):.2f} | {statistics.mean(diffs):+.2f} |")
-print()
-print("Δ per task (paired 95% intervals) of leaving one group at full precision:\n")
-print("| bits | config | " + " | ".join(names[t] for t in tasks) + " |")
-print("|---|---|" + "---:|" * len(tasks))
-for b in ("8", "4"):
-    rows = {t: {r["config"]: r for r in jsonl(f"{out}/exp1/{t}/{b}/sweep.jsonl")} for t in tasks}
-    for config, label in ((f"attention={b}", "FC at fp"), (f"fc={b}", "attention at fp"), ("fp", "both at fp")):
-        print(f"| {b} | {label} | " + " | ".join(signed(rows[t][config]["accuracy_diff"]) for t in tasks) + " |")
+def ptq_tables(folder, title):
+    print(title + "\n")
+    print("Accuracy (%) with 95% bootstrap intervals over each task's evaluation rows; Δ = this config minus all "
+          "linears quantized, paired over the same rows.\n")
+    print("| bits | quantized | " + " | ".join(names[t] for t in tasks) + " | average | Δ average |")
+    print("|---|---|" + "---:|" * (len(tasks) + 2))
+    for b in ("8", "4"):
+        rows = {t: {r["config"]: r for r in jsonl(f"{out}/{folder}/{t}/{b}/sweep.jsonl")} for t in tasks}
+        labels = [("fp", "none (full precision)"), (f"attention={b},fc={b}", "all"),
+                  (f"attention={b}", "attention only"), (f"fc={b}", "FC only")]
+        for config, label in labels:
+            accs = [rows[t][config]["accuracy"][0] for t in tasks]
+            diffs = [rows[t][config]["accuracy_diff"][0] for t in tasks]
+            print(f"| {b} | {label} | " + " | ".join(cell(rows[t][config]["accuracy"]) for t in tasks)
+                  + f" | {statistics.mean(accs):.2f} | {statistics.mean(diffs):+.2f} |")
+    print()
+    print("Δ per task (paired 95% intervals) of leaving one group at full precision:\n")
+    print("| bits | config | " + " | ".join(names[t] for t in tasks) + " |")
+    print("|---|---|" + "---:|" * len(tasks))
+    for b in ("8", "4"):
+        rows = {t: {r["config"]: r for r in jsonl(f"{out}/{folder}/{t}/{b}/sweep.jsonl")} for t in tasks}
+        for config, label in ((f"attention={b}", "FC at fp"), (f"fc={b}", "attention at fp"), ("fp", "both at fp")):
+            print(f"| {b} | {label} | " + " | ".join(signed(rows[t][config]["accuracy_diff"]) for t in tasks) + " |")
+
+
+ptq_tables("exp1", "### Experiment 1: post-training quantization of a frozen encoder with a trained classifier")
+ptq_tables("exp1-full", "\n### Experiment 1 on fully fine-tuned runs (full precision, ranges recorded, seed 1)")
 
 # Student's t quantiles for 95% two-sided intervals, by degrees of freedom.
 T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
