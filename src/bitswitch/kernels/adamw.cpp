@@ -40,7 +40,7 @@ void AdamWUpdate(float* param, const float* grad, float* exp_avg, float* exp_avg
     }
     if (i < n) {
         const auto k = hn::FirstN(d, size_t(n - i));
-        // Lanes past the end load zeros: v = 0 gives denom = ε > 0, so no lane divides by zero.
+        // Lanes past the end load zeros and are never stored (with ε = 0 they compute 0/0, unseen).
         update(hn::MaskedLoad(k, d, param + i), hn::MaskedLoad(k, d, grad + i),
                hn::MaskedLoad(k, d, exp_avg + i), hn::MaskedLoad(k, d, exp_avg_sq + i),
                [&](auto p, auto m, auto v) {

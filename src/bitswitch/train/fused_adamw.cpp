@@ -42,18 +42,20 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
     }
     torch::NoGradGuard no_grad;
     using Key = typename std::decay_t<decltype(state_)>::key_type;
-    // Tensors left to libtorch's update are gathered in groups of their own and stepped by the base class
-    // afterwards (it skips parameters whose gradient is undefined).
-    std::vector<std::pair<torch::Tensor, torch::Tensor>> deferred;  // (param, its gradient)
+    // Tensors the fused pass does not cover are stepped by the base class afterwards, with the fused ones'
+    // gradients hidden from it (it skips parameters whose gradient is undefined).
+    std::vector<torch::Tensor> fused;
+    bool any_deferred = false;
     for (auto& group : param_groups_) {
         const auto& o = static_cast<const torch::optim::AdamWOptions&>(group.options());
         for (auto& p : group.params()) {
             const auto& grad = p.grad();
             if (!grad.defined()) continue;
             if (!fuses(p, grad, o)) {
-                deferred.emplace_back(p, grad);
+                any_deferred = true;
                 continue;
             }
+            fused.push_back(p);
             auto& slot = state_[state_key<Key>(p)];
             if (!slot) {
                 auto fresh = std::make_unique<torch::optim::AdamWParamState>();
@@ -80,21 +82,14 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
             for (auto* t : {&p, &s.exp_avg(), &s.exp_avg_sq()}) t->unsafeGetTensorImpl()->bump_version();
         }
     }
-    if (!deferred.empty()) {
-        // Hide the fused parameters' gradients from the base class's pass, then restore them.
-        std::vector<std::pair<torch::Tensor, torch::Tensor>> hidden;
-        for (auto& group : param_groups_) {
-            for (auto& p : group.params()) {
-                if (!p.grad().defined()) continue;
-                const bool is_deferred = std::any_of(deferred.begin(), deferred.end(),
-                                                     [&](const auto& d) { return d.first.is_same(p); });
-                if (is_deferred) continue;
-                hidden.emplace_back(p, p.grad());
-                p.mutable_grad() = torch::Tensor();
-            }
+    if (any_deferred) {
+        std::vector<torch::Tensor> hidden_grads;
+        for (auto& p : fused) {
+            hidden_grads.push_back(p.grad());
+            p.mutable_grad() = torch::Tensor();
         }
         torch::optim::AdamW::step();
-        for (auto& [p, grad] : hidden) p.mutable_grad() = grad;
+        for (size_t i = 0; i < fused.size(); ++i) fused[i].mutable_grad() = hidden_grads[i];
     }
     return loss;
 }
