@@ -50,37 +50,33 @@ common=(--model_name_or_path "$encoder" --max_seq_length 128 --per_device_train_
 seed004_quantizer=(--quant_scheme asymmetric --act_range ema --ema_momentum 0.9 --act_granularity tensor
     --quantize_bias --quantize_output)
 
+# ptq_experiment DIR TRAIN_FLAGS...: per task, one full-precision run recording EMA ranges with seed 004's
+# quantizer, then its PTQ sweeps at 8 and 4 bits (all linears, attention only, FC only) into DIR/TASK/BITS.
+ptq_experiment() {
+    local dir=$1 t b run
+    shift
+    for t in "${tasks[@]}"; do
+        run=$out/$dir/$t/run
+        mkdir -p "$out/$dir/$t"
+        "$bin" train --task "$t" "${common[@]}" --train_file "${train_file[$t]}" \
+            --validation_file "${dev_file[$t]}" --w_bits 32 "${seed004_quantizer[@]}" "$@" --seed 1 \
+            --output_dir "$run" > "$run.json"
+        for b in 8 4; do
+            "$bin" sweep --model "$run" --validation_file "${dev_file[$t]}" --precision fp \
+                --precision "attention=$b,fc=$b" --precision "attention=$b" --precision "fc=$b" \
+                --reference "attention=$b,fc=$b" -o jsonl --output_dir "$out/$dir/$t/$b" > /dev/null
+        done
+    done
+}
+
 start=$(date +%s)
 echo "== experiment 1: head trained on a frozen encoder, then post-training quantization" >&2
-for t in "${tasks[@]}"; do
-    run=$out/exp1/$t/run
-    mkdir -p "$out/exp1/$t"
-    "$bin" train --task "$t" "${common[@]}" --train_file "${train_file[$t]}" --validation_file "${dev_file[$t]}" \
-        --finetune head --w_bits 32 "${seed004_quantizer[@]}" --max_steps "$steps1" --learning_rate 1e-3 \
-        --seed 1 --output_dir "$run" > "$run.json"
-    for b in 8 4; do
-        "$bin" sweep --model "$run" --validation_file "${dev_file[$t]}" --precision fp \
-            --precision "attention=$b,fc=$b" --precision "attention=$b" --precision "fc=$b" \
-            --reference "attention=$b,fc=$b" -o jsonl --output_dir "$out/exp1/$t/$b" > /dev/null
-    done
-done
-
+ptq_experiment exp1 --finetune head --max_steps "$steps1" --learning_rate 1e-3
 echo "== experiment 1, on a fully fine-tuned run: the same post-training quantization" >&2
 # On a small encoder the frozen-encoder probe can end up predicting one class, which no quantization moves;
 # a run whose every weight was fine-tuned at full precision (ranges recorded the same way) shows what each
 # group's quantization costs when the features carry the task.
-for t in "${tasks[@]}"; do
-    run=$out/exp1-full/$t/run
-    mkdir -p "$out/exp1-full/$t"
-    "$bin" train --task "$t" "${common[@]}" --train_file "${train_file[$t]}" --validation_file "${dev_file[$t]}" \
-        --finetune full --w_bits 32 "${seed004_quantizer[@]}" --max_steps "$steps2" --learning_rate 5e-4 \
-        --seed 1 --output_dir "$run" > "$run.json"
-    for b in 8 4; do
-        "$bin" sweep --model "$run" --validation_file "${dev_file[$t]}" --precision fp \
-            --precision "attention=$b,fc=$b" --precision "attention=$b" --precision "fc=$b" \
-            --reference "attention=$b,fc=$b" -o jsonl --output_dir "$out/exp1-full/$t/$b" > /dev/null
-    done
-done
+ptq_experiment exp1-full --finetune full --max_steps "$steps2" --learning_rate 5e-4
 
 echo "== experiment 2: full fine-tuning, activations at 16 bits, cyclic or fixed weight bits" >&2
 declare -A config=(
