@@ -3,7 +3,8 @@
 // step (batch 16 x 128: forward, cross-entropy, backward through every weight, AdamW) and an fp32 eval
 // forward (batch 32 x 128, no gradients), then that forward again with every linear and K/V fake-quantized
 // to 8 bits; then the step and the fp32 forward on bf16 products (--bf16) where the CPU has them. Mean of
-// `steps` calls after one warm-up, all cores unless told. Prints one JSON line.
+// `steps` calls after two warm-up calls (the first steps fault in the optimizer's state and the allocator's
+// blocks), all cores unless told. Prints one JSON line.
 // Peer: bench/peers/torch_encoder_peer.py (the same model and math in plain PyTorch eager).
 //
 // FLOP counts (multiply-add = 2), per token, L layers, C = 768, F = 3072, T = 128:
@@ -30,9 +31,10 @@ double seconds_since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Mean seconds of `steps` calls after one warm-up call.
+// Mean seconds of `steps` calls after two warm-up calls.
 template <class F>
 double seconds_per_call(int steps, const F& call) {
+    call();
     call();
     const auto t = Clock::now();
     for (int i = 0; i < steps; ++i) call();

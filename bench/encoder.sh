@@ -12,7 +12,7 @@ echo "# bitswitch"
 "$build/bench/bench_encoder" 0 "$steps"
 echo "# PyTorch eager peer, best configuration (headline): PASSIVE, OpenBLAS's own kernel choice, bitswitch's malloc settings"
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE \
-    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 \
+    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 \
     /usr/bin/python3 bench/peers/torch_encoder_peer.py 0 "$steps"
 echo "# PyTorch eager peer, the caller's environment unchanged (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset})"
 /usr/bin/python3 bench/peers/torch_encoder_peer.py 0 "$steps"

@@ -8,7 +8,9 @@
 #include "bitswitch/model/encoder_checkpoint.h"
 #include "bitswitch/model/run_folder.h"
 #include "bitswitch/model/safetensors.h"
+#include "bitswitch/text/bpe_tokenizer.h"
 #include "support/encoder_reference.h"
+#include "support/paths.h"
 #include "support/temp_dir.h"
 #include "support/tiny_encoder.h"
 
@@ -302,6 +304,74 @@ TEST(Roberta, ConfigRoundTripsAndNamesBadFields) {
     EXPECT_EQ(encoder_config_from_json(j, "c").labels, (std::vector<std::string>{"LABEL_0", "LABEL_1"}));
     j["model_type"] = "gpt2";
     EXPECT_THROW(encoder_config_from_json(j, "c"), InputError);
+}
+
+// The encoder the project ships (assets/tiny-roberta, F16, no head) loads with a fresh two-class head and
+// gives the float64 reference's hidden states and logits on real text from its own tokenizer, the
+// reference reading the weights straight from the file.
+TEST(Roberta, ShippedDefaultEncoderGivesTheFloat64ReferenceOnRealText) {
+    const auto dir = bitswitch::testing::asset("tiny-roberta");
+    auto loaded =
+        load_encoder_pretrained(dir, EncoderHead::kSequenceClassification, {"negative", "positive"});
+    EXPECT_TRUE(loaded.head_initialized);
+    auto& model      = loaded.model;
+    const auto& cfg  = model->roberta->config;
+    const auto vocab = text::BpeTokenizer::load(bitswitch::testing::asset("roberta-tokenizer"));
+    EXPECT_EQ(cfg.vocab_size, vocab.vocab_size());
+    EXPECT_EQ(cfg.hidden_act, "gelu");
+
+    const int64_t bos = vocab.token_id("<s>"), eos = vocab.token_id("</s>"), pad = vocab.token_id("<pad>");
+    ASSERT_EQ(pad, cfg.pad_token_id);
+    std::vector<std::vector<int64_t>> ids;
+    for (const char* sentence : {"a gripping, beautifully acted film", "dull"}) {
+        std::vector<int64_t> row{bos};
+        for (const auto id : vocab.encode(sentence)) row.push_back(id);
+        row.push_back(eos);
+        ids.push_back(row);
+    }
+    const int64_t T = int64_t(ids[0].size());
+    ASSERT_GT(T, int64_t(ids[1].size()) + 1);
+    std::vector<std::vector<int>> mask(2);
+    std::vector<int64_t> flat_ids, flat_mask;
+    for (int b = 0; b < 2; ++b) {
+        for (int64_t t = 0; t < T; ++t) {
+            const bool real = t < int64_t(ids[b].size());
+            mask[b].push_back(real ? 1 : 0);
+            flat_ids.push_back(real ? ids[b][size_t(t)] : pad);
+            flat_mask.push_back(real ? 1 : 0);
+        }
+        ids[b].resize(size_t(T), pad);
+    }
+
+    Weights w;
+    const SafetensorsReader reader(dir / "model.safetensors");
+    for (const auto& [name, entry] : reader.entries()) {
+        EXPECT_EQ(entry.dtype, "F16") << name;
+        const auto t = reader.tensor(name).to(torch::kFloat32).contiguous();
+        w[name]      = std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    }
+    for (const auto& p : model->classifier->named_parameters()) {
+        const auto t               = p.value().detach().contiguous();
+        w["classifier." + p.key()] = std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    }
+
+    model->eval();
+    torch::NoGradGuard no_grad;
+    const auto batch = torch::tensor(flat_ids).view({2, T});
+    const auto hidden =
+        model->encode(model->embed(batch), torch::tensor(flat_mask).view({2, T}), model->default_precision());
+    const auto logits = model->classify(hidden, model->default_precision());
+    for (int b = 0; b < 2; ++b) {
+        const auto ref =
+            bitswitch::testing::reference_encoder_hidden(cfg, w, ids[size_t(b)], mask[size_t(b)]);
+        for (int64_t t = 0; t < T; ++t) {
+            for (int64_t c = 0; c < cfg.hidden_size; ++c)
+                ASSERT_NEAR(hidden[b][t][c].item<float>(), ref[size_t(t * cfg.hidden_size + c)], 1e-5)
+                    << b << "," << t << "," << c;
+        }
+        const auto ref_logits = bitswitch::testing::reference_classifier_logits(cfg, w, ref);
+        for (int l = 0; l < 2; ++l) EXPECT_NEAR(logits[b][l].item<float>(), ref_logits[size_t(l)], 1e-5);
+    }
 }
 
 }  // namespace

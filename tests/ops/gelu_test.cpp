@@ -1,4 +1,5 @@
-// The SIMD GELU (tanh approximation) against libtorch's torch::gelu(x, "tanh"), forward and gradient.
+// The SIMD GELUs (tanh approximation and exact) against the formulas in double precision and libtorch's
+// torch::gelu, forward and gradient.
 #include <cmath>
 #include <cstdio>
 
@@ -47,6 +48,56 @@ TEST(GeluTanh, ValuesAndGradientsMatchTheDoublePrecisionFormulaAsCloselyAsLibtor
     EXPECT_LE(dx_err, 1.25 * torch_dx_err);
     std::printf("max |error| vs double: ours %.2g / %.2g, libtorch %.2g / %.2g (value / gradient)\n", y_err,
                 dx_err, torch_y_err, torch_dx_err);
+}
+
+// The exact GELU in double precision: ½x(1 + erf(x/√2)) and its derivative ½(1 + erf(x/√2)) + x·φ(x), with
+// 1 + erf(x/√2) as erfc(−x/√2) so that it keeps its digits far on the negative side.
+std::pair<torch::Tensor, torch::Tensor> erf_reference(const torch::Tensor& x_float, const torch::Tensor& dy) {
+    const auto x       = x_float.to(torch::kFloat64);
+    const auto two_cdf = torch::erfc(-x / std::sqrt(2.0));
+    const auto pdf     = torch::exp(-0.5 * x * x) / std::sqrt(2 * M_PI);
+    return {0.5 * x * two_cdf, dy.to(torch::kFloat64) * (0.5 * two_cdf + x * pdf)};
+}
+
+TEST(GeluErf, ValuesAndGradientsMatchTheDoublePrecisionFormula) {
+    torch::manual_seed(0);
+    auto x = torch::cat(
+        {torch::randn({1001}) * 3, torch::tensor({-30.f, -9.f, -4.f, -1e-4f, 0.f, 1e-4f, 4.f, 9.f, 30.f})});
+    x.requires_grad_();
+    const auto dy = torch::randn(x.sizes());
+    const auto y  = gelu_erf(x);
+    y.backward(dy);
+    const auto [y_exact, dx_exact] = erf_reference(x.detach(), dy);
+    const auto abs_err             = [](const torch::Tensor& got, const torch::Tensor& want) {
+        return (got.to(torch::kFloat64) - want).abs();
+    };
+    // erf's approximation is good to 1.5e-7 absolute: |error| ≤ ½|x|·1.5e-7 plus float32 rounding.
+    const auto xd     = x.detach().to(torch::kFloat64);
+    const auto bound  = 1e-7 * xd.abs() + 2e-7 * y_exact.abs() + 1e-9;
+    const auto y_err  = abs_err(y, y_exact);
+    const auto dx_err = abs_err(x.grad(), dx_exact);
+    EXPECT_TRUE((y_err <= bound).all().item<bool>()) << "max |error| " << y_err.max().item<double>();
+    EXPECT_LT(dx_err.max().item<double>(), 2e-6);
+    // Exactly 0 and x where erf saturates; the exact zero at 0.
+    EXPECT_EQ(y[x.size(0) - 9].item<float>(), -0.0f);  // -30: 1 + erf underflows to 0
+    EXPECT_EQ(y[x.size(0) - 1].item<float>(), 30.0f);
+    EXPECT_EQ(y[x.size(0) - 5].item<float>(), 0.0f);
+    // No worse than libtorch's float32 GELU by more than float32 rounding.
+    const double torch_y_err = abs_err(torch::gelu(x.detach()), y_exact).max().item<double>();
+    EXPECT_LE(y_err.max().item<double>(), torch_y_err + 2e-6);
+    // Far on the negative side 1 + erf is tiny: relative error stays small there (no cancellation).
+    const auto tail = torch::tensor({-4.f, -5.f, -6.f});
+    const auto rel =
+        (abs_err(gelu_erf(tail), erf_reference(tail, tail).first) / erf_reference(tail, tail).first.abs())
+            .max()
+            .item<double>();
+    EXPECT_LT(rel, 2e-2);
+}
+
+TEST(GeluErf, NonContiguousInputGivesTheSameAsItsContiguousCopy) {
+    torch::manual_seed(1);
+    const auto x = torch::randn({64, 48}).t();
+    EXPECT_TRUE(torch::equal(gelu_erf(x), gelu_erf(x.contiguous())));
 }
 
 TEST(GeluTanh, NonContiguousInputGivesTheSameAsItsContiguousCopy) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
@@ -93,11 +94,30 @@ void keep_freed_memory() {
     ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
+namespace {
+
+constexpr const char* kHugePagesTunable = "glibc.malloc.hugetlb=1";
+
+// Adds glibc's transparent-huge-page tunable to GLIBC_TUNABLES; false if the caller already chose it.
+bool ask_glibc_for_huge_pages() {
+    const char* tunables      = std::getenv("GLIBC_TUNABLES");
+    const std::string current = tunables ? tunables : "";
+    if (current.find("glibc.malloc.hugetlb") != std::string::npos) return false;
+    ::setenv("GLIBC_TUNABLES", (current.empty() ? "" : current + ":").append(kHugePagesTunable).c_str(), 1);
+    return true;
+}
+
+}  // namespace
+
 void configure_compute_threads(char** argv, int threads) {
+    // Both settings are read once, when the process starts (libgomp's and glibc's initialization).
+    bool restart = ask_glibc_for_huge_pages();
     if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
         ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-        ::execv("/proc/self/exe", argv);  // returns only on failure: then run on with spinning threads
+        restart = true;
     }
+    // Returns only on failure: then run on with spinning threads and small pages.
+    if (restart) ::execv("/proc/self/exe", argv);
     if (threads <= 0) {
         cpu_set_t set;
         CPU_ZERO(&set);

@@ -1,4 +1,5 @@
-// GELU (tanh approximation) forward and backward (see gelu.h), compiled once per SIMD target by Highway.
+// GELU (tanh approximation and exact) forward and backward (see gelu.h), compiled once per SIMD target
+// by Highway.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "bitswitch/kernels/gelu.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -55,6 +56,42 @@ void GeluTanhBackward(const float* x, const float* dy, float* dx, int64_t n) {
     });
 }
 
+// 1 + erf(x/√2) = 2·Φ(x) and φ(x), from one exponential: with a = |x|/√2, erfc(a) ≈ P(t)·e^(−a²),
+// t = 1 / (1 + p·a) (Abramowitz and Stegun 7.1.26), and e^(−a²) = e^(−x²/2) = √(2π)·φ(x).
+template <class D, class V>
+HWY_INLINE void TwoCdfAndPdf(D d, V x, V& two_cdf, V& pdf) {
+    const auto a      = hn::Mul(hn::Abs(x), hn::Set(d, 0.7071067811865476f));
+    const auto t      = hn::Div(hn::Set(d, 1.0f), hn::MulAdd(hn::Set(d, 0.3275911f), a, hn::Set(d, 1.0f)));
+    auto poly         = hn::MulAdd(hn::Set(d, 1.061405429f), t, hn::Set(d, -1.453152027f));
+    poly              = hn::MulAdd(poly, t, hn::Set(d, 1.421413741f));
+    poly              = hn::MulAdd(poly, t, hn::Set(d, -0.284496736f));
+    poly              = hn::MulAdd(poly, t, hn::Set(d, 0.254829592f));
+    const auto gauss  = hn::Exp(d, hn::Neg(hn::Mul(a, a)));
+    const auto erfc_a = hn::Mul(hn::Mul(poly, t), gauss);  // 1 − erf(|x|/√2)
+    two_cdf           = hn::IfThenElse(hn::Lt(x, hn::Zero(d)), erfc_a, hn::Sub(hn::Set(d, 2.0f), erfc_a));
+    pdf               = hn::Mul(hn::Set(d, 0.3989422804014327f), gauss);  // 1/√(2π)
+}
+
+void GeluErfForward(const float* x, float* y, int64_t n) {
+    const hn::ScalableTag<float> d;
+    const auto half = hn::Set(d, 0.5f);
+    for_each_vector(d, x, nullptr, y, n, [&](auto v, auto) {
+        decltype(v) two_cdf, pdf;
+        TwoCdfAndPdf(d, v, two_cdf, pdf);
+        return hn::Mul(hn::Mul(half, v), two_cdf);
+    });
+}
+
+void GeluErfBackward(const float* x, const float* dy, float* dx, int64_t n) {
+    const hn::ScalableTag<float> d;
+    const auto half = hn::Set(d, 0.5f);
+    for_each_vector(d, x, dy, dx, n, [&](auto v, auto g) {
+        decltype(v) two_cdf, pdf;
+        TwoCdfAndPdf(d, v, two_cdf, pdf);
+        return hn::Mul(g, hn::MulAdd(v, pdf, hn::Mul(half, two_cdf)));
+    });
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace bitswitch::kernels
 HWY_AFTER_NAMESPACE();
@@ -64,6 +101,8 @@ namespace bitswitch::kernels {
 
 HWY_EXPORT(GeluTanhForward);
 HWY_EXPORT(GeluTanhBackward);
+HWY_EXPORT(GeluErfForward);
+HWY_EXPORT(GeluErfBackward);
 
 void gelu_tanh_forward(const float* x, float* y, int64_t n) {
     HWY_DYNAMIC_DISPATCH(GeluTanhForward)(x, y, n);
@@ -71,6 +110,14 @@ void gelu_tanh_forward(const float* x, float* y, int64_t n) {
 
 void gelu_tanh_backward(const float* x, const float* dy, float* dx, int64_t n) {
     HWY_DYNAMIC_DISPATCH(GeluTanhBackward)(x, dy, dx, n);
+}
+
+void gelu_erf_forward(const float* x, float* y, int64_t n) {
+    HWY_DYNAMIC_DISPATCH(GeluErfForward)(x, y, n);
+}
+
+void gelu_erf_backward(const float* x, const float* dy, float* dx, int64_t n) {
+    HWY_DYNAMIC_DISPATCH(GeluErfBackward)(x, dy, dx, n);
 }
 
 }  // namespace bitswitch::kernels

@@ -116,7 +116,7 @@ RobertaIntermediateImpl::RobertaIntermediateImpl(const EncoderConfig& c)
 torch::Tensor RobertaIntermediateImpl::forward(const torch::Tensor& x,
                                                const quant::UnitPrecision& precision) {
     const auto pre = dense->forward(x, precision);
-    return tanh_gelu_ ? ops::gelu_tanh(pre) : torch::gelu(pre);
+    return tanh_gelu_ ? ops::gelu_tanh(pre) : ops::gelu_erf(pre);
 }
 
 RobertaLayerImpl::RobertaLayerImpl(const EncoderConfig& c) {
@@ -236,7 +236,7 @@ RobertaLMHeadImpl::RobertaLMHeadImpl(const EncoderConfig& c) {
 
 torch::Tensor RobertaLMHeadImpl::forward(const torch::Tensor& hidden, const torch::Tensor& decoder,
                                          const torch::Tensor& decoder_bias) {
-    const auto x = layer_norm->forward(torch::gelu(dense->forward(hidden)));
+    const auto x = layer_norm->forward(ops::gelu_erf(dense->forward(hidden)));
     return torch::matmul(x, decoder.t()) + decoder_bias;
 }
 

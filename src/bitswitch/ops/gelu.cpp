@@ -1,4 +1,4 @@
-// GELU (tanh) as an autograd function over kernels/gelu.h, split between threads.
+// GELU (tanh and exact) as autograd functions over kernels/gelu.h, split between threads.
 #include "bitswitch/ops/gelu.h"
 
 #include <ATen/Parallel.h>
@@ -14,14 +14,30 @@ using torch::autograd::tensor_list;
 
 constexpr int64_t kGrain = 1 << 14;  // floats per task: 64 KB, a fraction of L2
 
-struct GeluTanh : torch::autograd::Function<GeluTanh> {
+// One GELU variant: its forward and backward kernels.
+struct TanhKernels {
+    static void forward(const float* x, float* y, int64_t n) { kernels::gelu_tanh_forward(x, y, n); }
+    static void backward(const float* x, const float* dy, float* dx, int64_t n) {
+        kernels::gelu_tanh_backward(x, dy, dx, n);
+    }
+};
+
+struct ErfKernels {
+    static void forward(const float* x, float* y, int64_t n) { kernels::gelu_erf_forward(x, y, n); }
+    static void backward(const float* x, const float* dy, float* dx, int64_t n) {
+        kernels::gelu_erf_backward(x, dy, dx, n);
+    }
+};
+
+template <class Kernels>
+struct Gelu : torch::autograd::Function<Gelu<Kernels>> {
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x_in) {
         const auto x    = x_in.contiguous();
         auto y          = torch::empty_like(x);
         const float* px = x.data_ptr<float>();
         float* py       = y.data_ptr<float>();
         at::parallel_for(0, x.numel(), kGrain,
-                         [&](int64_t b, int64_t e) { kernels::gelu_tanh_forward(px + b, py + b, e - b); });
+                         [&](int64_t b, int64_t e) { Kernels::forward(px + b, py + b, e - b); });
         ctx->save_for_backward({x});
         return y;
     }
@@ -33,18 +49,24 @@ struct GeluTanh : torch::autograd::Function<GeluTanh> {
         const float* px  = x.data_ptr<float>();
         const float* pdy = dy.data_ptr<float>();
         float* pdx       = dx.data_ptr<float>();
-        at::parallel_for(0, x.numel(), kGrain, [&](int64_t b, int64_t e) {
-            kernels::gelu_tanh_backward(px + b, pdy + b, pdx + b, e - b);
-        });
+        at::parallel_for(0, x.numel(), kGrain,
+                         [&](int64_t b, int64_t e) { Kernels::backward(px + b, pdy + b, pdx + b, e - b); });
         return {dx};
     }
 };
 
+bool on_kernels(const torch::Tensor& x) {
+    return x.device().is_cpu() && x.scalar_type() == torch::kFloat32;
+}
+
 }  // namespace
 
 torch::Tensor gelu_tanh(const torch::Tensor& x) {
-    if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat32) return torch::gelu(x, "tanh");
-    return GeluTanh::apply(x);
+    return on_kernels(x) ? Gelu<TanhKernels>::apply(x) : torch::gelu(x, "tanh");
+}
+
+torch::Tensor gelu_erf(const torch::Tensor& x) {
+    return on_kernels(x) ? Gelu<ErfKernels>::apply(x) : torch::gelu(x);
 }
 
 }  // namespace bitswitch::ops

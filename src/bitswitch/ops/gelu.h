@@ -1,5 +1,5 @@
-// GPT-2's activation, GELU with the tanh approximation, as one autograd function over the SIMD kernels
-// of kernels/gelu.h (float32 CPU tensors; libtorch's torch::gelu(x, "tanh") elsewhere).
+// GELU as autograd functions over the SIMD kernels of kernels/gelu.h (float32 CPU tensors; libtorch's
+// torch::gelu elsewhere): GPT-2's tanh approximation and the exact (erf) GELU of BERT and RoBERTa.
 #pragma once
 
 #include <torch/types.h>
@@ -8,5 +8,8 @@ namespace bitswitch::ops {
 
 /// torch::gelu(x, "tanh"), with its gradient.
 torch::Tensor gelu_tanh(const torch::Tensor& x);
+
+/// torch::gelu(x), the exact GELU, with its gradient.
+torch::Tensor gelu_erf(const torch::Tensor& x);
 
 }  // namespace bitswitch::ops
