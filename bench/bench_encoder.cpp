@@ -4,18 +4,21 @@
 // forward (batch 32 x 128, no gradients), then that forward again with every linear and K/V fake-quantized
 // to 8 bits; then the step and the fp32 forward on bf16 products (--bf16) where the CPU has them. Mean of
 // `steps` calls after two warm-up calls (the first steps fault in the optimizer's state and the allocator's
-// blocks), all cores unless told. Prints one JSON line.
+// blocks), all cores unless told. Also the GEMM ceilings (gemm_ceilings.h) and the floors they set: the
+// tokens/s the step's and the forward's FLOPs would take at the model's float32 (and bf16) product ceiling,
+// the most any implementation doing all of this model's arithmetic with these products could reach. Prints
+// one JSON line.
 // Peer: bench/peers/torch_encoder_peer.py (the same model and math in plain PyTorch eager).
 //
 // FLOP counts (multiply-add = 2), per token, L layers, C = 768, F = 3072, T = 128:
 //   forward  = 2 (4C^2 + 2CF) L + 2 * 2 T C L (attention scores and mix)
 //   training = 3x the linears (forward, input and weight gradients) + 3x attention
-#include <chrono>
 #include <cstdio>
 
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include "bench_support.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/model/roberta.h"
@@ -23,13 +26,12 @@
 #include "bitswitch/quant/precision.h"
 #include "bitswitch/train/fused_adamw.h"
 #include "bitswitch/train/trainer.h"
+#include "gemm_ceilings.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
+using bitswitch::bench::Clock;
+using bitswitch::bench::seconds_since;
 
 // Mean seconds of `steps` calls after two warm-up calls.
 template <class F>
@@ -54,6 +56,8 @@ int main(int argc, char** argv) {
     const double attn_per_token       = 2.0 * 2 * T * C * L;
     const double fwd_flops_per_token  = linear_per_token + attn_per_token;
     const double step_flops_per_token = 3 * linear_per_token + 3 * attn_per_token;
+
+    auto ceiling = bitswitch::bench::gemm_ceilings();  // measured again after the workload; the better counts
 
     bitswitch::model::RobertaForTask model(cfg, bitswitch::model::EncoderHead::kSequenceClassification);
     std::vector<torch::Tensor> params;
@@ -100,19 +104,27 @@ int main(int argc, char** argv) {
         bf16_fwd_seconds  = forward(fp);
     }
 
+    ceiling                  = ceiling.best_with(bitswitch::bench::gemm_ceilings());
     const double step_tokens = 16.0 * T, fwd_tokens = 32.0 * T;
     nlohmann::ordered_json out{
         {"name", "bitswitch"},
         {"threads", at::get_num_threads()},
+        {"blas_gemm_ceiling_gflops", ceiling.blas},
+        {"model_gemm_ceiling_gflops", ceiling.model},
         {"train_step_tokens_per_s", step_tokens / step_seconds},
         {"train_step_gflops", step_tokens * step_flops_per_token / step_seconds / 1e9},
+        {"train_step_floor_tokens_per_s", ceiling.model * 1e9 / step_flops_per_token},
         {"eval_forward_tokens_per_s", fwd_tokens / fwd_seconds},
         {"eval_forward_gflops", fwd_tokens * fwd_flops_per_token / fwd_seconds / 1e9},
+        {"eval_forward_floor_tokens_per_s", ceiling.model * 1e9 / fwd_flops_per_token},
         {"eval_forward_w8a8kv8_tokens_per_s", fwd_tokens / fwd8_seconds},
     };
     if (bf16_step_seconds > 0) {
-        out["train_step_bf16_tokens_per_s"]   = step_tokens / bf16_step_seconds;
-        out["eval_forward_bf16_tokens_per_s"] = fwd_tokens / bf16_fwd_seconds;
+        out["bf16_gemm_ceiling_gflops"]             = ceiling.bf16;
+        out["train_step_bf16_tokens_per_s"]         = step_tokens / bf16_step_seconds;
+        out["train_step_bf16_floor_tokens_per_s"]   = ceiling.bf16 * 1e9 / step_flops_per_token;
+        out["eval_forward_bf16_tokens_per_s"]       = fwd_tokens / bf16_fwd_seconds;
+        out["eval_forward_bf16_floor_tokens_per_s"] = ceiling.bf16 * 1e9 / fwd_flops_per_token;
     }
     out["peak_rss_mb"] = double(bitswitch::core::peak_rss_bytes()) / (1 << 20);
     std::printf("%s\n", out.dump().c_str());

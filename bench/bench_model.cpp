@@ -28,51 +28,12 @@
 #include "bitswitch/ops/matmul.h"
 #include "bitswitch/quant/precision.h"
 #include "bitswitch/train/fused_adamw.h"
-
-namespace {
+#include "gemm_ceilings.h"
 
 using bitswitch::bench::Clock;
+using bitswitch::bench::gemm_ceilings;
+using bitswitch::bench::GemmCeilings;
 using bitswitch::bench::seconds_since;
-
-// The largest GEMM of the step, (B*T, C) x (C, F), through libtorch's matmul (the system BLAS) and
-// through the model's own product (model::linear: oneDNN when built with it). Best of 5 x 4 calls.
-// bf16: the model's bfloat16 product (--bf16; kernels::bf16_gemm, operands already rounded), 0 without one.
-struct GemmCeilings {
-    double blas  = 0;
-    double model = 0;
-    double bf16  = 0;
-};
-
-GemmCeilings gemm_ceilings() {
-    torch::NoGradGuard no_grad;
-    const auto a = torch::randn({1536, 768}), b = torch::randn({768, 3072}), w = b.t().contiguous();
-    const auto best_of = [](const auto& gemm) {
-        gemm();
-        double best = 0;
-        for (int r = 0; r < 5; ++r) {
-            const auto t = Clock::now();
-            for (int i = 0; i < 4; ++i) gemm();
-            best = std::max(best, 4 * 2.0 * 1536 * 768 * 3072 / seconds_since(t) / 1e9);
-        }
-        return best;
-    };
-    GemmCeilings c{best_of([&] { torch::mm(a, b); }),
-                   best_of([&] { bitswitch::ops::linear(a, w, torch::Tensor()); })};
-    if (bitswitch::ops::fast_gemm_enabled() && bitswitch::kernels::bf16_gemm_native()) {
-        const auto a16 = a.to(torch::kBFloat16), w16 = w.to(torch::kBFloat16);
-        const auto bits = [](const torch::Tensor& t) {
-            return reinterpret_cast<const uint16_t*>(t.data_ptr<at::BFloat16>());
-        };
-        auto out = torch::empty({1536, 3072});
-        c.bf16   = best_of([&] {
-            bitswitch::kernels::bf16_gemm(false, true, 1536, 3072, 768, bits(a16), 768, bits(w16), 768, 0.0f,
-                                            out.data_ptr<float>(), 3072);
-        });
-    }
-    return c;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     bitswitch::core::configure_compute_threads(argv, argc > 1 ? std::atoi(argv[1]) : 0);
@@ -150,9 +111,7 @@ int main(int argc, char** argv) {
         for (int i = 0; i < steps; ++i) model->forward(eval_ids, eval_mask);
         bf16_fwd_seconds = seconds_since(t) / steps;
     }
-    const GemmCeilings again = gemm_ceilings();
-    ceiling                  = {std::max(ceiling.blas, again.blas), std::max(ceiling.model, again.model),
-                                std::max(ceiling.bf16, again.bf16)};
+    ceiling                  = ceiling.best_with(gemm_ceilings());
     const double step_tokens = 4.0 * T, fwd_tokens = 8.0 * T;
     nlohmann::ordered_json out{
         {"name", "bitswitch"},

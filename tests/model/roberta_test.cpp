@@ -197,6 +197,23 @@ TEST(Roberta, ModuleGroupsNameTheAttentionAndFeedForwardLinears) {
     EXPECT_TRUE(torch::equal(logits(quant::parse_precision("fc=fp", model->units(), {})), fp));
 }
 
+// Keys and values skip the KV quantizer's stacked layout at full precision; quantized, they go through it.
+TEST(Roberta, KeysAndValuesAreQuantizedOnlyWhereTheConfigSays) {
+    auto model = random_encoder(EncoderHead::kSequenceClassification, 9);
+    torch::NoGradGuard no_grad;
+    const auto logits = [&](const std::string& config) {
+        const auto p = quant::parse_precision(config, model->units(), {});
+        return model->classify(model->encode(model->embed(batch_ids()), batch_mask(), p), p);
+    };
+    const auto fp = logits("fp");
+    EXPECT_TRUE(torch::equal(logits("kv=fp"), fp));
+    EXPECT_TRUE(torch::equal(logits("w32a32kv32"), fp));
+    const auto kv4 = logits("kv=4"), kv16 = logits("kv=16");
+    EXPECT_FALSE(torch::equal(kv4, fp));
+    // 16-bit keys and values are closer to full precision than 4-bit ones.
+    EXPECT_LT((kv16 - fp).abs().max().item<float>(), (kv4 - fp).abs().max().item<float>() / 100);
+}
+
 TEST(Roberta, Seed004RangesRecordedInFullPrecisionTrainingReloadExactly) {
     quant::QuantSettings seed004;
     seed004.linear.scheme          = quant::Scheme::kAsymmetric;
