@@ -107,5 +107,44 @@ TEST(GeluTanh, NonContiguousInputGivesTheSameAsItsContiguousCopy) {
     EXPECT_EQ(gelu_tanh(x).sizes(), x.sizes());
 }
 
+// The reusing variants overwrite only memory nothing else can see, and only when no gradient is needed.
+TEST(GeluReusing, OverwritesAFreshTensorOrItsSoleViewInInference) {
+    torch::manual_seed(2);
+    torch::NoGradGuard no_grad;
+    auto fresh             = torch::randn({6, 40});
+    const auto expected    = gelu_erf(fresh);
+    const void* memory     = fresh.data_ptr();
+    const auto overwritten = gelu_erf_reusing(std::move(fresh));
+    EXPECT_EQ(overwritten.data_ptr(), memory);
+    EXPECT_TRUE(torch::equal(overwritten, expected));
+    // A layer's (B·T, F) output seen as (B, T, F): the view is all that holds the base.
+    auto view                   = torch::randn({6, 40}).view({2, 3, 40});
+    const auto expected_view    = gelu_tanh(view);
+    const void* view_memory     = view.data_ptr();
+    const auto overwritten_view = gelu_tanh_reusing(std::move(view));
+    EXPECT_EQ(overwritten_view.data_ptr(), view_memory);
+    EXPECT_TRUE(torch::equal(overwritten_view, expected_view));
+}
+
+TEST(GeluReusing, LeavesSharedMemoryAndTensorsThatNeedGradientsAlone) {
+    torch::manual_seed(3);
+    const auto base = torch::randn({6, 40});
+    const auto kept = base.clone();
+    {
+        torch::NoGradGuard no_grad;
+        EXPECT_TRUE(torch::equal(gelu_erf_reusing(base), gelu_erf(kept)));  // another handle
+        EXPECT_TRUE(torch::equal(gelu_erf_reusing(base.view({2, 3, 40})).view({6, 40}), gelu_erf(kept)));
+        EXPECT_TRUE(torch::equal(gelu_tanh_reusing(base.narrow(1, 0, 20)), gelu_tanh(kept.narrow(1, 0, 20))));
+    }
+    EXPECT_TRUE(torch::equal(base, kept));
+    // With a gradient to come, the input is kept for the backward and the gradient is GELU's.
+    auto x = torch::randn({5, 8}, torch::requires_grad());
+    auto y = gelu_erf_reusing(x * 1.0);
+    y.sum().backward();
+    auto x2 = x.detach().clone().requires_grad_();
+    gelu_erf(x2).sum().backward();
+    EXPECT_TRUE(torch::equal(x.grad(), x2.grad()));
+}
+
 }  // namespace
 }  // namespace bitswitch::ops

@@ -164,8 +164,9 @@ MlpImpl::MlpImpl(const Gpt2Config& c)
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x, const BlockPrecision& precision) {
-    const auto pre    = c_fc->forward(x, precision.c_fc);
-    const auto hidden = tanh_gelu_ ? ops::gelu_tanh(pre) : ops::gelu_erf(pre);  // (B, T, 4C)
+    auto pre          = c_fc->forward(x, precision.c_fc);
+    const auto hidden = tanh_gelu_ ? ops::gelu_tanh_reusing(std::move(pre))
+                                   : ops::gelu_erf_reusing(std::move(pre));  // (B, T, 4C)
     return ops::fast_dropout(c_proj->forward(hidden, precision.mlp_c_proj), resid_pdrop_, is_training());
 }
 

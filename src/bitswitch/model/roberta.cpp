@@ -123,8 +123,8 @@ RobertaIntermediateImpl::RobertaIntermediateImpl(const EncoderConfig& c)
 
 torch::Tensor RobertaIntermediateImpl::forward(const torch::Tensor& x,
                                                const quant::UnitPrecision& precision) {
-    const auto pre = dense->forward(x, precision);
-    return tanh_gelu_ ? ops::gelu_tanh(pre) : ops::gelu_erf(pre);
+    auto pre = dense->forward(x, precision);
+    return tanh_gelu_ ? ops::gelu_tanh_reusing(std::move(pre)) : ops::gelu_erf_reusing(std::move(pre));
 }
 
 RobertaLayerImpl::RobertaLayerImpl(const EncoderConfig& c) {

@@ -59,6 +59,22 @@ bool on_kernels(const torch::Tensor& x) {
     return x.device().is_cpu() && x.scalar_type() == torch::kFloat32;
 }
 
+// x overwritten by its GELU when nothing will ask for its gradient and nothing else can see its memory
+// (no other handle on the tensor or its storage); false when it must stay.
+template <class Kernels>
+bool overwrote_in_place(torch::Tensor& x) {
+    if (!on_kernels(x) || !x.is_contiguous() || (torch::GradMode::is_enabled() && x.requires_grad()))
+        return false;
+    // A view (a linear layer's (B·T, F) output seen as (B, T, F)) shares its storage with its base, which
+    // only the view itself may hold.
+    const bool sole_view = x.is_view() && x._base().use_count() == 1 && x.storage().use_count() == 2;
+    if (x.use_count() != 1 || !(sole_view || (!x.is_view() && x.storage().use_count() == 1))) return false;
+    float* p = x.data_ptr<float>();
+    at::parallel_for(0, x.numel(), kGrain,
+                     [&](int64_t b, int64_t e) { Kernels::forward(p + b, p + b, e - b); });
+    return true;
+}
+
 }  // namespace
 
 torch::Tensor gelu_tanh(const torch::Tensor& x) {
@@ -67,6 +83,14 @@ torch::Tensor gelu_tanh(const torch::Tensor& x) {
 
 torch::Tensor gelu_erf(const torch::Tensor& x) {
     return on_kernels(x) ? Gelu<ErfKernels>::apply(x) : torch::gelu(x);
+}
+
+torch::Tensor gelu_tanh_reusing(torch::Tensor x) {
+    return overwrote_in_place<TanhKernels>(x) ? x : gelu_tanh(x);
+}
+
+torch::Tensor gelu_erf_reusing(torch::Tensor x) {
+    return overwrote_in_place<ErfKernels>(x) ? x : gelu_erf(x);
 }
 
 }  // namespace bitswitch::ops
