@@ -7,18 +7,20 @@
 // blocks), all cores unless told. Also the GEMM ceilings (gemm_ceilings.h) and the floors they set: the
 // tokens/s the step's and the forward's FLOPs would take at the model's float32 (and bf16) product ceiling,
 // the most any implementation doing all of this model's arithmetic with these products could reach. Prints
-// one JSON line.
+// one JSON line. With a third argument (step, forward, bf16-step or bf16-forward) it runs only that
+// workload, `steps` times, and prints its tokens/s: a steady loop for a profiler (bench/profile_encoder.sh).
 // Peer: bench/peers/torch_encoder_peer.py (the same model and math in plain PyTorch eager).
 //
 // FLOP counts (multiply-add = 2), per token, L layers, C = 768, F = 3072, T = 128:
 //   forward  = 2 (4C^2 + 2CF) L + 2 * 2 T C L (attention scores and mix)
 //   training = 3x the linears (forward, input and weight gradients) + 3x attention
 #include <cstdio>
+#include <string>
 
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
-#include "bench_support.h"
+#include "bench_clock.h"
 #include "bitswitch/core/runtime.h"
 #include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/model/roberta.h"
@@ -47,7 +49,10 @@ double seconds_per_call(int steps, const F& call) {
 
 int main(int argc, char** argv) {
     bitswitch::core::configure_compute_threads(argv, argc > 1 ? std::atoi(argv[1]) : 0);
-    const int steps = argc > 2 ? std::atoi(argv[2]) : 3;
+    const int steps        = argc > 2 ? std::atoi(argv[2]) : 3;
+    const std::string only = argc > 3 ? argv[3] : "";
+    const bool only_bf16   = only.rfind("bf16-", 0) == 0;
+    const bool only_step   = only == "step" || only == "bf16-step";
     torch::manual_seed(0);
     bitswitch::model::EncoderConfig cfg;  // roberta-base
     cfg.labels      = {"negative", "positive"};
@@ -57,7 +62,17 @@ int main(int argc, char** argv) {
     const double fwd_flops_per_token  = linear_per_token + attn_per_token;
     const double step_flops_per_token = 3 * linear_per_token + 3 * attn_per_token;
 
-    auto ceiling = bitswitch::bench::gemm_ceilings();  // measured again after the workload; the better counts
+    const bool bf16_native = bitswitch::ops::fast_gemm_enabled() && bitswitch::kernels::bf16_gemm_native();
+    if (!only.empty() && !only_step && only != "forward" && only != "bf16-forward") {
+        std::fprintf(stderr,
+                     "bench_encoder: unknown workload '%s' (step, forward, bf16-step, bf16-forward)\n",
+                     only.c_str());
+        return 2;
+    }
+    if (only_bf16 && !bf16_native) {
+        std::fprintf(stderr, "bench_encoder: this CPU or build has no native bf16 products\n");
+        return 2;
+    }
 
     bitswitch::model::RobertaForTask model(cfg, bitswitch::model::EncoderHead::kSequenceClassification);
     std::vector<torch::Tensor> params;
@@ -81,8 +96,6 @@ int main(int argc, char** argv) {
         torch::nn::functional::cross_entropy(logits, labels).backward();
         opt.step();
     };
-    model->train();
-    const double step_seconds = seconds_per_call(steps, train_step);
 
     // Eval forward: batch 32 x 128, no gradients; then every linear, input and K/V at 8 bits.
     const auto eval_ids = random_ids(32), eval_mask = torch::ones({32, T}, torch::kLong);
@@ -92,20 +105,32 @@ int main(int argc, char** argv) {
         return seconds_per_call(
             steps, [&] { model->classify(model->encode(model->embed(eval_ids), eval_mask, p), p); });
     };
+    const double step_tokens = 16.0 * T, fwd_tokens = 32.0 * T;
+    if (!only.empty()) {
+        const bitswitch::ops::Bf16ProductsScope bf16(only_bf16);
+        model->train(only_step);
+        const double tokens_per_s =
+            only_step ? step_tokens / seconds_per_call(steps, train_step) : fwd_tokens / forward(fp);
+        std::printf("{\"workload\":\"%s\",\"tokens_per_s\":%.1f}\n", only.c_str(), tokens_per_s);
+        return 0;
+    }
+
+    auto ceiling = bitswitch::bench::gemm_ceilings();  // measured again after the workload; the better counts
+    model->train();
+    const double step_seconds = seconds_per_call(steps, train_step);
     const double fwd_seconds  = forward(fp);
     const double fwd8_seconds = forward(bitswitch::quant::parse_precision("8", model->units(), {}));
 
     // --bf16: the same step and fp32 forward on bfloat16 products, where the CPU has them.
     double bf16_step_seconds = 0, bf16_fwd_seconds = 0;
-    if (bitswitch::ops::fast_gemm_enabled() && bitswitch::kernels::bf16_gemm_native()) {
+    if (bf16_native) {
         const bitswitch::ops::Bf16ProductsScope bf16(true);
         model->train();
         bf16_step_seconds = seconds_per_call(steps, train_step);
         bf16_fwd_seconds  = forward(fp);
     }
 
-    ceiling                  = ceiling.best_with(bitswitch::bench::gemm_ceilings());
-    const double step_tokens = 16.0 * T, fwd_tokens = 32.0 * T;
+    ceiling = ceiling.best_with(bitswitch::bench::gemm_ceilings());
     nlohmann::ordered_json out{
         {"name", "bitswitch"},
         {"threads", at::get_num_threads()},

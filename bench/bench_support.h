@@ -1,21 +1,17 @@
-// What the GPT-2-shape benchmarks share: a clock, the trainer's LoRA set-up, a random QA batch.
+// What the GPT-2-shape benchmarks share: the clock (bench_clock.h), the trainer's LoRA set-up, a random
+// QA batch.
 #pragma once
 
-#include <chrono>
 #include <vector>
 
 #include <torch/torch.h>
 
+#include "bench_clock.h"
 #include "bitswitch/data/batch.h"
 #include "bitswitch/model/gpt2.h"
 #include "bitswitch/train/trainer.h"
 
 namespace bitswitch::bench {
-
-using Clock = std::chrono::steady_clock;
-inline double seconds_since(Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 /// Marks the adapters and the QA head trainable, everything else frozen, as `train --finetune lora` does.
 inline std::vector<torch::Tensor> lora_trainable(model::QuantModel& model) {
@@ -28,7 +24,14 @@ inline std::vector<torch::Tensor> lora_trainable(model::QuantModel& model) {
 struct QaBatch {
     torch::Tensor ids, mask, start, end;
     /// The same as the trainer's batch type.
-    data::Batch as_batch() const { return {ids, mask, start, end}; }
+    data::Batch as_batch() const {
+        data::Batch b;
+        b.input_ids       = ids;
+        b.attention_mask  = mask;
+        b.start_positions = start;
+        b.end_positions   = end;
+        return b;
+    }
     QaBatch(int64_t vocab, int64_t batch, int64_t tokens)
         : ids(torch::randint(0, vocab, {batch, tokens})),
           mask(torch::ones({batch, tokens}, torch::kLong)),

@@ -10,7 +10,7 @@
 
 #include <torch/torch.h>
 
-#include "bench_support.h"
+#include "bench_clock.h"
 #include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/ops/matmul.h"
 
