@@ -11,8 +11,9 @@
 //
 // erf comes from Abramowitz and Stegun's 7.1.26 (absolute error below 1.5e-7, the same formula as
 // libtorch's vectorized erf), evaluated as erfc on the negative side so that 1 + erf(x/√2) keeps its
-// relative accuracy where it is small. On a RoBERTa-base feed-forward activation (2048 x 3072, 2 threads,
-// warm) libtorch's exact GELU took 2.4-2.9 ms forward; this one takes 1.5 ms forward and 1.7 ms backward.
+// relative accuracy where it is small. Both GELUs are memory-bound at a feed-forward's size: bench/bench_gelu
+// (2048 x 3072, 2 threads) measured the exact one level with libtorch's forward and ~8% ahead forward +
+// backward on one machine (dev-2i), ~1.7x ahead forward on another (dev-2c, by hand); the tanh one 3-4x.
 #pragma once
 
 #include <cstdint>
