@@ -8,7 +8,8 @@
 // tokens/s the step's and the forward's FLOPs would take at the model's float32 (and bf16) product ceiling,
 // the most any implementation doing all of this model's arithmetic with these products could reach. Prints
 // one JSON line. With a third argument (step, forward, bf16-step or bf16-forward) it runs only that
-// workload, `steps` times, and prints its tokens/s: a steady loop for a profiler (bench/profile_encoder.sh).
+// workload, `steps` times, and prints its tokens/s: a steady loop for a profiler (the WORKLOAD of
+// bench/profile_step.sh).
 // Peer: bench/peers/torch_encoder_peer.py (the same model and math in plain PyTorch eager).
 //
 // FLOP counts (multiply-add = 2), per token, L layers, C = 768, F = 3072, T = 128:
@@ -22,7 +23,6 @@
 
 #include "bench_clock.h"
 #include "bitswitch/core/runtime.h"
-#include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/model/roberta.h"
 #include "bitswitch/ops/matmul.h"
 #include "bitswitch/quant/precision.h"
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     const double fwd_flops_per_token  = linear_per_token + attn_per_token;
     const double step_flops_per_token = 3 * linear_per_token + 3 * attn_per_token;
 
-    const bool bf16_native = bitswitch::ops::fast_gemm_enabled() && bitswitch::kernels::bf16_gemm_native();
+    const bool bf16_native = bitswitch::ops::bf16_products_available();
     if (!only.empty() && !only_step && only != "forward" && only != "bf16-forward") {
         std::fprintf(stderr,
                      "bench_encoder: unknown workload '%s' (step, forward, bf16-step, bf16-forward)\n",

@@ -22,7 +22,6 @@
 
 #include "bench_support.h"
 #include "bitswitch/core/runtime.h"
-#include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/model/gpt2.h"
 #include "bitswitch/model/qa_head.h"
 #include "bitswitch/ops/matmul.h"
@@ -96,7 +95,7 @@ int main(int argc, char** argv) {
     }
     // --bf16: the same training step and fp32 eval forward on bfloat16 products, where the CPU has them.
     double bf16_step_seconds = 0, bf16_fwd_seconds = 0;
-    if (bitswitch::ops::fast_gemm_enabled() && bitswitch::kernels::bf16_gemm_native()) {
+    if (bitswitch::ops::bf16_products_available()) {
         const bitswitch::ops::Bf16ProductsScope bf16(true);
         model->set_precision(bitswitch::quant::uniform_config({}, "default", model->units(), "default"));
         model->train();

@@ -42,7 +42,7 @@ inline GemmCeilings gemm_ceilings() {
         return best;
     };
     GemmCeilings c{best_of([&] { torch::mm(a, b); }), best_of([&] { ops::linear(a, w, torch::Tensor()); })};
-    if (ops::fast_gemm_enabled() && kernels::bf16_gemm_native()) {
+    if (ops::bf16_products_available()) {
         const auto a16 = a.to(torch::kBFloat16), w16 = w.to(torch::kBFloat16);
         const auto bits = [](const torch::Tensor& t) {
             return reinterpret_cast<const uint16_t*>(t.data_ptr<at::BFloat16>());

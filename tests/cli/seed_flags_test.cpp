@@ -10,7 +10,6 @@
 
 #include "bitswitch/core/io.h"
 #include "bitswitch/data/synth.h"
-#include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/model/checkpoint.h"
 #include "bitswitch/ops/matmul.h"
 #include "support/program.h"
@@ -240,7 +239,7 @@ TEST(SeedFlags, Bf16TrainsWhereTheCpuCanAndIsRefusedWhereItCannot) {
     EXPECT_EQ(refused.exit_code, 2);
     EXPECT_NE(refused.err.find("--bf16 needs native bfloat16 products"), std::string::npos) << refused.err;
     EXPECT_NE(refused.err.find("BITSWITCH_GEMM=torch"), std::string::npos) << refused.err;
-    if (!(ops::fast_gemm_enabled() && kernels::bf16_gemm_native())) GTEST_SKIP() << "no native bf16 here";
+    if (!ops::bf16_products_available()) GTEST_SKIP() << "no native bf16 here";
 
     ASSERT_EQ(f.train_into("fp32", args).exit_code, 0);
     const auto r = f.train_into("bf16", args + " --bf16 True");

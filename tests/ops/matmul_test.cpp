@@ -50,7 +50,7 @@ TEST(Matmul, LinearAndItsGradientsEqualAddmm) {
 // Under bf16 products, linear and its gradients are the float32 products of the bfloat16-rounded
 // operands (x, w and dy); the bias and the results stay float32.
 TEST(Matmul, Bf16LinearIsTheFloat32ProductOfRoundedOperands) {
-    if (!(fast_gemm_enabled() && kernels::bf16_gemm_native())) {
+    if (!bf16_products_available()) {
         EXPECT_THROW(set_bf16_products(true), InputError);
         GTEST_SKIP() << "no native bf16 products here";
     }
@@ -131,7 +131,7 @@ TEST(Matmul, ABiasAloneGetsItsGradient) {
     torch::manual_seed(8);
     const auto x = torch::randn({5, 8}), w = torch::randn({3, 8});
     for (const bool bf16 : {false, true}) {
-        if (bf16 && !(fast_gemm_enabled() && kernels::bf16_gemm_native())) continue;
+        if (bf16 && !bf16_products_available()) continue;
         const Bf16ProductsScope products(bf16);
         const auto b = torch::zeros({3}, torch::requires_grad());
         linear(x, w, b).sum().backward();

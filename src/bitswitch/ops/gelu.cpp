@@ -59,16 +59,20 @@ bool on_kernels(const torch::Tensor& x) {
     return x.device().is_cpu() && x.scalar_type() == torch::kFloat32;
 }
 
-// x overwritten by its GELU when nothing will ask for its gradient and nothing else can see its memory
-// (no other handle on the tensor or its storage); false when it must stay.
+// Nothing but this handle sees x's memory: no other handle on x, and its storage held by x alone or, for
+// a view (a linear layer's (B·T, F) output seen as (B, T, F)), by x and a base that only x holds.
+bool sole_owner(const torch::Tensor& x) {
+    if (x.use_count() != 1) return false;
+    if (!x.is_view()) return x.storage().use_count() == 1;
+    return x._base().use_count() == 1 && x.storage().use_count() == 2;
+}
+
+// x overwritten by its GELU when nothing will ask for its gradient and nothing else sees its memory;
+// false when it must stay.
 template <class Kernels>
 bool overwrote_in_place(torch::Tensor& x) {
-    if (!on_kernels(x) || !x.is_contiguous() || (torch::GradMode::is_enabled() && x.requires_grad()))
-        return false;
-    // A view (a linear layer's (B·T, F) output seen as (B, T, F)) shares its storage with its base, which
-    // only the view itself may hold.
-    const bool sole_view = x.is_view() && x._base().use_count() == 1 && x.storage().use_count() == 2;
-    if (x.use_count() != 1 || !(sole_view || (!x.is_view() && x.storage().use_count() == 1))) return false;
+    const bool needs_gradient = torch::GradMode::is_enabled() && x.requires_grad();
+    if (!on_kernels(x) || !x.is_contiguous() || needs_gradient || !sole_owner(x)) return false;
     float* p = x.data_ptr<float>();
     at::parallel_for(0, x.numel(), kGrain,
                      [&](int64_t b, int64_t e) { Kernels::forward(p + b, p + b, e - b); });

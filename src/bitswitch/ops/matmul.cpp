@@ -177,8 +177,12 @@ bool bf16_products() {
     return bf16_products_on.load(std::memory_order_relaxed);
 }
 
+bool bf16_products_available() {
+    return fast_gemm_enabled() && kernels::bf16_gemm_native();
+}
+
 void set_bf16_products(bool on) {
-    if (on && !(fast_gemm_enabled() && kernels::bf16_gemm_native())) {
+    if (on && !bf16_products_available()) {
         const char* why = !kernels::sgemm_available() ? "this build has no oneDNN"
                           : !fast_gemm_enabled()      ? "BITSWITCH_GEMM=torch turns oneDNN off"
                                                       : "this CPU's widest instruction set is ";

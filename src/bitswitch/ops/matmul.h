@@ -17,6 +17,10 @@ bool fast_gemm_enabled();
 /// those products: LoRA's products, attention, LayerNorm, the quantizers, masters and optimizer states.
 bool bf16_products();
 
+/// True when bf16 products can be turned on: oneDNN in use (fast_gemm_enabled) and a CPU with native
+/// bfloat16 dot products (AVX512_BF16 or AMX).
+bool bf16_products_available();
+
 /// Turns bf16 products on or off for the process. On throws InputError, naming the CPU's instruction set,
 /// when the CPU has no native bfloat16 dot products (AVX512_BF16 or AMX) or the build no oneDNN.
 void set_bf16_products(bool on);
