@@ -6,7 +6,8 @@
 // `steps` calls after two warm-up calls (the first steps fault in the optimizer's state and the allocator's
 // blocks), all cores unless told. Also the GEMM ceilings (gemm_ceilings.h) and the floors they set: the
 // tokens/s the step's and the forward's FLOPs would take at the model's float32 (and bf16) product ceiling,
-// the most any implementation doing all of this model's arithmetic with these products could reach. Prints
+// the most any implementation doing all of this model's arithmetic with these products could reach; and
+// the forward's tokens/s at the cores' float32 multiply-add peak (fma_peak.h), past which none can go. Prints
 // one JSON line. With a third argument (step, forward, bf16-step or bf16-forward) it runs only that
 // workload, `steps` times, and prints its tokens/s: a steady loop for a profiler (the WORKLOAD of
 // bench/profile_step.sh).
@@ -136,12 +137,14 @@ int main(int argc, char** argv) {
         {"threads", at::get_num_threads()},
         {"blas_gemm_ceiling_gflops", ceiling.blas},
         {"model_gemm_ceiling_gflops", ceiling.model},
+        {"fma_peak_gflops", ceiling.fma},
         {"train_step_tokens_per_s", step_tokens / step_seconds},
         {"train_step_gflops", step_tokens * step_flops_per_token / step_seconds / 1e9},
         {"train_step_floor_tokens_per_s", ceiling.model * 1e9 / step_flops_per_token},
         {"eval_forward_tokens_per_s", fwd_tokens / fwd_seconds},
         {"eval_forward_gflops", fwd_tokens * fwd_flops_per_token / fwd_seconds / 1e9},
         {"eval_forward_floor_tokens_per_s", ceiling.model * 1e9 / fwd_flops_per_token},
+        {"eval_forward_fma_peak_tokens_per_s", ceiling.fma * 1e9 / fwd_flops_per_token},
         {"eval_forward_w8a8kv8_tokens_per_s", fwd_tokens / fwd8_seconds},
     };
     if (bf16_step_seconds > 0) {

@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
         {"threads", at::get_num_threads()},
         {"blas_gemm_ceiling_gflops", ceiling.blas},
         {"model_gemm_ceiling_gflops", ceiling.model},
+        {"fma_peak_gflops", ceiling.fma},
         {"train_step_tokens_per_s", step_tokens / step_seconds},
         {"train_step_gflops", step_tokens * step_flops_per_token / step_seconds / 1e9},
         {"train_step_floor_tokens_per_s", ceiling.model * 1e9 / step_flops_per_token},

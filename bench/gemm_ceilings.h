@@ -2,7 +2,8 @@
 // transformer block with a 3072-wide feed-forward, (1536, 768) x (768, 3072), through libtorch's matmul (the
 // system BLAS), through the models' own float32 product (ops::linear: oneDNN when built with it) and
 // through their bf16 product (--bf16; kernels::bf16_gemm, operands already rounded; 0 without one).
-// Best of 5 x 4 calls each.
+// Best of 5 x 4 calls each. And the float32 multiply-add peak of the cores (fma_peak.h), which tells how
+// close the float32 ceilings are to the hardware's.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "bench_clock.h"
 #include "bitswitch/kernels/bf16_gemm.h"
 #include "bitswitch/ops/matmul.h"
+#include "fma_peak.h"
 
 namespace bitswitch::bench {
 
@@ -20,10 +22,12 @@ struct GemmCeilings {
     double blas  = 0;  // GFLOP/s
     double model = 0;
     double bf16  = 0;
+    double fma   = 0;  // the cores' float32 multiply-add peak
 
     /// The better of two measurements of each (one before the workload, one after).
     GemmCeilings best_with(const GemmCeilings& o) const {
-        return {std::max(blas, o.blas), std::max(model, o.model), std::max(bf16, o.bf16)};
+        return {std::max(blas, o.blas), std::max(model, o.model), std::max(bf16, o.bf16),
+                std::max(fma, o.fma)};
     }
 };
 
@@ -42,6 +46,7 @@ inline GemmCeilings gemm_ceilings() {
         return best;
     };
     GemmCeilings c{best_of([&] { torch::mm(a, b); }), best_of([&] { ops::linear(a, w, torch::Tensor()); })};
+    c.fma = fma_peak_gflops(at::get_num_threads());
     if (ops::bf16_products_available()) {
         const auto a16 = a.to(torch::kBFloat16), w16 = w.to(torch::kBFloat16);
         const auto bits = [](const torch::Tensor& t) {
