@@ -60,17 +60,22 @@ TEST(Bf16, GemmEqualsPlainLoopsOnTheSameOperands) {
              {1, 1, 1}, {5, 7, 33}, {70, 90, 300}, {4, 3, 0}}) {
         for (const bool ta : {false, true}) {
             for (const bool tb : {false, true}) {
-                for (const float beta : {0.0f, 1.0f}) {
+                for (const auto& [beta, with_bias] : std::vector<std::pair<float, bool>>{
+                         {0.0f, false}, {1.0f, false}, {0.0f, true}, {1.0f, true}}) {
                     const int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
                     const auto a = random_bf16(size_t((ta ? k : m) * lda), rng);
                     const auto b = random_bf16(size_t((tb ? n : k) * ldb), rng);
                     std::vector<float> c(size_t(m * ldc));
                     std::normal_distribution<float> normal;
                     for (auto& v : c) v = normal(rng);
-                    auto want = c;
-                    bf16_gemm(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
-                    bf16_gemm_reference(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, beta, want.data(),
-                                        ldc);
+                    std::vector<float> bias(static_cast<size_t>(n));
+                    for (auto& v : bias) v = 10.0f * normal(rng);  // large enough to be seen if dropped
+                    const float* bias_or_null = with_bias ? bias.data() : nullptr;
+                    auto want                 = c;
+                    bf16_gemm(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, beta, c.data(), ldc,
+                              bias_or_null);
+                    bf16_gemm_reference(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, beta, want.data(), ldc,
+                                        bias_or_null);
                     // Exact products, float32 sums in some order: within k float32 roundings of the sum
                     // of magnitudes (|entries| below 5 here, so 25 per product).
                     const float tolerance = 1e-6f * 25.0f * float(k + 1) + 1e-6f;
@@ -79,7 +84,7 @@ TEST(Bf16, GemmEqualsPlainLoopsOnTheSameOperands) {
                             const size_t at = size_t(i * ldc + j);
                             ASSERT_NEAR(c[at], want[at], j < n ? tolerance : 0.0f)
                                 << m << "x" << n << "x" << k << " ta " << ta << " tb " << tb << " beta "
-                                << beta << " at " << i << "," << j;
+                                << beta << " bias " << with_bias << " at " << i << "," << j;
                         }
                     }
                 }

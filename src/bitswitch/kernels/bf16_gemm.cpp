@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
 
 #ifdef BITSWITCH_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.hpp>
@@ -28,10 +29,11 @@ uint16_t float_to_bf16(float value) {
 }
 
 void bf16_gemm_reference(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const uint16_t* a,
-                         int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+                         int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc,
+                         const float* bias) {
     for (int64_t i = 0; i < m; ++i) {
         for (int64_t j = 0; j < n; ++j) {
-            double sum = 0;
+            double sum = bias ? double(bias[j]) : 0.0;
             for (int64_t p = 0; p < k; ++p) {
                 const float x = bf16_to_float(trans_a ? a[p * lda + i] : a[i * lda + p]);
                 const float y = bf16_to_float(trans_b ? b[j * ldb + p] : b[p * ldb + j]);
@@ -77,7 +79,7 @@ const char* cpu_isa_name() {
 }
 
 void bf16_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const uint16_t* a, int64_t lda,
-               const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+               const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc, const float* bias) {
     using dnnl::memory;
     using dt = memory::data_type;
     if (m == 0 || n == 0) return;
@@ -87,7 +89,7 @@ void bf16_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
     }
     if (k == 0) {  // an empty sum
         for (int64_t i = 0; i < m; ++i) {
-            for (int64_t j = 0; j < n; ++j) c[i * ldc + j] *= beta;
+            for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = c[i * ldc + j] * beta + (bias ? bias[j] : 0.0f);
         }
         return;
     }
@@ -96,6 +98,7 @@ void bf16_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
     const memory::desc a_desc({m, k}, dt::bf16, trans_a ? memory::dims{1, lda} : memory::dims{lda, 1});
     const memory::desc b_desc({k, n}, dt::bf16, trans_b ? memory::dims{1, ldb} : memory::dims{ldb, 1});
     const memory::desc c_desc({m, n}, dt::f32, memory::dims{ldc, 1});
+    const memory::desc bias_desc = bias ? memory::desc({1, n}, dt::f32, memory::dims{n, 1}) : memory::desc();
     dnnl::primitive_attr attr;
     if (beta == 1.0f) {
         dnnl::post_ops accumulate;
@@ -105,15 +108,18 @@ void bf16_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
     try {
         // oneDNN caches primitives by their descriptors: asking again for the same shapes costs microseconds.
 #if DNNL_VERSION_MAJOR >= 3  // oneDNN 3 dropped the operation descriptors
-        const dnnl::matmul::primitive_desc pd(engine, a_desc, b_desc, c_desc, attr);
+        const dnnl::matmul::primitive_desc pd(engine, a_desc, b_desc, bias_desc, c_desc, attr);
 #else
-        const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_desc, b_desc, c_desc), attr, engine);
+        const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_desc, b_desc, bias_desc, c_desc), attr,
+                                              engine);
 #endif
+        std::unordered_map<int, memory> args{
+            {DNNL_ARG_SRC, memory(a_desc, engine, const_cast<uint16_t*>(a))},
+            {DNNL_ARG_WEIGHTS, memory(b_desc, engine, const_cast<uint16_t*>(b))},
+            {DNNL_ARG_DST, memory(c_desc, engine, c)}};
+        if (bias) args.emplace(DNNL_ARG_BIAS, memory(bias_desc, engine, const_cast<float*>(bias)));
         dnnl::stream stream(engine);
-        dnnl::matmul(pd).execute(stream,
-                                 {{DNNL_ARG_SRC, memory(a_desc, engine, const_cast<uint16_t*>(a))},
-                                  {DNNL_ARG_WEIGHTS, memory(b_desc, engine, const_cast<uint16_t*>(b))},
-                                  {DNNL_ARG_DST, memory(c_desc, engine, c)}});
+        dnnl::matmul(pd).execute(stream, args);
         stream.wait();
     } catch (const dnnl::error& e) {
         // Only shapes the caller got wrong fail here: stop with them, like an assert.

@@ -55,10 +55,10 @@ torch::Tensor operand(const torch::Tensor& t, bool bf16) {
     return readable(bf16 && t.scalar_type() != torch::kBFloat16 ? t.to(torch::kBFloat16) : t);
 }
 
-// out (m x n, row-major rows of stride ldc) = op(a) · op(b) + beta · out for 2-D a, b, both float32 or
-// both bfloat16.
+// out (m x n, row-major rows of stride ldc) = op(a) · op(b) [+ bias] + beta · out for 2-D a, b, both float32
+// or both bfloat16. bias (n floats) only with bfloat16 operands: oneDNN's matmul adds it in its own pass.
 void gemm_2d(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool trans_b, float beta,
-             float* out, int64_t ldc) {
+             float* out, int64_t ldc, const float* bias = nullptr) {
     const MatrixRef ra = matrix_ref(a), rb = matrix_ref(b);
     const int64_t m = trans_a ? a.size(1) : a.size(0), k = trans_a ? a.size(0) : a.size(1);
     const int64_t n = trans_b ? b.size(0) : b.size(1);
@@ -74,9 +74,10 @@ void gemm_2d(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool 
             return reinterpret_cast<const uint16_t*>(t.data_ptr<at::BFloat16>());
         };
         kernels::bf16_gemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, bits(a), ra.ld,
-                           bits(b), rb.ld, beta, out, ldc);
+                           bits(b), rb.ld, beta, out, ldc, bias);
         return;
     }
+    TORCH_CHECK(bias == nullptr, "gemm_2d: a bias goes into bfloat16 products only");
     kernels::sgemm(trans_a != ra.transposed, trans_b != rb.transposed, m, n, k, 1.0f, a.data_ptr<float>(),
                    ra.ld, b.data_ptr<float>(), rb.ld, beta, out, ldc);
 }
@@ -120,8 +121,15 @@ struct LinearFunction : torch::autograd::Function<LinearFunction> {
         const auto x = operand(x_in, bf16), w = operand(w_in, bf16);
         auto y               = torch::empty({x.size(0), w.size(0)}, x_in.options());
         const bool with_bias = b.numel() > 0;
-        if (with_bias) y.copy_(b.expand_as(y));  // sgemm then adds the product (beta = 1)
-        gemm_2d(x, false, w, true, with_bias ? 1.0f : 0.0f, y.data_ptr<float>(), y.size(1));
+        if (bf16) {
+            // oneDNN's matmul adds the bias while it writes y: no pass of its own over the output.
+            const auto bias = with_bias ? b.contiguous() : b;
+            gemm_2d(x, false, w, true, 0.0f, y.data_ptr<float>(), y.size(1),
+                    with_bias ? bias.data_ptr<float>() : nullptr);
+        } else {
+            if (with_bias) y.copy_(b.expand_as(y));  // sgemm has no bias: it adds the product (beta = 1)
+            gemm_2d(x, false, w, true, with_bias ? 1.0f : 0.0f, y.data_ptr<float>(), y.size(1));
+        }
         save_product_inputs(ctx, x_in, w_in, x, w);
         ctx->saved_data["bias"] = with_bias;
         return y;
