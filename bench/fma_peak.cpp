@@ -45,16 +45,19 @@ namespace bitswitch::bench {
 HWY_EXPORT(MultiplyAddChains);
 
 double fma_peak_gflops(int threads) {
-    constexpr int64_t kRounds = 150'000'000;  // ~0.3 s: 12 multiply-adds a round, two a cycle at ~3 GHz
-    std::vector<float> sinks(size_t(std::max(threads, 1)) * 16);  // a cache line each: no false sharing
+    constexpr int64_t kRounds       = 150'000'000;  // ~0.3 s: 12 multiply-adds a round, two a cycle at ~3 GHz
+    constexpr size_t kFloatsPerLine = 16;  // each thread's sink on a cache line of its own: no false sharing
+    const size_t thread_count       = size_t(std::max(threads, 1));
+    std::vector<float> sinks(thread_count * kFloatsPerLine);
     double best = 0;
     for (int run = 0; run < 3; ++run) {
-        std::vector<double> multiply_adds(sinks.size() / 16);
+        std::vector<double> multiply_adds(thread_count);
         const auto t = Clock::now();
         std::vector<std::thread> workers;
-        for (size_t i = 0; i < multiply_adds.size(); ++i)
+        for (size_t i = 0; i < thread_count; ++i)
             workers.emplace_back([&, i] {
-                multiply_adds[i] = HWY_DYNAMIC_DISPATCH(MultiplyAddChains)(kRounds, &sinks[i * 16]);
+                multiply_adds[i] =
+                    HWY_DYNAMIC_DISPATCH(MultiplyAddChains)(kRounds, &sinks[i * kFloatsPerLine]);
             });
         for (auto& w : workers) w.join();
         const double seconds = seconds_since(t);

@@ -5,9 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <unordered_map>
 
 #ifdef BITSWITCH_HAVE_ONEDNN
+#include <unordered_map>
+
 #include <oneapi/dnnl/dnnl.hpp>
 #endif
 
